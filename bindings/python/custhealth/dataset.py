@@ -1,0 +1,199 @@
+"""The portfolio a data team hands to custhealth: six long-format tables (DESIGN §2) sharing one
+account dictionary, loaded from CSV files, pandas DataFrames or the synthetic generator."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import NO_TIME, number_column, seconds_to_datetime, string_column, time_column, to_seconds
+
+TABLES = ("accounts", "usage", "surveys", "tickets", "mrr", "payments")
+
+# Each table's columns by their default names, and how the core reads them.
+_SCHEMA: dict[str, dict[str, str]] = {
+    "accounts": {"account_id": "id", "start": "time", "end": "time", "segment": "str", "plan": "str",
+                 "owner": "str", "seats": "num", "renewal_date": "time"},
+    "usage": {"account_id": "id", "timestamp": "time", "event": "str", "value": "num", "user_id": "str"},
+    "surveys": {"account_id": "id", "timestamp": "time", "kind": "str", "score": "num", "respondent": "str"},
+    "tickets": {"account_id": "id", "opened_at": "time", "first_response_at": "time", "resolved_at": "time",
+                "priority": "str", "owner": "str"},
+    "mrr": {"account_id": "id", "month": "time", "mrr": "num"},
+    "payments": {"account_id": "id", "timestamp": "time", "type": "str", "amount": "num", "currency": "str"},
+}
+_DEFAULT_NAMES = sorted({c for cols in _SCHEMA.values() for c in cols})
+# `<name>_col=` for every default column name, plus the short forms of the suffixed ones
+# (account_col, user_col, opened_col, first_response_col, resolved_col, renewal_col).
+_COL_KWARGS = {f"{name}_col": name for name in _DEFAULT_NAMES}
+_COL_KWARGS.update({f"{name.rsplit('_', 1)[0]}_col": name for name in _DEFAULT_NAMES
+                    if name.endswith(("_id", "_at", "_date"))})
+
+
+def column_mapping(kwargs: Mapping[str, Any]) -> dict[str, str]:
+    """`*_col=` keyword arguments to {default name: name in the input}; unknown ones are errors."""
+    mapping = {}
+    for key, value in kwargs.items():
+        if key not in _COL_KWARGS:
+            raise TypeError(f"unexpected keyword argument {key!r}")
+        mapping[_COL_KWARGS[key]] = str(value)
+    return mapping
+
+
+class Dataset:
+    """An immutable, validated and indexed portfolio.
+
+    Parameters
+    ----------
+    usage, accounts, surveys, tickets, mrr, payments : pandas.DataFrame, optional
+        Long-format tables with the columns of DESIGN §2. Times may be datetimes, ISO-8601
+        strings or int64 epoch seconds. Numeric columns of dtype float64 and int64 time columns
+        are read without a copy.
+    strict : bool, default True
+        Raise :class:`InvalidInputError` on the first bad row; with False, bad rows are counted
+        in :attr:`ingest_report` and left out.
+    csat_scale : int, default 5
+        CSAT answers are integers 1..csat_scale.
+    **cols
+        Column names that differ from the defaults: ``account_col="customer"``,
+        ``timestamp_col="ts"``, ``score_col=...`` (``<default name>_col`` for any column).
+    """
+
+    def __init__(self, usage: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None,
+                 surveys: pd.DataFrame | None = None, tickets: pd.DataFrame | None = None,
+                 mrr: pd.DataFrame | None = None, payments: pd.DataFrame | None = None, *,
+                 strict: bool = True, csat_scale: int = 5, **cols: str) -> None:
+        mapping = column_mapping(cols)
+        frames = {name: df for name, df in (("accounts", accounts), ("usage", usage), ("surveys", surveys),
+                                            ("tickets", tickets), ("mrr", mrr), ("payments", payments))
+                  if df is not None}
+        account_name = mapping.get("account_id", "account_id")
+        for name, df in frames.items():
+            if not isinstance(df, pd.DataFrame):
+                raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+            if account_name not in df.columns:
+                raise _core.InvalidInputError(f"{name}: missing required column '{account_name}'")
+        # One account dictionary across tables, sorted, as the core keeps it.
+        ids = [df[account_name] for df in frames.values()]
+        all_ids = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype=object)
+        all_ids = all_ids.where(all_ids.isna(), all_ids.astype(str))
+        codes, uniques = pd.factorize(all_ids, sort=True)
+        tables: dict[str, dict[str, Any]] = {}
+        start = 0
+        for name, df in frames.items():
+            converted: dict[str, Any] = {account_name: codes[start:start + len(df)].astype(np.int64)}
+            start += len(df)
+            for default, role in _SCHEMA[name].items():
+                actual = mapping.get(default, default)
+                if role == "id" or actual not in df.columns:
+                    continue
+                series = df[actual]
+                try:
+                    converted[actual] = (time_column(series) if role == "time" else
+                                         number_column(series) if role == "num" else string_column(series))
+                except ValueError as err:
+                    raise _core.InvalidInputError(f"{name}: {err}") from None
+            tables[name] = converted
+        self._native = _core.from_arrays(tables, [str(u) for u in uniques], strict, csat_scale, mapping)
+
+    @classmethod
+    def _wrap(cls, native: Any) -> "Dataset":
+        self = cls.__new__(cls)
+        self._native = native
+        return self
+
+    @property
+    def n_accounts(self) -> int:
+        return self._native.n_accounts
+
+    @property
+    def account_ids(self) -> list[str]:
+        """Account ids in code order (sorted)."""
+        return self._native.account_ids
+
+    @property
+    def ingest_report(self) -> dict[str, dict[str, Any]]:
+        """Per table: source, read, accepted, rejected, duplicates, reasons (reason → count) and
+        the first example messages. ``read == accepted + rejected`` always."""
+        return self._native.ingest_report
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table as a DataFrame (times as UTC datetimes, ids and names as strings)."""
+        columns = self._native.columns(name)
+        ids = np.asarray(self._native.account_ids, dtype=object)
+        out = {}
+        for column, values in columns.items():
+            if values is None:
+                continue
+            if column == "account_id":
+                out[column] = pd.Categorical.from_codes(values, categories=ids) if len(ids) else values
+            elif isinstance(values, tuple):
+                codes, names = values
+                out[column] = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=names)
+            elif values.dtype == np.int64:
+                out[column] = seconds_to_datetime(values)
+            else:
+                out[column] = values
+        return pd.DataFrame(out)
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Every table as a DataFrame, keyed by table name."""
+        return {name: self.table(name) for name in TABLES}
+
+    def to_csv(self, directory: str | os.PathLike[str]) -> None:
+        """Writes the non-empty tables as ``<table>.csv`` files that :func:`read_csv` reads back."""
+        _core.write_csv(self._native, os.fspath(directory))
+
+    def __repr__(self) -> str:
+        report = self.ingest_report
+        sizes = ", ".join(f"{t}={report[t]['accepted']}" for t in TABLES if t in report and report[t]["accepted"])
+        return f"<custhealth.Dataset: {self.n_accounts} accounts; {sizes}>"
+
+
+def read_csv(usage: str | os.PathLike[str] | None = None, accounts: str | os.PathLike[str] | None = None,
+             surveys: str | os.PathLike[str] | None = None, tickets: str | os.PathLike[str] | None = None,
+             mrr: str | os.PathLike[str] | None = None, payments: str | os.PathLike[str] | None = None, *,
+             directory: str | os.PathLike[str] | None = None, strict: bool = True, csat_scale: int = 5,
+             **cols: str) -> Dataset:
+    """Reads CSV files (RFC 4180, CRLF, a UTF-8 BOM) into a :class:`Dataset`.
+
+    ``directory`` names a folder of ``usage.csv``, ``accounts.csv``, ...; single files override
+    it. Errors name ``file:line: column 'x': reason``; ``strict=False`` counts bad rows in
+    ``ingest_report`` instead. ``*_col=`` keyword arguments rename columns as in :class:`Dataset`.
+    """
+    paths = dict(_core.csv_directory(os.fspath(directory))) if directory is not None else {}
+    for name, path in (("usage", usage), ("accounts", accounts), ("surveys", surveys), ("tickets", tickets),
+                       ("mrr", mrr), ("payments", payments)):
+        if path is not None:
+            paths[name] = os.fspath(path)
+    if not paths:
+        raise ValueError("read_csv needs at least one file or a directory")
+    return Dataset._wrap(_core.read_csv(paths, strict, csat_scale, column_mapping(cols)))
+
+
+def generate(n_accounts: int = 1000, days: int = 730, seed: int = 7, end: Any = "2025-01-01",
+             payments: bool = True) -> Dataset:
+    """A synthetic portfolio whose latent account health drives usage, surveys, tickets, revenue,
+    payments and churn; bit-for-bit the same for a seed. The ground truth is in ``.truth``
+    (a DataFrame indexed by account id: true_health, true_churn_probability, churned)."""
+    if n_accounts < 0 or days <= 0:
+        raise ValueError("n_accounts must be ≥ 0 and days > 0")
+    native, truth = _core.generate(int(n_accounts), int(days), int(seed), to_seconds(end), bool(payments))
+    ds = Dataset._wrap(native)
+    ds.truth = pd.DataFrame(truth, index=pd.Index(native.account_ids, name="account_id"))
+    return ds
+
+
+def as_dataset(data: Any) -> Dataset:
+    """A Dataset as it is; a dict of DataFrames ({"usage": df, ...}) made into one."""
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, Mapping):
+        return Dataset(**data)
+    raise TypeError(f"expected a custhealth.Dataset or a dict of DataFrames, got {type(data).__name__}")
+
+
+__all__ = ["Dataset", "read_csv", "generate", "as_dataset", "TABLES", "NO_TIME"]

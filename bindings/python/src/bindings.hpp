@@ -1,0 +1,60 @@
+// bindings/python/src/bindings.hpp — what every register_<component>.cpp shares: the register
+// functions, numpy arrays in (without a copy when dtype and layout fit) and columns out as views.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <span>
+
+#include "custhealth/dataset.hpp"
+
+namespace custhealth::python {
+
+namespace py = pybind11;
+
+void register_errors(py::module_& m);
+void register_dataset(py::module_& m);
+void register_feedback(py::module_& m);
+void register_retention(py::module_& m);
+
+/// A numpy array of T, converted only when its dtype or layout does not fit.
+template <class T>
+using array_of = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+/// A read-only view of a 1-D array; read it while the GIL is held or while `a` is referenced.
+template <class T>
+std::span<const T> as_span(const array_of<T>& a) {
+  if (a.ndim() != 1) throw invalid_input("expected a one-dimensional array");
+  return {a.data(), static_cast<std::size_t>(a.shape(0))};
+}
+
+/// A column that borrows the array's memory; the array stays alive as long as the column. The
+/// reference is dropped under the GIL, wherever the last copy of the column dies.
+template <class T>
+column<T> borrow(const array_of<T>& a) {
+  const auto values = as_span(a);
+  auto* holder = new py::object(a);
+  std::shared_ptr<const void> keep(holder, [](const void* p) {
+    py::gil_scoped_acquire gil;
+    delete static_cast<const py::object*>(p);
+  });
+  return column<T>(values.data(), values.size(), std::move(keep));
+}
+
+/// A read-only numpy view of a column that shares (and keeps alive) its storage.
+template <class T>
+py::array_t<T> view(const column<T>& c) {
+  auto* copy = new column<T>(c);
+  py::capsule owner(copy, [](void* p) { delete static_cast<column<T>*>(p); });
+  py::array_t<T> out({static_cast<py::ssize_t>(c.size())}, {static_cast<py::ssize_t>(sizeof(T))}, c.data(), owner);
+  py::detail::array_proxy(out.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return out;
+}
+
+/// The dataset shared between Python objects (and kept alive by the views taken of it).
+using dataset_ptr = std::shared_ptr<const dataset>;
+
+}  // namespace custhealth::python

@@ -1,0 +1,160 @@
+// custhealth/dataset.hpp — a validated, indexed portfolio: the six tables sharing one account
+// dictionary, the domain checks every loader applies, and the ingest report of what was rejected.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "custhealth/error.hpp"
+#include "custhealth/table.hpp"
+
+namespace custhealth {
+
+/// What every loader (CSV, arrays, the generator) is told.
+struct load_options {
+  /// Strict (the default) throws on the first bad row; lenient rejects it, counts it and goes on.
+  bool strict = true;
+  /// CSAT answers are integers 1..csat_scale.
+  int csat_scale = 5;
+  /// Column names in the input that differ from the defaults of DESIGN §2, as
+  /// {default name → input name}, e.g. {"account_id", "customer"}; applied to every table.
+  std::map<std::string, std::string> columns;
+
+  const std::string& column(const std::string& default_name) const {
+    auto it = columns.find(default_name);
+    return it == columns.end() ? default_name : it->second;
+  }
+};
+
+/// Why one row is rejected: the column and the reason, with the offending value when there is one.
+struct problem {
+  std::string column;
+  std::string reason;
+  std::string value;  // empty when the value itself is not the point (e.g. "end before start")
+};
+
+/// What loading one table did: `read == accepted + rejected`, always.
+struct table_report {
+  std::string table;
+  std::string source;  // a file path, or "array" for in-memory input
+  std::int64_t read = 0;
+  std::int64_t accepted = 0;
+  std::int64_t rejected = 0;
+  std::int64_t duplicates = 0;                 // accepted rows identical to an earlier row
+  std::map<std::string, std::int64_t> reasons;  // "column 'score': NPS must be ..." → count
+  std::vector<std::string> examples;            // the first few full messages
+
+  static constexpr std::size_t max_examples = 5;
+
+  /// Records a bad row at `location` (`usage.csv:1042` or `usage[1041]`): throws invalid_input in
+  /// strict mode, else counts it under its reason and keeps the first few messages.
+  void reject(const std::string& location, const problem& p, bool strict);
+};
+
+struct ingest_report {
+  std::vector<table_report> tables;
+
+  std::int64_t rejected() const {
+    std::int64_t n = 0;
+    for (const auto& t : tables) n += t.rejected;
+    return n;
+  }
+  const table_report* find(std::string_view table) const {
+    for (const auto& t : tables)
+      if (t.table == table) return &t;
+    return nullptr;
+  }
+};
+
+// ---- domain checks (DESIGN §3), shared by every loader ---------------------------------------
+
+namespace checks {
+
+inline std::optional<problem> finite(const char* column, double v, std::string_view text) {
+  if (!std::isfinite(v)) return problem{column, "must be a finite number", std::string(text)};
+  return std::nullopt;
+}
+
+/// Money and seat counts: finite and ≥ 0.
+inline std::optional<problem> finite_non_negative(const char* column, double v, std::string_view text) {
+  if (auto p = finite(column, v, text)) return p;
+  if (v < 0) return problem{column, "must not be negative", std::string(text)};
+  return std::nullopt;
+}
+
+/// The score range of each survey kind: NPS 0..10, CSAT 1..scale, CES 1..7, integers.
+inline std::optional<problem> survey_score(survey_kind kind, double score, int csat_scale, std::string_view text) {
+  const int lo = kind == survey_kind::nps ? 0 : 1;
+  const int hi = kind == survey_kind::nps ? 10 : kind == survey_kind::ces ? 7 : csat_scale;
+  if (!(score >= lo && score <= hi) || score != std::floor(score)) {
+    std::string kind_name(to_string(kind));
+    for (auto& c : kind_name) c = static_cast<char>(c - 'a' + 'A');
+    return problem{"score", kind_name + " must be an integer " + std::to_string(lo) + ".." + std::to_string(hi),
+                   std::string(text)};
+  }
+  return std::nullopt;
+}
+
+/// A later time that must not precede an earlier one (end ≥ start, response ≥ opening).
+inline std::optional<problem> not_before(const char* column, timestamp later, const char* earlier_column,
+                                         timestamp earlier) {
+  if (later != no_time && earlier != no_time && later < earlier)
+    return problem{column, std::string("is before ") + earlier_column, format_date(later)};
+  return std::nullopt;
+}
+
+}  // namespace checks
+
+/// The loaders' output before indexing: tables whose account columns are codes into
+/// `account_ids`, in any row order, rows already checked.
+struct dataset_parts {
+  dictionary account_ids;
+  account_table accounts;
+  usage_table usage;
+  survey_table surveys;
+  ticket_table tickets;
+  mrr_table mrr;
+  payment_table payments;
+  ingest_report report;
+};
+
+/// Calls `f(column)` for every column of `table`, in declaration order.
+template <class Table, class F>
+void for_each_column(Table& table, F&& f) {
+  std::apply([&](auto&... c) { (f(c), ...); }, std::remove_const_t<Table>::columns(table));
+}
+
+/// An immutable, indexed portfolio. Construction sorts the account dictionary (codes follow id
+/// order), gives the accounts table one row per account (row == code; accounts seen only in
+/// event tables get a row with `start = no_time`), sorts every event table by (account, time)
+/// unless it already is — borrowed columns are then kept without a copy — builds the
+/// per-account index and counts duplicate rows into the report.
+class dataset {
+ public:
+  dataset() : dataset(dataset_parts{}) {}
+  explicit dataset(dataset_parts parts);
+
+  std::size_t n_accounts() const noexcept { return p_.account_ids.size(); }
+  const dictionary& account_ids() const noexcept { return p_.account_ids; }
+  const account_table& accounts() const noexcept { return p_.accounts; }
+  const usage_table& usage() const noexcept { return p_.usage; }
+  const survey_table& surveys() const noexcept { return p_.surveys; }
+  const ticket_table& tickets() const noexcept { return p_.tickets; }
+  const mrr_table& mrr() const noexcept { return p_.mrr; }
+  const payment_table& payments() const noexcept { return p_.payments; }
+  const ingest_report& report() const noexcept { return p_.report; }
+
+  /// The earliest and one past the latest event time over all tables ({0, 0} when empty).
+  window time_range() const noexcept { return range_; }
+
+ private:
+  dataset_parts p_;
+  window range_{};
+};
+
+}  // namespace custhealth

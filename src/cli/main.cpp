@@ -1,0 +1,114 @@
+// src/cli/main.cpp — the `custhealth` command line: generate a portfolio, summarise a data set,
+// render the portfolio health report. With no data arguments it reads the bundled sample.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "custhealth/io/csv.hpp"
+#include "custhealth/report.hpp"
+#include "custhealth/synth/generate.hpp"
+
+namespace fs = std::filesystem;
+using namespace custhealth;
+
+namespace {
+
+/// Where the data comes from: a folder, one file per table, or (neither) the bundled sample.
+struct data_arguments {
+  std::string dir;
+  csv_files files;
+  std::string usage, accounts, surveys, tickets, mrr, payments;
+  bool lenient = false;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--data", dir, "Folder of usage.csv, accounts.csv, surveys.csv, tickets.csv, mrr.csv, payments.csv");
+    app.add_option("--usage", usage, "usage table (CSV)")->check(CLI::ExistingFile);
+    app.add_option("--accounts", accounts, "accounts table (CSV)")->check(CLI::ExistingFile);
+    app.add_option("--surveys", surveys, "surveys table (CSV)")->check(CLI::ExistingFile);
+    app.add_option("--tickets", tickets, "tickets table (CSV)")->check(CLI::ExistingFile);
+    app.add_option("--mrr", mrr, "mrr table (CSV)")->check(CLI::ExistingFile);
+    app.add_option("--payments", payments, "payments table (CSV)")->check(CLI::ExistingFile);
+    app.add_flag("--lenient", lenient, "Count and skip bad rows instead of stopping at the first one");
+  }
+
+  dataset load() const {
+    csv_files f;
+    if (!dir.empty()) f = csv_files::in_directory(dir);
+    auto set = [](std::optional<fs::path>& slot, const std::string& path) {
+      if (!path.empty()) slot = path;
+    };
+    set(f.usage, usage), set(f.accounts, accounts), set(f.surveys, surveys), set(f.tickets, tickets);
+    set(f.mrr, mrr), set(f.payments, payments);
+    if (!f.usage && !f.accounts && !f.surveys && !f.tickets && !f.mrr && !f.payments) f = csv_files::in_directory(sample_dir());
+    load_options options;
+    options.strict = !lenient;
+    return read_csv(f, options);
+  }
+
+  static fs::path sample_dir() {
+    if (const char* env = std::getenv("CUSTHEALTH_SAMPLE_DATA"); env && *env) return env;
+    std::stringstream dirs(CUSTHEALTH_SAMPLE_DIRS);
+    for (std::string d; std::getline(dirs, d, ':');)
+      if (fs::is_regular_file(fs::path(d) / "accounts.csv")) return d;
+    throw invalid_input("no data given and no bundled sample portfolio found (set CUSTHEALTH_SAMPLE_DATA)");
+  }
+};
+
+report_format parse_format(const std::string& s) { return s == "markdown" ? report_format::markdown : report_format::text; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"custhealth — customer-health analytics: churn risk, adoption, CSAT/NPS, retention"};
+  app.require_subcommand(1);
+
+  generate_options gen;
+  std::string out_dir;
+  bool no_payments = false;
+  auto* generate_cmd = app.add_subcommand("generate", "Write a synthetic portfolio (with ground truth) as CSV files");
+  generate_cmd->add_option("--accounts", gen.n_accounts, "Number of accounts")->capture_default_str();
+  generate_cmd->add_option("--days", gen.days, "Days of history")->capture_default_str();
+  generate_cmd->add_option("--seed", gen.seed, "Random seed")->capture_default_str();
+  generate_cmd->add_option("--out", out_dir, "Output folder")->required();
+  generate_cmd->add_flag("--no-payments", no_payments, "Leave out the payments table");
+
+  data_arguments summary_data, report_data;
+  std::string summary_format = "text", report_format_name = "text", as_of;
+  auto* summary_cmd = app.add_subcommand("summary", "Ingest, validate and describe a data set");
+  summary_data.add_to(*summary_cmd);
+  summary_cmd->add_option("--format", summary_format, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+
+  report_options report;
+  auto* report_cmd = app.add_subcommand("report", "The portfolio health report");
+  report_data.add_to(*report_cmd);
+  report_cmd->add_option("--format", report_format_name, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+  report_cmd->add_option("--as-of", as_of, "Report as of this date (default: the end of the data)");
+  report_cmd->add_option("--months", report.months, "Months in the monthly sections")->capture_default_str()->check(CLI::Range(1, 120));
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (generate_cmd->parsed()) {
+      gen.payments = !no_payments;
+      const auto portfolio = generate(gen);
+      write_csv(portfolio.data, out_dir);
+      write_truth_csv(portfolio.truth, portfolio.data, out_dir);
+      std::cout << fmt::format("wrote {} accounts, {} usage events to {}\n", portfolio.data.n_accounts(),
+                               portfolio.data.usage().size(), out_dir);
+    } else if (summary_cmd->parsed()) {
+      write_summary(summary_data.load(), std::cout, parse_format(summary_format));
+    } else if (report_cmd->parsed()) {
+      if (!as_of.empty()) report.as_of = parse_time_or_throw(as_of);
+      report.format = parse_format(report_format_name);
+      write_report(report_data.load(), report, std::cout);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "custhealth: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,148 @@
+// src/dataset.cpp — sealing loaded tables into a dataset: one account order, rows sorted by
+// (account, time), the per-account index, duplicate counts; and the ingest report's bookkeeping.
+
+#include "custhealth/dataset.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace custhealth {
+
+void table_report::reject(const std::string& location, const problem& p, bool strict) {
+  constexpr std::size_t max_value_chars = 60;  // a 10 MB field must not become a 10 MB message
+  std::string value = p.value;
+  if (value.size() > max_value_chars) value = value.substr(0, max_value_chars) + "... (" + std::to_string(p.value.size()) + " bytes)";
+  std::string reason = "column '" + p.column + "': " + p.reason;
+  std::string message = location + ": " + reason + (p.value.empty() ? "" : ": \"" + value + "\"");
+  if (strict) throw invalid_input(message);
+  ++rejected;
+  ++reasons[reason];
+  if (examples.size() < max_examples) examples.push_back(std::move(message));
+}
+
+namespace {
+
+column<std::int32_t> recode(const column<std::int32_t>& codes, const std::vector<std::int32_t>& remap,
+                            std::string_view table) {
+  std::vector<std::int32_t> out(codes.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    const auto c = codes[i];
+    if (c < 0 || std::size_t(c) >= remap.size())
+      throw invalid_input(std::string(table) + "[" + std::to_string(i) + "]: account code " + std::to_string(c) +
+                          " is not in the account dictionary");
+    out[i] = remap[std::size_t(c)];
+  }
+  return column<std::int32_t>(std::move(out));
+}
+
+table_report& report_for(ingest_report& report, std::string_view table, std::size_t rows) {
+  for (auto& t : report.tables)
+    if (t.table == table) return t;
+  auto& t = report.tables.emplace_back();
+  t.table = table;
+  t.source = "array";
+  t.read = t.accepted = static_cast<std::int64_t>(rows);
+  return t;
+}
+
+/// Gives the accounts table one row per account code, in code order.
+void seal_accounts(account_table& t, const std::vector<std::int32_t>& remap, std::size_t n) {
+  const auto codes = recode(t.account, remap, t.name);
+  std::vector<std::int32_t> account(n), segment(n, no_code), plan(n, no_code), owner(n, no_code);
+  std::vector<timestamp> start(n, no_time), end(n, no_time), renewal(n, no_time);
+  std::vector<double> seats(n, std::numeric_limits<double>::quiet_NaN());
+  std::vector<bool> seen(n, false);
+  for (std::size_t a = 0; a < n; ++a) account[a] = static_cast<std::int32_t>(a);
+  for (std::size_t r = 0; r < codes.size(); ++r) {
+    const auto a = std::size_t(codes[r]);
+    if (seen[a]) throw invalid_input("accounts: account code " + std::to_string(a) + " appears in more than one row");
+    seen[a] = true;
+    auto copy = [&](auto& dst, const auto& src) {
+      if (!src.empty()) dst[a] = src[r];
+    };
+    copy(start, t.start), copy(end, t.end), copy(segment, t.segment), copy(plan, t.plan);
+    copy(owner, t.owner), copy(seats, t.seats), copy(renewal, t.renewal);
+  }
+  t.account = column(std::move(account));
+  t.start = column(std::move(start));
+  t.end = column(std::move(end));
+  t.segment = column(std::move(segment));
+  t.plan = column(std::move(plan));
+  t.owner = column(std::move(owner));
+  t.seats = column(std::move(seats));
+  t.renewal = column(std::move(renewal));
+}
+
+template <class Table>
+bool rows_equal(const Table& t, std::size_t i, std::size_t j) {
+  bool equal = true;
+  for_each_column(t, [&](const auto& c) {
+    if (!c.empty() && !(c[i] == c[j])) equal = false;
+  });
+  return equal;
+}
+
+/// Sorts an event table by (account, time) — a stable counting sort by account, then a stable
+/// sort of each account's rows by time only where they are out of order — and builds its index.
+template <class Table>
+void seal_events(Table& t, const std::vector<std::int32_t>& remap, std::size_t n, table_report& report) {
+  t.account = recode(t.account, remap, t.name);
+  const auto& time = t.*Table::sort_time;
+  const std::size_t rows = t.size();
+
+  std::vector<std::int64_t> offsets(n + 1, 0);
+  bool sorted = true;
+  for (std::size_t r = 0; r < rows; ++r) {
+    ++offsets[std::size_t(t.account[r]) + 1];
+    if (r > 0 && (t.account[r] < t.account[r - 1] || (t.account[r] == t.account[r - 1] && time[r] < time[r - 1])))
+      sorted = false;
+  }
+  for (std::size_t a = 0; a < n; ++a) offsets[a + 1] += offsets[a];
+
+  if (!sorted) {
+    std::vector<std::int64_t> order(rows), next(offsets.begin(), offsets.end() - 1);
+    for (std::size_t r = 0; r < rows; ++r) order[std::size_t(next[std::size_t(t.account[r])]++)] = std::int64_t(r);
+    for (std::size_t a = 0; a < n; ++a) {
+      auto first = order.begin() + offsets[a], last = order.begin() + offsets[a + 1];
+      auto by_time = [&](std::int64_t x, std::int64_t y) { return time[std::size_t(x)] < time[std::size_t(y)]; };
+      if (!std::is_sorted(first, last, by_time)) std::stable_sort(first, last, by_time);
+    }
+    for_each_column(t, [&](auto& c) { c = gather(c, order); });
+  }
+
+  // Duplicates: rows equal in every column; they can only sit in the same (account, time) run.
+  const auto& sorted_time = t.*Table::sort_time;
+  std::int64_t duplicates = 0;
+  for (std::size_t run = 0; run < rows;) {
+    std::size_t end = run + 1;
+    while (end < rows && t.account[end] == t.account[run] && sorted_time[end] == sorted_time[run]) ++end;
+    for (std::size_t j = run + 1; j < end; ++j)
+      for (std::size_t i = run; i < j; ++i)
+        if (rows_equal(t, i, j)) {
+          ++duplicates;
+          break;
+        }
+    run = end;
+  }
+  report.duplicates = duplicates;
+  t.index.offsets = std::move(offsets);
+}
+
+}  // namespace
+
+dataset::dataset(dataset_parts parts) : p_(std::move(parts)) {
+  const auto remap = p_.account_ids.sort();
+  const std::size_t n = p_.account_ids.size();
+  report_for(p_.report, account_table::name, p_.accounts.size());
+  seal_accounts(p_.accounts, remap, n);
+
+  timestamp lo = std::numeric_limits<timestamp>::max(), hi = std::numeric_limits<timestamp>::min();
+  auto seal = [&](auto& table) {
+    seal_events(table, remap, n, report_for(p_.report, table.name, table.size()));
+    for (auto t : table.*std::remove_reference_t<decltype(table)>::sort_time) lo = std::min(lo, t), hi = std::max(hi, t);
+  };
+  seal(p_.usage), seal(p_.surveys), seal(p_.tickets), seal(p_.mrr), seal(p_.payments);
+  if (lo <= hi) range_ = {lo, hi + 1};
+}
+
+}  // namespace custhealth

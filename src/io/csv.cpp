@@ -1,0 +1,481 @@
+// src/io/csv.cpp — the CSV reader: an RFC 4180 tokenizer over the whole file in memory, a header
+// map, and one row parser per table that applies the domain checks of dataset.hpp.
+
+#include "custhealth/io/csv.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <unordered_set>
+
+namespace custhealth {
+
+namespace fs = std::filesystem;
+
+csv_files csv_files::in_directory(const fs::path& dir) {
+  if (!fs::is_directory(dir)) throw invalid_input(dir.string() + ": not a directory");
+  csv_files files;
+  auto pick = [&](std::optional<fs::path>& slot, std::string_view table) {
+    auto path = dir / (std::string(table) + ".csv");
+    if (fs::is_regular_file(path)) slot = path;
+  };
+  pick(files.usage, usage_table::name), pick(files.accounts, account_table::name);
+  pick(files.surveys, survey_table::name), pick(files.tickets, ticket_table::name);
+  pick(files.mrr, mrr_table::name), pick(files.payments, payment_table::name);
+  if (!files.usage && !files.accounts && !files.surveys && !files.tickets && !files.mrr && !files.payments)
+    throw invalid_input(dir.string() + ": no usage.csv, accounts.csv, surveys.csv, tickets.csv, mrr.csv or payments.csv");
+  return files;
+}
+
+namespace {
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw invalid_input(path.string() + ": cannot open file");
+  in.seekg(0, std::ios::end);
+  const auto size = in.tellg();
+  if (size < 0) throw invalid_input(path.string() + ": cannot read file");
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.seekg(0);
+  in.read(text.data(), size);
+  if (!in) throw invalid_input(path.string() + ": cannot read file");
+  return text;
+}
+
+/// Splits RFC 4180 text into records. Unquoted fields are views into the text; quoted fields
+/// with doubled quotes are unescaped into per-record scratch storage.
+class tokenizer {
+ public:
+  tokenizer(std::string_view text, std::string name) : text_(text), name_(std::move(name)) {
+    if (text_.starts_with("\xEF\xBB\xBF")) text_.remove_prefix(3);  // UTF-8 byte-order mark
+  }
+
+  /// The physical line on which the last record returned started (1-based).
+  std::int64_t line() const noexcept { return record_line_; }
+
+  /// Reads the next non-blank record into `fields`; false at the end of the text.
+  bool next(std::vector<std::string_view>& fields) {
+    fields.clear();
+    scratch_used_ = 0;
+    while (pos_ < text_.size() && (text_[pos_] == '\n' || text_[pos_] == '\r')) {  // blank lines
+      if (text_[pos_] == '\n') ++line_;
+      ++pos_;
+    }
+    if (pos_ >= text_.size()) return false;
+    record_line_ = line_;
+    for (;;) {
+      if (pos_ < text_.size() && text_[pos_] == '"') {
+        fields.push_back(quoted());
+      } else {
+        const std::size_t start = pos_;
+        while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') {
+          if (text_[pos_] == '"')
+            throw invalid_input(location() + ": field " + std::to_string(fields.size() + 1) +
+                                ": a quote inside an unquoted field");
+          ++pos_;
+        }
+        fields.push_back(text_.substr(start, pos_ - start));
+      }
+      if (pos_ >= text_.size()) return true;
+      const char c = text_[pos_++];
+      if (c == ',') continue;
+      if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
+      ++line_;
+      return true;
+    }
+  }
+
+  std::string location() const { return name_ + ":" + std::to_string(record_line_); }
+
+ private:
+  std::string_view quoted() {
+    const std::int64_t opened_on = line_;
+    ++pos_;  // the opening quote
+    std::size_t start = pos_;
+    std::string* unescaped = nullptr;
+    for (;;) {
+      const std::size_t q = text_.find('"', pos_);
+      if (q == std::string_view::npos)
+        throw invalid_input(name_ + ":" + std::to_string(opened_on) + ": unterminated quoted field");
+      for (std::size_t i = pos_; i < q; ++i) line_ += text_[i] == '\n';
+      if (q + 1 < text_.size() && text_[q + 1] == '"') {  // an escaped quote ""
+        if (!unescaped) unescaped = &scratch();
+        unescaped->append(text_.substr(start, q + 1 - start));
+        pos_ = start = q + 2;
+        continue;
+      }
+      pos_ = q + 1;
+      if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r')
+        throw invalid_input(name_ + ":" + std::to_string(line_) + ": text after a closing quote");
+      if (!unescaped) return text_.substr(start, q - start);
+      unescaped->append(text_.substr(start, q - start));
+      return *unescaped;
+    }
+  }
+
+  std::string& scratch() {
+    if (scratch_used_ == scratch_.size()) scratch_.emplace_back();
+    auto& s = scratch_[scratch_used_++];
+    s.clear();
+    return s;
+  }
+
+  std::string_view text_;
+  std::string name_;
+  std::size_t pos_ = 0;
+  std::int64_t line_ = 1;
+  std::int64_t record_line_ = 1;
+  std::vector<std::string> scratch_;  // reused across records; its strings keep their capacity
+  std::size_t scratch_used_ = 0;
+};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  double v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ptr != s.data() + s.size()) return std::nullopt;
+  if (ec == std::errc::result_out_of_range) return std::numeric_limits<double>::infinity();
+  if (ec != std::errc{}) return std::nullopt;
+  return v;
+}
+
+/// Interns strings, remembering the last one: ids in a CSV usually come in runs.
+class interner {
+ public:
+  explicit interner(dictionary& dict) : dict_(dict) {}
+  std::int32_t operator()(std::string_view s) {
+    if (last_code_ != no_code && s == last_) return last_code_;
+    last_code_ = dict_.intern(s);
+    last_.assign(s);
+    return last_code_;
+  }
+
+ private:
+  dictionary& dict_;
+  std::string last_;
+  std::int32_t last_code_ = no_code;
+};
+
+/// One table's file being read: the header map, the current record and the report.
+class table_reader {
+ public:
+  table_reader(const fs::path& path, std::string_view table, const load_options& options, table_report& report)
+      : text_(read_file(path)), tok_(text_, path.string()), options_(options), report_(report) {
+    report_.table = table;
+    report_.source = path.string();
+    if (!tok_.next(header_)) throw invalid_input(path.string() + ":1: empty file: no header");
+    for (std::size_t i = 0; i < header_.size(); ++i) {
+      const std::string name(trim(header_[i]));
+      if (!columns_.emplace(name, i).second)
+        throw invalid_input(path.string() + ":1: column '" + name + "' appears twice in the header");
+    }
+  }
+
+  /// The index of a column by its default name (renamed through the options), or -1.
+  int find(const std::string& default_name) const {
+    auto it = columns_.find(options_.column(default_name));
+    return it == columns_.end() ? -1 : static_cast<int>(it->second);
+  }
+
+  int require(const std::string& default_name) const {
+    const int i = find(default_name);
+    if (i < 0) {
+      std::string message = report_.source + ":1: missing required column '" + options_.column(default_name) + "'";
+      const std::string_view first = header_.empty() ? std::string_view{} : header_[0];
+      if (header_.size() == 1 && first.find_first_of(";\t|") != std::string_view::npos)
+        message += " (the header has a single column; is the delimiter not ','?)";
+      throw invalid_input(message);
+    }
+    return i;
+  }
+
+  /// Advances to the next record whose field count matches the header; records with another
+  /// count are rejected. False at the end.
+  bool next() {
+    while (tok_.next(fields_)) {
+      ++report_.read;
+      if (fields_.size() == header_.size()) return true;
+      reject({"*", "expected " + std::to_string(header_.size()) + " fields, found " + std::to_string(fields_.size()), ""});
+    }
+    return false;
+  }
+
+  std::string_view field(int i) const { return i < 0 ? std::string_view{} : fields_[std::size_t(i)]; }
+  const std::string& column_name(const std::string& default_name) const { return options_.column(default_name); }
+
+  void reject(const problem& p) { report_.reject(tok_.location(), p, options_.strict); }
+  void accept() { ++report_.accepted; }
+  std::int64_t line() const { return tok_.line(); }
+  const load_options& options() const { return options_; }
+
+  // Field parsers: each returns the value, or records the problem and returns nothing.
+  std::optional<timestamp> time(int i, const std::string& col, bool required) {
+    const auto s = trim(field(i));
+    if (s.empty()) {
+      if (!required) return no_time;
+      fail(col, "is empty", s);
+      return std::nullopt;
+    }
+    if (auto t = parse_time(s)) return t;
+    fail(col, "cannot parse as a date or time", s);
+    return std::nullopt;
+  }
+  /// A number; an empty field (or an absent column) gives `if_empty`, or a problem when none.
+  std::optional<double> number(int i, const std::string& col, std::optional<double> if_empty) {
+    const auto s = field(i);
+    if (trim(s).empty()) {
+      if (!if_empty) fail(col, "is empty", s);
+      return if_empty;
+    }
+    if (auto v = parse_number(s)) return v;
+    fail(col, "cannot parse as a number", s);
+    return std::nullopt;
+  }
+  std::optional<std::string_view> id(int i, const std::string& col) {
+    const auto s = trim(field(i));
+    if (s.empty()) {
+      fail(col, "is empty", s);
+      return std::nullopt;
+    }
+    return s;
+  }
+  template <class E>
+  std::optional<E> enumerated(int i, const std::string& col, std::optional<E> if_empty) {
+    const auto s = trim(field(i));
+    if (s.empty() && if_empty) return if_empty;
+    if (auto e = enum_from_string<E>(s)) return e;
+    fail(col, "expected one of " + enum_choices<E>(), s);
+    return std::nullopt;
+  }
+  bool check(const std::optional<problem>& p) {
+    if (p) reject(*p);
+    return !p;
+  }
+
+ private:
+  void fail(const std::string& col, std::string reason, std::string_view value) {
+    reject({column_name(col), std::move(reason), std::string(value)});
+  }
+
+  std::string text_;
+  tokenizer tok_;
+  const load_options& options_;
+  table_report& report_;
+  std::vector<std::string_view> header_, fields_;
+  std::unordered_map<std::string, std::size_t> columns_;
+};
+
+const double missing = std::numeric_limits<double>::quiet_NaN();
+
+// ---- one reader per table; each appends accepted rows to plain vectors ------------------------
+
+void read_usage(table_reader& in, dictionary& ids, usage_table& t) {
+  const int c_account = in.require("account_id"), c_time = in.require("timestamp"), c_event = in.require("event");
+  const int c_value = in.find("value"), c_user = in.find("user_id");
+  std::vector<std::int32_t> account, event, user;
+  std::vector<timestamp> time;
+  std::vector<double> value;
+  interner account_code(ids), event_code(t.events), user_code(t.users);
+  while (in.next()) {
+    auto a = in.id(c_account, "account_id");
+    if (!a) continue;
+    auto ts = in.time(c_time, "timestamp", true);
+    if (!ts) continue;
+    auto e = in.id(c_event, "event");
+    if (!e) continue;
+    auto v = in.number(c_value, "value", 1.0);
+    if (!v || !in.check(checks::finite(in.column_name("value").c_str(), *v, in.field(c_value)))) continue;
+    const auto u = trim(in.field(c_user));
+    account.push_back(account_code(*a)), time.push_back(*ts), event.push_back(event_code(*e)), value.push_back(*v);
+    if (c_user >= 0) user.push_back(u.empty() ? no_code : user_code(u));
+    in.accept();
+  }
+  t.account = column(std::move(account)), t.time = column(std::move(time)), t.event = column(std::move(event));
+  t.value = column(std::move(value)), t.user = column(std::move(user));
+}
+
+void read_accounts(table_reader& in, dictionary& ids, account_table& t) {
+  const int c_account = in.require("account_id"), c_start = in.require("start");
+  const int c_end = in.find("end"), c_segment = in.find("segment"), c_plan = in.find("plan"), c_owner = in.find("owner");
+  const int c_seats = in.find("seats"), c_renewal = in.find("renewal_date");
+  std::vector<std::int32_t> account, segment, plan, owner;
+  std::vector<timestamp> start, end, renewal;
+  std::vector<double> seats;
+  std::unordered_map<std::int32_t, std::int64_t> line_of;  // an account may have one row only
+  auto optional_code = [&](int c, dictionary& dict) {
+    const auto s = trim(in.field(c));
+    return s.empty() ? no_code : dict.intern(s);
+  };
+  while (in.next()) {
+    auto a = in.id(c_account, "account_id");
+    if (!a) continue;
+    auto s = in.time(c_start, "start", true);
+    if (!s) continue;
+    auto e = in.time(c_end, "end", false);
+    if (!e || !in.check(checks::not_before(in.column_name("end").c_str(), *e, "start", *s))) continue;
+    auto seat = in.number(c_seats, "seats", missing);
+    if (!seat || (!std::isnan(*seat) && !in.check(checks::finite_non_negative(in.column_name("seats").c_str(), *seat,
+                                                                             in.field(c_seats)))))
+      continue;
+    auto r = in.time(c_renewal, "renewal_date", false);
+    if (!r) continue;
+    const auto code = ids.intern(*a);
+    if (auto [it, fresh] = line_of.emplace(code, in.line()); !fresh) {
+      in.reject({in.column_name("account_id"), "account already has a row on line " + std::to_string(it->second),
+                 std::string(*a)});
+      continue;
+    }
+    account.push_back(code), start.push_back(*s), end.push_back(*e), seats.push_back(*seat), renewal.push_back(*r);
+    segment.push_back(optional_code(c_segment, t.segments)), plan.push_back(optional_code(c_plan, t.plans));
+    owner.push_back(optional_code(c_owner, t.owners));
+    in.accept();
+  }
+  t.account = column(std::move(account)), t.start = column(std::move(start)), t.end = column(std::move(end));
+  t.segment = column(std::move(segment)), t.plan = column(std::move(plan)), t.owner = column(std::move(owner));
+  t.seats = column(std::move(seats)), t.renewal = column(std::move(renewal));
+}
+
+void read_surveys(table_reader& in, dictionary& ids, survey_table& t) {
+  const int c_account = in.require("account_id"), c_time = in.require("timestamp"), c_kind = in.require("kind");
+  const int c_score = in.require("score"), c_respondent = in.find("respondent");
+  std::vector<std::int32_t> account, respondent;
+  std::vector<timestamp> time;
+  std::vector<survey_kind> kind;
+  std::vector<double> score;
+  interner account_code(ids), respondent_code(t.respondents);
+  while (in.next()) {
+    auto a = in.id(c_account, "account_id");
+    if (!a) continue;
+    auto ts = in.time(c_time, "timestamp", true);
+    if (!ts) continue;
+    auto k = in.enumerated<survey_kind>(c_kind, "kind", std::nullopt);
+    if (!k) continue;
+    auto s = in.number(c_score, "score", std::nullopt);
+    if (!s || !in.check(checks::survey_score(*k, *s, in.options().csat_scale, in.field(c_score)))) continue;
+    const auto r = trim(in.field(c_respondent));
+    account.push_back(account_code(*a)), time.push_back(*ts), kind.push_back(*k), score.push_back(*s);
+    if (c_respondent >= 0) respondent.push_back(r.empty() ? no_code : respondent_code(r));
+    in.accept();
+  }
+  t.account = column(std::move(account)), t.time = column(std::move(time)), t.kind = column(std::move(kind));
+  t.score = column(std::move(score)), t.respondent = column(std::move(respondent));
+}
+
+void read_tickets(table_reader& in, dictionary& ids, ticket_table& t) {
+  const int c_account = in.require("account_id"), c_opened = in.require("opened_at");
+  const int c_response = in.find("first_response_at"), c_resolved = in.find("resolved_at");
+  const int c_priority = in.find("priority"), c_owner = in.find("owner");
+  std::vector<std::int32_t> account, owner;
+  std::vector<timestamp> opened, response, resolved;
+  std::vector<priority> prio;
+  interner account_code(ids), owner_code(t.owners);
+  while (in.next()) {
+    auto a = in.id(c_account, "account_id");
+    if (!a) continue;
+    auto o = in.time(c_opened, "opened_at", true);
+    if (!o) continue;
+    auto f = in.time(c_response, "first_response_at", false);
+    if (!f || !in.check(checks::not_before(in.column_name("first_response_at").c_str(), *f, "opened_at", *o))) continue;
+    auto r = in.time(c_resolved, "resolved_at", false);
+    if (!r || !in.check(checks::not_before(in.column_name("resolved_at").c_str(), *r, "opened_at", *o))) continue;
+    auto p = in.enumerated<priority>(c_priority, "priority", priority::normal);
+    if (!p) continue;
+    const auto w = trim(in.field(c_owner));
+    account.push_back(account_code(*a)), opened.push_back(*o), response.push_back(*f), resolved.push_back(*r);
+    prio.push_back(*p), owner.push_back(w.empty() ? no_code : owner_code(w));
+    in.accept();
+  }
+  t.account = column(std::move(account)), t.opened = column(std::move(opened));
+  t.first_response = column(std::move(response)), t.resolved = column(std::move(resolved));
+  t.prio = column(std::move(prio)), t.owner = column(std::move(owner));
+}
+
+void read_mrr(table_reader& in, dictionary& ids, mrr_table& t) {
+  const int c_account = in.require("account_id"), c_month = in.require("month"), c_mrr = in.require("mrr");
+  std::vector<std::int32_t> account;
+  std::vector<timestamp> month;
+  std::vector<double> mrr;
+  std::unordered_map<std::uint64_t, std::int64_t> line_of;  // (account, month) is the key of this table
+  interner account_code(ids);
+  while (in.next()) {
+    auto a = in.id(c_account, "account_id");
+    if (!a) continue;
+    const auto ms = in.field(c_month);
+    const auto m = parse_month(trim(ms));
+    if (!m) {
+      in.reject({in.column_name("month"), "cannot parse as a month (YYYY-MM or a date)", std::string(ms)});
+      continue;
+    }
+    auto v = in.number(c_mrr, "mrr", std::nullopt);
+    if (!v || !in.check(checks::finite_non_negative(in.column_name("mrr").c_str(), *v, in.field(c_mrr)))) continue;
+    const auto code = account_code(*a);
+    const auto key = (std::uint64_t(std::uint32_t(code)) << 32) | std::uint32_t(period_index(*m, period::month));
+    if (auto [it, fresh] = line_of.emplace(key, in.line()); !fresh) {
+      in.reject({in.column_name("month"), "account " + std::string(*a) + " already has this month on line " +
+                                              std::to_string(it->second),
+                 std::string(ms)});
+      continue;
+    }
+    account.push_back(code), month.push_back(*m), mrr.push_back(*v);
+    in.accept();
+  }
+  t.account = column(std::move(account)), t.month = column(std::move(month)), t.mrr = column(std::move(mrr));
+}
+
+void read_payments(table_reader& in, dictionary& ids, payment_table& t) {
+  const int c_account = in.require("account_id"), c_time = in.require("timestamp"), c_type = in.require("type");
+  const int c_amount = in.require("amount"), c_currency = in.find("currency");
+  std::vector<std::int32_t> account, currency;
+  std::vector<timestamp> time;
+  std::vector<payment_type> type;
+  std::vector<double> amount;
+  interner account_code(ids), currency_code(t.currencies);
+  while (in.next()) {
+    auto a = in.id(c_account, "account_id");
+    if (!a) continue;
+    auto ts = in.time(c_time, "timestamp", true);
+    if (!ts) continue;
+    auto k = in.enumerated<payment_type>(c_type, "type", std::nullopt);
+    if (!k) continue;
+    auto v = in.number(c_amount, "amount", std::nullopt);
+    if (!v || !in.check(checks::finite_non_negative(in.column_name("amount").c_str(), *v, in.field(c_amount)))) continue;
+    const auto cur = trim(in.field(c_currency));
+    account.push_back(account_code(*a)), time.push_back(*ts), type.push_back(*k), amount.push_back(*v);
+    if (c_currency >= 0) currency.push_back(cur.empty() ? no_code : currency_code(cur));
+    in.accept();
+  }
+  t.account = column(std::move(account)), t.time = column(std::move(time)), t.type = column(std::move(type));
+  t.amount = column(std::move(amount)), t.currency = column(std::move(currency));
+}
+
+template <class Table, class Read>
+void load(const std::optional<fs::path>& path, const load_options& options, dataset_parts& parts, Table& table,
+          Read read) {
+  if (!path) return;
+  auto& report = parts.report.tables.emplace_back();
+  table_reader in(*path, Table::name, options, report);
+  read(in, parts.account_ids, table);
+}
+
+}  // namespace
+
+dataset read_csv(const csv_files& files, const load_options& options) {
+  dataset_parts parts;
+  load(files.accounts, options, parts, parts.accounts, read_accounts);
+  load(files.usage, options, parts, parts.usage, read_usage);
+  load(files.surveys, options, parts, parts.surveys, read_surveys);
+  load(files.tickets, options, parts, parts.tickets, read_tickets);
+  load(files.mrr, options, parts, parts.mrr, read_mrr);
+  load(files.payments, options, parts, parts.payments, read_payments);
+  return dataset(std::move(parts));
+}
+
+}  // namespace custhealth

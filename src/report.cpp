@@ -1,0 +1,167 @@
+// src/report.cpp — rendering of the summary and the report; the sections of the report live in
+// src/report_<area>.cpp and are listed once, in write_report.
+
+#include "custhealth/report.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <algorithm>
+#include <ostream>
+
+#include "report_sections.hpp"
+
+namespace custhealth {
+
+void text_table::render(std::ostream& out, report_format format) const {
+  if (format == report_format::markdown) {
+    auto line = [&](const std::vector<std::string>& cells) {
+      out << '|';
+      for (const auto& c : cells) out << ' ' << c << " |";
+      out << '\n';
+    };
+    line(header);
+    out << '|';
+    for (std::size_t i = 0; i < header.size(); ++i) out << (i == 0 ? " :-- |" : " --: |");
+    out << '\n';
+    for (const auto& r : rows) line(r);
+    out << '\n';
+    return;
+  }
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < r.size() && i < width.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string s;
+    for (std::size_t i = 0; i < cells.size() && i < width.size(); ++i) {
+      if (i) s += "  ";
+      // The first column (a label) is left-aligned, numbers right-aligned.
+      s += i == 0 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]);
+    }
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    out << "  " << s << '\n';
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+  out << '\n';
+}
+
+namespace detail {
+
+void report_context::heading(std::string_view title) const {
+  if (options.format == report_format::markdown)
+    out << "## " << title << "\n\n";
+  else
+    out << title << '\n' << std::string(title.size(), '-') << '\n';
+}
+
+void report_context::note(std::string_view text) const { out << (options.format == report_format::markdown ? "" : "  ") << text << "\n\n"; }
+
+namespace {
+
+std::string count(std::int64_t n) { return fmt::format("{}", n); }
+
+std::string time_range_text(const dataset& data) {
+  const auto r = data.time_range();
+  return r.end > r.begin ? format_date(r.begin) + " .. " + format_date(r.end - 1) : "(no events)";
+}
+
+}  // namespace
+
+void report_overview(const report_context& ctx) {
+  const auto& data = ctx.data;
+  const auto& acc = data.accounts();
+  std::int64_t listed = 0, active = 0;
+  for (std::size_t a = 0; a < acc.size(); ++a) {
+    if (acc.start[a] == no_time) continue;
+    ++listed;
+    if (acc.start[a] < ctx.as_of && (acc.end[a] == no_time || acc.end[a] >= ctx.as_of)) ++active;
+  }
+  text_table t{{"", "value"}, {}};
+  t.rows.push_back({"accounts", count(std::int64_t(data.n_accounts()))});
+  t.rows.push_back({"  with an accounts row", count(listed)});
+  t.rows.push_back({"  active as of " + format_date(ctx.as_of), count(active)});
+  t.rows.push_back({"events in", time_range_text(data)});
+  t.rows.push_back({"usage events", count(std::int64_t(data.usage().size()))});
+  t.rows.push_back({"distinct event names", count(std::int64_t(data.usage().events.size()))});
+  ctx.heading("Portfolio");
+  ctx.table(t);
+}
+
+void report_monthly_activity(const report_context& ctx) {
+  const auto& data = ctx.data;
+  const std::int64_t last = period_index(ctx.as_of - 1, period::month);
+  const std::int64_t first = last - ctx.options.months + 1;
+  const auto n = static_cast<std::size_t>(ctx.options.months);
+  std::vector<std::int64_t> active(n), events(n), started(n), ended(n), answers(n), tickets(n);
+  auto slot = [&](timestamp t) -> std::int64_t {
+    if (t == no_time || t >= ctx.as_of) return -1;
+    const auto m = period_index(t, period::month);
+    return m >= first && m <= last ? m - first : -1;
+  };
+  const auto& usage = data.usage();
+  for (std::int32_t a = 0; a < std::int32_t(data.n_accounts()); ++a) {
+    std::int64_t previous = -1;
+    for (auto r = usage.index.begin(a); r < usage.index.end(a); ++r) {
+      const auto s = slot(usage.time[std::size_t(r)]);
+      if (s < 0) continue;
+      ++events[std::size_t(s)];
+      if (s != previous) ++active[std::size_t(s)], previous = s;  // rows are time-sorted per account
+    }
+  }
+  for (std::size_t a = 0; a < data.accounts().size(); ++a) {
+    if (auto s = slot(data.accounts().start[a]); s >= 0) ++started[std::size_t(s)];
+    if (auto s = slot(data.accounts().end[a]); s >= 0) ++ended[std::size_t(s)];
+  }
+  for (auto t : data.surveys().time)
+    if (auto s = slot(t); s >= 0) ++answers[std::size_t(s)];
+  for (auto t : data.tickets().opened)
+    if (auto s = slot(t); s >= 0) ++tickets[std::size_t(s)];
+
+  text_table t{{"month", "active accounts", "events", "new accounts", "churned", "survey answers", "tickets"}, {}};
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto month = period_start(first + std::int64_t(i), period::month);
+    t.rows.push_back({format_date(month).substr(0, 7), count(active[i]), count(events[i]), count(started[i]),
+                      count(ended[i]), count(answers[i]), count(tickets[i])});
+  }
+  ctx.heading("Monthly activity");
+  ctx.table(t);
+}
+
+}  // namespace detail
+
+void write_summary(const dataset& data, std::ostream& out, report_format format) {
+  const detail::report_context ctx{data, data.time_range().end, {.format = format}, out};
+  text_table t{{"table", "source", "read", "accepted", "rejected", "duplicates"}, {}};
+  for (const auto& r : data.report().tables)
+    t.rows.push_back({r.table, r.source, detail::count(r.read), detail::count(r.accepted), detail::count(r.rejected),
+                      detail::count(r.duplicates)});
+  ctx.heading("Ingest");
+  ctx.table(t);
+  if (data.report().rejected() > 0) {
+    text_table reasons{{"table", "rejected rows", "reason"}, {}};
+    for (const auto& r : data.report().tables)
+      for (const auto& [reason, n] : r.reasons) reasons.rows.push_back({r.table, detail::count(n), reason});
+    ctx.heading("Rejected rows by reason");
+    ctx.table(reasons);
+    text_table examples{{"first examples"}, {}};
+    for (const auto& r : data.report().tables)
+      for (const auto& e : r.examples) examples.rows.push_back({e});
+    ctx.table(examples);
+  }
+  detail::report_overview(ctx);
+}
+
+void write_report(const dataset& data, const report_options& options, std::ostream& out) {
+  const timestamp as_of = options.as_of != no_time ? options.as_of : data.time_range().end;
+  const detail::report_context ctx{data, as_of, options, out};
+  if (options.format == report_format::markdown)
+    out << "# Customer health report, as of " << format_date(as_of) << "\n\n";
+  else
+    out << "Customer health report, as of " << format_date(as_of) << "\n\n";
+  detail::report_overview(ctx);
+  detail::report_monthly_activity(ctx);
+}
+
+}  // namespace custhealth

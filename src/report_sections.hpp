@@ -1,0 +1,26 @@
+// src/report_sections.hpp — the sections of the portfolio report, one function per analytic area
+// (each in its own src/report_<area>.cpp), called in order by write_report.
+#pragma once
+
+#include <ostream>
+#include <string_view>
+
+#include "custhealth/report.hpp"
+
+namespace custhealth::detail {
+
+struct report_context {
+  const dataset& data;
+  timestamp as_of;
+  report_options options;
+  std::ostream& out;
+
+  void heading(std::string_view title) const;
+  void note(std::string_view text) const;
+  void table(const text_table& t) const { t.render(out, options.format); }
+};
+
+void report_overview(const report_context& ctx);
+void report_monthly_activity(const report_context& ctx);
+
+}  // namespace custhealth::detail

@@ -1,0 +1,17 @@
+# Installs the build into a scratch prefix, builds tests/cmake against it and runs the result.
+set(prefix ${BUILD_DIR}/consumer/prefix)
+set(build ${BUILD_DIR}/consumer/build)
+file(REMOVE_RECURSE ${prefix} ${build})
+
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed (${rc}): ${ARGV}")
+  endif()
+endfunction()
+
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
+run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/cmake -B ${build} -G ${GENERATOR} -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_BUILD_TYPE=Release)
+run(${CMAKE_COMMAND} --build ${build})
+run(${build}/quickstart ${prefix}/share/custhealth/sample)

@@ -1,0 +1,99 @@
+// Tests of custhealth/dataset.hpp: sealing loaded parts into an indexed dataset — one account
+// order, rows sorted by (account, time), sorted input kept without a copy, duplicates counted.
+
+#include "custhealth/dataset.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace custhealth;
+
+namespace {
+
+dataset_parts usage_parts(std::vector<std::string> ids, std::vector<std::int32_t> account, std::vector<timestamp> time,
+                          std::vector<double> value) {
+  dataset_parts p;
+  for (const auto& id : ids) p.account_ids.intern(id);
+  const auto n = account.size();
+  p.usage.account = column(std::move(account));
+  p.usage.time = column(std::move(time));
+  p.usage.event = column(std::vector<std::int32_t>(n, p.usage.events.intern("login")));
+  p.usage.value = column(std::move(value));
+  return p;
+}
+
+}  // namespace
+
+TEST(Dataset, SortsAccountsByIdAndRowsByTime) {
+  // Codes in order of appearance: zeta=0, alpha=1, mid=2. After sealing: alpha=0, mid=1, zeta=2.
+  auto p = usage_parts({"zeta", "alpha", "mid"}, {0, 1, 0, 2, 1}, {50, 30, 10, 20, 5}, {1, 2, 3, 4, 5});
+  const dataset d(std::move(p));
+  ASSERT_EQ(d.n_accounts(), 3u);
+  EXPECT_EQ(d.account_ids()[0], "alpha");
+  EXPECT_EQ(d.account_ids()[2], "zeta");
+  const auto& u = d.usage();
+  EXPECT_EQ(std::vector<std::int32_t>(u.account.begin(), u.account.end()), (std::vector<std::int32_t>{0, 0, 1, 2, 2}));
+  EXPECT_EQ(std::vector<timestamp>(u.time.begin(), u.time.end()), (std::vector<timestamp>{5, 30, 20, 10, 50}));
+  EXPECT_EQ(std::vector<double>(u.value.begin(), u.value.end()), (std::vector<double>{5, 2, 4, 3, 1}));
+  EXPECT_EQ(u.index.offsets, (std::vector<std::int64_t>{0, 2, 3, 5}));
+  EXPECT_EQ(d.time_range().begin, 5);
+  EXPECT_EQ(d.time_range().end, 51);
+}
+
+TEST(Dataset, KeepsSortedBorrowedColumnsWithoutACopy) {
+  static const std::vector<double> external{1.5, 2.5, 3.5};
+  auto p = usage_parts({"a", "b"}, {0, 0, 1}, {1, 2, 3}, {});
+  p.usage.value = column<double>(external.data(), external.size(), nullptr);
+  const dataset d(std::move(p));
+  EXPECT_EQ(d.usage().value.data(), external.data());
+}
+
+TEST(Dataset, GivesEveryAccountARowAndKeepsAttributes) {
+  auto p = usage_parts({"b", "a"}, {0, 1}, {10, 20}, {1, 1});
+  p.accounts.account = column(std::vector<std::int32_t>{0});  // only "b" has an accounts row
+  p.accounts.start = column(std::vector<timestamp>{7});
+  const dataset d(std::move(p));
+  const auto& acc = d.accounts();
+  ASSERT_EQ(acc.size(), 2u);
+  EXPECT_EQ(acc.start[0], no_time);  // "a": seen only in usage
+  EXPECT_EQ(acc.start[1], 7);
+  EXPECT_TRUE(std::isnan(acc.seats[1]));
+  EXPECT_EQ(acc.segment[1], no_code);
+}
+
+TEST(Dataset, CountsDuplicateRows) {
+  // Rows 0 and 2 are identical; row 1 shares their time but not their value.
+  auto p = usage_parts({"a"}, {0, 0, 0, 0}, {5, 5, 5, 6}, {1, 2, 1, 1});
+  const dataset d(std::move(p));
+  const auto* r = d.report().find("usage");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->duplicates, 1);
+  EXPECT_EQ(r->read, 4);
+  EXPECT_EQ(d.usage().size(), 4u);  // reported, not dropped
+}
+
+TEST(Dataset, RejectsCodesOutsideTheDictionary) {
+  auto p = usage_parts({"a"}, {0, 3}, {1, 2}, {1, 1});
+  EXPECT_THROW(dataset(std::move(p)), invalid_input);
+}
+
+TEST(Dataset, EmptyDatasetHasNoRange) {
+  const dataset d;
+  EXPECT_EQ(d.n_accounts(), 0u);
+  EXPECT_EQ(d.time_range().end, d.time_range().begin);
+}
+
+TEST(TableReport, StrictThrowsLenientCounts) {
+  table_report r;
+  EXPECT_THROW(r.reject("x.csv:3", {"score", "bad", "11"}, true), invalid_input);
+  r.reject("x.csv:3", {"score", "bad", "11"}, false);
+  r.reject("x.csv:4", {"score", "bad", "12"}, false);
+  EXPECT_EQ(r.rejected, 2);
+  EXPECT_EQ(r.reasons.at("column 'score': bad"), 2);
+  EXPECT_EQ(r.examples.front(), "x.csv:3: column 'score': bad: \"11\"");
+}
+
+TEST(TableReport, TruncatesHugeValuesInMessages) {
+  table_report r;
+  r.reject("x.csv:2", {"event", "bad", std::string(10'000'000, 'x')}, false);
+  EXPECT_LT(r.examples.front().size(), 200u);
+}

@@ -1,0 +1,289 @@
+// Tests of custhealth/io/csv.hpp: the RFC 4180 reader, header mapping, the domain checks of
+// DESIGN §3 and the bad-input corpus of the foundation issue (each case a test).
+
+#include "custhealth/io/csv.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <random>
+
+using namespace custhealth;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A scratch folder per test, removed afterwards.
+class CsvTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("custhealth_csv_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write(const std::string& name, const std::string& text) {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+
+  dataset read_usage(const std::string& text, bool strict = true) {
+    csv_files f;
+    f.usage = write("usage.csv", text);
+    load_options o;
+    o.strict = strict;
+    return read_csv(f, o);
+  }
+
+  template <class Slot>
+  std::string error_of(Slot slot, const std::string& name, const std::string& text) {
+    csv_files f;
+    f.*slot = write(name, text);
+    try {
+      read_csv(f);
+    } catch (const invalid_input& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(CsvTest, ReadsUsageWithDefaults) {
+  const auto d = read_usage("account_id,timestamp,event,value,user_id\n"
+                            "b,2024-01-02,login,,u1\n"
+                            "a,2024-01-01T10:00:00Z,export,3,\n");
+  ASSERT_EQ(d.usage().size(), 2u);
+  EXPECT_EQ(d.account_ids()[0], "a");
+  EXPECT_EQ(d.usage().time[0], from_civil(2024, 1, 1, 10));
+  EXPECT_EQ(d.usage().value[0], 3.0);
+  EXPECT_EQ(d.usage().value[1], 1.0);  // empty value defaults to 1
+  EXPECT_EQ(d.usage().user[0], no_code);
+  EXPECT_EQ(d.usage().events[d.usage().event[1]], "login");
+}
+
+TEST_F(CsvTest, HandlesQuotingCrlfAndBom) {
+  const auto d = read_usage("\xEF\xBB\xBF" "account_id,timestamp,event\r\n"
+                            "\"acme, inc\",2024-01-01,\"say \"\"hi\"\"\"\r\n"
+                            "\"multi\nline\",2024-01-02,login\r\n");
+  ASSERT_EQ(d.usage().size(), 2u);
+  EXPECT_EQ(d.account_ids()[0], "acme, inc");
+  EXPECT_EQ(d.account_ids()[1], "multi\nline");
+  EXPECT_EQ(d.usage().events[d.usage().event[0]], "say \"hi\"");
+}
+
+TEST_F(CsvTest, RenamesColumns) {
+  csv_files f;
+  f.usage = write("u.csv", "customer,ts,what\nx,2024-01-01,login\n");
+  load_options o;
+  o.columns = {{"account_id", "customer"}, {"timestamp", "ts"}, {"event", "what"}};
+  EXPECT_EQ(read_csv(f, o).usage().size(), 1u);
+}
+
+TEST_F(CsvTest, EmptyFileHasNoHeader) {
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", ""), HasSubstr("usage.csv:1: empty file: no header"));
+}
+
+TEST_F(CsvTest, HeaderOnlyIsAnEmptyTable) {
+  const auto d = read_usage("account_id,timestamp,event\n");
+  EXPECT_EQ(d.usage().size(), 0u);
+  EXPECT_EQ(d.report().find("usage")->read, 0);
+}
+
+TEST_F(CsvTest, MissingRequiredColumn) {
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,event\na,login\n"),
+              HasSubstr("usage.csv:1: missing required column 'timestamp'"));
+}
+
+TEST_F(CsvTest, DuplicatedColumn) {
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event,event\n"),
+              HasSubstr("usage.csv:1: column 'event' appears twice in the header"));
+}
+
+TEST_F(CsvTest, UnterminatedQuote) {
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na,2024-01-01,login\n\"b,2024-01-02,x\n"),
+              HasSubstr("usage.csv:3: unterminated quoted field"));
+}
+
+TEST_F(CsvTest, WrongDelimiterGetsAHint) {
+  const auto e = error_of(&csv_files::usage, "usage.csv", "account_id;timestamp;event\na;2024-01-01;login\n");
+  EXPECT_THAT(e, HasSubstr("missing required column 'account_id'"));
+  EXPECT_THAT(e, HasSubstr("is the delimiter not ','?"));
+}
+
+TEST_F(CsvTest, UnparseableDate) {
+  EXPECT_EQ(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na,yesterday,login\n"),
+            (dir_ / "usage.csv").string() + ":2: column 'timestamp': cannot parse as a date or time: \"yesterday\"");
+}
+
+TEST_F(CsvTest, MonthThirteen) {
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na,2024-01-01,x\na,2024-13-01,login\n"),
+              HasSubstr("usage.csv:3: column 'timestamp': cannot parse as a date or time: \"2024-13-01\""));
+  EXPECT_THAT(error_of(&csv_files::mrr, "mrr.csv", "account_id,month,mrr\na,2024-13,10\n"),
+              HasSubstr("mrr.csv:2: column 'month': cannot parse as a month"));
+}
+
+TEST_F(CsvTest, NpsOutOfRange) {
+  const std::string header = "account_id,timestamp,kind,score\n";
+  EXPECT_THAT(error_of(&csv_files::surveys, "surveys.csv", header + "a,2024-01-01,nps,11\n"),
+              HasSubstr("surveys.csv:2: column 'score': NPS must be an integer 0..10: \"11\""));
+  EXPECT_THAT(error_of(&csv_files::surveys, "surveys.csv", header + "a,2024-01-01,nps,-1\n"),
+              HasSubstr("NPS must be an integer 0..10: \"-1\""));
+  EXPECT_THAT(error_of(&csv_files::surveys, "surveys.csv", header + "a,2024-01-01,csat,0\n"),
+              HasSubstr("CSAT must be an integer 1..5"));
+  EXPECT_THAT(error_of(&csv_files::surveys, "surveys.csv", header + "a,2024-01-01,ces,8\n"),
+              HasSubstr("CES must be an integer 1..7"));
+  EXPECT_THAT(error_of(&csv_files::surveys, "surveys.csv", header + "a,2024-01-01,promoter,9\n"),
+              HasSubstr("column 'kind': expected one of nps, csat, ces: \"promoter\""));
+}
+
+TEST_F(CsvTest, NanAndInfInNumbers) {
+  const std::string header = "account_id,timestamp,type,amount\n";
+  for (const char* v : {"nan", "NaN", "inf", "-inf", "1e999"})
+    EXPECT_THAT(error_of(&csv_files::payments, "payments.csv", header + "a,2024-01-01,payment," + v + "\n"),
+                HasSubstr("column 'amount': must be a finite number"))
+        << v;
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event,value\na,2024-01-01,x,nan\n"),
+              HasSubstr("column 'value': must be a finite number"));
+  EXPECT_THAT(error_of(&csv_files::payments, "payments.csv", header + "a,2024-01-01,payment,12abc\n"),
+              HasSubstr("column 'amount': cannot parse as a number: \"12abc\""));
+}
+
+TEST_F(CsvTest, NegativeMrr) {
+  EXPECT_THAT(error_of(&csv_files::mrr, "mrr.csv", "account_id,month,mrr\na,2024-01,-5\n"),
+              HasSubstr("mrr.csv:2: column 'mrr': must not be negative: \"-5\""));
+}
+
+TEST_F(CsvTest, DuplicatedMrrMonth) {
+  EXPECT_THAT(error_of(&csv_files::mrr, "mrr.csv", "account_id,month,mrr\na,2024-01,5\na,2024-01-15,6\n"),
+              HasSubstr("mrr.csv:3: column 'month': account a already has this month on line 2"));
+}
+
+TEST_F(CsvTest, AccountEndingBeforeItStarts) {
+  EXPECT_THAT(error_of(&csv_files::accounts, "accounts.csv", "account_id,start,end\na,2024-02-01,2024-01-01\n"),
+              HasSubstr("accounts.csv:2: column 'end': is before start: \"2024-01-01\""));
+  EXPECT_THAT(error_of(&csv_files::accounts, "accounts.csv", "account_id,start\na,2024-02-01\na,2024-03-01\n"),
+              HasSubstr("accounts.csv:3: column 'account_id': account already has a row on line 2"));
+}
+
+TEST_F(CsvTest, TicketAnsweredBeforeOpened) {
+  EXPECT_THAT(error_of(&csv_files::tickets, "tickets.csv",
+                       "account_id,opened_at,first_response_at,priority\na,2024-01-02,2024-01-01,high\n"),
+              HasSubstr("column 'first_response_at': is before opened_at"));
+  EXPECT_THAT(error_of(&csv_files::tickets, "tickets.csv", "account_id,opened_at,priority\na,2024-01-02,asap\n"),
+              HasSubstr("column 'priority': expected one of low, normal, high, urgent: \"asap\""));
+}
+
+TEST_F(CsvTest, TenMegabyteField) {
+  const std::string big(10 * 1024 * 1024, 'x');
+  const auto e = error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na," + big + ",login\n");
+  EXPECT_THAT(e, HasSubstr("usage.csv:2: column 'timestamp': cannot parse as a date or time"));
+  EXPECT_LT(e.size(), 500u);
+  // As an id it is simply a long id.
+  EXPECT_EQ(read_usage("account_id,timestamp,event\n" + big + ",2024-01-01,login\n").account_ids()[0].size(), big.size());
+}
+
+TEST_F(CsvTest, RandomBinaryBytes) {
+  std::mt19937 rng(42);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::string junk(4096, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    csv_files f;
+    f.usage = write("usage.csv", junk);
+    EXPECT_THROW(read_csv(f), invalid_input);
+    load_options lenient;
+    lenient.strict = false;
+    try {
+      const auto d = read_csv(f, lenient);
+      const auto* r = d.report().find("usage");
+      EXPECT_EQ(r->read, r->accepted + r->rejected);
+    } catch (const invalid_input&) {
+      // file-level problems (no usable header) stay errors in lenient mode
+    }
+  }
+  // Binary rows under a valid header are rejected one by one, never crash.
+  std::string text = "account_id,timestamp,event\n";
+  for (int i = 0; i < 50; ++i) {
+    std::string row(64, '\0');
+    for (auto& c : row) c = static_cast<char>(rng() % 256);
+    text += row + "\n";
+  }
+  load_options lenient;
+  lenient.strict = false;
+  csv_files f;
+  f.usage = write("usage.csv", text);
+  try {
+    const auto d = read_csv(f, lenient);
+    const auto* r = d.report().find("usage");
+    EXPECT_EQ(r->read, r->accepted + r->rejected);
+    EXPECT_GT(r->rejected, 0);
+  } catch (const invalid_input& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr("usage.csv:"));  // a broken quote is a file-level error
+  }
+}
+
+TEST_F(CsvTest, TooManyOrTooFewFields) {
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na,2024-01-01,login,extra\n"),
+              HasSubstr("usage.csv:2: column '*': expected 3 fields, found 4"));
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na,2024-01-01\n"),
+              HasSubstr("usage.csv:2: column '*': expected 3 fields, found 2"));
+}
+
+TEST_F(CsvTest, LenientModeCountsEveryRejectedRow) {
+  const auto d = read_usage("account_id,timestamp,event,value\n"
+                            "a,2024-01-01,login,1\n"
+                            "a,2024-13-01,login,1\n"
+                            "b,2024-01-02,login,nan\n"
+                            "b,2024-01-02,login\n"
+                            ",2024-01-03,login,2\n"
+                            "c,2024-01-04,export,5\n"
+                            "c,2024-01-04,export,5\n",
+                            false);
+  const auto* r = d.report().find("usage");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->read, 7);
+  EXPECT_EQ(r->accepted, 3);
+  EXPECT_EQ(r->rejected, 4);
+  EXPECT_EQ(r->read, r->accepted + r->rejected);
+  EXPECT_EQ(r->duplicates, 1);
+  EXPECT_EQ(r->reasons.at("column 'timestamp': cannot parse as a date or time"), 1);
+  EXPECT_EQ(r->reasons.at("column 'value': must be a finite number"), 1);
+  EXPECT_EQ(r->reasons.at("column '*': expected 4 fields, found 3"), 1);
+  EXPECT_EQ(r->reasons.at("column 'account_id': is empty"), 1);
+  EXPECT_EQ(r->examples.size(), 4u);
+  EXPECT_THAT(r->examples[0], HasSubstr("usage.csv:3:"));
+  EXPECT_EQ(d.usage().size(), 3u);
+}
+
+TEST_F(CsvTest, OneAccountDictionaryAcrossTables) {
+  csv_files f;
+  f.accounts = write("accounts.csv", "account_id,start,segment,seats\nb,2023-01-01,smb,5\na,2023-02-01,,\n");
+  f.usage = write("usage.csv", "account_id,timestamp,event\nc,2024-01-01,login\nb,2024-01-01,login\n");
+  f.surveys = write("surveys.csv", "account_id,timestamp,kind,score\na,2024-01-01,nps,9\n");
+  const auto d = read_csv(f);
+  ASSERT_EQ(d.n_accounts(), 3u);
+  EXPECT_EQ(d.accounts().start[0], from_civil(2023, 2, 1));
+  EXPECT_EQ(d.accounts().segment[0], no_code);
+  EXPECT_EQ(d.accounts().seats[1], 5.0);
+  EXPECT_EQ(d.accounts().start[2], no_time);  // "c" has no accounts row
+  EXPECT_EQ(d.usage().index.count(1), 1);
+  EXPECT_EQ(d.surveys().account[0], 0);
+}
+
+TEST_F(CsvTest, DirectoryWithoutTables) {
+  EXPECT_THROW(csv_files::in_directory(dir_), invalid_input);
+  EXPECT_THROW(csv_files::in_directory(dir_ / "nope"), invalid_input);
+}
+
+TEST(CsvField, QuotesOnlyWhenNeeded) {
+  EXPECT_EQ(detail::csv_field("plain"), "plain");
+  EXPECT_EQ(detail::csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(detail::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+}
