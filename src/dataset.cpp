@@ -142,7 +142,7 @@ dataset::dataset(dataset_parts parts) : p_(std::move(parts)) {
     for (auto t : table.*std::remove_reference_t<decltype(table)>::sort_time) lo = std::min(lo, t), hi = std::max(hi, t);
   };
   seal(p_.usage), seal(p_.surveys), seal(p_.tickets), seal(p_.mrr), seal(p_.payments);
-  if (lo <= hi) range_ = {lo, hi + 1};
+  if (lo <= hi) range_ = {day_number(lo) * seconds_per_day, (day_number(hi) + 1) * seconds_per_day};
 }
 
 }  // namespace custhealth

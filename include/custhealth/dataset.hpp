@@ -25,7 +25,8 @@ struct load_options {
   /// {default name → input name}, e.g. {"account_id", "customer"}; applied to every table.
   std::map<std::string, std::string> columns;
 
-  const std::string& column(const std::string& default_name) const {
+  /// The input's name of a column (by value: the default name may be a temporary).
+  std::string column(const std::string& default_name) const {
     auto it = columns.find(default_name);
     return it == columns.end() ? default_name : it->second;
   }
@@ -149,7 +150,9 @@ class dataset {
   const payment_table& payments() const noexcept { return p_.payments; }
   const ingest_report& report() const noexcept { return p_.report; }
 
-  /// The earliest and one past the latest event time over all tables ({0, 0} when empty).
+  /// The whole UTC days that hold events in any table: from the midnight before the earliest to
+  /// the midnight after the latest ({0, 0} when empty). Its `end` is the default "as of": the
+  /// last day of data counts in full.
   window time_range() const noexcept { return range_; }
 
  private:

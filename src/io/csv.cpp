@@ -209,7 +209,7 @@ class table_reader {
   }
 
   std::string_view field(int i) const { return i < 0 ? std::string_view{} : fields_[std::size_t(i)]; }
-  const std::string& column_name(const std::string& default_name) const { return options_.column(default_name); }
+  std::string column_name(const std::string& default_name) const { return options_.column(default_name); }
 
   void reject(const problem& p) { report_.reject(tok_.location(), p, options_.strict); }
   void accept() { ++report_.accepted; }

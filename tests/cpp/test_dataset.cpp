@@ -35,8 +35,8 @@ TEST(Dataset, SortsAccountsByIdAndRowsByTime) {
   EXPECT_EQ(std::vector<timestamp>(u.time.begin(), u.time.end()), (std::vector<timestamp>{5, 30, 20, 10, 50}));
   EXPECT_EQ(std::vector<double>(u.value.begin(), u.value.end()), (std::vector<double>{5, 2, 4, 3, 1}));
   EXPECT_EQ(u.index.offsets, (std::vector<std::int64_t>{0, 2, 3, 5}));
-  EXPECT_EQ(d.time_range().begin, 5);
-  EXPECT_EQ(d.time_range().end, 51);
+  EXPECT_EQ(d.time_range().begin, 0);  // whole days: the midnights around the first and last event
+  EXPECT_EQ(d.time_range().end, seconds_per_day);
 }
 
 TEST(Dataset, KeepsSortedBorrowedColumnsWithoutACopy) {

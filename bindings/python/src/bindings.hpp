@@ -19,6 +19,7 @@ void register_errors(py::module_& m);
 void register_dataset(py::module_& m);
 void register_feedback(py::module_& m);
 void register_retention(py::module_& m);
+void register_survival(py::module_& m);
 
 /// A numpy array of T, converted only when its dtype or layout does not fit.
 template <class T>
@@ -55,6 +56,6 @@ py::array_t<T> view(const column<T>& c) {
 }
 
 /// The dataset shared between Python objects (and kept alive by the views taken of it).
-using dataset_ptr = std::shared_ptr<const dataset>;
+using dataset_ptr = std::shared_ptr<dataset>;  // pybind11 holders are non-const; datasets are immutable anyway
 
 }  // namespace custhealth::python

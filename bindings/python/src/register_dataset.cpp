@@ -2,6 +2,7 @@
 // (pandas columns, validated by the same domain checks as the CSV reader), from the generator;
 // and back out as numpy views.
 
+#include <limits>
 #include <map>
 #include <unordered_set>
 
@@ -144,7 +145,7 @@ class array_reader {
   void check(std::size_t row, const std::optional<problem>& p) {
     if (p) fail(row, *p);
   }
-  const std::string& name(const char* col) const { return options_.column(col); }
+  std::string name(const char* col) const { return options_.column(col); }
   std::size_t rows() const noexcept { return rows_; }
 
   /// Rejects the rows with a problem (in row order) and drops them from the table.
@@ -226,7 +227,7 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.segment = in.strings("segment", t.segments);
     t.plan = in.strings("plan", t.plans);
     t.owner = in.strings("owner", t.owners);
-    t.seats = in.numbers("seats", detail::nan);
+    t.seats = in.numbers("seats", std::numeric_limits<double>::quiet_NaN());
     t.renewal = in.times("renewal_date", false);
     std::unordered_set<std::int32_t> seen;
     for (std::size_t r = 0; r < in.rows(); ++r) {
@@ -387,7 +388,7 @@ void register_dataset(py::module_& m) {
     options.csat_scale = csat_scale;
     options.columns = std::move(columns);
     py::gil_scoped_release release;
-    return std::make_shared<const dataset>(read_csv(files, options));
+    return std::make_shared<dataset>(read_csv(files, options));
   }, py::arg("paths"), py::arg("strict") = true, py::arg("csat_scale") = 5,
      py::arg("columns") = std::map<std::string, std::string>{});
 
@@ -419,7 +420,7 @@ void register_dataset(py::module_& m) {
       py::gil_scoped_release release;
       p = generate(options);
     }
-    auto data = std::make_shared<const dataset>(std::move(p.data));
+    auto data = std::make_shared<dataset>(std::move(p.data));
     py::dict truth;
     truth["true_health"] = py::array_t<double>(py::ssize_t(p.truth.health.size()), p.truth.health.data());
     truth["true_churn_probability"] =

@@ -1,0 +1,516 @@
+"""Survival analysis for Python users: Kaplan–Meier curves and log-rank tests over the C++ core
+(custhealth/retention/kaplan_meier.hpp), with lifelines' names and conventions, and account tenures."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import to_seconds
+from ._core import InvalidInputError
+
+__all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank_test", "tenure_survival"]
+
+
+# ---- conversions at the edge: validate shapes and flags here, values in the core ----
+
+def _array(values: Any, name: str) -> np.ndarray:
+    """A 1-D numpy array of `values` (list, ndarray, pandas Series), without a copy when possible."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        values = values.to_numpy()
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise InvalidInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    return arr
+
+
+def _float_array(values: Any, name: str) -> np.ndarray:
+    """float64 values for the core. float64 arrays and Series pass through untouched (the core then
+    reads their memory in place); integers are converted; timedeltas become days."""
+    arr = _array(values, name)
+    if arr.dtype == np.float64:
+        return arr
+    if np.issubdtype(arr.dtype, np.timedelta64):
+        return arr / np.timedelta64(1, "D")  # NaT → NaN, which the core rejects
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == object):
+        raise InvalidInputError(f"{name} must be numeric, got dtype {arr.dtype}")
+    try:
+        return arr.astype(np.float64)
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(f"{name} must be numeric: {err}") from None
+
+
+def _event_array(values: Any, n: int, name: str) -> np.ndarray:
+    """Event flags as uint8 0/1. A bool array is reinterpreted in place (numpy stores True as 1);
+    other numeric flags must be exactly 0 or 1 — 2, 0.5 or NaN is an error, never a silent cast."""
+    if values is None:
+        return np.ones(n, dtype=np.uint8)  # lifelines: every subject observed
+    arr = _array(values, name)
+    if arr.dtype == bool:
+        return arr.view(np.uint8)
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError(f"{name} must hold 0/1 or booleans: {err}") from None
+    if not np.issubdtype(arr.dtype, np.number):
+        raise InvalidInputError(f"{name} must hold 0/1 or booleans, got dtype {arr.dtype}")
+    bad = ~((arr == 0) | (arr == 1))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidInputError(f"{name}[{i}]: event flag must be 0 or 1, got {arr[i]!r}")
+    return arr.astype(np.uint8, copy=False)
+
+
+def _optional_floats(values: Any, name: str) -> np.ndarray | None:
+    return None if values is None else _float_array(values, name)
+
+
+# ---- Kaplan–Meier ----
+
+class KaplanMeier:
+    """Kaplan–Meier estimate of a survival function, as lifelines' ``KaplanMeierFitter``.
+
+    ``S(t) = Π_{tᵢ ≤ t} (1 − dᵢ/nᵢ)`` over the distinct event times (Kaplan & Meier 1958), with
+    right censoring, optional late entry (left truncation) and case weights; Greenwood's variance
+    and the exponential-Greenwood ("log(−log)") pointwise band, as lifelines.
+
+    Parameters
+    ----------
+    alpha : float, default 0.05
+        The band and the median's interval have confidence ``1 − alpha``.
+    label : str, optional
+        Column name of the fitted curves; default ``"KM_estimate"`` (lifelines').
+
+    Attributes
+    ----------
+    survival_function_ : pandas.DataFrame
+        S(t), indexed by ``timeline`` (every distinct exit and entry time, from 0), one column ``label``.
+    cumulative_density_ : pandas.DataFrame
+        1 − S(t).
+    confidence_interval_ : pandas.DataFrame
+        Columns ``<label>_lower_<1-alpha>`` and ``<label>_upper_<1-alpha>`` (e.g. ``KM_estimate_lower_0.95``).
+    variance_ : pandas.DataFrame
+        Greenwood's variance of S(t): ``S(t)² Σ dᵢ / (nᵢ(nᵢ − dᵢ))``.
+    event_table_ : pandas.DataFrame
+        Indexed by ``event_at``: ``removed, observed, censored, entrance, at_risk`` (lifelines' table).
+    median_survival_time_ : float
+        Smallest t with S(t) ≤ 0.5; ``inf`` if the curve stays above 0.5, NaN for an empty sample.
+    median_ci_ : tuple of float
+        (low, high): the same rule applied to the lower and to the upper band (lifelines'
+        ``median_survival_times(confidence_interval_)``); ``high`` is ``inf`` when the upper band stays above 0.5.
+
+    Examples
+    --------
+    >>> km = KaplanMeier().fit([5, 6, 6, 2.5, 4, 4], [1, 0, 0, 1, 1, 1])
+    >>> km.median_survival_time_
+    4.0
+    """
+
+    def __init__(self, alpha: float = 0.05, label: str | None = None) -> None:
+        self.alpha = alpha
+        self.label = label
+
+    def fit(self, durations: Any, event_observed: Any = None, entry: Any = None, weights: Any = None,
+            timeline: Any = None, label: str | None = None, alpha: float | None = None) -> "KaplanMeier":
+        """Fits the curve.
+
+        Parameters
+        ----------
+        durations : array-like (list, numpy array, pandas Series)
+            Exit times ≥ 0 (event or censoring). float64 input is read without a copy;
+            timedeltas are taken in days.
+        event_observed : array-like of bool or 0/1, optional
+            1 (True) when the exit is an event, 0 when censored; default all events.
+        entry : array-like, optional
+            Late-entry times, ``0 ≤ entry < duration``: a subject is at risk at t when entry < t ≤ duration.
+        weights : array-like, optional
+            Case weights ≥ 0 (e.g. counts of identical subjects).
+        timeline : array-like, optional
+            Times at which to report ``survival_function_``, ``confidence_interval_``,
+            ``cumulative_density_`` and ``variance_`` (the step function's values there).
+        label, alpha : optional
+            Override the constructor's values.
+
+        Returns
+        -------
+        KaplanMeier
+            self, fitted.
+
+        Raises
+        ------
+        InvalidInputError
+            Negative or non-finite durations, a flag other than 0/1, entry ≥ duration, negative
+            weights, mismatched lengths; the message names the first offending element.
+        """
+        if label is not None:
+            self.label = label
+        if alpha is not None:
+            self.alpha = alpha
+        if not 0.0 < self.alpha < 1.0:
+            raise InvalidInputError(f"alpha must be in (0, 1), got {self.alpha!r}")
+        t = _float_array(durations, "durations")
+        e = _event_array(event_observed, len(t), "event_observed")
+        entry_ = _optional_floats(entry, "entry")
+        weights_ = _optional_floats(weights, "weights")
+        result = _core.kaplan_meier(t, e, entry_, weights_, 1.0 - self.alpha)
+        self.durations, self.event_observed, self.entry, self.weights = t, e, entry_, weights_
+        self._set_result(result, timeline, integer_counts=weights_ is None)
+        return self
+
+    def fit_dataset(self, dataset: Any, as_of: Any = None, label: str | None = None) -> "KaplanMeier":
+        """Fits the account-tenure curve of a :class:`custhealth.Dataset`.
+
+        Tenure is ``end − start`` in days for accounts that ended before ``as_of`` (an event), else
+        ``as_of − start``, censored. Accounts without a start date, or starting at or after ``as_of``,
+        are left out and counted in ``n_without_start_`` and ``n_not_started_``.
+
+        Parameters
+        ----------
+        dataset : custhealth.Dataset
+        as_of : str, date, datetime or int epoch seconds, optional
+            Default: the end of the data.
+        label : str, optional
+            Default ``"tenure"``.
+        """
+        if label is not None or self.label is None:
+            self.label = label or "tenure"
+        return _fit_tenure(self, _tenure_data(dataset, as_of, None))
+
+    # -- fitted state --
+
+    def _set_result(self, result: Any, timeline: Any, integer_counts: bool) -> None:
+        self._result = result
+        label = self.label if self.label is not None else "KM_estimate"
+        self._label = label
+        level = f"{1.0 - self.alpha:g}"
+        event_at = pd.Index(result.timeline, name="event_at")
+        counts = {"removed": result.removed(), "observed": result.observed, "censored": result.censored,
+                  "entrance": result.entrance, "at_risk": result.at_risk}
+        if integer_counts:  # unweighted counts are whole numbers; show them as lifelines does
+            counts = {k: np.asarray(v).astype(np.int64) for k, v in counts.items()}
+        self.event_table_ = pd.DataFrame(counts, index=event_at)
+
+        if timeline is None:
+            self.timeline = np.asarray(result.timeline)
+            rows = slice(None)
+        else:
+            self.timeline = np.sort(_float_array(timeline, "timeline"))
+            # Row of each requested time on the fitted step function; −1 is "before the first time".
+            rows = np.searchsorted(result.timeline, self.timeline, side="right") - 1
+
+        def column(values: np.ndarray, before: float) -> np.ndarray:
+            values = np.asarray(values)
+            if isinstance(rows, slice):
+                return values
+            if not len(values):  # an empty fit is undefined everywhere
+                return np.full(len(rows), np.nan)
+            return np.where(rows < 0, before, values[np.maximum(rows, 0)])
+
+        index = pd.Index(self.timeline, name="timeline")
+        survival = column(result.survival, 1.0)
+        self.survival_function_ = pd.DataFrame({label: survival}, index=index)
+        self.cumulative_density_ = pd.DataFrame({label: 1.0 - survival}, index=index)
+        self.variance_ = pd.DataFrame({label: column(result.variance(), 0.0)}, index=index)
+        self.confidence_interval_ = pd.DataFrame(
+            {f"{label}_lower_{level}": column(result.ci_low, 1.0), f"{label}_upper_{level}": column(result.ci_high, 1.0)},
+            index=index)
+        self.median_survival_time_ = float(result.median)
+        self.median_ci_ = tuple(float(x) for x in result.median_ci)
+
+    @property
+    def confidence_interval_survival_function_(self) -> pd.DataFrame:
+        """lifelines' alias of :attr:`confidence_interval_`."""
+        return self.confidence_interval_
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "_result"):
+            raise AttributeError("this KaplanMeier is not fitted yet: call fit() first")
+
+    def survival_at(self, times: Any) -> Any:
+        """S(t) of the right-continuous step function (1 before the first time; NaN for NaN).
+
+        Parameters
+        ----------
+        times : float or array-like
+
+        Returns
+        -------
+        float or numpy.ndarray
+            A float for a scalar, an array of the same length for an array.
+        """
+        self._check_fitted()
+        if np.ndim(times) == 0:
+            return float(self._result.survival_at(np.array([times], dtype=np.float64))[0])
+        return self._result.survival_at(_float_array(times, "times"))
+
+    def survival_function_at_times(self, times: Any) -> pd.Series:
+        """S(t) at the given times as a Series indexed by them, named after the label (lifelines)."""
+        self._check_fitted()
+        t = np.atleast_1d(_float_array(np.atleast_1d(times), "times"))
+        return pd.Series(self._result.survival_at(t), index=t, name=self._label)
+
+    def percentile(self, p: float) -> float:
+        """Smallest t with S(t) ≤ p (lifelines' ``percentile``); inf if never."""
+        self._check_fitted()
+        return float(self._result.survival_time(p))
+
+    # -- reporting --
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: subjects, events, censored, the median and its interval."""
+        self._check_fitted()
+        level = f"{1.0 - self.alpha:g}"
+        table = self.event_table_
+        return pd.DataFrame({
+            "subjects": [float(table["entrance"].sum())],
+            "events": [float(table["observed"].sum())],
+            "censored": [float(table["censored"].sum())],
+            "median": [self.median_survival_time_],
+            f"median_lower_{level}": [self.median_ci_[0]],
+            f"median_upper_{level}": [self.median_ci_[1]],
+        }, index=pd.Index([self._label], name="label"))
+
+    def print_summary(self, decimals: int = 2) -> None:
+        """Prints :attr:`summary` with a one-line header."""
+        print(f"<custhealth.KaplanMeier: fitted with {self.summary['subjects'].iloc[0]:g} subjects, "
+              f"alpha={self.alpha:g}>")
+        print(self.summary.round(decimals).to_string())
+
+    def plot(self, ax: Any = None, ci: bool = True, **kwargs: Any) -> Any:
+        """Step plot of S(t) with its band shaded.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Default: the current Axes.
+        ci : bool, default True
+            Shade the confidence band.
+        **kwargs
+            Passed to ``Axes.step`` (color, linestyle, ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        self._check_fitted()
+        import matplotlib.pyplot as plt  # noqa: PLC0415 (matplotlib only when plotting)
+
+        if ax is None:
+            ax = plt.gca()
+        t = self.survival_function_.index.to_numpy()
+        kwargs.setdefault("label", self._label)
+        (line,) = ax.step(t, self.survival_function_.iloc[:, 0].to_numpy(), where="post", **kwargs)
+        if ci:
+            band = self.confidence_interval_
+            ax.fill_between(t, band.iloc[:, 0].to_numpy(), band.iloc[:, 1].to_numpy(), step="post", alpha=0.25,
+                            color=line.get_color(), linewidth=0)
+        ax.set_xlabel("timeline")
+        ax.set_ylabel("survival probability")
+        ax.set_ylim(0.0, 1.05)
+        ax.legend()
+        return ax
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "_result"):
+            return f"<custhealth.KaplanMeier: label={self.label!r}, not fitted>"
+        return (f"<custhealth.KaplanMeier: {self._label!r}, {self.summary['subjects'].iloc[0]:g} subjects, "
+                f"median {self.median_survival_time_:g}>")
+
+
+# ---- tenures of a dataset ----
+
+_TENURE_GROUPS = ("segment", "plan", "owner")
+
+def _tenure_data(dataset: Any, as_of: Any, by: str | None) -> dict[str, Any]:
+    """Tenures from the core (custhealth/retention/tenure.hpp, bound by custhealth.retention) and,
+    with `by`, the account attribute's code of each tenure (−1: none) with the codes' labels."""
+    native = getattr(dataset, "_native", None)
+    if native is None:
+        raise TypeError(f"expected a custhealth.Dataset, got {type(dataset).__name__}")
+    data = dict(_core.tenure(native, None if as_of is None else to_seconds(as_of)))
+    if by:
+        if by not in _TENURE_GROUPS:
+            raise InvalidInputError(f"tenure_survival: cannot group by {by!r} (expected one of {', '.join(_TENURE_GROUPS)})")
+        attribute = native.columns("accounts")[by]  # (codes per account, labels), or None when absent
+        accounts = np.asarray(data["account"], dtype=np.int64)
+        if attribute is None:
+            data["group"], data["group_labels"] = np.full(len(accounts), -1, dtype=np.int64), []
+        else:
+            data["group"], data["group_labels"] = np.asarray(attribute[0])[accounts], list(attribute[1])
+    return data
+
+
+def _fit_tenure(km: KaplanMeier, data: Mapping[str, Any], mask: Any = None) -> KaplanMeier:
+    t, e = data["duration"], data["observed"]
+    if mask is not None:
+        t, e = t[mask], e[mask]
+    km.fit(t, e)
+    km.as_of_ = pd.Timestamp(data["as_of"], unit="s")
+    km.n_without_start_ = int(data["without_start"])
+    km.n_not_started_ = int(data["not_started"])
+    return km
+
+
+def tenure_survival(dataset: Any, as_of: Any = None, by: str | None = None, alpha: float = 0.05,
+                    label: str | None = None) -> Any:
+    """Kaplan–Meier curves of account tenure (days from ``start`` to ``end``, censored at ``as_of``).
+
+    Parameters
+    ----------
+    dataset : custhealth.Dataset
+        Needs an accounts table with start dates.
+    as_of : str, date, datetime or int epoch seconds, optional
+        Only what is known before it counts: an ``end`` at or after ``as_of`` is censored. Default:
+        the end of the data.
+    by : {"segment", "plan", "owner"}, optional
+        Fit one curve per value of this account attribute.
+    alpha : float, default 0.05
+    label : str, optional
+        Label of the single curve (default ``"tenure"``); groups are labelled by their value.
+
+    Returns
+    -------
+    KaplanMeier or dict
+        A fitted :class:`KaplanMeier` (``by=None``), or ``{value: KaplanMeier}`` with accounts
+        lacking the attribute under the key ``None``. Each fit carries ``as_of_`` (a Timestamp),
+        ``n_without_start_`` and ``n_not_started_`` (accounts left out, over the whole dataset).
+
+    Raises
+    ------
+    InvalidInputError
+        No account has a start date, or an unknown ``by``.
+    """
+    data = _tenure_data(dataset, as_of, by)
+    if not by:
+        return _fit_tenure(KaplanMeier(alpha=alpha, label=label or "tenure"), data)
+    codes, labels = data["group"], data["group_labels"]
+    out: dict[Any, KaplanMeier] = {}
+    for code in np.unique(codes):
+        name = labels[code] if code >= 0 else None
+        out[name] = _fit_tenure(KaplanMeier(alpha=alpha, label=name if name is not None else f"(no {by})"), data,
+                                codes == code)
+    return out
+
+
+# ---- log-rank tests ----
+
+class LogRankResult:
+    """Result of a log-rank test, with lifelines' ``StatisticalResult`` names.
+
+    Attributes
+    ----------
+    test_statistic : float
+        χ² statistic ``(O − E)ᵀ V⁻ (O − E)`` over k − 1 groups.
+    p_value : float
+    degrees_of_freedom : int
+        k − 1.
+    groups : pandas.DataFrame
+        Per group (indexed by its label): ``observed`` and ``expected`` events.
+    """
+
+    test_name = "logrank_test"
+    null_distribution = "chi squared"
+
+    def __init__(self, raw: Mapping[str, Any], labels: list[Any]) -> None:
+        self.test_statistic = float(raw["statistic"])
+        self.p_value = float(raw["p_value"])
+        self.degrees_of_freedom = int(raw["df"])
+        self.groups = pd.DataFrame({"observed": raw["observed"], "expected": raw["expected"]},
+                                   index=pd.Index([labels[c] for c in raw["groups"]], name="group"))
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """lifelines' columns: ``test_statistic``, ``p``, ``-log2(p)``."""
+        with np.errstate(divide="ignore"):
+            log2p = -np.log2(self.p_value)
+        return pd.DataFrame({"test_statistic": [self.test_statistic], "p": [self.p_value], "-log2(p)": [log2p]})
+
+    def print_summary(self, decimals: int = 2) -> None:
+        print(f"<custhealth.LogRankResult: {self.test_name}, null distribution {self.null_distribution}, "
+              f"degrees of freedom {self.degrees_of_freedom}>")
+        print(self.summary.round(decimals).to_string(index=False))
+        print(self.groups.round(decimals).to_string())
+
+    def __repr__(self) -> str:
+        return (f"<custhealth.LogRankResult: chi2={self.test_statistic:.4g}, df={self.degrees_of_freedom}, "
+                f"p={self.p_value:.4g}>")
+
+
+def logrank_test(durations_a: Any, events_a: Any, durations_b: Any, events_b: Any, weights_a: Any = None,
+                 weights_b: Any = None) -> LogRankResult:
+    """Log-rank test of equal hazards in two samples (lifelines' ``logrank_test``).
+
+    Parameters
+    ----------
+    durations_a, durations_b : array-like
+        Exit times ≥ 0 of each sample.
+    events_a, events_b : array-like of bool or 0/1, or None
+        Event flags (None: all events).
+    weights_a, weights_b : array-like, optional
+        Case weights (both or neither).
+
+    Returns
+    -------
+    LogRankResult
+        Groups are labelled ``"a"`` and ``"b"``.
+
+    Raises
+    ------
+    InvalidInputError
+        Bad values (as :meth:`KaplanMeier.fit`), mismatched lengths, or an empty sample.
+    """
+    ta, tb = _float_array(durations_a, "durations_a"), _float_array(durations_b, "durations_b")
+    for name, t in (("durations_a", ta), ("durations_b", tb)):
+        if len(t) == 0:
+            raise InvalidInputError(f"logrank_test: {name} is empty (each group needs at least one subject)")
+    ea, eb = _event_array(events_a, len(ta), "events_a"), _event_array(events_b, len(tb), "events_b")
+    for name, t, e in (("events_a", ta, ea), ("events_b", tb, eb)):
+        if len(e) != len(t):
+            raise InvalidInputError(f"logrank_test: {name} has {len(e)} elements but durations has {len(t)}")
+    if (weights_a is None) != (weights_b is None):
+        raise InvalidInputError("logrank_test: give weights for both samples or for neither")
+    weights = None
+    if weights_a is not None:
+        wa, wb = _float_array(weights_a, "weights_a"), _float_array(weights_b, "weights_b")
+        for name, t, w in (("weights_a", ta, wa), ("weights_b", tb, wb)):
+            if len(w) != len(t):
+                raise InvalidInputError(f"logrank_test: {name} has {len(w)} elements but durations has {len(t)}")
+        weights = np.concatenate([wa, wb])
+    groups = np.concatenate([np.zeros(len(ta), np.intc), np.ones(len(tb), np.intc)])
+    raw = _core.logrank_test(np.concatenate([ta, tb]), np.concatenate([ea, eb]), groups, weights)
+    return LogRankResult(raw, ["a", "b"])
+
+
+def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any = None,
+                              weights: Any = None) -> LogRankResult:
+    """Log-rank test across k ≥ 2 groups (lifelines' ``multivariate_logrank_test``; statsmodels' ``survdiff``).
+
+    Parameters
+    ----------
+    durations : array-like
+    groups : array-like of labels (str, int, ...)
+        The group of each subject; missing labels are an error.
+    event_observed : array-like of bool or 0/1, optional
+    weights : array-like, optional
+
+    Returns
+    -------
+    LogRankResult
+        ``degrees_of_freedom = k − 1``; ``groups`` indexed by the sorted labels.
+    """
+    t = _float_array(durations, "durations")
+    e = _event_array(event_observed, len(t), "event_observed")
+    labels_in = _array(groups, "groups")
+    if len(labels_in) != len(t):
+        raise InvalidInputError(f"multivariate_logrank_test: groups has {len(labels_in)} elements but durations "
+                                f"has {len(t)}")
+    codes, uniques = pd.factorize(labels_in, sort=True)
+    if (codes < 0).any():
+        raise InvalidInputError(f"multivariate_logrank_test: groups[{int(np.argmax(codes < 0))}] is missing")
+    raw = _core.logrank_test(t, e, codes.astype(np.intc), _optional_floats(weights, "weights"))
+    return LogRankResult(raw, list(uniques))

@@ -1,0 +1,774 @@
+// custhealth/retention/kaplan_meier.hpp — Kaplan–Meier survival curves (right censoring, late entry,
+// case weights) with a mergeable event table, Greenwood variance, log(−log) bands and log-rank tests.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "custhealth/detail/stats.hpp"
+#include "custhealth/error.hpp"
+
+namespace custhealth {
+
+// Internals, nested in detail so that their short names cannot collide with other detail headers.
+namespace detail::km {
+
+inline constexpr double inf = std::numeric_limits<double>::infinity();
+
+/// Shortest round-trip decimal form of `x`, for error messages ("-1", "0.5", "nan").
+inline std::string format_number(double x) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, x);
+  return ec == std::errc{} ? std::string(buffer, end) : std::string("?");
+}
+
+/// Bit pattern of a time t ≥ 0. For non-negative finite doubles the IEEE-754 bit order equals the
+/// numeric order, so times sort and compare as unsigned integers (radix sort, cheap equality).
+/// Adding +0.0 turns −0.0 into +0.0 so that both land on the same row.
+inline std::uint64_t time_bits(double t) noexcept { return std::bit_cast<std::uint64_t>(t + 0.0); }
+inline double time_from_bits(std::uint64_t bits) noexcept { return std::bit_cast<double>(bits); }
+
+/// A removal (death or censoring) sorts on (time, event flag): time bits shifted left by one, the flag
+/// in bit 0. Times are ≥ 0, so bit 63 is free and the shift loses nothing.
+inline std::uint64_t removal_key(double t, bool event) noexcept {
+  return (time_bits(t) << 1) | static_cast<std::uint64_t>(event);
+}
+
+struct weighted_key {
+  std::uint64_t key;
+  double weight;
+};
+struct grouped_key {
+  std::uint64_t key;
+  double weight;
+  std::uint32_t group;
+};
+
+inline std::uint64_t key_of(std::uint64_t key) noexcept { return key; }
+inline std::uint64_t key_of(const weighted_key& r) noexcept { return r.key; }
+inline std::uint64_t key_of(const grouped_key& r) noexcept { return r.key; }
+inline double weight_of(std::uint64_t) noexcept { return 1.0; }
+inline double weight_of(const weighted_key& r) noexcept { return r.weight; }
+inline double weight_of(const grouped_key& r) noexcept { return r.weight; }
+
+/// Stable LSD radix sort on a 64-bit key: six passes of 11-bit digits, O(n), skipping every pass whose
+/// digit is the same for all keys (common for the high bits of durations). One scratch buffer, no
+/// per-element allocation. Stability keeps the input order among equal keys, so per-time weight sums
+/// accumulate in input order — the same order as repeated `km_event_table::add`.
+template <class Record>
+void radix_sort(std::vector<Record>& records) {
+  const std::size_t n = records.size();
+  if (n < 2) return;
+  if (n <= 64) {
+    std::stable_sort(records.begin(), records.end(),
+                     [](const Record& a, const Record& b) { return key_of(a) < key_of(b); });
+    return;
+  }
+  constexpr unsigned digit_bits = 11;
+  constexpr std::size_t radix = std::size_t{1} << digit_bits;
+  constexpr unsigned passes = 6;  // 6 × 11 ≥ 64
+  std::vector<std::size_t> counts(passes * radix, 0);
+  for (const Record& r : records) {
+    const std::uint64_t k = key_of(r);
+    for (unsigned p = 0; p < passes; ++p) ++counts[p * radix + ((k >> (p * digit_bits)) & (radix - 1))];
+  }
+  std::vector<Record> scratch(n);
+  Record* src = records.data();
+  Record* dst = scratch.data();
+  const std::uint64_t first = key_of(records.front());
+  for (unsigned p = 0; p < passes; ++p) {
+    const unsigned shift = p * digit_bits;
+    std::size_t* count = counts.data() + p * radix;
+    if (count[(first >> shift) & (radix - 1)] == n) continue;  // every key shares this digit
+    std::size_t offset = 0;
+    for (std::size_t b = 0; b < radix; ++b) offset += std::exchange(count[b], offset);
+    for (std::size_t i = 0; i < n; ++i) dst[count[(key_of(src[i]) >> shift) & (radix - 1)]++] = src[i];
+    std::swap(src, dst);
+  }
+  if (src != records.data()) records.swap(scratch);
+}
+
+// ---- input validation: messages name the function, the element and the reason, e.g.
+// "kaplan_meier: durations[3]: negative duration -1". `label` is "durations[3]" or "duration". ----
+
+inline void check_same_length(std::string_view where, std::string_view name, std::size_t size,
+                              std::size_t expected, bool optional) {
+  if (size == expected || (optional && size == 0)) return;
+  throw invalid_input(std::string(where) + ": " + std::string(name) + " has " + std::to_string(size) +
+                      " elements but durations has " + std::to_string(expected) +
+                      (optional ? " (pass an empty span to omit it)" : ""));
+}
+
+inline void check_duration(std::string_view where, std::string_view label, double t) {
+  const std::string prefix = std::string(where) + ": " + std::string(label);
+  if (!std::isfinite(t)) throw invalid_input(prefix + ": duration must be finite, got " + format_number(t));
+  if (t < 0.0) throw invalid_input(prefix + ": negative duration " + format_number(t));
+}
+
+inline void check_flag(std::string_view where, std::string_view label, unsigned flag) {
+  if (flag > 1)
+    throw invalid_input(std::string(where) + ": " + std::string(label) + ": event flag must be 0 or 1, got " +
+                        std::to_string(flag));
+}
+
+/// Late entry (left truncation) needs 0 ≤ entry < duration, as R's Surv(start, stop) and lifelines'
+/// check_entry_times: a subject entering at its exit time is never in a risk set before the exit, yet
+/// lifelines' KM table would still count its death (driving S to 0). The single exception is entry =
+/// duration = 0, the same subject as one without late entry who leaves at time 0.
+inline void check_entry(std::string_view where, std::string_view label, double entry, double duration) {
+  const std::string prefix = std::string(where) + ": " + std::string(label);
+  if (!std::isfinite(entry)) throw invalid_input(prefix + ": entry must be finite, got " + format_number(entry));
+  if (entry < 0.0) throw invalid_input(prefix + ": negative entry " + format_number(entry));
+  if (entry > duration || (entry == duration && entry != 0.0))
+    throw invalid_input(prefix + ": entry " + format_number(entry) +
+                        (entry > duration ? " is after duration " : " equals duration ") +
+                        format_number(duration) + " (a late entrant must be observed for a positive time)");
+}
+
+inline void check_weight(std::string_view where, std::string_view label, double w) {
+  const std::string prefix = std::string(where) + ": " + std::string(label);
+  if (!std::isfinite(w)) throw invalid_input(prefix + ": weight must be finite, got " + format_number(w));
+  if (w < 0.0) throw invalid_input(prefix + ": negative weight " + format_number(w));
+}
+
+inline std::string element(std::string_view name, std::size_t i) {
+  return std::string(name) + "[" + std::to_string(i) + "]";
+}
+
+/// Validates the parallel arrays of a survival sample; `entry` and `weights` may be empty (omitted).
+/// Arrays are checked in argument order, each from its first element.
+inline void check_survival_spans(std::string_view where, std::span<const double> durations,
+                                 std::span<const std::uint8_t> observed, std::span<const double> entry,
+                                 std::span<const double> weights) {
+  const std::size_t n = durations.size();
+  check_same_length(where, "observed", observed.size(), n, false);
+  check_same_length(where, "entry", entry.size(), n, true);
+  check_same_length(where, "weights", weights.size(), n, true);
+  // Cheap scans first; a message is only built on failure.
+  constexpr double largest = std::numeric_limits<double>::max();
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(durations[i] >= 0.0 && durations[i] <= largest)) check_duration(where, element("durations", i), durations[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    if (observed[i] > 1) check_flag(where, element("observed", i), observed[i]);
+  for (std::size_t i = 0; i < entry.size(); ++i)
+    if (!(entry[i] >= 0.0 && (entry[i] < durations[i] || entry[i] == 0.0)))
+      check_entry(where, element("entry", i), entry[i], durations[i]);
+  for (std::size_t i = 0; i < weights.size(); ++i)
+    if (!(weights[i] >= 0.0 && weights[i] <= largest)) check_weight(where, element("weights", i), weights[i]);
+}
+
+inline void check_confidence(std::string_view where, double confidence) {
+  if (!(confidence > 0.0 && confidence < 1.0))
+    throw invalid_input(std::string(where) + ": confidence must be in (0, 1), got " + format_number(confidence));
+}
+
+/// Slack of the "S(t) ≤ q" test of medians and quantiles. S is exp(Σ log(1 − dᵢ/nᵢ)) in floating point,
+/// so a curve that is exactly 0.5 in exact arithmetic (5 of 10 die) can come out as 0.5000000000000001
+/// and lifelines then reports the next time as the median. Rounding of the sum over k event times is
+/// about k·2⁻⁵³ relative; 1e-12 absorbs it for curves of thousands of event times, while genuine steps
+/// of S are ≥ 1/n (1e-6 for a million subjects).
+inline constexpr double crossing_tolerance = 1e-12;
+
+/// Smallest times[i] with values[i] ≤ q (lifelines' qth_survival_time, up to crossing_tolerance); +inf
+/// when the curve never gets there, NaN for an empty curve. A linear scan, so it also holds for bands
+/// that are not monotone.
+inline double first_time_at_or_below(const std::vector<double>& times, const std::vector<double>& values,
+                                     double q) {
+  if (values.empty() || std::isnan(q)) return nan;
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (values[i] <= q + crossing_tolerance) return times[i];
+  return inf;
+}
+
+}  // namespace detail::km
+
+class km_event_table;
+struct kaplan_meier_result;
+
+/// Fits the Kaplan–Meier curve of an event table (defined below; declared here to be the table's friend,
+/// so that fitting a temporary table moves its columns instead of copying them).
+inline kaplan_meier_result kaplan_meier(km_event_table table, double confidence = 0.95);
+
+namespace detail::km {
+/// Validates (naming `where` in messages) and builds an event table; see km_event_table::from_spans.
+inline km_event_table build_event_table(std::string_view where, std::span<const double> durations,
+                                        std::span<const std::uint8_t> observed, std::span<const double> entry,
+                                        std::span<const double> weights);
+}  // namespace detail::km
+
+/// Mergeable partial state of a Kaplan–Meier fit: one row per distinct time with the weighted number of
+/// events (deaths), censorings and entrances at that time, sorted by time. Everything the estimator
+/// needs is a function of this table, so shards of a data set are summarised independently and
+/// combined with `+=` (a linear merge of two sorted tables).
+///
+/// Counts are doubles (case weights). Merging adds them; with integer weights — or any weights whose
+/// partial sums are exact in binary floating point, such as multiples of 1/2^k — shards merge to a table
+/// bit-identical to the unsplit one. Otherwise merge order can change the last bit of a sum, as any
+/// floating-point reduction.
+///
+/// Entrances follow lifelines' `survival_table_from_events`: without late entry every subject enters at
+/// time 0, so a table built from right-censored data always has a row at 0.
+class km_event_table {
+ public:
+  km_event_table() = default;
+
+  /// Bulk builder, O(n): integer-valued times within ~2n go through a counting sort, other times through
+  /// one radix sort of the removals (and one of the entries when given) and a linear merge.
+  /// `observed[i]` is 1 for an event, 0 for a censoring; `entry` (late entry / left truncation) and
+  /// `weights` may be empty. Throws invalid_input naming the offending element.
+  static km_event_table from_spans(std::span<const double> durations, std::span<const std::uint8_t> observed,
+                                   std::span<const double> entry = {}, std::span<const double> weights = {}) {
+    return detail::km::build_event_table("km_event_table", durations, observed, entry, weights);
+  }
+
+  /// Adds one subject: exit at `duration` (an event when `observed`), entry at `entry` (0 = from the
+  /// origin), case weight `weight`. O(rows) when the time is new — meant for streaming a few subjects;
+  /// use from_spans for bulk data. Throws invalid_input on a bad value.
+  void add(double duration, bool observed, double entry = 0.0, double weight = 1.0) {
+    constexpr std::string_view where = "km_event_table::add";
+    detail::km::check_duration(where, "duration", duration);
+    detail::km::check_entry(where, "entry", entry, duration);
+    detail::km::check_weight(where, "weight", weight);
+    const std::size_t exit_row = row_at(duration);
+    (observed ? observed_ : censored_)[exit_row] += weight;
+    entrance_[row_at(entry)] += weight;
+  }
+
+  /// Merges another table into this one: rows at equal times add, the rest interleave in time order.
+  km_event_table& operator+=(const km_event_table& other) {
+    if (other.empty()) return *this;
+    if (empty()) return *this = other;
+    km_event_table merged;
+    merged.reserve(size() + other.size());
+    std::size_t i = 0, j = 0;
+    while (i < size() || j < other.size()) {
+      if (j == other.size() || (i < size() && time_[i] < other.time_[j])) {
+        merged.push_row(time_[i], observed_[i], censored_[i], entrance_[i]);
+        ++i;
+      } else if (i == size() || other.time_[j] < time_[i]) {
+        merged.push_row(other.time_[j], other.observed_[j], other.censored_[j], other.entrance_[j]);
+        ++j;
+      } else {
+        merged.push_row(time_[i], observed_[i] + other.observed_[j], censored_[i] + other.censored_[j],
+                        entrance_[i] + other.entrance_[j]);
+        ++i;
+        ++j;
+      }
+    }
+    return *this = std::move(merged);
+  }
+
+  friend km_event_table operator+(km_event_table a, const km_event_table& b) {
+    a += b;
+    return a;
+  }
+
+  bool operator==(const km_event_table&) const = default;
+
+  /// Number of distinct times (rows).
+  std::size_t size() const noexcept { return time_.size(); }
+  bool empty() const noexcept { return time_.empty(); }
+
+  /// The columns of lifelines' event table, one entry per row.
+  const std::vector<double>& times() const noexcept { return time_; }
+  const std::vector<double>& observed() const noexcept { return observed_; }
+  const std::vector<double>& censored() const noexcept { return censored_; }
+  const std::vector<double>& entrance() const noexcept { return entrance_; }
+
+  /// removed = observed + censored.
+  std::vector<double> removed() const {
+    std::vector<double> out;
+    out.reserve(size());
+    for (std::size_t i = 0; i < size(); ++i) out.push_back(observed_[i] + censored_[i]);
+    return out;
+  }
+
+  /// lifelines' `at_risk` column: Σ_{j≤i} entrance_j − Σ_{j<i} removed_j (entrants of row i included).
+  /// Computed from the tail as Σ_{j≥i} removed_j − Σ_{j>i} entrance_j (the same number, since total
+  /// entrances = total removals): it is exact where a curve ends, so a last row where everyone at risk
+  /// dies gives S = 0 exactly even with fractional weights.
+  std::vector<double> at_risk() const {
+    std::vector<double> out(size());
+    double removed_from_here = 0.0, entering_later = 0.0;
+    for (std::size_t i = size(); i-- > 0;) {
+      removed_from_here += observed_[i] + censored_[i];
+      out[i] = removed_from_here - entering_later;
+      entering_later += entrance_[i];
+    }
+    return out;
+  }
+
+  /// Σ weights of all subjects (= Σ entrance).
+  double total_weight() const noexcept {
+    double total = 0.0;
+    for (double e : entrance_) total += e;
+    return total;
+  }
+
+ private:
+  friend km_event_table detail::km::build_event_table(std::string_view, std::span<const double>,
+                                                  std::span<const std::uint8_t>, std::span<const double>,
+                                                  std::span<const double>);
+  friend kaplan_meier_result kaplan_meier(km_event_table, double);
+
+  void reserve(std::size_t rows) {
+    time_.reserve(rows);
+    observed_.reserve(rows);
+    censored_.reserve(rows);
+    entrance_.reserve(rows);
+  }
+
+  void push_row(double t, double observed, double censored, double entrance) {
+    time_.push_back(t);
+    observed_.push_back(observed);
+    censored_.push_back(censored);
+    entrance_.push_back(entrance);
+  }
+
+  /// Index of the row at time t, inserting an empty row if there is none.
+  std::size_t row_at(double t) {
+    t += 0.0;  // −0.0 → +0.0
+    const auto it = std::lower_bound(time_.begin(), time_.end(), t);
+    const auto row = static_cast<std::size_t>(it - time_.begin());
+    if (it == time_.end() || *it != t) {
+      const auto at = static_cast<std::ptrdiff_t>(row);
+      time_.insert(time_.begin() + at, t);
+      observed_.insert(observed_.begin() + at, 0.0);
+      censored_.insert(censored_.begin() + at, 0.0);
+      entrance_.insert(entrance_.begin() + at, 0.0);
+    }
+    return row;
+  }
+
+  /// Counting sort for integer-valued times in [0, span): one pass drops every subject into the bucket
+  /// of its exit (and entry) time, one pass over the buckets emits the rows. Sums accumulate in input
+  /// order, as in the radix path and in repeated add().
+  void assemble_dense(std::span<const double> durations, std::span<const std::uint8_t> observed,
+                      std::span<const double> entry, std::span<const double> weights, std::size_t span) {
+    std::vector<double> deaths(span, 0.0), censorings(span, 0.0), entering(span, 0.0);
+    std::vector<std::uint8_t> present(span, 0);  // a row exists even if its weights are all 0
+    const std::size_t n = durations.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto t = static_cast<std::size_t>(durations[i]);
+      (observed[i] != 0 ? deaths : censorings)[t] += weights.empty() ? 1.0 : weights[i];
+      present[t] = 1;
+    }
+    if (entry.empty()) {
+      double total = 0.0;
+      if (weights.empty())
+        total = static_cast<double>(n);
+      else
+        for (double w : weights) total += w;
+      entering[0] = total;
+      present[0] = 1;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto t = static_cast<std::size_t>(entry[i]);
+        entering[t] += weights.empty() ? 1.0 : weights[i];
+        present[t] = 1;
+      }
+    }
+    std::size_t rows = 0;
+    for (std::uint8_t p : present) rows += p;
+    reserve(rows);
+    for (std::size_t t = 0; t < span; ++t)
+      if (present[t]) push_row(static_cast<double>(t), deaths[t], censorings[t], entering[t]);
+  }
+
+  /// Builds the rows from sorted removal keys (time << 1 | event) and sorted entrance keys (time),
+  /// in one counting pass (exact reservation) and one filling pass.
+  template <class Removal, class Entrance>
+  void assemble(const std::vector<Removal>& removals, const std::vector<Entrance>& entrances) {
+    using detail::km::key_of;
+    using detail::km::weight_of;
+    const std::size_t n = removals.size(), m = entrances.size();
+    auto next_time = [&](std::size_t i, std::size_t j) {
+      const std::uint64_t a = i < n ? key_of(removals[i]) >> 1 : ~std::uint64_t{0};
+      const std::uint64_t b = j < m ? key_of(entrances[j]) : ~std::uint64_t{0};
+      return std::min(a, b);
+    };
+    std::size_t rows = 0;
+    for (std::size_t i = 0, j = 0; i < n || j < m; ++rows) {
+      const std::uint64_t t = next_time(i, j);
+      while (i < n && (key_of(removals[i]) >> 1) == t) ++i;
+      while (j < m && key_of(entrances[j]) == t) ++j;
+    }
+    reserve(rows);
+    for (std::size_t i = 0, j = 0; i < n || j < m;) {
+      const std::uint64_t t = next_time(i, j);
+      double deaths = 0.0, censorings = 0.0, entering = 0.0;
+      // Censorings (flag 0) sort before events (flag 1) at the same time.
+      for (; i < n && key_of(removals[i]) == (t << 1); ++i) censorings += weight_of(removals[i]);
+      for (; i < n && key_of(removals[i]) == ((t << 1) | 1); ++i) deaths += weight_of(removals[i]);
+      for (; j < m && key_of(entrances[j]) == t; ++j) entering += weight_of(entrances[j]);
+      push_row(detail::km::time_from_bits(t), deaths, censorings, entering);
+    }
+  }
+
+  std::vector<double> time_;
+  std::vector<double> observed_;
+  std::vector<double> censored_;
+  std::vector<double> entrance_;
+};
+
+namespace detail::km {
+
+/// 1 + the largest time when every duration and entry is an integer no larger than 2n + 4096 (so the
+/// buckets cost no more memory than the radix sort's buffers); 0 otherwise. Stops at the first
+/// non-integer, so continuous data pay one comparison.
+inline std::size_t dense_time_span(std::span<const double> durations, std::span<const double> entry,
+                                   std::size_t n) {
+  const double limit = 2.0 * static_cast<double>(n) + 4096.0;
+  auto integral = [limit](double t) {
+    return t <= limit && static_cast<double>(static_cast<std::int64_t>(t)) == t;  // t ≥ 0 already checked
+  };
+  double largest = 0.0;
+  for (double t : durations) {
+    if (!integral(t)) return 0;
+    largest = std::max(largest, t);
+  }
+  for (double t : entry)
+    if (!integral(t)) return 0;
+  return static_cast<std::size_t>(largest) + 1;
+}
+
+inline km_event_table build_event_table(std::string_view where, std::span<const double> durations,
+                                        std::span<const std::uint8_t> observed, std::span<const double> entry,
+                                        std::span<const double> weights) {
+  check_survival_spans(where, durations, observed, entry, weights);
+  const std::size_t n = durations.size();
+  km_event_table table;
+  if (n == 0) return table;
+
+  // Integer-valued times (days, weeks, months: the common case) within a range comparable to n need no
+  // sort at all — a counting sort into per-time buckets.
+  if (const std::size_t span = dense_time_span(durations, entry, n); span != 0) {
+    table.assemble_dense(durations, observed, entry, weights, span);
+    return table;
+  }
+
+  // Entrances: everyone at time 0 without late entry (their weights summed in input order, as
+  // repeated add() would), otherwise one sorted record per subject.
+  auto build_with_removals = [&](auto& removals) {
+    radix_sort(removals);
+    if (entry.empty()) {
+      double total = 0.0;
+      if (weights.empty())
+        total = static_cast<double>(n);
+      else
+        for (double w : weights) total += w;
+      const std::vector<weighted_key> entrances{{time_bits(0.0), total}};
+      table.assemble(removals, entrances);
+    } else if (weights.empty()) {
+      std::vector<std::uint64_t> entrances(n);
+      for (std::size_t i = 0; i < n; ++i) entrances[i] = time_bits(entry[i]);
+      radix_sort(entrances);
+      table.assemble(removals, entrances);
+    } else {
+      std::vector<weighted_key> entrances(n);
+      for (std::size_t i = 0; i < n; ++i) entrances[i] = {time_bits(entry[i]), weights[i]};
+      radix_sort(entrances);
+      table.assemble(removals, entrances);
+    }
+  };
+  // Without weights the sort moves bare 8-byte keys.
+  if (weights.empty()) {
+    std::vector<std::uint64_t> removals(n);
+    for (std::size_t i = 0; i < n; ++i) removals[i] = removal_key(durations[i], observed[i] != 0);
+    build_with_removals(removals);
+  } else {
+    std::vector<weighted_key> removals(n);
+    for (std::size_t i = 0; i < n; ++i) removals[i] = {removal_key(durations[i], observed[i] != 0), weights[i]};
+    build_with_removals(removals);
+  }
+  return table;
+}
+
+}  // namespace detail::km
+
+/// A fitted Kaplan–Meier curve, as lifelines' `KaplanMeierFitter` with the default timeline: one entry
+/// per row of the event table (every distinct exit or entry time, starting at 0 unless all subjects
+/// enter late), each vector of that length. Columns that are one arithmetic step from these
+/// (cumulative density, variance, removed) are computed on request: at a million rows each stored
+/// column is 8 MB of fresh memory, which costs more than the arithmetic.
+struct kaplan_meier_result {
+  std::vector<double> timeline;
+  /// S(t) = Π_{tᵢ ≤ t} (1 − dᵢ/nᵢ) (Kaplan & Meier 1958), evaluated as exp Σ [log(nᵢ − dᵢ) − log nᵢ] as
+  /// lifelines does.
+  std::vector<double> survival;
+  /// Σ_{tᵢ ≤ t} dᵢ / (nᵢ(nᵢ − dᵢ)) — Greenwood's sum, the variance of log S(t) (lifelines'
+  /// `_cumulative_sq_`); a row with nᵢ = dᵢ adds 0, as lifelines replaces its infinite term by 0.
+  std::vector<double> greenwood_sum;
+  /// Pointwise exponential-Greenwood ("log(−log)") interval at `confidence` (Kalbfleisch & Prentice
+  /// 1980, §1.3): exp(−exp(log(−log S) ∓ z·√greenwood_sum / log S)); (1, 1) where S = 1 and (0, 0)
+  /// where S = 0, as lifelines' `_bounds`.
+  std::vector<double> ci_low;
+  std::vector<double> ci_high;
+  /// lifelines' event table: at_risk counts the entrants of the row itself (see km_event_table::at_risk);
+  /// the estimator's nᵢ is at_risk − entrance except on the first row, where subjects entering at that
+  /// time are at risk for its events (lifelines issue #497). With 0 ≤ entry < duration this means: at
+  /// risk at t when entry < t ≤ duration, or entry = t = 0.
+  std::vector<double> at_risk;
+  std::vector<double> observed;
+  std::vector<double> censored;
+  std::vector<double> entrance;
+  double confidence = 0.95;
+
+  bool empty() const noexcept { return timeline.empty(); }
+
+  /// 1 − S(t), lifelines' cumulative_density_.
+  std::vector<double> cumulative_density() const {
+    std::vector<double> out;
+    out.reserve(survival.size());
+    for (double s : survival) out.push_back(1.0 - s);
+    return out;
+  }
+
+  /// Greenwood (1926) variance of S(t): S(t)² · greenwood_sum (0 where S = 0).
+  std::vector<double> variance() const {
+    std::vector<double> out;
+    out.reserve(survival.size());
+    for (std::size_t i = 0; i < survival.size(); ++i) out.push_back(survival[i] * survival[i] * greenwood_sum[i]);
+    return out;
+  }
+
+  /// removed = observed + censored (lifelines' event-table column).
+  std::vector<double> removed() const {
+    std::vector<double> out;
+    out.reserve(observed.size());
+    for (std::size_t i = 0; i < observed.size(); ++i) out.push_back(observed[i] + censored[i]);
+    return out;
+  }
+
+  /// S(t) of the right-continuous step function; 1 before the first time, NaN for an empty fit or t NaN.
+  double survival_at(double t) const noexcept {
+    if (timeline.empty() || std::isnan(t)) return detail::nan;
+    const auto it = std::upper_bound(timeline.begin(), timeline.end(), t);
+    if (it == timeline.begin()) return 1.0;
+    return survival[static_cast<std::size_t>(it - timeline.begin()) - 1];
+  }
+
+  /// Smallest t with S(t) ≤ q (lifelines' qth_survival_time, allowing detail::km::crossing_tolerance for
+  /// rounding); +inf when S stays above q, NaN when empty.
+  double survival_time(double q) const noexcept {
+    if (survival.empty() || std::isnan(q)) return detail::nan;
+    const double threshold = q + detail::km::crossing_tolerance;
+    if (survival.back() > threshold) return detail::km::inf;
+    // S is non-increasing (every factor is in [0, 1]), so a binary search finds the first crossing.
+    const auto it = std::partition_point(survival.begin(), survival.end(),
+                                         [threshold](double s) { return s > threshold; });
+    return timeline[static_cast<std::size_t>(it - survival.begin())];
+  }
+
+  /// Median survival time: smallest t with S(t) ≤ 0.5; +inf if never, NaN for an empty fit (Kaplan &
+  /// Meier 1958 §6; lifelines' median_survival_time_).
+  double median() const noexcept { return survival_time(0.5); }
+
+  /// Interval for the median as lifelines' `median_survival_times(kmf.confidence_interval_)`: the same
+  /// crossing rule applied to the lower band (→ low) and to the upper band (→ high, +inf if it stays
+  /// above 0.5).
+  detail::interval median_ci() const {
+    return {detail::km::first_time_at_or_below(timeline, ci_low, 0.5),
+            detail::km::first_time_at_or_below(timeline, ci_high, 0.5)};
+  }
+};
+
+/// Fits the Kaplan–Meier curve of an event table. An empty table gives an empty curve (median NaN):
+/// a shard without subjects is a valid state, not an error. Throws invalid_input when confidence is
+/// outside (0, 1). One pass from the tail (at-risk sums) and one forward pass; the transcendental work
+/// is done only on rows with events.
+inline kaplan_meier_result kaplan_meier(km_event_table table, double confidence) {
+  detail::km::check_confidence("kaplan_meier", confidence);
+  const std::size_t rows = table.size();
+  kaplan_meier_result r;
+  r.confidence = confidence;
+  if (rows == 0) return r;
+  const double z = detail::z_critical(confidence);
+
+  r.at_risk = table.at_risk();
+  r.timeline = std::move(table.time_);
+  r.observed = std::move(table.observed_);
+  r.censored = std::move(table.censored_);
+  r.entrance = std::move(table.entrance_);
+  for (auto* column : {&r.survival, &r.greenwood_sum, &r.ci_low, &r.ci_high}) column->reserve(rows);
+
+  double log_s = 0.0, greenwood = 0.0;
+  double s = 1.0, low = 1.0, high = 1.0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const double d = r.observed[i];
+    if (d > 0.0) {
+      const double n = i == 0 ? r.at_risk[0] : r.at_risk[i] - r.entrance[i];
+      if (n > d) {
+        log_s += std::log(n - d) - std::log(n);
+        greenwood += d / (n * (n - d));
+      } else {
+        // Everyone at risk dies (n = d; n < d only by rounding of fractional weights): S drops to 0 for
+        // good, and lifelines replaces the infinite Greenwood term by 0.
+        log_s = -detail::km::inf;
+      }
+      s = std::exp(log_s);
+      // lifelines' _bounds works from v = log S of the stored estimate; S = 1 and S = 0 are its
+      // fillna(1.0) and exp(−exp(+inf)) cases.
+      const double v = std::log(s);
+      if (v == 0.0) {
+        low = high = 1.0;
+      } else if (s == 0.0) {
+        low = high = 0.0;
+      } else {
+        const double centre = std::log(-v), half = z * std::sqrt(greenwood) / v;
+        low = std::exp(-std::exp(centre - half));
+        high = std::exp(-std::exp(centre + half));
+      }
+    }
+    // Rows without events (censorings, entrances, n = 0) leave S, the sum and the band unchanged —
+    // lifelines adds log(n) − log(n) = 0 there or forward-fills its NaN.
+    r.survival.push_back(s);
+    r.greenwood_sum.push_back(greenwood);
+    r.ci_low.push_back(low);
+    r.ci_high.push_back(high);
+  }
+  return r;
+}
+
+/// Fits the Kaplan–Meier curve of a sample. `observed[i]` is 1 (event) or 0 (censored): a byte per
+/// subject, the layout of a NumPy bool/uint8 array and an eighth of a double 0/1 column, and a type
+/// that cannot carry 0.5. `entry` (late entry, 0 ≤ entry < duration) and `weights` (case weights ≥ 0)
+/// may be empty. Throws invalid_input naming the offending element; an empty sample gives an empty curve.
+inline kaplan_meier_result kaplan_meier(std::span<const double> durations, std::span<const std::uint8_t> observed,
+                                        std::span<const double> entry = {}, std::span<const double> weights = {},
+                                        double confidence = 0.95) {
+  detail::km::check_confidence("kaplan_meier", confidence);
+  return kaplan_meier(detail::km::build_event_table("kaplan_meier", durations, observed, entry, weights), confidence);
+}
+
+/// Result of a log-rank test of equal hazards across groups.
+struct logrank_result {
+  double statistic = detail::nan;  ///< (O − E)ᵀ V⁻ (O − E) over the first k − 1 groups, χ² under H0
+  int df = 0;                      ///< k − 1
+  double p_value = detail::nan;    ///< P(χ²_df ≥ statistic)
+  std::vector<int> groups;         ///< the distinct group codes, ascending; the order of the vectors below
+  std::vector<double> observed;    ///< O: weighted events per group
+  std::vector<double> expected;    ///< E: Σ_t n_g(t) d(t) / n(t) per group
+};
+
+/// Log-rank test (Mantel 1966; Peto & Peto 1972) for k ≥ 2 groups, as lifelines'
+/// `multivariate_logrank_test` (and `logrank_test` for k = 2) and statsmodels' `survdiff`: at each
+/// distinct event time, with n_g at risk in group g (duration ≥ t), n = Σ n_g and d events,
+///   E_g += n_g·d/n,   V_gh += d(n − d)/(n²(n − 1)) · (n·n_g·[g = h] − n_g·n_h),
+/// the factor (n − d)/(n − 1) taken as 1 when n = 1. The statistic uses the first k − 1 groups (V has
+/// rank k − 1) and a pseudo-inverse, as lifelines' `pinv`, so a degenerate V (no events) gives 0.
+/// `groups` are integer codes; `weights` (case weights) may be empty. Throws invalid_input for bad
+/// values, mismatched lengths, fewer than two groups or a group whose weights sum to 0.
+inline logrank_result logrank_test(std::span<const double> durations, std::span<const std::uint8_t> observed,
+                                   std::span<const int> groups, std::span<const double> weights = {}) {
+  constexpr std::string_view where = "logrank_test";
+  const std::size_t n = durations.size();
+  if (groups.size() != n)
+    throw invalid_input(std::string(where) + ": groups has " + std::to_string(groups.size()) +
+                        " elements but durations has " + std::to_string(n));
+  detail::km::check_survival_spans(where, durations, observed, {}, weights);
+
+  logrank_result result;
+  // Distinct codes: a presence table when their range is small (the usual case), else sort + unique.
+  std::vector<std::uint32_t> index(n);
+  if (n > 0) {
+    const auto [lo_it, hi_it] = std::minmax_element(groups.begin(), groups.end());
+    const std::int64_t lo = *lo_it, span = static_cast<std::int64_t>(*hi_it) - lo + 1;
+    if (span <= static_cast<std::int64_t>(2 * n + 1024)) {
+      std::vector<std::uint32_t> slot(static_cast<std::size_t>(span), 0);
+      for (int g : groups) slot[static_cast<std::size_t>(g - lo)] = 1;
+      std::uint32_t k = 0;
+      for (std::size_t c = 0; c < slot.size(); ++c)
+        if (slot[c]) {
+          slot[c] = k++;
+          result.groups.push_back(static_cast<int>(lo + static_cast<std::int64_t>(c)));
+        }
+      for (std::size_t i = 0; i < n; ++i) index[i] = slot[static_cast<std::size_t>(groups[i] - lo)];
+    } else {
+      result.groups.assign(groups.begin(), groups.end());
+      std::sort(result.groups.begin(), result.groups.end());
+      result.groups.erase(std::unique(result.groups.begin(), result.groups.end()), result.groups.end());
+      for (std::size_t i = 0; i < n; ++i)
+        index[i] = static_cast<std::uint32_t>(
+            std::lower_bound(result.groups.begin(), result.groups.end(), groups[i]) - result.groups.begin());
+    }
+  }
+  const std::size_t k = result.groups.size();
+  if (k < 2)
+    throw invalid_input(std::string(where) + ": needs at least two groups, found " + std::to_string(k));
+
+  std::vector<detail::km::grouped_key> records(n);
+  std::vector<double> at_risk(k, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    records[i] = {detail::km::removal_key(durations[i], observed[i] != 0), w, index[i]};
+    at_risk[index[i]] += w;
+  }
+  for (std::size_t g = 0; g < k; ++g)
+    if (!(at_risk[g] > 0.0))
+      throw invalid_input(std::string(where) + ": group " + std::to_string(result.groups[g]) +
+                          " is empty (its weights sum to 0)");
+  detail::km::radix_sort(records);
+
+  result.observed.assign(k, 0.0);
+  result.expected.assign(k, 0.0);
+  const auto m = static_cast<Eigen::Index>(k - 1);
+  Eigen::MatrixXd v = Eigen::MatrixXd::Zero(m, m);
+  std::vector<double> deaths(k, 0.0), removed(k, 0.0);
+  std::vector<std::uint32_t> touched;
+  touched.reserve(k);
+  for (std::size_t i = 0; i < n;) {
+    const std::uint64_t t = records[i].key >> 1;
+    double d = 0.0;
+    for (; i < n && (records[i].key >> 1) == t; ++i) {
+      const auto& r = records[i];
+      if (removed[r.group] == 0.0 && deaths[r.group] == 0.0) touched.push_back(r.group);
+      removed[r.group] += r.weight;
+      if (r.key & 1) {
+        deaths[r.group] += r.weight;
+        d += r.weight;
+      }
+    }
+    if (d > 0.0) {
+      double total = 0.0;
+      for (double a : at_risk) total += a;
+      for (std::size_t g = 0; g < k; ++g) result.expected[g] += at_risk[g] * d / total;
+      const double ratio = total == 1.0 ? 1.0 : (total - d) / (total - 1.0);
+      const double factor = ratio * d / (total * total);
+      for (Eigen::Index g = 0; g < m; ++g) {
+        const double ng = at_risk[static_cast<std::size_t>(g)];
+        for (Eigen::Index h = 0; h < m; ++h) v(g, h) -= factor * ng * at_risk[static_cast<std::size_t>(h)];
+        v(g, g) += factor * total * ng;
+      }
+    }
+    for (std::uint32_t g : touched) {
+      result.observed[g] += deaths[g];
+      at_risk[g] -= removed[g];
+      deaths[g] = removed[g] = 0.0;
+    }
+    touched.clear();
+  }
+
+  Eigen::VectorXd diff(m);
+  for (Eigen::Index g = 0; g < m; ++g)
+    diff(g) = result.observed[static_cast<std::size_t>(g)] - result.expected[static_cast<std::size_t>(g)];
+  const Eigen::VectorXd solved = Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(v).solve(diff);
+  result.statistic = diff.dot(solved);
+  result.df = static_cast<int>(k - 1);
+  result.p_value = detail::chi2_sf(result.statistic, result.df);
+  return result;
+}
+
+}  // namespace custhealth

@@ -1,0 +1,181 @@
+"""The data layer from Python: pandas in (zero-copy where the dtype fits), CSV files in, the same
+validation and messages as the C++ reader, DataFrames out, the GIL released while C++ works."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custhealth as ch
+
+
+def usage_frame(n=1000, accounts=20, seed=0):
+    rng = np.random.default_rng(seed)
+    acct = np.sort(rng.integers(0, accounts, n))
+    return pd.DataFrame({
+        "account_id": [f"a{a:03d}" for a in acct],
+        "timestamp": np.int64(1_700_000_000) + np.arange(n, dtype=np.int64) * 60,
+        "event": rng.choice(["login", "export", "api_call"], n),
+        "value": rng.random(n),
+    })
+
+
+def test_version_and_errors_are_value_errors():
+    assert ch.__version__ == "0.1.0"
+    for err in (ch.InvalidInputError, ch.ModelSpecError, ch.ConvergenceError):
+        assert issubclass(err, ValueError)
+
+
+def test_dataset_from_pandas_round_trips():
+    df = usage_frame()
+    ds = ch.Dataset(usage=df)
+    assert ds.n_accounts == df.account_id.nunique()
+    out = ds.table("usage")
+    assert len(out) == len(df)
+    np.testing.assert_array_equal(out["value"].to_numpy(), df["value"].to_numpy())
+    assert list(out["account_id"].astype(str)) == list(df["account_id"])
+    expected = pd.to_datetime(df["timestamp"], unit="s")
+    assert (out["timestamp"].to_numpy() == expected.to_numpy()).all()
+    assert ds.ingest_report["usage"]["read"] == len(df)
+
+
+def test_numeric_columns_are_read_without_a_copy():
+    df = usage_frame()
+    value, ts = df["value"].to_numpy(), df["timestamp"].to_numpy()
+    ds = ch.Dataset(usage=df)
+    columns = ds._native.columns("usage")  # views of the core's columns
+    assert np.shares_memory(columns["value"], value)
+    assert np.shares_memory(columns["timestamp"], ts)
+    del df, value, ts  # the dataset keeps the borrowed arrays alive
+    assert columns["value"].sum() == pytest.approx(ds.table("usage")["value"].sum())
+
+
+def test_unsorted_input_is_sorted_by_account_and_time():
+    df = usage_frame().sample(frac=1.0, random_state=3)
+    out = ch.Dataset(usage=df).table("usage")
+    key = list(zip(out["account_id"].astype(str), out["timestamp"]))
+    assert key == sorted(key)
+
+
+def test_times_as_datetimes_strings_and_epoch_agree():
+    base = pd.DataFrame({"account_id": ["a", "b"], "event": ["x", "y"]})
+    as_strings = base.assign(timestamp=["2024-03-01T12:30:00+01:00", "2024-03-02"])
+    as_datetimes = base.assign(timestamp=pd.to_datetime(["2024-03-01T11:30:00Z", "2024-03-02T00:00:00Z"]))
+    as_epoch = base.assign(timestamp=np.array([1709292600, 1709337600], dtype=np.int64))
+    frames = [ch.Dataset(usage=d).table("usage")["timestamp"] for d in (as_strings, as_datetimes, as_epoch)]
+    for f in frames[1:]:
+        pd.testing.assert_series_equal(frames[0], f)
+
+
+def test_strict_mode_names_the_row_and_column():
+    df = pd.DataFrame({"account_id": ["a", "a"], "timestamp": ["2024-01-01", "2024-13-01"], "event": ["x", "x"]})
+    with pytest.raises(ch.InvalidInputError, match=r"usage\[1\]: column 'timestamp': cannot parse as a date or time: \"2024-13-01\""):
+        ch.Dataset(usage=df)
+
+
+def test_lenient_mode_counts_every_rejected_row():
+    surveys = pd.DataFrame({
+        "account_id": ["a", "b", "c", None, "e"],
+        "timestamp": ["2024-01-01"] * 5,
+        "kind": ["nps", "nps", "csat", "nps", "wow"],
+        "score": [9.0, 11.0, np.nan, 5.0, 3.0],
+    })
+    ds = ch.Dataset(surveys=surveys, strict=False)
+    report = ds.ingest_report["surveys"]
+    assert (report["read"], report["accepted"], report["rejected"]) == (5, 1, 4)
+    assert report["reasons"] == {
+        "column 'score': NPS must be an integer 0..10": 1,
+        "column 'score': must be a finite number": 1,
+        "column 'account_id': is empty": 1,
+        "column 'kind': expected one of nps, csat, ces": 1,
+    }
+    assert len(ds.table("surveys")) == 1
+
+
+@pytest.mark.parametrize("table,frame,message", [
+    ("mrr", pd.DataFrame({"account_id": ["a"], "month": ["2024-01"], "mrr": [-5.0]}), "must not be negative"),
+    ("mrr", pd.DataFrame({"account_id": ["a", "a"], "month": ["2024-01", "2024-01-20"], "mrr": [5.0, 6.0]}),
+     "already has a row for this month"),
+    ("accounts", pd.DataFrame({"account_id": ["a"], "start": ["2024-02-01"], "end": ["2024-01-01"]}), "is before start"),
+    ("tickets", pd.DataFrame({"account_id": ["a"], "opened_at": ["2024-01-02"], "first_response_at": ["2024-01-01"]}),
+     "is before opened_at"),
+    ("tickets", pd.DataFrame({"account_id": ["a"], "opened_at": ["2024-01-02"], "priority": ["asap"]}),
+     "expected one of low, normal, high, urgent"),
+    ("payments", pd.DataFrame({"account_id": ["a"], "timestamp": ["2024-01-02"], "type": ["payment"], "amount": [np.inf]}),
+     "must be a finite number"),
+    ("usage", pd.DataFrame({"account_id": ["a"], "event": ["x"]}), "missing required column 'timestamp'"),
+])
+def test_domain_checks(table, frame, message):
+    with pytest.raises(ch.InvalidInputError, match=message):
+        ch.Dataset(**{table: frame})
+
+
+def test_column_mappings():
+    df = pd.DataFrame({"customer": ["a"], "ts": ["2024-01-01"], "what": ["login"]})
+    ds = ch.Dataset(usage=df, account_col="customer", timestamp_col="ts", event_col="what")
+    assert ds.account_ids == ["a"]
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        ch.Dataset(usage=df, acount_col="customer")
+
+
+def test_read_csv_matches_pandas(tmp_path):
+    df = usage_frame(500)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], unit="s").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = tmp_path / "usage.csv"
+    df.to_csv(path, index=False)
+    ds = ch.read_csv(usage=path)
+    out = ds.table("usage")
+    np.testing.assert_allclose(out["value"].to_numpy(), df["value"].to_numpy(), rtol=0, atol=0)
+    assert ds.ingest_report["usage"]["source"] == str(path)
+
+
+def test_read_csv_errors_name_file_line_and_column(tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text("account_id,timestamp,event\na,2024-01-01,x\na,2024-13-01,x\n")
+    with pytest.raises(ch.InvalidInputError, match=r"usage.csv:3: column 'timestamp'"):
+        ch.read_csv(usage=path)
+    report = ch.read_csv(usage=path, strict=False).ingest_report["usage"]
+    assert report["read"] == report["accepted"] + report["rejected"] == 2
+
+
+def test_generate_is_deterministic_and_round_trips_through_csv(tmp_path):
+    a = ch.generate(n_accounts=60, days=200, seed=11)
+    b = ch.generate(n_accounts=60, days=200, seed=11)
+    for name in ch.dataset.TABLES:
+        pd.testing.assert_frame_equal(a.table(name), b.table(name))
+    assert list(a.truth.columns) == ["true_health", "true_churn_probability", "churned"]
+    a.to_csv(tmp_path)
+    c = ch.read_csv(directory=tmp_path)
+    for name in ch.dataset.TABLES:
+        pd.testing.assert_frame_equal(a.table(name), c.table(name), check_categorical=False)
+
+
+def test_to_frames_has_every_table():
+    frames = ch.generate(n_accounts=30, days=120, seed=1).to_frames()
+    assert set(frames) == set(ch.dataset.TABLES)
+    assert {"account_id", "start", "end", "segment", "seats"} <= set(frames["accounts"].columns)
+
+
+def test_gil_is_released_while_the_core_works():
+    """The main thread runs Python while a worker is inside the core: if the core held the GIL,
+    no main-thread step could fall in the middle of the worker's call."""
+    span = {}
+
+    def work():
+        span["start"] = time.perf_counter()
+        ch.generate(n_accounts=3000, days=365, seed=5)
+        span["end"] = time.perf_counter()
+
+    worker = threading.Thread(target=work)
+    steps = []
+    worker.start()
+    while worker.is_alive():
+        steps.append(time.perf_counter())
+    worker.join()
+    quarter = (span["end"] - span["start"]) / 4
+    inside = [t for t in steps if span["start"] + quarter < t < span["end"] - quarter]
+    assert inside, "the main thread never ran while the core was working"
