@@ -4,7 +4,7 @@ BUILD_TYPE ?= Release
 PYTHON := /usr/bin/python3
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test bench clean
+.PHONY: all bootstrap configure build demo test bench sample clean
 
 all: build
 
@@ -27,6 +27,10 @@ test: build
 
 bench: build
 	$(PYTHON) benchmarks/compare.py --build $(BUILD)
+
+# The bundled sample portfolio (tests check it is exactly this command's output).
+sample: build
+	$(BUILD)/custhealth generate --accounts 200 --days 730 --seed 7 --out examples/data
 
 clean:
 	rm -rf $(BUILD)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
 
 namespace custhealth {
 
@@ -73,13 +74,36 @@ void seal_accounts(account_table& t, const std::vector<std::int32_t>& remap, std
   t.renewal = column(std::move(renewal));
 }
 
+/// Three-way comparison of two rows over every column, in column order.
 template <class Table>
-bool rows_equal(const Table& t, std::size_t i, std::size_t j) {
-  bool equal = true;
+int compare_rows(const Table& t, std::size_t i, std::size_t j) {
+  int order = 0;
   for_each_column(t, [&](const auto& c) {
-    if (!c.empty() && !(c[i] == c[j])) equal = false;
+    if (order == 0 && !c.empty()) order = c[i] < c[j] ? -1 : c[j] < c[i] ? 1 : 0;
   });
-  return equal;
+  return order;
+}
+
+/// Rows equal in every column to an earlier row. Duplicates can only sit in the same
+/// (account, time) run of the sorted table; a run is sorted by all columns (O(k log k), so a day
+/// of date-only timestamps with thousands of events stays cheap) and equal neighbours counted.
+template <class Table>
+std::int64_t count_duplicates(const Table& t) {
+  const auto& time = t.*Table::sort_time;
+  std::int64_t duplicates = 0;
+  std::vector<std::size_t> run_rows;
+  for (std::size_t run = 0, rows = t.size(); run < rows;) {
+    std::size_t end = run + 1;
+    while (end < rows && t.account[end] == t.account[run] && time[end] == time[run]) ++end;
+    if (end - run > 1) {
+      run_rows.resize(end - run);
+      std::iota(run_rows.begin(), run_rows.end(), run);
+      std::sort(run_rows.begin(), run_rows.end(), [&](auto a, auto b) { return compare_rows(t, a, b) < 0; });
+      for (std::size_t k = 1; k < run_rows.size(); ++k) duplicates += compare_rows(t, run_rows[k - 1], run_rows[k]) == 0;
+    }
+    run = end;
+  }
+  return duplicates;
 }
 
 /// Sorts an event table by (account, time) — a stable counting sort by account, then a stable
@@ -110,21 +134,7 @@ void seal_events(Table& t, const std::vector<std::int32_t>& remap, std::size_t n
     for_each_column(t, [&](auto& c) { c = gather(c, order); });
   }
 
-  // Duplicates: rows equal in every column; they can only sit in the same (account, time) run.
-  const auto& sorted_time = t.*Table::sort_time;
-  std::int64_t duplicates = 0;
-  for (std::size_t run = 0; run < rows;) {
-    std::size_t end = run + 1;
-    while (end < rows && t.account[end] == t.account[run] && sorted_time[end] == sorted_time[run]) ++end;
-    for (std::size_t j = run + 1; j < end; ++j)
-      for (std::size_t i = run; i < j; ++i)
-        if (rows_equal(t, i, j)) {
-          ++duplicates;
-          break;
-        }
-    run = end;
-  }
-  report.duplicates = duplicates;
+  report.duplicates = count_duplicates(t);
   t.index.offsets = std::move(offsets);
 }
 

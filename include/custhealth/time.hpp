@@ -159,19 +159,14 @@ inline timestamp parse_time_or_throw(std::string_view s) {
   throw invalid_input("cannot parse \"" + std::string(s) + "\" as a date or time");
 }
 
-/// `YYYY-MM-DD` of the UTC day containing `t`.
+/// `YYYY-MM-DD` of the UTC day containing `t` (years outside 0..9999 keep all their digits and
+/// their sign).
 inline std::string format_date(timestamp t) {
   const civil_date c = civil_from_days(day_number(t));
-  std::string out(10, '0');
-  auto put = [&](std::size_t pos, int v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) out[pos + static_cast<std::size_t>(i)] = char('0' + v % 10);
-  };
-  put(0, c.year, 4);
-  out[4] = '-';
-  put(5, c.month, 2);
-  out[7] = '-';
-  put(8, c.day, 2);
-  return out;
+  auto two = [](int v) { return std::string{char('0' + v / 10), char('0' + v % 10)}; };
+  std::string year = std::to_string(c.year < 0 ? -c.year : c.year);
+  if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
+  return (c.year < 0 ? "-" : "") + year + '-' + two(c.month) + '-' + two(c.day);
 }
 
 /// Calendar periods, in UTC. Weeks are ISO weeks, starting on Monday.

@@ -71,6 +71,16 @@ TEST(Dataset, CountsDuplicateRows) {
   EXPECT_EQ(d.usage().size(), 4u);  // reported, not dropped
 }
 
+TEST(Dataset, CountsDuplicatesInLargeSameTimeRuns) {
+  // 20,000 events of one account on one date-only timestamp, 5 distinct values: 19,995 repeats.
+  const std::size_t n = 20'000;
+  std::vector<double> value(n);
+  for (std::size_t i = 0; i < n; ++i) value[i] = double(i % 5);
+  auto p = usage_parts({"a"}, std::vector<std::int32_t>(n, 0), std::vector<timestamp>(n, 86'400), value);
+  const dataset d(std::move(p));
+  EXPECT_EQ(d.report().find("usage")->duplicates, std::int64_t(n - 5));
+}
+
 TEST(Dataset, RejectsCodesOutsideTheDictionary) {
   auto p = usage_parts({"a"}, {0, 3}, {1, 2}, {1, 1});
   EXPECT_THROW(dataset(std::move(p)), invalid_input);

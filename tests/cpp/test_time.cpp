@@ -81,4 +81,6 @@ TEST(Time, TrailingWindowIsHalfOpen) {
 TEST(Time, FormatsDates) {
   EXPECT_EQ(format_date(1709292600), "2024-03-01");
   EXPECT_EQ(format_date(-1), "1969-12-31");
+  EXPECT_EQ(format_date(from_civil(12345, 6, 7)), "12345-06-07");
+  EXPECT_EQ(format_date(from_civil(-44, 3, 15)), "-0044-03-15");
 }

@@ -17,12 +17,14 @@ struct generate_options {
   timestamp end = from_civil(2025, 1, 1);          // the observation ends here (exclusive)
   bool payments = true;                            // add the payments-merchant flavour
   double usage_scale = 1.0;                        // multiplies the usage and payment rates (row counts)
+  unsigned threads = 0;                            // worker threads, 0 = all cores; never changes the output
 };
 
-/// The latent truth behind each generated account, indexed by account code.
+/// The latent truth behind each generated account, indexed by account code (the model is written
+/// down at the top of src/synth.cpp).
 struct portfolio_truth {
-  std::vector<double> health;             // latent health in [0, 1]
-  std::vector<double> churn_probability;  // the account's probability of churning within 90 days
+  std::vector<double> health;             // latent health in (0, 1) at the end (at churn when churned)
+  std::vector<double> churn_probability;  // P(churn within 90 days of `end`), health frozen; 1 if gone or leaving
   std::vector<std::uint8_t> churned;      // 1 when the account churned inside the observed history
   std::vector<double> base_health;        // the account's long-run health level in [0, 1]
   std::vector<timestamp> decided_at;      // start of the notice period (churn decision); no_time if none

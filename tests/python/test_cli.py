@@ -1,0 +1,76 @@
+"""The `custhealth` command line: the bundled sample, generate → summary/report round trip, the
+lenient mode and the errors a user sees."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import subprocess
+
+import pandas as pd
+import pytest
+
+CLI = os.environ.get("CUSTHEALTH_CLI") or str(pathlib.Path(os.environ.get("CUSTHEALTH_BUILD_DIR", "build")) / "custhealth")
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *args], capture_output=True, text=True, check=check, timeout=300)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def needs_cli():
+    if not pathlib.Path(CLI).exists():
+        pytest.skip(f"CLI not built at {CLI}")
+
+
+def test_report_runs_on_the_bundled_sample():
+    out = run("report").stdout
+    assert "Customer health report, as of" in out
+    assert "Monthly activity" in out
+
+
+def test_generate_then_summary_counts_every_table(tmp_path):
+    run("generate", "--accounts", "40", "--days", "200", "--seed", "3", "--out", str(tmp_path))
+    for table in ("accounts", "usage", "surveys", "tickets", "mrr", "payments", "truth"):
+        assert (tmp_path / f"{table}.csv").exists(), table
+    summary = run("summary", "--data", str(tmp_path)).stdout
+    usage_rows = len(pd.read_csv(tmp_path / "usage.csv"))
+    line = next(l for l in summary.splitlines() if l.strip().startswith("usage"))
+    assert line.split()[-4:] == [str(usage_rows), str(usage_rows), "0", "0"]
+
+
+def test_single_table_flags_and_markdown(tmp_path):
+    run("generate", "--accounts", "20", "--days", "100", "--out", str(tmp_path))
+    out = run("report", "--usage", str(tmp_path / "usage.csv"), "--format", "markdown", "--as-of", "2024-12-01").stdout
+    assert out.startswith("# Customer health report, as of 2024-12-01")
+    assert "| month |" in out
+
+
+def test_bad_row_is_an_error_naming_file_line_and_column(tmp_path):
+    bad = tmp_path / "usage.csv"
+    bad.write_text("account_id,timestamp,event\na,2024-01-01,login\na,2024-13-01,login\n")
+    result = run("summary", "--usage", str(bad), check=False)
+    assert result.returncode == 1
+    assert f"{bad}:3: column 'timestamp': cannot parse as a date or time: \"2024-13-01\"" in result.stderr
+
+
+def test_lenient_mode_reports_rejections(tmp_path):
+    bad = tmp_path / "usage.csv"
+    bad.write_text("account_id,timestamp,event\na,2024-01-01,login\na,2024-13-01,login\n")
+    out = run("summary", "--usage", str(bad), "--lenient").stdout
+    assert "Rejected rows by reason" in out
+    assert "column 'timestamp': cannot parse as a date or time" in out
+
+
+def test_usage_errors_exit_non_zero():
+    assert run("report", "--usage", "/nonexistent.csv", check=False).returncode != 0
+    assert run(check=False).returncode != 0
+
+
+def test_bundled_sample_is_the_generators_output(tmp_path, root):
+    """examples/data is `make sample`'s output; regenerate it when the generator changes."""
+    run("generate", "--accounts", "200", "--days", "730", "--seed", "7", "--out", str(tmp_path))
+    shipped = sorted(p.name for p in (root / "examples" / "data").glob("*.csv"))
+    assert shipped == sorted(p.name for p in tmp_path.glob("*.csv"))
+    for name in shipped:
+        assert (root / "examples" / "data" / name).read_bytes() == (tmp_path / name).read_bytes(), name
