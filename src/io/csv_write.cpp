@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
+#include <optional>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -139,213 +142,70 @@ class csv_out {
   std::string buffer_;
 };
 
-/// A column that is written only when present: non-empty and not missing everywhere.
-template <class T, class Missing>
-bool present(const column<T>& c, Missing missing) {
-  for (const auto& v : c)
-    if (!missing(v)) return true;
-  return false;
+/// One output column: its header name and how a row's cell is written.
+struct field {
+  std::string_view name;
+  std::function<void(std::string&, std::size_t)> put;
+};
+
+/// A column as a field, or nothing when it is optional and absent (empty, or missing in every
+/// row), so optional columns are written only when they carry something.
+template <class T, class Put>
+std::optional<field> make_field(std::string_view name, const column<T>& c, bool required, Put put) {
+  if (!required) {
+    bool any = false;
+    for (const auto& v : c) {
+      std::string probe;
+      put(probe, v);
+      if (!probe.empty()) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return std::nullopt;
+  }
+  return field{name, [&c, put](std::string& out, std::size_t r) { put(out, c[r]); }};
 }
 
-const auto is_no_code = [](std::int32_t c) { return c == no_code; };
-const auto is_no_time = [](timestamp t) { return t == no_time; };
-const auto is_nan = [](double v) { return std::isnan(v); };
-const auto never_missing = [](const auto&) { return false; };
+std::optional<field> code_field(std::string_view name, const column<std::int32_t>& c, const dictionary_text& text,
+                                bool required = false) {
+  return make_field(name, c, required, [&text](std::string& out, std::int32_t code) { text.put(out, code); });
+}
+std::optional<field> time_field(std::string_view name, const column<timestamp>& c, bool required = false) {
+  return make_field(name, c, required, put_time);
+}
+std::optional<field> number_field(std::string_view name, const column<double>& c, bool required = false) {
+  return make_field(name, c, required, put_double);
+}
+template <class E>
+std::optional<field> enum_field(std::string_view name, const column<E>& c) {
+  return make_field(name, c, true, [](std::string& out, E e) { out += to_string(e); });
+}
 
-/// Writes a header of the names whose flag is set.
-template <std::size_t n>
-void put_header(csv_out& out, const std::array<std::string_view, n>& names, const std::array<bool, n>& keep) {
-  bool first = true;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!keep[i]) continue;
-    if (!first) out.text() += ',';
-    out.text() += names[i];
-    first = false;
+/// Writes `rows` rows of the present fields to `path`, with a header of their names.
+void write_table(const std::filesystem::path& path, std::size_t rows, std::initializer_list<std::optional<field>> all) {
+  std::vector<field> fields;
+  for (const auto& f : all)
+    if (f) fields.push_back(*f);
+  csv_out out(path);
+  auto& s = out.text();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i) s += ',';
+    s += fields[i].name;
   }
   out.end_row();
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) s += ',';
+      fields[i].put(s, r);
+    }
+    out.end_row();
+  }
+  out.close();
 }
 
 std::filesystem::path table_path(const std::filesystem::path& dir, std::string_view table) {
   return dir / (std::string(table) + ".csv");
-}
-
-void write_usage(const dataset& data, const std::filesystem::path& dir) {
-  const auto& t = data.usage();
-  const dictionary_text ids(data.account_ids()), events(t.events), users(t.users);
-  const bool value = present(t.value, never_missing), user = present(t.user, is_no_code);
-  csv_out out(table_path(dir, t.name));
-  put_header<5>(out, {"account_id", "timestamp", "event", "value", "user_id"}, {true, true, true, value, user});
-  auto& s = out.text();
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    ids.put(s, t.account[r]);
-    s += ',';
-    put_time(s, t.time[r]);
-    s += ',';
-    events.put(s, t.event[r]);
-    if (value) {
-      s += ',';
-      put_double(s, t.value[r]);
-    }
-    if (user) {
-      s += ',';
-      users.put(s, t.user[r]);
-    }
-    out.end_row();
-  }
-  out.close();
-}
-
-void write_accounts(const dataset& data, const std::filesystem::path& dir) {
-  const auto& t = data.accounts();
-  const bool end = present(t.end, is_no_time), segment = present(t.segment, is_no_code),
-             plan = present(t.plan, is_no_code), owner = present(t.owner, is_no_code), seats = present(t.seats, is_nan),
-             renewal = present(t.renewal, is_no_time);
-  // Rows with nothing but an id are the placeholders the dataset adds for accounts seen only in
-  // event tables; reading the event tables back recreates them.
-  auto placeholder = [&](std::size_t r) {
-    return t.start[r] == no_time && t.end[r] == no_time && t.segment[r] == no_code && t.plan[r] == no_code &&
-           t.owner[r] == no_code && std::isnan(t.seats[r]) && t.renewal[r] == no_time;
-  };
-  std::size_t real = 0;
-  for (std::size_t r = 0; r < t.size(); ++r) real += placeholder(r) ? 0 : 1;
-  if (real == 0) return;
-
-  const dictionary_text ids(data.account_ids()), segments(t.segments), plans(t.plans), owners(t.owners);
-  csv_out out(table_path(dir, t.name));
-  put_header<8>(out, {"account_id", "start", "end", "segment", "plan", "owner", "seats", "renewal_date"},
-                {true, true, end, segment, plan, owner, seats, renewal});
-  auto& s = out.text();
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    if (placeholder(r)) continue;
-    ids.put(s, t.account[r]);
-    s += ',';
-    put_time(s, t.start[r]);
-    if (end) {
-      s += ',';
-      put_time(s, t.end[r]);
-    }
-    if (segment) {
-      s += ',';
-      segments.put(s, t.segment[r]);
-    }
-    if (plan) {
-      s += ',';
-      plans.put(s, t.plan[r]);
-    }
-    if (owner) {
-      s += ',';
-      owners.put(s, t.owner[r]);
-    }
-    if (seats) {
-      s += ',';
-      put_double(s, t.seats[r]);
-    }
-    if (renewal) {
-      s += ',';
-      put_time(s, t.renewal[r]);
-    }
-    out.end_row();
-  }
-  out.close();
-}
-
-void write_surveys(const dataset& data, const std::filesystem::path& dir) {
-  const auto& t = data.surveys();
-  const dictionary_text ids(data.account_ids()), respondents(t.respondents);
-  const bool respondent = present(t.respondent, is_no_code);
-  csv_out out(table_path(dir, t.name));
-  put_header<5>(out, {"account_id", "timestamp", "kind", "score", "respondent"}, {true, true, true, true, respondent});
-  auto& s = out.text();
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    ids.put(s, t.account[r]);
-    s += ',';
-    put_time(s, t.time[r]);
-    s += ',';
-    s += to_string(t.kind[r]);
-    s += ',';
-    put_double(s, t.score[r]);
-    if (respondent) {
-      s += ',';
-      respondents.put(s, t.respondent[r]);
-    }
-    out.end_row();
-  }
-  out.close();
-}
-
-void write_tickets(const dataset& data, const std::filesystem::path& dir) {
-  const auto& t = data.tickets();
-  const dictionary_text ids(data.account_ids()), owners(t.owners);
-  const bool response = present(t.first_response, is_no_time), resolved = present(t.resolved, is_no_time),
-             prio = !t.prio.empty(), owner = present(t.owner, is_no_code);
-  csv_out out(table_path(dir, t.name));
-  put_header<6>(out, {"account_id", "opened_at", "first_response_at", "resolved_at", "priority", "owner"},
-                {true, true, response, resolved, prio, owner});
-  auto& s = out.text();
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    ids.put(s, t.account[r]);
-    s += ',';
-    put_time(s, t.opened[r]);
-    if (response) {
-      s += ',';
-      put_time(s, t.first_response[r]);
-    }
-    if (resolved) {
-      s += ',';
-      put_time(s, t.resolved[r]);
-    }
-    if (prio) {
-      s += ',';
-      s += to_string(t.prio[r]);
-    }
-    if (owner) {
-      s += ',';
-      owners.put(s, t.owner[r]);
-    }
-    out.end_row();
-  }
-  out.close();
-}
-
-void write_mrr(const dataset& data, const std::filesystem::path& dir) {
-  const auto& t = data.mrr();
-  const dictionary_text ids(data.account_ids());
-  csv_out out(table_path(dir, t.name));
-  put_header<3>(out, {"account_id", "month", "mrr"}, {true, true, true});
-  auto& s = out.text();
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    ids.put(s, t.account[r]);
-    s += ',';
-    put_month(s, t.month[r]);
-    s += ',';
-    put_double(s, t.mrr[r]);
-    out.end_row();
-  }
-  out.close();
-}
-
-void write_payments(const dataset& data, const std::filesystem::path& dir) {
-  const auto& t = data.payments();
-  const dictionary_text ids(data.account_ids()), currencies(t.currencies);
-  const bool currency = present(t.currency, is_no_code);
-  csv_out out(table_path(dir, t.name));
-  put_header<5>(out, {"account_id", "timestamp", "type", "amount", "currency"}, {true, true, true, true, currency});
-  auto& s = out.text();
-  for (std::size_t r = 0; r < t.size(); ++r) {
-    ids.put(s, t.account[r]);
-    s += ',';
-    put_time(s, t.time[r]);
-    s += ',';
-    s += to_string(t.type[r]);
-    s += ',';
-    put_double(s, t.amount[r]);
-    if (currency) {
-      s += ',';
-      currencies.put(s, t.currency[r]);
-    }
-    out.end_row();
-  }
-  out.close();
 }
 
 void make_directory(const std::filesystem::path& dir) {
@@ -382,12 +242,48 @@ std::string format_time(timestamp t) {
 
 void write_csv(const dataset& data, const std::filesystem::path& dir) {
   make_directory(dir);
-  if (data.accounts().size() > 0) write_accounts(data, dir);
-  if (data.usage().size() > 0) write_usage(data, dir);
-  if (data.surveys().size() > 0) write_surveys(data, dir);
-  if (data.tickets().size() > 0) write_tickets(data, dir);
-  if (data.mrr().size() > 0) write_mrr(data, dir);
-  if (data.payments().size() > 0) write_payments(data, dir);
+  const dictionary_text ids(data.account_ids());
+  if (const auto& t = data.accounts(); t.size() > 0) {
+    const dictionary_text segments(t.segments), plans(t.plans), owners(t.owners);
+    write_table(table_path(dir, t.name), t.size(),
+                {code_field("account_id", t.account, ids, true), time_field("start", t.start, true),
+                 time_field("end", t.end), code_field("segment", t.segment, segments), code_field("plan", t.plan, plans),
+                 code_field("owner", t.owner, owners), number_field("seats", t.seats),
+                 time_field("renewal_date", t.renewal)});
+  }
+  if (const auto& t = data.usage(); t.size() > 0) {
+    const dictionary_text events(t.events), users(t.users);
+    write_table(table_path(dir, t.name), t.size(),
+                {code_field("account_id", t.account, ids, true), time_field("timestamp", t.time, true),
+                 code_field("event", t.event, events, true), number_field("value", t.value),
+                 code_field("user_id", t.user, users)});
+  }
+  if (const auto& t = data.surveys(); t.size() > 0) {
+    const dictionary_text respondents(t.respondents);
+    write_table(table_path(dir, t.name), t.size(),
+                {code_field("account_id", t.account, ids, true), time_field("timestamp", t.time, true),
+                 enum_field("kind", t.kind), number_field("score", t.score, true),
+                 code_field("respondent", t.respondent, respondents)});
+  }
+  if (const auto& t = data.tickets(); t.size() > 0) {
+    const dictionary_text owners(t.owners);
+    write_table(table_path(dir, t.name), t.size(),
+                {code_field("account_id", t.account, ids, true), time_field("opened_at", t.opened, true),
+                 time_field("first_response_at", t.first_response), time_field("resolved_at", t.resolved),
+                 enum_field("priority", t.prio), code_field("owner", t.owner, owners)});
+  }
+  if (const auto& t = data.mrr(); t.size() > 0) {
+    write_table(table_path(dir, t.name), t.size(),
+                {code_field("account_id", t.account, ids, true), make_field("month", t.month, true, put_month),
+                 number_field("mrr", t.mrr, true)});
+  }
+  if (const auto& t = data.payments(); t.size() > 0) {
+    const dictionary_text currencies(t.currencies);
+    write_table(table_path(dir, t.name), t.size(),
+                {code_field("account_id", t.account, ids, true), time_field("timestamp", t.time, true),
+                 enum_field("type", t.type), number_field("amount", t.amount, true),
+                 code_field("currency", t.currency, currencies)});
+  }
 }
 
 void write_truth_csv(const portfolio_truth& truth, const dataset& data, const std::filesystem::path& dir) {
