@@ -179,3 +179,20 @@ def test_gil_is_released_while_the_core_works():
     quarter = (span["end"] - span["start"]) / 4
     inside = [t for t in steps if span["start"] + quarter < t < span["end"] - quarter]
     assert inside, "the main thread never ran while the core was working"
+
+
+def test_empty_frames_are_empty_tables():
+    empty = pd.DataFrame({"account_id": pd.Series([], dtype=object), "timestamp": pd.Series([], dtype="int64"),
+                          "event": pd.Series([], dtype=object)})
+    ds = ch.Dataset(usage=empty)
+    assert ds.n_accounts == 0
+    assert ds.ingest_report["usage"]["read"] == 0
+
+
+def test_integer_account_ids_sort_as_text():
+    df = pd.DataFrame({"account_id": [10, 9, 10], "timestamp": [3, 2, 1], "event": ["x", "y", "z"]})
+    ds = ch.Dataset(usage=df)
+    assert ds.account_ids == ["10", "9"]
+    out = ds.table("usage")
+    assert list(out["account_id"].astype(str)) == ["10", "10", "9"]
+    assert list(out["event"].astype(str)) == ["z", "x", "y"]

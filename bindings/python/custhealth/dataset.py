@@ -79,8 +79,16 @@ class Dataset:
         # One account dictionary across tables, sorted, as the core keeps it.
         ids = [df[account_name] for df in frames.values()]
         all_ids = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype=object)
-        all_ids = all_ids.where(all_ids.isna(), all_ids.astype(str))
-        codes, uniques = pd.factorize(all_ids, sort=True)
+        # Factorize the raw values, then order the (few) distinct ids as strings: the core's
+        # dictionary is sorted as text, so integer ids 9 and 10 sort as "10" < "9". Converting
+        # only the distinct values keeps 10 M integer ids fast.
+        raw_codes, raw_uniques = pd.factorize(all_ids)
+        names = np.array([str(u) for u in raw_uniques], dtype=object)
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order), dtype=np.int64)
+        codes = np.where(raw_codes < 0, -1, rank[np.maximum(raw_codes, 0)] if len(rank) else -1)
+        uniques = names[order]
         tables: dict[str, dict[str, Any]] = {}
         start = 0
         for name, df in frames.items():
@@ -97,7 +105,7 @@ class Dataset:
                 except ValueError as err:
                     raise _core.InvalidInputError(f"{name}: {err}") from None
             tables[name] = converted
-        self._native = _core.from_arrays(tables, [str(u) for u in uniques], strict, csat_scale, mapping)
+        self._native = _core.from_arrays(tables, list(uniques), strict, csat_scale, mapping)
 
     @classmethod
     def _wrap(cls, native: Any) -> "Dataset":

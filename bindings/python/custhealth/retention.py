@@ -140,7 +140,7 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
         Only these event names count as activity (for the cohort too, with ``first_activity``).
     as_of : time, optional
         Only rows before it are used; cells whose period ends after it are NaN. Default: the end of
-        the data (one second past the latest event; for revenue cohorts the end of the last month).
+        the data (the midnight after its last day; for revenue cohorts the end of the last month).
 
     Raises
     ------

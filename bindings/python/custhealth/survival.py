@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Mapping
 
 import numpy as np
@@ -20,7 +21,12 @@ __all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank
 def _array(values: Any, name: str) -> np.ndarray:
     """A 1-D numpy array of `values` (list, ndarray, pandas Series), without a copy when possible."""
     if isinstance(values, (pd.Series, pd.Index)):
-        values = values.to_numpy()
+        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) and (
+                pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+            # Nullable Int64 / Float64 / boolean: missing values become NaN, which the checks name.
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            values = values.to_numpy()
     arr = np.asarray(values)
     if arr.ndim != 1:
         raise InvalidInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
@@ -61,7 +67,7 @@ def _event_array(values: Any, n: int, name: str) -> np.ndarray:
     bad = ~((arr == 0) | (arr == 1))
     if bad.any():
         i = int(np.argmax(bad))
-        raise InvalidInputError(f"{name}[{i}]: event flag must be 0 or 1, got {arr[i]!r}")
+        raise InvalidInputError(f"{name}[{i}]: event flag must be 0 or 1, got {arr[i].item()!r}")
     return arr.astype(np.uint8, copy=False)
 
 
@@ -182,44 +188,75 @@ class KaplanMeier:
 
     # -- fitted state --
 
-    def _set_result(self, result: Any, timeline: Any, integer_counts: bool) -> None:
-        self._result = result
-        label = self.label if self.label is not None else "KM_estimate"
-        self._label = label
-        level = f"{1.0 - self.alpha:g}"
-        event_at = pd.Index(result.timeline, name="event_at")
-        counts = {"removed": result.removed(), "observed": result.observed, "censored": result.censored,
-                  "entrance": result.entrance, "at_risk": result.at_risk}
-        if integer_counts:  # unweighted counts are whole numbers; show them as lifelines does
-            counts = {k: np.asarray(v).astype(np.int64) for k, v in counts.items()}
-        self.event_table_ = pd.DataFrame(counts, index=event_at)
+    # The curve's DataFrames are built on first access: fit() itself only runs the core, and a caller
+    # that needs one column (or only the median) does not pay for pandas frames of a million rows.
+    _FRAMES = ("event_table_", "survival_function_", "cumulative_density_", "variance_", "confidence_interval_")
 
+    def _set_result(self, result: Any, timeline: Any, integer_counts: bool) -> None:
+        for name in self._FRAMES:  # a refit drops the previous fit's frames
+            self.__dict__.pop(name, None)
+        self._result = result
+        self._label = self.label if self.label is not None else "KM_estimate"
+        self._integer_counts = integer_counts
         if timeline is None:
             self.timeline = np.asarray(result.timeline)
-            rows = slice(None)
+            self._rows = None
         else:
             self.timeline = np.sort(_float_array(timeline, "timeline"))
             # Row of each requested time on the fitted step function; −1 is "before the first time".
-            rows = np.searchsorted(result.timeline, self.timeline, side="right") - 1
-
-        def column(values: np.ndarray, before: float) -> np.ndarray:
-            values = np.asarray(values)
-            if isinstance(rows, slice):
-                return values
-            if not len(values):  # an empty fit is undefined everywhere
-                return np.full(len(rows), np.nan)
-            return np.where(rows < 0, before, values[np.maximum(rows, 0)])
-
-        index = pd.Index(self.timeline, name="timeline")
-        survival = column(result.survival, 1.0)
-        self.survival_function_ = pd.DataFrame({label: survival}, index=index)
-        self.cumulative_density_ = pd.DataFrame({label: 1.0 - survival}, index=index)
-        self.variance_ = pd.DataFrame({label: column(result.variance(), 0.0)}, index=index)
-        self.confidence_interval_ = pd.DataFrame(
-            {f"{label}_lower_{level}": column(result.ci_low, 1.0), f"{label}_upper_{level}": column(result.ci_high, 1.0)},
-            index=index)
+            self._rows = np.searchsorted(result.timeline, self.timeline, side="right") - 1
         self.median_survival_time_ = float(result.median)
         self.median_ci_ = tuple(float(x) for x in result.median_ci)
+
+    def _on_timeline(self, values: Any, before: float) -> np.ndarray:
+        """A per-row column of the fit, read at ``timeline`` (``before`` ahead of the first row)."""
+        values = np.asarray(values)
+        rows = self._rows
+        if rows is None:
+            return values
+        if not len(values):  # an empty fit is undefined everywhere
+            return np.full(len(rows), np.nan)
+        return np.where(rows < 0, before, values[np.maximum(rows, 0)])
+
+    def _frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+        return pd.DataFrame(columns, index=pd.Index(self.timeline, name="timeline"))
+
+    @cached_property
+    def event_table_(self) -> pd.DataFrame:
+        """lifelines' event table, indexed by ``event_at``."""
+        self._check_fitted()
+        r = self._result
+        counts = {"removed": r.removed(), "observed": r.observed, "censored": r.censored, "entrance": r.entrance,
+                  "at_risk": r.at_risk}
+        if self._integer_counts:  # unweighted counts are whole numbers; show them as lifelines does
+            counts = {k: np.asarray(v).astype(np.int64) for k, v in counts.items()}
+        return pd.DataFrame(counts, index=pd.Index(r.timeline, name="event_at"))
+
+    @cached_property
+    def survival_function_(self) -> pd.DataFrame:
+        """S(t) indexed by ``timeline``."""
+        self._check_fitted()
+        return self._frame({self._label: self._on_timeline(self._result.survival, 1.0)})
+
+    @cached_property
+    def cumulative_density_(self) -> pd.DataFrame:
+        """1 − S(t) indexed by ``timeline``."""
+        self._check_fitted()
+        return self._frame({self._label: 1.0 - self._on_timeline(self._result.survival, 1.0)})
+
+    @cached_property
+    def variance_(self) -> pd.DataFrame:
+        """Greenwood's variance of S(t) indexed by ``timeline``."""
+        self._check_fitted()
+        return self._frame({self._label: self._on_timeline(self._result.variance(), 0.0)})
+
+    @cached_property
+    def confidence_interval_(self) -> pd.DataFrame:
+        """The exponential-Greenwood band, columns ``<label>_lower_<1-alpha>`` and ``<label>_upper_<1-alpha>``."""
+        self._check_fitted()
+        level = f"{self._result.confidence:g}"
+        return self._frame({f"{self._label}_lower_{level}": self._on_timeline(self._result.ci_low, 1.0),
+                            f"{self._label}_upper_{level}": self._on_timeline(self._result.ci_high, 1.0)})
 
     @property
     def confidence_interval_survival_function_(self) -> pd.DataFrame:
@@ -264,7 +301,7 @@ class KaplanMeier:
     def summary(self) -> pd.DataFrame:
         """One row: subjects, events, censored, the median and its interval."""
         self._check_fitted()
-        level = f"{1.0 - self.alpha:g}"
+        level = f"{self._result.confidence:g}"
         table = self.event_table_
         return pd.DataFrame({
             "subjects": [float(table["entrance"].sum())],

@@ -240,7 +240,7 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
   read(parts.usage, [&](array_reader& in, usage_table& t) {
     t.time = in.times("timestamp", true);
     t.event = in.strings("event", t.events);
-    if (t.event.empty()) throw invalid_input("usage: missing required column '" + in.name("event") + "'");
+    if (!in.has("event")) throw invalid_input("usage: missing required column '" + in.name("event") + "'");
     t.value = in.numbers("value", 1.0);
     t.user = in.strings("user_id", t.users);
     for (std::size_t r = 0; r < in.rows(); ++r) {

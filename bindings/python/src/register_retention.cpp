@@ -1,9 +1,226 @@
-// bindings/python/src/register_retention.cpp — the retention analytics for Python.
+// bindings/python/src/register_retention.cpp — the retention analytics for Python: cohort matrices,
+// lifecycle, MRR movements / bridge / revenue retention and tenures, one register function each.
+// Arguments are read under the GIL, the C++ work runs with the GIL released, results go back as
+// dicts of numpy arrays that custhealth/retention.py turns into DataFrames.
+
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "bindings.hpp"
+#include "custhealth/retention/cohort.hpp"
+#include "custhealth/retention/lifecycle.hpp"
+#include "custhealth/retention/revenue.hpp"
+#include "custhealth/retention/tenure.hpp"
 
 namespace custhealth::python {
 
-void register_retention(py::module_& /*m*/) {}
+namespace {
+
+/// A numpy array that takes over the vector's storage (no copy).
+template <class T>
+py::array_t<T> to_numpy(std::vector<T> values) {
+  return view(column<T>(std::move(values)));
+}
+
+template <class F>
+auto without_gil(F&& f) {
+  py::gil_scoped_release release;
+  return f();
+}
+
+/// Event names to codes of the usage dictionary; None means every event counts.
+std::vector<std::int32_t> event_filter(const dataset& d, const std::optional<std::vector<std::string>>& events) {
+  if (!events) return {};
+  if (events->empty()) throw invalid_input("events: an empty list selects no activity (pass None for all events)");
+  return event_codes(d.usage(), *events);
+}
+
+void register_cohorts(py::module_& m) {
+  m.def(
+      "cohort_retention",
+      [](const dataset& d, const std::string& period_name, const std::string& mode, const std::string& cohort_by,
+         const std::string& value, const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of) {
+        cohort_options o;
+        o.unit = parse_period(period_name);
+        o.mode = parse_cohort_mode(mode);
+        o.cohort_by = parse_cohort_origin(cohort_by);
+        o.value = parse_cohort_value(value);
+        if (events && o.value == cohort_value::mrr)
+          throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");
+        o.events = event_filter(d, events);
+        o.as_of = as_of.value_or(no_time);
+        const cohort_matrix r = without_gil([&] { return cohort_retention(d, o); });
+
+        const auto n = py::ssize_t(r.n_cohorts()), k = py::ssize_t(r.n_offsets());
+        py::array_t<double> counts({n, k}), rates({n, k});
+        auto c = counts.mutable_unchecked<2>();
+        auto q = rates.mutable_unchecked<2>();
+        std::vector<timestamp> starts;
+        std::vector<double> sizes;
+        std::vector<std::int64_t> accounts;
+        for (py::ssize_t i = 0; i < n; ++i) {
+          const auto row = std::size_t(i);
+          starts.push_back(r.cohort_start(row)), sizes.push_back(r.size(row)), accounts.push_back(r.accounts(row));
+          for (py::ssize_t j = 0; j < k; ++j) {
+            c(i, j) = r.observed(row, std::size_t(j)) ? r.count(row, std::size_t(j)) : detail::nan;
+            q(i, j) = r.rate(row, std::size_t(j));
+          }
+        }
+        py::dict out;
+        out["cohort_start"] = to_numpy(std::move(starts));
+        out["sizes"] = to_numpy(std::move(sizes));
+        out["accounts"] = to_numpy(std::move(accounts));
+        out["counts"] = counts;
+        out["rates"] = rates;
+        out["average"] = to_numpy(r.average());
+        out["as_of"] = r.as_of();
+        out["excluded"] = r.excluded();
+        return out;
+      },
+      py::arg("dataset"), py::arg("period") = "M", py::arg("mode") = "on", py::arg("cohort_by") = "first_activity",
+      py::arg("value") = "accounts", py::arg("events") = py::none(), py::arg("as_of") = py::none(),
+      "Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN");
+}
+
+void register_lifecycle(py::module_& m) {
+  m.def(
+      "lifecycle",
+      [](const dataset& d, const std::string& period_name, const std::optional<std::vector<std::string>>& events,
+         std::optional<timestamp> as_of) {
+        lifecycle_options o;
+        o.unit = parse_period(period_name);
+        o.events = event_filter(d, events);
+        o.as_of = as_of.value_or(no_time);
+        const lifecycle_table t = without_gil([&] { return lifecycle(d, o); });
+        std::vector<timestamp> starts;
+        std::vector<std::int64_t> fresh, retained, resurrected, dormant, active;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+          starts.push_back(t.start(i));
+          fresh.push_back(t.new_count(i)), retained.push_back(t.retained_count(i));
+          resurrected.push_back(t.resurrected_count(i)), dormant.push_back(t.dormant_count(i));
+          active.push_back(t.active_count(i));
+        }
+        py::dict out;
+        out["start"] = to_numpy(std::move(starts));
+        out["new"] = to_numpy(std::move(fresh));
+        out["retained"] = to_numpy(std::move(retained));
+        out["resurrected"] = to_numpy(std::move(resurrected));
+        out["dormant"] = to_numpy(std::move(dormant));
+        out["active"] = to_numpy(std::move(active));
+        out["as_of"] = t.as_of();
+        return out;
+      },
+      py::arg("dataset"), py::arg("period") = "M", py::arg("events") = py::none(), py::arg("as_of") = py::none(),
+      "Lifecycle counts per fully observed period (see custhealth.lifecycle)");
+}
+
+void register_revenue(py::module_& m) {
+  m.def(
+      "mrr_movements",
+      [](const dataset& d, std::optional<timestamp> as_of) {
+        mrr_movement_rows rows = without_gil([&] { return mrr_movements(d, as_of.value_or(no_time)); });
+        std::vector<std::uint8_t> kinds(rows.movement.size());
+        for (std::size_t i = 0; i < kinds.size(); ++i) kinds[i] = static_cast<std::uint8_t>(rows.movement[i]);
+        std::vector<std::string> names;
+        for (auto name : detail::enum_names<mrr_movement>::values) names.emplace_back(name);
+        py::dict out;
+        out["account"] = to_numpy(std::move(rows.account));
+        out["month"] = to_numpy(std::move(rows.month));
+        out["mrr"] = to_numpy(std::move(rows.mrr));
+        out["previous"] = to_numpy(std::move(rows.previous));
+        out["movement"] = to_numpy(std::move(kinds));
+        out["movement_names"] = names;
+        return out;
+      },
+      py::arg("dataset"), py::arg("as_of") = py::none(), "MRR movements per account-month (see custhealth.mrr_movements)");
+
+  m.def(
+      "mrr_bridge",
+      [](const dataset& d, std::optional<timestamp> as_of) {
+        const mrr_bridge_table b = without_gil([&] { return mrr_bridge(d, as_of.value_or(no_time)); });
+        using f = mrr_bridge_table;
+        const std::pair<const char*, f::field> fields[] = {
+            {"opening_mrr", f::opening_mrr},         {"new", f::new_mrr},
+            {"expansion", f::expansion_mrr},         {"reactivation", f::reactivation_mrr},
+            {"contraction", f::contraction_mrr},     {"churn", f::churned_mrr},
+            {"closing_mrr", f::closing_mrr},         {"paying_accounts", f::paying_accounts},
+            {"new_accounts", f::new_accounts},       {"expansion_accounts", f::expansion_accounts},
+            {"reactivated_accounts", f::reactivated_accounts}, {"contraction_accounts", f::contraction_accounts},
+            {"churned_accounts", f::churned_accounts}};
+        py::dict out;
+        std::vector<timestamp> months;
+        std::vector<double> gross, net;
+        for (std::size_t i = 0; i < b.size(); ++i)
+          months.push_back(b.month(i)), gross.push_back(b.gross_mrr_churn(i)), net.push_back(b.net_mrr_churn(i));
+        out["month"] = to_numpy(std::move(months));
+        for (const auto& [name, field] : fields) {
+          std::vector<double> values(b.size());
+          for (std::size_t i = 0; i < b.size(); ++i) values[i] = b.get(i, field);
+          out[name] = to_numpy(std::move(values));
+        }
+        out["gross_mrr_churn"] = to_numpy(std::move(gross));
+        out["net_mrr_churn"] = to_numpy(std::move(net));
+        return out;
+      },
+      py::arg("dataset"), py::arg("as_of") = py::none(), "Monthly MRR bridge (see custhealth.mrr_bridge)");
+
+  m.def(
+      "revenue_retention",
+      [](const dataset& d, int months, std::optional<timestamp> as_of) {
+        const revenue_retention_series s =
+            without_gil([&] { return revenue_retention(d, months, as_of.value_or(no_time)); });
+        std::vector<timestamp> month, start_month;
+        std::vector<std::int64_t> accounts, retained;
+        std::vector<double> start_mrr, retained_mrr, end_mrr, grr, nrr, logo;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+          const auto r = s[i];
+          month.push_back(r.month), start_month.push_back(r.start_month);
+          accounts.push_back(r.accounts), retained.push_back(r.retained_accounts);
+          start_mrr.push_back(r.start_mrr), retained_mrr.push_back(r.retained_mrr), end_mrr.push_back(r.end_mrr);
+          grr.push_back(r.grr()), nrr.push_back(r.nrr()), logo.push_back(r.logo_retention());
+        }
+        py::dict out;
+        out["month"] = to_numpy(std::move(month));
+        out["start_month"] = to_numpy(std::move(start_month));
+        out["accounts"] = to_numpy(std::move(accounts));
+        out["retained_accounts"] = to_numpy(std::move(retained));
+        out["start_mrr"] = to_numpy(std::move(start_mrr));
+        out["retained_mrr"] = to_numpy(std::move(retained_mrr));
+        out["end_mrr"] = to_numpy(std::move(end_mrr));
+        out["grr"] = to_numpy(std::move(grr));
+        out["nrr"] = to_numpy(std::move(nrr));
+        out["logo_retention"] = to_numpy(std::move(logo));
+        return out;
+      },
+      py::arg("dataset"), py::arg("months") = 12, py::arg("as_of") = py::none(),
+      "GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)");
+}
+
+void register_tenure(py::module_& m) {
+  m.def(
+      "tenure",
+      [](const dataset& d, std::optional<timestamp> as_of) {
+        tenure_data t = without_gil([&] { return tenure(d, as_of.value_or(no_time)); });
+        py::dict out;
+        out["as_of"] = t.as_of;
+        out["without_start"] = t.without_start;
+        out["not_started"] = t.not_started;
+        out["account"] = to_numpy(std::move(t.account));
+        out["duration"] = to_numpy(std::move(t.duration));
+        out["observed"] = to_numpy(std::move(t.observed));
+        return out;
+      },
+      py::arg("dataset"), py::arg("as_of") = py::none(), "Tenures in days with event flags (see custhealth.tenure)");
+}
+
+}  // namespace
+
+void register_retention(py::module_& m) {
+  register_cohorts(m);
+  register_lifecycle(m);
+  register_revenue(m);
+  register_tenure(m);
+}
 
 }  // namespace custhealth::python

@@ -1,0 +1,133 @@
+// bindings/python/src/register_survival.cpp — Kaplan–Meier curves and log-rank tests for Python
+// (custhealth.survival): numpy in without a copy, the GIL released while C++ fits, numpy out.
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "bindings.hpp"
+#include "custhealth/retention/kaplan_meier.hpp"
+
+namespace custhealth::python {
+
+namespace {
+
+using km_result_ptr = std::shared_ptr<kaplan_meier_result>;
+
+/// A numpy array that takes over a vector's buffer: results leave C++ without a copy.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& values) {
+  auto owned = std::make_unique<std::vector<T>>(std::move(values));
+  const auto size = static_cast<py::ssize_t>(owned->size());
+  T* data = owned->data();
+  py::capsule owner(owned.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  owned.release();  // the capsule owns it now
+  return py::array_t<T>({size}, {static_cast<py::ssize_t>(sizeof(T))}, data, owner);
+}
+
+/// A read-only numpy view of one column of a fitted curve; the array keeps the Python result object
+/// (and so the C++ vectors) alive, so the columns are never copied.
+template <std::vector<double> kaplan_meier_result::*Column>
+py::array_t<double> column_view(py::object self) {
+  const auto& values = self.cast<const kaplan_meier_result&>().*Column;
+  py::array_t<double> out({static_cast<py::ssize_t>(values.size())}, {static_cast<py::ssize_t>(sizeof(double))},
+                          values.data(), self);
+  py::detail::array_proxy(out.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return out;
+}
+
+std::span<const double> optional_span(const std::optional<array_of<double>>& a) {
+  return a ? as_span(*a) : std::span<const double>{};
+}
+
+km_result_ptr fit_kaplan_meier(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
+                               const std::optional<array_of<double>>& entry,
+                               const std::optional<array_of<double>>& weights, double confidence) {
+  // Spans are taken with the GIL held; the arrays stay referenced by the caller's arguments for the
+  // whole call, and nothing below touches a Python object.
+  const auto t = as_span(durations);
+  const auto e = as_span(observed);
+  const auto in = optional_span(entry);
+  const auto w = optional_span(weights);
+  py::gil_scoped_release release;
+  return std::make_shared<kaplan_meier_result>(kaplan_meier(t, e, in, w, confidence));
+}
+
+py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
+                     const array_of<int>& groups, const std::optional<array_of<double>>& weights) {
+  const auto t = as_span(durations);
+  const auto e = as_span(observed);
+  const auto g = as_span(groups);
+  const auto w = optional_span(weights);
+  logrank_result r;
+  {
+    py::gil_scoped_release release;
+    r = logrank_test(t, e, g, w);
+  }
+  py::dict out;
+  out["statistic"] = r.statistic;
+  out["df"] = r.df;
+  out["p_value"] = r.p_value;
+  out["groups"] = to_numpy(std::move(r.groups));
+  out["observed"] = to_numpy(std::move(r.observed));
+  out["expected"] = to_numpy(std::move(r.expected));
+  return out;
+}
+
+}  // namespace
+
+void register_survival(py::module_& m) {
+  py::class_<kaplan_meier_result, km_result_ptr>(
+      m, "KaplanMeierResult", "A fitted Kaplan–Meier curve (see custhealth.KaplanMeier); columns are read-only views")
+      .def_property_readonly("timeline", &column_view<&kaplan_meier_result::timeline>)
+      .def_property_readonly("survival", &column_view<&kaplan_meier_result::survival>)
+      .def_property_readonly("greenwood_sum", &column_view<&kaplan_meier_result::greenwood_sum>)
+      .def_property_readonly("ci_low", &column_view<&kaplan_meier_result::ci_low>)
+      .def_property_readonly("ci_high", &column_view<&kaplan_meier_result::ci_high>)
+      .def_property_readonly("at_risk", &column_view<&kaplan_meier_result::at_risk>)
+      .def_property_readonly("observed", &column_view<&kaplan_meier_result::observed>)
+      .def_property_readonly("censored", &column_view<&kaplan_meier_result::censored>)
+      .def_property_readonly("entrance", &column_view<&kaplan_meier_result::entrance>)
+      .def_readonly("confidence", &kaplan_meier_result::confidence)
+      .def(
+          "variance", [](const kaplan_meier_result& r) { return to_numpy(r.variance()); },
+          "Greenwood variance of S(t) per timeline row.")
+      .def("cumulative_density", [](const kaplan_meier_result& r) { return to_numpy(r.cumulative_density()); })
+      .def("removed", [](const kaplan_meier_result& r) { return to_numpy(r.removed()); })
+      .def_property_readonly("median", &kaplan_meier_result::median)
+      .def_property_readonly("median_ci",
+                             [](const kaplan_meier_result& r) {
+                               const auto ci = r.median_ci();
+                               return std::pair{ci.low, ci.high};
+                             })
+      .def("survival_time", &kaplan_meier_result::survival_time, py::arg("q"),
+           "Smallest t with S(t) <= q; inf if never, NaN for an empty fit.")
+      .def(
+          "survival_at",
+          [](const kaplan_meier_result& r, const array_of<double>& times) {
+            const auto t = as_span(times);
+            std::vector<double> out(t.size());
+            {
+              py::gil_scoped_release release;
+              for (std::size_t i = 0; i < t.size(); ++i) out[i] = r.survival_at(t[i]);
+            }
+            return to_numpy(std::move(out));
+          },
+          py::arg("times"), "S(t) of the right-continuous step function at each time (1 before the first).");
+
+  m.def("kaplan_meier", &fit_kaplan_meier, py::arg("durations"), py::arg("observed"), py::arg("entry") = py::none(),
+        py::arg("weights") = py::none(), py::arg("confidence") = 0.95,
+        R"pbdoc(Kaplan–Meier fit of float64 durations and uint8 event flags (0/1); entry and weights optional.
+
+Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.)pbdoc");
+  m.def("logrank_test", &run_logrank, py::arg("durations"), py::arg("observed"), py::arg("groups"),
+        py::arg("weights") = py::none(), "Log-rank test across integer group codes (k >= 2).");
+  // For the zero-copy test: the addresses the core reads for the arrays kaplan_meier would be given.
+  m.def("_survival_input_addresses", [](const array_of<double>& durations, const array_of<std::uint8_t>& observed) {
+    return std::pair{reinterpret_cast<std::uintptr_t>(as_span(durations).data()),
+                     reinterpret_cast<std::uintptr_t>(as_span(observed).data())};
+  });
+}
+
+}  // namespace custhealth::python

@@ -1,0 +1,107 @@
+// custhealth/retention/lifecycle.hpp — growth accounting of active accounts per period: new, retained,
+// resurrected and dormant counts, from one walk of the usage index, mergeable across account shards.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "custhealth/retention/cohort.hpp"
+
+namespace custhealth {
+
+struct lifecycle_options {
+  period unit = period::month;        // D, W (ISO, Monday), M or Q
+  std::vector<std::int32_t> events;   // codes into usage.events that count as activity; empty: all
+  timestamp as_of = no_time;          // only events < as_of; default: dataset::time_range().end
+};
+
+/// Per period p, the accounts' lifecycle states (the "growth accounting" of active users; see
+/// e.g. Social Capital's quick ratio, active(p) = active(p−1) + new + resurrected − dormant):
+/// - new: active in p for the first time;
+/// - retained: active in p and in p−1;
+/// - resurrected: active in p, not in p−1, active at some period before p−1;
+/// - dormant: active in p−1, not in p.
+/// Periods run from the first period with activity to the last fully observed one (the period before
+/// the one containing as_of); a partially observed period would under-count and is left out.
+/// Counts are sums over accounts, so tables of disjoint account shards merge exactly with `+=`.
+class lifecycle_table {
+ public:
+  enum state : std::size_t { new_accounts, retained, resurrected, dormant, n_states };
+
+  lifecycle_table() = default;
+  lifecycle_table(period unit, timestamp as_of) : unit_(unit), as_of_(as_of) {}
+
+  period unit() const noexcept { return unit_; }
+  timestamp as_of() const noexcept { return as_of_; }
+  std::size_t size() const noexcept { return std::size_t(grid_.rows()); }
+  std::int64_t period_at(std::size_t i) const noexcept { return grid_.first() + std::int64_t(i); }
+  timestamp start(std::size_t i) const noexcept { return period_start(period_at(i), unit_); }
+
+  std::int64_t count(std::size_t i, state s) const noexcept { return std::int64_t(grid_.at(period_at(i), s)); }
+  std::int64_t new_count(std::size_t i) const noexcept { return count(i, new_accounts); }
+  std::int64_t retained_count(std::size_t i) const noexcept { return count(i, retained); }
+  std::int64_t resurrected_count(std::size_t i) const noexcept { return count(i, resurrected); }
+  std::int64_t dormant_count(std::size_t i) const noexcept { return count(i, dormant); }
+  /// Accounts active in the period: new + retained + resurrected.
+  std::int64_t active_count(std::size_t i) const noexcept {
+    return new_count(i) + retained_count(i) + resurrected_count(i);
+  }
+
+  lifecycle_table& operator+=(const lifecycle_table& other) {
+    if (unit_ != other.unit_ || as_of_ != other.as_of_)
+      throw invalid_input("lifecycle tables differ in period or as_of and cannot be merged");
+    grid_ += other.grid_;
+    return *this;
+  }
+  friend bool operator==(const lifecycle_table&, const lifecycle_table&) = default;
+
+ private:
+  friend lifecycle_table lifecycle(const dataset&, const lifecycle_options&);
+
+  period unit_ = period::month;
+  timestamp as_of_ = 0;
+  detail::period_grid grid_;  // rows: periods; columns: the states
+};
+
+/// The lifecycle table of the usage table (DESIGN §4 "Retention"). Throws invalid_input for an empty
+/// usage table or an unknown event code. One pass over the rows, no per-account allocation.
+inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& options = {}) {
+  const auto& usage = data.usage();
+  if (usage.size() == 0) throw invalid_input("lifecycle: the usage table is empty");
+  const timestamp as_of = options.as_of != no_time ? options.as_of : data.time_range().end;
+  lifecycle_table out(options.unit, as_of);
+  const std::int64_t last = period_index(as_of, options.unit) - 1;  // the last fully observed period
+  // Walking only up to the start of the partial period yields fully observed periods only.
+  const timestamp limit = period_start(last + 1, options.unit);
+  const detail::activity_filter filter(usage, options.events);
+  const std::int64_t first = detail::earliest_usage_period(usage, options.unit, limit);
+  if (first == detail::no_period) return out;
+  auto& grid = out.grid_;
+  grid = detail::period_grid(first, last - first + 1, lifecycle_table::n_states);
+
+  std::int64_t first_active = detail::no_period;
+  for (std::int32_t a = 0; a < std::int32_t(data.n_accounts()); ++a) {
+    std::int64_t previous = detail::no_period;
+    detail::for_each_active_period(usage, a, filter, options.unit, limit, [&](std::int64_t p) {
+      if (previous == detail::no_period) {
+        grid.row(p)[lifecycle_table::new_accounts] += 1;
+        if (first_active == detail::no_period || p < first_active) first_active = p;
+      } else if (p == previous + 1) {
+        grid.row(p)[lifecycle_table::retained] += 1;
+      } else {
+        grid.row(p)[lifecycle_table::resurrected] += 1;
+        grid.row(previous + 1)[lifecycle_table::dormant] += 1;
+      }
+      previous = p;
+    });
+    if (previous != detail::no_period && previous < last) grid.row(previous + 1)[lifecycle_table::dormant] += 1;
+  }
+  // Rows before the first activity (an events filter can start it later than the first event) go.
+  if (first_active == detail::no_period)
+    grid = {};
+  else
+    grid.reframe(first_active, last - first_active + 1, lifecycle_table::n_states);
+  return out;
+}
+
+}  // namespace custhealth

@@ -1,0 +1,70 @@
+// custhealth/retention/tenure.hpp — account tenures for survival analysis: days from `start` to `end`,
+// right-censored at the as-of moment while still active, ready for the Kaplan–Meier fitter.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "custhealth/dataset.hpp"
+
+namespace custhealth {
+
+/// Durations and event flags of the accounts with a start before as_of, as the Kaplan–Meier fitter
+/// takes them (span<const double> durations, span<const std::uint8_t> observed).
+struct tenure_data {
+  timestamp as_of = 0;
+  std::vector<std::int32_t> account;   // account code of each duration
+  std::vector<double> duration;        // days (fractional)
+  std::vector<std::uint8_t> observed;  // 1: ended before as_of (churned); 0: censored at as_of
+  std::int64_t without_start = 0;      // accounts with no start date (seen only in event tables): excluded
+  std::int64_t not_started = 0;        // accounts with start ≥ as_of: excluded
+
+  std::size_t size() const noexcept { return duration.size(); }
+};
+
+/// Tenure of every account (DESIGN §4): (end − start) in days when the account ended before as_of
+/// (observed = 1), else (as_of − start) in days, censored (observed = 0) — an end at or after as_of
+/// is not yet known as of as_of. Accounts without a start, or starting at or after as_of, are
+/// excluded and counted. as_of defaults to dataset::time_range().end (the midnight after the last
+/// day with events), or when the dataset has no event rows, the midnight after the latest start or end. Throws invalid_input when no account has a
+/// start date (no accounts table) or an end precedes its start.
+inline tenure_data tenure(const dataset& data, timestamp as_of = no_time) {
+  const auto& acc = data.accounts();
+  const bool any_start = std::any_of(acc.start.begin(), acc.start.end(), [](timestamp s) { return s != no_time; });
+  if (!any_start) throw invalid_input("tenure: no account has a start date (load an accounts table)");
+  if (as_of == no_time) {
+    const auto range = data.time_range();
+    if (range.end > range.begin) {
+      as_of = range.end;
+    } else {
+      timestamp latest = std::numeric_limits<timestamp>::min();
+      for (std::size_t a = 0; a < acc.size(); ++a) latest = std::max({latest, acc.start[a], acc.end[a]});
+      as_of = (day_number(latest) + 1) * seconds_per_day;  // as time_range(): the last day counts in full
+    }
+  }
+  tenure_data out;
+  out.as_of = as_of;
+  for (std::size_t a = 0; a < acc.size(); ++a) {
+    const timestamp start = acc.start[a], end = acc.end[a];
+    if (start == no_time) {
+      ++out.without_start;
+      continue;
+    }
+    if (start >= as_of) {
+      ++out.not_started;
+      continue;
+    }
+    if (end != no_time && end < start)
+      throw invalid_input("tenure: account \"" + data.account_ids()[std::int32_t(a)] + "\": end " + format_date(end) +
+                          " is before start " + format_date(start));
+    const bool ended = end != no_time && end < as_of;
+    out.account.push_back(std::int32_t(a));
+    out.duration.push_back(double((ended ? end : as_of) - start) / double(seconds_per_day));
+    out.observed.push_back(ended ? 1 : 0);
+  }
+  return out;
+}
+
+}  // namespace custhealth

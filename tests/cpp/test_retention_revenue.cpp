@@ -1,0 +1,192 @@
+// tests/cpp/test_retention_revenue.cpp — MRR movements, the monthly bridge and GRR / NRR / logo
+// retention: the textbook example, the missing-month rule, reconciliation on a generated portfolio.
+#include "custhealth/retention/revenue.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "custhealth/synth/generate.hpp"
+
+namespace {
+
+using namespace custhealth;
+using ::testing::HasSubstr;
+
+dataset mrr_dataset(const std::vector<std::tuple<std::string, std::string, double>>& rows) {
+  dataset_parts p;
+  std::vector<std::int32_t> account;
+  std::vector<timestamp> month;
+  std::vector<double> mrr;
+  for (const auto& [id, m, v] : rows)
+    account.push_back(p.account_ids.intern(id)), month.push_back(*parse_month(m)), mrr.push_back(v);
+  p.mrr.account = column(std::move(account));
+  p.mrr.month = column(std::move(month));
+  p.mrr.mrr = column(std::move(mrr));
+  return dataset(std::move(p));
+}
+
+// The textbook example (reference/README.md, "Revenue retention"): start MRR 100; one account
+// churns 10, one contracts by 10, one expands by 10 → gross MRR churn 20 %, net 10 %, GRR 80 %,
+// NRR 90 %. A new account (40) in the second month changes none of those.
+const auto textbook = mrr_dataset({{"churns", "2024-01", 10},
+                                   {"churns", "2024-02", 0},
+                                   {"contracts", "2024-01", 30},
+                                   {"contracts", "2024-02", 20},
+                                   {"expands", "2024-01", 60},
+                                   {"expands", "2024-02", 70},
+                                   {"joins", "2024-02", 40}});
+
+TEST(RevenueRetention, TextbookExample) {
+  const auto r = revenue_retention(textbook, from_civil(2024, 1, 1), from_civil(2024, 2, 1));
+  EXPECT_EQ(r.accounts, 3);
+  EXPECT_EQ(r.retained_accounts, 2);
+  EXPECT_DOUBLE_EQ(r.start_mrr, 100);
+  EXPECT_DOUBLE_EQ(r.grr(), 0.8);
+  EXPECT_DOUBLE_EQ(r.nrr(), 0.9);
+  EXPECT_DOUBLE_EQ(r.logo_retention(), 2.0 / 3);
+
+  const auto b = mrr_bridge(textbook);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b.month(1), from_civil(2024, 2, 1));
+  EXPECT_DOUBLE_EQ(b.get(1, mrr_bridge_table::opening_mrr), 100);
+  EXPECT_DOUBLE_EQ(b.get(1, mrr_bridge_table::closing_mrr), 130);
+  EXPECT_DOUBLE_EQ(b.get(1, mrr_bridge_table::new_mrr), 40);
+  EXPECT_DOUBLE_EQ(b.get(1, mrr_bridge_table::expansion_mrr), 10);
+  EXPECT_DOUBLE_EQ(b.get(1, mrr_bridge_table::contraction_mrr), 10);
+  EXPECT_DOUBLE_EQ(b.get(1, mrr_bridge_table::churned_mrr), 10);
+  EXPECT_DOUBLE_EQ(b.gross_mrr_churn(1), 0.2);
+  EXPECT_DOUBLE_EQ(b.net_mrr_churn(1), 0.1);
+  EXPECT_EQ(b.get(1, mrr_bridge_table::paying_accounts), 3);
+  EXPECT_EQ(b.get(1, mrr_bridge_table::churned_accounts), 1);
+  // The first month has no month before it: its MRR is all new, its churn rates undefined.
+  EXPECT_DOUBLE_EQ(b.get(0, mrr_bridge_table::new_mrr), 100);
+  EXPECT_TRUE(std::isnan(b.gross_mrr_churn(0)));
+
+  const auto s = revenue_retention(textbook, 1);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].month, from_civil(2024, 2, 1));
+  EXPECT_EQ(s[0].start_month, from_civil(2024, 1, 1));
+  EXPECT_DOUBLE_EQ(s[0].grr(), 0.8);
+  EXPECT_EQ(revenue_retention(textbook, 12).size(), 0u);  // the table spans 2 months
+}
+
+TEST(MrrMovements, PerAccountMonthAndTheMissingMonthRule) {
+  // gap: paid Jan, no row in Feb (counts as 0: churn), paid again in Mar (reactivation).
+  // leaves: last row in Feb while the table runs to April — churns in March.
+  // zero: a row at 0 in Jan, first pays in Feb — new in Feb, not in Jan.
+  const auto d = mrr_dataset({{"gap", "2024-01", 50}, {"gap", "2024-03", 60}, {"gap", "2024-04", 60},
+                              {"leaves", "2024-01", 20}, {"leaves", "2024-02", 25},
+                              {"zero", "2024-01", 0}, {"zero", "2024-02", 5}, {"zero", "2024-03", 0}, {"zero", "2024-04", 7}});
+  const auto m = mrr_movements(d);
+  using row = std::tuple<std::string, std::string, double, double, std::string_view>;
+  std::vector<row> got;
+  for (std::size_t i = 0; i < m.size(); ++i)
+    got.emplace_back(d.account_ids()[m.account[i]], format_date(m.month[i]).substr(0, 7), m.previous[i], m.mrr[i],
+                     to_string(m.movement[i]));
+  EXPECT_EQ(got, (std::vector<row>{
+                     {"gap", "2024-01", 0, 50, "new"},
+                     {"gap", "2024-02", 50, 0, "churn"},
+                     {"gap", "2024-03", 0, 60, "reactivation"},
+                     {"gap", "2024-04", 60, 60, "unchanged"},
+                     {"leaves", "2024-01", 0, 20, "new"},
+                     {"leaves", "2024-02", 20, 25, "expansion"},
+                     {"leaves", "2024-03", 25, 0, "churn"},
+                     {"zero", "2024-02", 0, 5, "new"},
+                     {"zero", "2024-03", 5, 0, "churn"},
+                     {"zero", "2024-04", 0, 7, "reactivation"},
+                 }));
+  // as_of cuts the table: April is gone, so nothing churns after the (new) last month, March.
+  const auto cut = mrr_movements(d, from_civil(2024, 4, 1));
+  EXPECT_EQ(cut.size(), 8u);
+}
+
+TEST(MrrBridge, ReconcilesEveryMonthOnAGeneratedPortfolio) {
+  generate_options g;
+  g.n_accounts = 400, g.days = 900, g.seed = 5, g.payments = false;
+  const auto d = generate(g).data;
+  ASSERT_GT(d.mrr().size(), 1000u);
+  const auto b = mrr_bridge(d);
+  ASSERT_GT(b.size(), 24u);
+  using f = mrr_bridge_table;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    const double lhs = b.get(i, f::closing_mrr) - b.get(i, f::opening_mrr);
+    const double rhs = b.get(i, f::new_mrr) + b.get(i, f::expansion_mrr) + b.get(i, f::reactivation_mrr) -
+                       b.get(i, f::contraction_mrr) - b.get(i, f::churned_mrr);
+    EXPECT_NEAR(lhs, rhs, 1e-9 * (1 + b.get(i, f::closing_mrr))) << format_date(b.month(i));
+    if (i > 0) {
+      EXPECT_DOUBLE_EQ(b.get(i, f::opening_mrr), b.get(i - 1, f::closing_mrr));
+    }
+  }
+  // The bridge totals are the per-account movements summed.
+  const auto m = mrr_movements(d);
+  std::map<timestamp, double> churned;
+  for (std::size_t i = 0; i < m.size(); ++i)
+    if (m.movement[i] == mrr_movement::churn) churned[m.month[i]] += m.previous[i];
+  for (std::size_t i = 0; i < b.size(); ++i) EXPECT_NEAR(b.get(i, f::churned_mrr), churned[b.month(i)], 1e-6);
+}
+
+TEST(RevenueRetention, TrailingSeriesMatchesPairsAndABruteForce) {
+  generate_options g;
+  g.n_accounts = 300, g.days = 800, g.seed = 9, g.payments = false;
+  const auto d = generate(g).data;
+  const auto s = revenue_retention(d);
+  ASSERT_GT(s.size(), 5u);
+  // Brute force: MRR per (account, month number), missing = 0.
+  std::map<std::pair<std::int32_t, std::int64_t>, double> mrr;
+  for (std::size_t r = 0; r < d.mrr().size(); ++r)
+    mrr[{d.mrr().account[r], period_index(d.mrr().month[r], period::month)}] = d.mrr().mrr[r];
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto m1 = period_index(s[i].month, period::month), m0 = m1 - 12;
+    double start = 0, kept = 0, end = 0;
+    std::int64_t n = 0, retained = 0;
+    for (std::int32_t a = 0; a < std::int32_t(d.n_accounts()); ++a) {
+      const double v0 = mrr.count({a, m0}) ? mrr[{a, m0}] : 0.0, v1 = mrr.count({a, m1}) ? mrr[{a, m1}] : 0.0;
+      if (!(v0 > 0)) continue;
+      ++n, retained += v1 > 0, start += v0, kept += std::min(v0, v1), end += v1;
+    }
+    EXPECT_EQ(s[i].accounts, n);
+    EXPECT_EQ(s[i].retained_accounts, retained);
+    EXPECT_NEAR(s[i].grr(), kept / start, 1e-12);
+    EXPECT_NEAR(s[i].nrr(), end / start, 1e-12);
+    const auto pair = revenue_retention(d, s[i].start_month, s[i].month);
+    EXPECT_EQ(pair.accounts, s[i].accounts);
+    EXPECT_DOUBLE_EQ(pair.grr(), s[i].grr());
+    EXPECT_DOUBLE_EQ(pair.nrr(), s[i].nrr());
+  }
+}
+
+TEST(RevenueRetention, BadInput) {
+  EXPECT_THAT([] { (void)mrr_movements(dataset{}); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("the mrr table is empty")));
+  EXPECT_THAT([] { (void)revenue_retention(textbook, 0); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("months must be ≥ 1")));
+  EXPECT_THAT([] { (void)revenue_retention(textbook, from_civil(2024, 2, 1), from_civil(2024, 1, 1)); },
+              ::testing::ThrowsMessage<invalid_input>(HasSubstr("must be before the end month")));
+  EXPECT_THAT([] { (void)revenue_retention(textbook, from_civil(2024, 1, 1), from_civil(2024, 3, 1)); },
+              ::testing::ThrowsMessage<invalid_input>(HasSubstr("after the last month of the mrr table")));
+  const auto negative = mrr_dataset({{"a", "2024-01", 5}, {"a", "2024-02", -1}});
+  EXPECT_THAT([&] { (void)mrr_bridge(negative); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("must not be negative")));
+  const auto nan_mrr = mrr_dataset({{"a", "2024-01", std::nan("")}});
+  EXPECT_THAT([&] { (void)mrr_bridge(nan_mrr); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("must be a finite number")));
+  const auto duplicated = mrr_dataset({{"a", "2024-01", 5}, {"a", "2024-01-31", 6}});
+  EXPECT_THAT([&] { (void)revenue_retention(duplicated); },
+              ::testing::ThrowsMessage<invalid_input>(HasSubstr("mrr: account \"a\": month 2024-01: the account already has a row")));
+}
+
+TEST(MrrBridge, ShardsMerge) {
+  const auto a = mrr_dataset({{"churns", "2024-01", 10}, {"churns", "2024-02", 0}, {"joins", "2024-02", 40}});
+  const auto b = mrr_dataset({{"contracts", "2024-01", 30}, {"contracts", "2024-02", 20}, {"expands", "2024-01", 60},
+                              {"expands", "2024-02", 70}});
+  auto merged = mrr_bridge(b);
+  merged += mrr_bridge(a);
+  EXPECT_TRUE(merged == mrr_bridge(textbook));
+  auto series = revenue_retention(a, 1);
+  series += revenue_retention(b, 1);
+  EXPECT_TRUE(series == revenue_retention(textbook, 1));
+}
+
+}  // namespace
