@@ -757,3 +757,62 @@ TEST(LogRank, BadInput) {
 }
 
 }  // namespace
+
+// The fast paths (bucket sort of continuous times, reused log n, band as exp(v·e^{∓half}), pooled
+// columns) against the direct formulas of the estimator and against the streaming builder.
+TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
+  using namespace custhealth;
+  std::mt19937_64 rng(11);
+  std::exponential_distribution<double> life(1.0 / 700.0);
+  std::uniform_real_distribution<double> follow(0.0, 1500.0);
+  const std::size_t n = 300'000;
+  std::vector<double> durations(n);
+  std::vector<std::uint8_t> observed(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double l = life(rng), f = follow(rng);
+    durations[i] = i % 7 == 0 ? std::round(std::min(l, f)) : std::min(l, f);  // some ties
+    observed[i] = l <= f ? 1 : 0;
+  }
+  const auto table = km_event_table::from_spans(durations, observed);
+  ASSERT_TRUE(std::is_sorted(table.times().begin(), table.times().end()));
+  for (int round = 0; round < 2; ++round) {  // the second fit reuses the first one's pooled columns
+    auto r = kaplan_meier(table);
+    const double z = detail::z_critical(0.95);
+    double log_s = 0.0, greenwood = 0.0, s = 1.0, low = 1.0, high = 1.0;
+    for (std::size_t i = 0; i < r.timeline.size(); ++i) {
+      const double d = r.observed[i];
+      if (d > 0.0) {
+        const double at_risk = i == 0 ? r.at_risk[0] : r.at_risk[i] - r.entrance[i];
+        log_s += std::log(at_risk - d) - std::log(at_risk);
+        greenwood += d / (at_risk * (at_risk - d));
+        s = std::exp(log_s);
+        const double v = std::log(s), centre = std::log(-v), half = z * std::sqrt(greenwood) / v;
+        low = std::exp(-std::exp(centre - half));
+        high = std::exp(-std::exp(centre + half));
+      }
+      ASSERT_EQ(r.survival[i], s) << i;  // S itself is bit-identical
+      ASSERT_EQ(r.greenwood_sum[i], greenwood) << i;
+      ASSERT_NEAR(r.ci_low[i], low, 1e-12 * low) << i;
+      ASSERT_NEAR(r.ci_high[i], high, 1e-12 * high) << i;
+    }
+    detail::km::recycle_columns(r);
+  }
+}
+
+TEST(KaplanMeier, BucketSortedTableEqualsStreamedTable) {
+  using namespace custhealth;
+  std::mt19937_64 rng(12);
+  std::lognormal_distribution<double> life(3.0, 2.0);  // times over many binary orders of magnitude
+  const std::size_t n = 4000;
+  std::vector<double> durations(n), entry(n), weights(n);
+  std::vector<std::uint8_t> observed(n);
+  km_event_table streamed;
+  for (std::size_t i = 0; i < n; ++i) {
+    durations[i] = i % 5 == 0 ? std::ceil(life(rng)) : life(rng);
+    entry[i] = i % 3 == 0 ? durations[i] / 2 : 0.0;
+    weights[i] = static_cast<double>(rng() % 4) * 0.25 + 0.5;
+    observed[i] = static_cast<std::uint8_t>(rng() & 1);
+    streamed.add(durations[i], observed[i] != 0, entry[i], weights[i]);
+  }
+  EXPECT_EQ(km_event_table::from_spans(durations, observed, entry, weights), streamed);
+}

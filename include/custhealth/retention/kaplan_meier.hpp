@@ -163,7 +163,7 @@ class scratch_buffer {
   explicit scratch_buffer(std::size_t n) {
     constexpr std::size_t huge = std::size_t{1} << 21;
     const std::size_t bytes = n * sizeof(Record);
-    if (bytes < 4 * huge) {
+    if (bytes < 2 * huge) {
       storage_.reset(new std::byte[bytes + alignof(Record)]);
       data_ = reinterpret_cast<Record*>(storage_.get());
       return;
@@ -219,10 +219,10 @@ void insertion_sort(Record* first, std::size_t n) {
 
 /// Stable sort of records[0, n) on a 64-bit key, O(n) for spread-out keys, using scratch[0, n); returns
 /// the buffer (records or scratch) that holds the result. One counting pass over the leading bits of
-/// key − min (about n/4 buckets: durations spread over a few binary orders of magnitude fill them
+/// key − min (about n/4 buckets, at most 2^16: durations spread over a few binary orders of magnitude fill them
 /// evenly, since the bit pattern of a double is piecewise linear in its logarithm), one stable scatter,
-/// then each bucket alone: insertion sort for the usual handful, LSD radix for a crowded one (still
-/// O(n) overall). Stability keeps the input order among equal keys, so per-time weight sums accumulate
+/// then each bucket alone: insertion sort for the usual handful, the same split recursively on the
+/// bucket's own key range for a crowded one (dense regions of the data get finer buckets). Stability keeps the input order among equal keys, so per-time weight sums accumulate
 /// in input order — the same order as repeated `km_event_table::add`.
 template <class Record>
 Record* sort_by_key(Record* records, Record* scratch, std::size_t n) {
@@ -239,7 +239,7 @@ Record* sort_by_key(Record* records, Record* scratch, std::size_t n) {
   if (lo == hi) return records;
   if (n >= std::numeric_limits<std::uint32_t>::max()) return lsd_radix_sort(records, scratch, n);
   const auto range_bits = static_cast<unsigned>(std::bit_width(hi - lo));
-  const unsigned bucket_bits = std::clamp(static_cast<unsigned>(std::bit_width(n)) - 2U, 6U, 22U);
+  const unsigned bucket_bits = std::clamp(static_cast<unsigned>(std::bit_width(n)) - 2U, 6U, 16U);
   const unsigned shift = range_bits > bucket_bits ? range_bits - bucket_bits : 0;
   const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
   std::vector<std::uint32_t> end(buckets, 0);
@@ -252,12 +252,11 @@ Record* sort_by_key(Record* records, Record* scratch, std::size_t n) {
   std::size_t begin = 0;
   for (std::size_t b = 0; b < buckets; ++b) {
     const std::size_t stop = end[b], size = stop - begin;
-    if (size > 2048) {
-      if (lsd_radix_sort(scratch + begin, records + begin, size) != scratch + begin)
+    if (size > 64) {
+      // A crowded bucket: the same split on its own key range (each level narrows the range by
+      // 2^bucket_bits, so the depth is bounded by 64 / 6).
+      if (sort_by_key(scratch + begin, records + begin, size) != scratch + begin)
         std::copy(records + begin, records + stop, scratch + begin);
-    } else if (size > 32) {
-      std::stable_sort(scratch + begin, scratch + stop,
-                       [](const Record& x, const Record& y) { return key_of(x) < key_of(y); });
     } else if (size > 1) {
       insertion_sort(scratch + begin, size);
     }
@@ -763,6 +762,16 @@ struct kaplan_meier_result {
             detail::km::first_time_at_or_below(timeline, ci_high, 0.5)};
   }
 };
+
+namespace detail::km {
+/// Hands the columns of a curve its owner is done with to column_pool, for the next large fit to reuse
+/// (the Python bindings call this when a result object dies). Leaves `r` with empty columns.
+inline void recycle_columns(kaplan_meier_result& r) {
+  for (auto* column : {&r.timeline, &r.survival, &r.greenwood_sum, &r.ci_low, &r.ci_high, &r.at_risk, &r.observed,
+                       &r.censored, &r.entrance})
+    column_pool::instance().give(std::move(*column));
+}
+}  // namespace detail::km
 
 /// Fits the Kaplan–Meier curve of an event table. An empty table gives an empty curve (median NaN):
 /// a shard without subjects is a valid state, not an error. Throws invalid_input when confidence is
