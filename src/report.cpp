@@ -162,6 +162,13 @@ void write_report(const dataset& data, const report_options& options, std::ostre
     out << "Customer health report, as of " << format_date(as_of) << "\n\n";
   detail::report_overview(ctx);
   detail::report_monthly_activity(ctx);
+  detail::report_feedback(ctx);
+  detail::report_sla(ctx);
+  detail::report_backlog(ctx);
+  detail::report_payments(ctx);
+  detail::report_cohort_retention(ctx);
+  detail::report_revenue_retention(ctx);
+  detail::report_survival(ctx);
 }
 
 }  // namespace custhealth

@@ -22,5 +22,12 @@ struct report_context {
 
 void report_overview(const report_context& ctx);
 void report_monthly_activity(const report_context& ctx);
+void report_feedback(const report_context& ctx);
+void report_sla(const report_context& ctx);
+void report_backlog(const report_context& ctx);
+void report_payments(const report_context& ctx);
+void report_cohort_retention(const report_context& ctx);
+void report_revenue_retention(const report_context& ctx);
+void report_survival(const report_context& ctx);
 
 }  // namespace custhealth::detail

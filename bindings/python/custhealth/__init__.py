@@ -6,6 +6,9 @@ The compiled core (``custhealth._core``) is private; this package is the public,
 from ._core import ConvergenceError, InvalidInputError, ModelSpecError
 from ._core import __version__
 from .dataset import Dataset, generate, read_csv
+from .feedback import CesResult, CsatResult, NpsResult, ZTestResult, ces, csat, csat_test, feedback_summary, nps, nps_test
+from .payments import payments_summary
+from .support import sla_summary, ticket_backlog
 from .survival import KaplanMeier, LogRankResult, logrank_test, multivariate_logrank_test, tenure_survival
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
@@ -17,6 +20,19 @@ __all__ = [
     "Dataset",
     "generate",
     "read_csv",
+    "nps",
+    "csat",
+    "ces",
+    "nps_test",
+    "csat_test",
+    "feedback_summary",
+    "NpsResult",
+    "CsatResult",
+    "CesResult",
+    "ZTestResult",
+    "sla_summary",
+    "ticket_backlog",
+    "payments_summary",
     "KaplanMeier",
     "LogRankResult",
     "logrank_test",

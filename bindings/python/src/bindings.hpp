@@ -18,6 +18,8 @@ namespace py = pybind11;
 void register_errors(py::module_& m);
 void register_dataset(py::module_& m);
 void register_feedback(py::module_& m);
+void register_support(py::module_& m);
+void register_payments(py::module_& m);
 void register_retention(py::module_& m);
 void register_survival(py::module_& m);
 

@@ -10,5 +10,8 @@ PYBIND11_MODULE(_core, m) {
   register_errors(m);
   register_dataset(m);
   register_feedback(m);
+  register_support(m);
+  register_payments(m);
   register_retention(m);
+  register_survival(m);
 }

@@ -1,9 +1,263 @@
-// bindings/python/src/register_feedback.cpp — the feedback analytics for Python.
+// bindings/python/src/register_feedback.cpp — the survey analytics for Python: NPS / CSAT / CES results
+// with intervals, the two-sample tests, and grouped summaries over a dataset or a DataFrame's columns.
 
-#include "bindings.hpp"
+#include <cstdio>
+
+#include "custhealth/feedback/grouped.hpp"
+#include "grouped_bindings.hpp"
 
 namespace custhealth::python {
 
-void register_feedback(py::module_& /*m*/) {}
+namespace {
+
+/// A survey summary with the confidence level its interval is reported at.
+template <class Summary>
+struct survey_result {
+  Summary summary;
+  double confidence = 0.95;
+};
+using nps_result = survey_result<nps_summary>;
+using csat_result = survey_result<csat_summary>;
+using ces_result = survey_result<ces_summary>;
+
+std::string number(double x, const char* format = "%.1f") {
+  if (std::isnan(x)) return "nan";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, x);
+  return buf;
+}
+
+template <class Summary>
+double se_of(const Summary& s) {
+  if constexpr (std::is_same_v<Summary, csat_summary>)
+    return csat_se(s);
+  else
+    return s.se();
+}
+
+/// The properties every survey result has, and merging.
+template <class Summary>
+py::class_<survey_result<Summary>> survey_result_class(py::module_& m, const char* name, const char* doc) {
+  using R = survey_result<Summary>;
+  py::class_<R> c(m, name, doc);
+  c.def_property_readonly(
+       "n", [](const R& r) { return r.summary.n(); }, "Number of answers")
+      .def_property_readonly(
+          "score", [](const R& r) { return r.summary.score(); }, "The headline score (NaN when empty)")
+      .def_property_readonly(
+          "se", [](const R& r) { return se_of(r.summary); }, "Standard error of the score")
+      .def_property_readonly("ci_low", [](const R& r) { return r.summary.ci(r.confidence).low; })
+      .def_property_readonly("ci_high", [](const R& r) { return r.summary.ci(r.confidence).high; })
+      .def_property_readonly("confidence", [](const R& r) { return r.confidence; })
+      .def(
+          "__add__",
+          [](const R& a, const R& b) {
+            return R{a.summary + b.summary, a.confidence};
+          },
+          "Merges two results exactly (the answers of both)")
+      .def("__eq__", [](const R& a, const R& b) { return a.summary == b.summary; });
+  c.attr("__hash__") = py::none();  // compared by value: unhashable
+  return c;
+}
+
+template <class Summary>
+py::dict grouped_out(grouped<Summary>&& g, double confidence) {
+  column_builder cols(g.size());
+  auto& n = cols.integer("n");
+  auto& score = cols.real("score");
+  auto& se = cols.real("se");
+  auto& low = cols.real("ci_low");
+  auto& high = cols.real("ci_high");
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const Summary& s = g.values[i];
+    const auto ci = s.ci(confidence);
+    n[i] = s.n(), score[i] = s.score(), se[i] = se_of(s), low[i] = ci.low, high[i] = ci.high;
+  }
+  if constexpr (std::is_same_v<Summary, nps_summary>) {
+    auto& p = cols.integer("promoters");
+    auto& q = cols.integer("passives");
+    auto& d = cols.integer("detractors");
+    for (std::size_t i = 0; i < g.size(); ++i)
+      p[i] = g.values[i].promoters(), q[i] = g.values[i].passives(), d[i] = g.values[i].detractors();
+  } else if constexpr (std::is_same_v<Summary, csat_summary>) {
+    auto& sat = cols.integer("satisfied");
+    auto& mean = cols.real("mean");
+    for (std::size_t i = 0; i < g.size(); ++i) sat[i] = g.values[i].satisfied(), mean[i] = g.values[i].mean();
+  } else {
+    auto& sd = cols.real("sd");
+    for (std::size_t i = 0; i < g.size(); ++i) sd[i] = g.values[i].sd();
+  }
+  py::dict out = keys_out(std::move(g.keys));
+  out["columns"] = cols.finish();
+  return out;
+}
+
+survey_kind kind_of(const std::string& kind) {
+  if (auto k = enum_from_string<survey_kind>(kind)) return *k;
+  throw invalid_input("unknown survey kind '" + kind + "': expected one of " + enum_choices<survey_kind>());
+}
+
+/// Runs the grouped summary of `kind` (the GIL released) and converts the result.
+template <class Rows>
+py::dict summarize(const Rows& rows, survey_kind kind, const time_grouping& scope, int scale, int top_boxes,
+                   double confidence, const std::vector<std::string>* by = nullptr) {
+  checked_confidence(confidence);
+  auto run = [&](const auto& init) {
+    using S = std::remove_cvref_t<decltype(init)>;
+    grouped<S> g;
+    {
+      py::gil_scoped_release release;
+      if constexpr (std::is_same_v<Rows, dataset>)
+        g = summarize_by(rows, *by, scope, init);
+      else
+        g = summarize_by(rows, scope, init);
+    }
+    return grouped_out(std::move(g), confidence);
+  };
+  switch (kind) {
+    case survey_kind::nps:
+      return run(nps_summary{});
+    case survey_kind::csat:
+      return run(csat_summary(scale, top_boxes));
+    case survey_kind::ces:
+      return run(ces_summary{});
+  }
+  return {};
+}
+
+/// Scores as float64, read in place when they already are; the summary computed with the GIL released.
+template <class Summarize>
+auto summarize_scores(const py::object& scores, Summarize&& f) {
+  auto arr = array_of<double>::ensure(scores);
+  if (!arr) throw invalid_input("scores must be numbers");
+  const auto span = as_span(arr);
+  py::gil_scoped_release release;
+  return f(span);
+}
+
+}  // namespace
+
+void register_feedback(py::module_& m) {
+  auto nps_class = survey_result_class<nps_summary>(
+      m, "NpsResult", "Net Promoter Score of a group of 0..10 answers: 100·(P − D)/N with a normal interval.");
+  nps_class.def_property_readonly("promoters", [](const nps_result& r) { return r.summary.promoters(); })
+      .def_property_readonly("passives", [](const nps_result& r) { return r.summary.passives(); })
+      .def_property_readonly("detractors", [](const nps_result& r) { return r.summary.detractors(); })
+      .def_property_readonly(
+          "counts",
+          [](const nps_result& r) {
+            std::vector<std::int64_t> c;
+            for (int s = 0; s <= 10; ++s) c.push_back(r.summary.count(s));
+            return c;
+          },
+          "Answers per score 0..10")
+      .def("__repr__", [](const nps_result& r) {
+        const auto ci = r.summary.ci(r.confidence);
+        return "NpsResult(score=" + number(r.summary.score()) + ", ci=(" + number(ci.low) + ", " + number(ci.high) +
+               "), n=" + std::to_string(r.summary.n()) + ", promoters=" + std::to_string(r.summary.promoters()) +
+               ", passives=" + std::to_string(r.summary.passives()) +
+               ", detractors=" + std::to_string(r.summary.detractors()) + ")";
+      });
+
+  auto csat_class = survey_result_class<csat_summary>(
+      m, "CsatResult", "CSAT: the share of answers in the top boxes of a 1..scale scale, in percent, Wilson interval.");
+  csat_class.def_property_readonly("satisfied", [](const csat_result& r) { return r.summary.satisfied(); })
+      .def_property_readonly(
+          "mean", [](const csat_result& r) { return r.summary.mean(); }, "Mean score")
+      .def_property_readonly("sd", [](const csat_result& r) { return r.summary.sd(); })
+      .def_property_readonly("scale", [](const csat_result& r) { return r.summary.scale(); })
+      .def_property_readonly("top_boxes", [](const csat_result& r) { return r.summary.top_boxes(); })
+      .def("__repr__", [](const csat_result& r) {
+        const auto ci = r.summary.ci(r.confidence);
+        return "CsatResult(score=" + number(r.summary.score()) + ", ci=(" + number(ci.low) + ", " + number(ci.high) +
+               "), n=" + std::to_string(r.summary.n()) + ", satisfied=" + std::to_string(r.summary.satisfied()) +
+               ", mean=" + number(r.summary.mean(), "%.2f") + ")";
+      });
+
+  auto ces_class =
+      survey_result_class<ces_summary>(m, "CesResult", "Customer Effort Score: mean of 1..7 answers, t interval.");
+  ces_class.def_property_readonly("mean", [](const ces_result& r) { return r.summary.mean(); })
+      .def_property_readonly("sd", [](const ces_result& r) { return r.summary.sd(); })
+      .def("__repr__", [](const ces_result& r) {
+        const auto ci = r.summary.ci(r.confidence);
+        return "CesResult(score=" + number(r.summary.score(), "%.2f") + ", ci=(" + number(ci.low, "%.2f") + ", " +
+               number(ci.high, "%.2f") + "), n=" + std::to_string(r.summary.n()) + ")";
+      });
+
+  py::class_<z_test_result>(m, "ZTestResult", "A two-sided z-test of group a against group b")
+      .def_readonly("difference", &z_test_result::difference, "a − b, in the metric's points")
+      .def_readonly("se", &z_test_result::se)
+      .def_readonly("z", &z_test_result::z)
+      .def_readonly("p_value", &z_test_result::p_value)
+      .def("__repr__", [](const z_test_result& r) {
+        return "ZTestResult(difference=" + number(r.difference, "%.3f") + ", se=" + number(r.se, "%.3f") +
+               ", z=" + number(r.z, "%.3f") + ", p_value=" + number(r.p_value, "%.4g") + ")";
+      });
+
+  m.def(
+      "nps",
+      [](const py::object& scores, double confidence) {
+        checked_confidence(confidence);
+        return nps_result{summarize_scores(scores, [](auto s) { return summarize_nps(s); }), confidence};
+      },
+      py::arg("scores"), py::arg("confidence") = 0.95);
+  m.def(
+      "csat",
+      [](const py::object& scores, int scale, int top_boxes, double confidence) {
+        checked_confidence(confidence);
+        return csat_result{summarize_scores(scores, [&](auto s) { return summarize_csat(s, scale, top_boxes); }),
+                           confidence};
+      },
+      py::arg("scores"), py::arg("scale") = 5, py::arg("top_boxes") = 2, py::arg("confidence") = 0.95);
+  m.def(
+      "ces",
+      [](const py::object& scores, double confidence) {
+        checked_confidence(confidence);
+        return ces_result{summarize_scores(scores, [](auto s) { return summarize_ces(s); }), confidence};
+      },
+      py::arg("scores"), py::arg("confidence") = 0.95);
+  m.def("nps_test", [](const nps_result& a, const nps_result& b) { return nps_test(a.summary, b.summary); });
+  m.def("csat_test", [](const csat_result& a, const csat_result& b) { return csat_test(a.summary, b.summary); });
+
+  m.def(
+      "feedback_dataset",
+      [](const dataset& data, const std::string& kind, const std::vector<std::string>& by,
+         const std::optional<std::string>& per, std::optional<timestamp> as_of, std::int64_t window_days, int scale,
+         int top_boxes, double confidence) {
+        return summarize(data, kind_of(kind), scope_of(per, as_of, window_days), scale, top_boxes, confidence, &by);
+      },
+      py::arg("dataset"), py::arg("kind"), py::arg("by"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
+      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"));
+
+  m.def(
+      "feedback_arrays",
+      [](const std::string& kind, const py::object& time, std::int64_t ticks_per_second, const py::object& score,
+         const py::object& kind_codes, std::int64_t kind_code, const py::list& keys,
+         const std::optional<std::string>& per, std::optional<timestamp> as_of, std::int64_t window_days, int scale,
+         int top_boxes, double confidence) {
+        const survey_kind k = kind_of(kind);
+        python_keys pk(keys);
+        std::vector<py::object> keep;
+        survey_rows rows;
+        if (time.is_none()) throw invalid_input("surveys: a time column is required");
+        rows.time = times_of(time, ticks_per_second, "timestamp", keep);
+        auto scores = array_of<double>::ensure(score);
+        if (!scores) throw invalid_input("surveys: scores must be numbers");
+        rows.score = as_span(scores);
+        if (!kind_codes.is_none()) rows.kind = codes_of(kind_codes.cast<py::array>(), "kind", keep);
+        rows.kind_code = kind_code;
+        rows.keys = pk.columns;
+        py::dict out = summarize(rows, k, scope_of(per, as_of, window_days), scale, top_boxes, confidence);
+        py::dict inputs;
+        inputs["time"] = address_of(rows.time.ticks.data());
+        inputs["score"] = address_of(rows.score.data());
+        inputs["keys"] = pk.addresses;
+        out["inputs"] = inputs;
+        return out;
+      },
+      py::arg("kind"), py::arg("time"), py::arg("ticks_per_second"), py::arg("score"), py::arg("kind_codes"),
+      py::arg("kind_code"), py::arg("keys"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
+      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"));
+}
 
 }  // namespace custhealth::python

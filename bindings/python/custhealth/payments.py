@@ -1,0 +1,70 @@
+"""Merchant payments quality (DESIGN §4 "Payments") from the payments table, per group and period:
+counts and volumes by type; refund rate (refunds / payments, by count and by amount), chargeback
+ratio (chargebacks / payments in the same period), decline rate (declines / (payments + declines)),
+cancellation rate; a chargeback flag against thresholds (default: warning at 0.65 %, breach at 0.9 %).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._grouping import Key, as_by, column, frame_keys, invalid, numbers, scope, source, ticks, to_frame
+from .dataset import Dataset
+
+TYPES = ("payment", "refund", "chargeback", "decline", "cancellation")
+FLAGS = ("none", "ok", "warning", "breach")
+
+#: Chargeback-ratio thresholds as fractions.
+DEFAULT_THRESHOLDS = {"chargeback_warning": 0.0065, "chargeback_breach": 0.009}
+
+COLUMNS = ("payments", "payment_volume", "refunds", "refund_volume", "chargebacks", "chargeback_volume", "declines",
+           "decline_volume", "cancellations", "cancellation_volume", "refund_rate", "refund_amount_rate",
+           "chargeback_ratio", "decline_rate", "cancellation_rate", "flag")
+
+
+def _flag(native: Any) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(native["flag"]), categories=list(FLAGS))
+
+
+def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: str | None = "M", as_of: Any = None,
+                     window_days: int | None = None, *, chargeback_warning: float = 0.0065,
+                     chargeback_breach: float = 0.009, time_col: str = "timestamp", type_col: str = "type",
+                     amount_col: str = "amount") -> pd.DataFrame:
+    """Payments quality per group of ``by`` × period of each row's time.
+
+    ``data`` is a Dataset (keys: ``account_id``, ``segment``, ``plan``, ``owner``, ``currency``)
+    or a payments DataFrame (keys: any of its columns). Returns the ``by`` columns, ``period``,
+    the counts and volumes per type, ``refund_rate refund_amount_rate chargeback_ratio
+    decline_rate cancellation_rate`` (NaN without payments) and ``flag`` (``none`` without
+    payments, ``ok``, ``warning`` at ≥ ``chargeback_warning``, ``breach`` at ≥
+    ``chargeback_breach``). Raises :class:`InvalidInputError` for an unknown type, a negative,
+    NaN or infinite amount, a bad threshold, period or key.
+    """
+    by = as_by(by)
+    data = source(data, "payments")
+    per, at, window = scope(period, as_of, window_days)
+    warning, breach = float(chargeback_warning), float(chargeback_breach)
+    keys = None
+    if isinstance(data, Dataset):
+        raw = _core.payments_dataset(data._native, by, per, at, window, warning, breach)
+    else:
+        keys = frame_keys(data, by, "payments")
+        time, unit = ticks(column(data, time_col, "payments"), time_col)
+        types = Key(type_col, column(data, type_col, "payments"))
+        if (types.codes < 0).any():
+            raise invalid(f"payments[{int(np.argmax(types.codes < 0))}]: column '{type_col}' is empty")
+        unknown = sorted(set(types.labels) - set(TYPES))
+        if unknown:
+            raise invalid(f"column '{type_col}': unknown payment type {unknown[0]!r}: expected one of {', '.join(TYPES)}")
+        lut = np.array([TYPES.index(label) for label in types.labels], dtype=np.uint8)
+        amount = numbers(column(data, amount_col, "payments"), amount_col)
+        raw = _core.payments_arrays(time, unit, lut[types.codes], amount, [k.core() for k in keys], per, at, window,
+                                    warning, breach)
+    return to_frame(raw, by, keys, COLUMNS, extra={"flag": _flag})
+
+
+__all__ = ["payments_summary", "DEFAULT_THRESHOLDS", "TYPES", "FLAGS"]

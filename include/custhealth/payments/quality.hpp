@@ -1,0 +1,173 @@
+// custhealth/payments/quality.hpp — merchant payments quality from the payments table (DESIGN §4
+// "Payments"): counts and volumes per type, refund, chargeback and decline rates, threshold flags.
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "custhealth/dataset.hpp"
+#include "custhealth/detail/grouping.hpp"
+#include "custhealth/detail/stats.hpp"
+#include "custhealth/grouping.hpp"
+
+namespace custhealth {
+
+namespace detail {
+
+/// A sum of doubles kept as an unevaluated pair hi + lo (double-double, Knuth's TwoSum; Dekker 1971).
+/// With non-negative amounts the pair holds the exact sum as long as it spans under ~106 bits, and
+/// `value()` is then the correctly rounded sum: the same bits in whatever order rows or shards are
+/// added. (A plain double sum differs in the last bits between orders.)
+class compensated_sum {
+ public:
+  void add(double x) noexcept {
+    const double s = hi_ + x;
+    const double bp = s - hi_;
+    const double err = (hi_ - (s - bp)) + (x - bp);
+    normalize(s, lo_ + err);
+  }
+  compensated_sum& operator+=(const compensated_sum& o) noexcept {
+    const double s = hi_ + o.hi_;
+    const double bp = s - hi_;
+    const double err = (hi_ - (s - bp)) + (o.hi_ - bp);
+    normalize(s, lo_ + o.lo_ + err);
+    return *this;
+  }
+  double value() const noexcept { return hi_; }
+  friend bool operator==(const compensated_sum& a, const compensated_sum& b) noexcept { return a.hi_ == b.hi_; }
+
+ private:
+  void normalize(double s, double e) noexcept {  // Fast2Sum: hi = fl(s + e), lo = the remainder
+    hi_ = s + e;
+    lo_ = e - (hi_ - s);
+  }
+  double hi_ = 0.0, lo_ = 0.0;
+};
+
+}  // namespace detail
+
+/// Mergeable payment counts and volumes of one group (an account × month), per payment_type.
+struct payment_counts {
+  std::array<std::int64_t, 5> count{};            // by payment_type
+  std::array<detail::compensated_sum, 5> volume;  // Σ amount by payment_type
+
+  std::int64_t n(payment_type t) const noexcept { return count[static_cast<std::size_t>(t)]; }
+  double amount(payment_type t) const noexcept { return volume[static_cast<std::size_t>(t)].value(); }
+  std::int64_t payments() const noexcept { return n(payment_type::payment); }
+  std::int64_t refunds() const noexcept { return n(payment_type::refund); }
+  std::int64_t chargebacks() const noexcept { return n(payment_type::chargeback); }
+  std::int64_t declines() const noexcept { return n(payment_type::decline); }
+  std::int64_t cancellations() const noexcept { return n(payment_type::cancellation); }
+
+  /// refunds / payments (by count); NaN without payments.
+  double refund_rate() const noexcept { return ratio(refunds(), payments()); }
+  /// refunded amount / paid amount; NaN without payment volume.
+  double refund_amount_rate() const noexcept {
+    const double paid = amount(payment_type::payment);
+    return paid > 0 ? amount(payment_type::refund) / paid : detail::nan;
+  }
+  /// chargebacks in the period / payments in the period (the card schemes' monthly ratio); NaN
+  /// without payments.
+  double chargeback_ratio() const noexcept { return ratio(chargebacks(), payments()); }
+  /// declines / (payments + declines): the share of attempts declined; NaN without attempts.
+  double decline_rate() const noexcept { return ratio(declines(), payments() + declines()); }
+  /// cancellations / payments; NaN without payments.
+  double cancellation_rate() const noexcept { return ratio(cancellations(), payments()); }
+
+  void add(payment_type t, double x) noexcept {
+    ++count[static_cast<std::size_t>(t)];
+    volume[static_cast<std::size_t>(t)].add(x);
+  }
+  payment_counts& operator+=(const payment_counts& o) noexcept {
+    for (std::size_t i = 0; i < count.size(); ++i) count[i] += o.count[i], volume[i] += o.volume[i];
+    return *this;
+  }
+  friend payment_counts operator+(payment_counts a, const payment_counts& b) noexcept { return a += b; }
+  friend bool operator==(const payment_counts&, const payment_counts&) = default;
+
+ private:
+  static double ratio(std::int64_t a, std::int64_t b) noexcept {
+    return b == 0 ? detail::nan : static_cast<double>(a) / static_cast<double>(b);
+  }
+};
+
+/// Chargeback-ratio thresholds as fractions (DESIGN §4 defaults: breach at ≥ 0.9 %, early
+/// warning at ≥ 0.65 %, the levels of the card schemes' monitoring programmes).
+struct payment_thresholds {
+  double chargeback_warning = 0.0065;
+  double chargeback_breach = 0.009;
+
+  /// Throws invalid_input unless 0 ≤ warning ≤ breach (finite).
+  void validate() const {
+    if (!(chargeback_warning >= 0 && chargeback_warning <= chargeback_breach && std::isfinite(chargeback_breach)))
+      throw invalid_input("payment thresholds must satisfy 0 ≤ warning ≤ breach, got warning " +
+                          std::to_string(chargeback_warning) + ", breach " + std::to_string(chargeback_breach));
+  }
+};
+
+/// none: no payments, so no ratio; ok; warning: ratio ≥ warning; breach: ratio ≥ breach.
+enum class payment_flag : std::uint8_t { none, ok, warning, breach };
+
+namespace detail {
+template <>
+struct enum_names<payment_flag> {
+  static constexpr std::array<std::string_view, 4> values{"none", "ok", "warning", "breach"};
+};
+}  // namespace detail
+
+inline payment_flag chargeback_flag(const payment_counts& c, const payment_thresholds& th = {}) noexcept {
+  const double r = c.chargeback_ratio();
+  if (std::isnan(r)) return payment_flag::none;
+  return r >= th.chargeback_breach    ? payment_flag::breach
+         : r >= th.chargeback_warning ? payment_flag::warning
+                                      : payment_flag::ok;
+}
+
+/// Payments as plain arrays, borrowed.
+struct payment_rows {
+  time_column time;
+  code_span type;                  // payment_type codes 0..4 (payment, refund, chargeback, decline, cancellation)
+  std::span<const double> amount;  // finite, ≥ 0
+  std::vector<key_column> keys;
+};
+
+/// Payment counts and volumes per group by the period (or window) of each row's time. Every row is
+/// checked: an unknown type code, or an amount that is NaN, infinite or negative, throws
+/// invalid_input naming the row.
+inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_grouping& scope = {}) {
+  const std::size_t n = rows.time.size();
+  if (rows.type.size() != n || rows.amount.size() != n)
+    throw invalid_input("payments: the time, type and amount columns differ in length (" + std::to_string(n) + ", " +
+                        std::to_string(rows.type.size()) + ", " + std::to_string(rows.amount.size()) + ")");
+  auto keep = [&](std::size_t r) {
+    const std::int64_t t = rows.type[r];
+    if (t < 0 || t > 4)
+      throw invalid_input("payments[" + std::to_string(r) + "]: unknown type code " + std::to_string(t) +
+                          ": expected 0..4 (" + enum_choices<payment_type>() + ")");
+    const double a = rows.amount[r];
+    if (!(a >= 0) || !std::isfinite(a))
+      throw invalid_input("payments[" + std::to_string(r) + "]: 'amount' must be a finite number ≥ 0, got " +
+                          std::to_string(a));
+    return true;
+  };
+  auto add = [&](payment_counts& c, std::size_t r) { c.add(static_cast<payment_type>(rows.type[r]), rows.amount[r]); };
+  return detail::group_rows(rows.keys, rows.time, scope, payment_counts{}, {"payments", "timestamp"}, keep, add);
+}
+
+/// The payments table of `data`, keyed by `by`: currency (the payment's), and the account attributes
+/// account_id, segment, plan, owner.
+inline payment_rows payment_rows_of(const dataset& data, const std::vector<std::string>& by) {
+  const payment_table& t = data.payments();
+  const key_column own[] = {{"currency", t.currency, {}, t.currencies.values()}};
+  return {t.time, t.type, t.amount.span(), detail::dataset_keys(data, t.account, own, by, "payments")};
+}
+
+inline grouped<payment_counts> payments_by(const dataset& data, const std::vector<std::string>& by,
+                                           const time_grouping& scope = {}) {
+  return payments_by(payment_rows_of(data, by), scope);
+}
+
+}  // namespace custhealth

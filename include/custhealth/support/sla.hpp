@@ -1,0 +1,347 @@
+// custhealth/support/sla.hpp — support service levels from the tickets table (DESIGN §4 "Support and
+// SLA"): response and resolution times, SLA met / breached / pending, backlog aging, task completion.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "custhealth/dataset.hpp"
+#include "custhealth/detail/grouping.hpp"
+#include "custhealth/detail/stats.hpp"
+#include "custhealth/grouping.hpp"
+
+namespace custhealth {
+
+/// First-response targets per priority, in seconds. Defaults (DESIGN §4): urgent 1 h, high 2 h,
+/// normal 2 h, low 8 h.
+struct sla_targets {
+  std::array<std::int64_t, 4> first_response{8 * 3600, 2 * 3600, 2 * 3600, 1 * 3600};  // low, normal, high, urgent
+
+  std::int64_t operator[](priority p) const noexcept { return first_response[static_cast<std::size_t>(p)]; }
+
+  /// Sets the target of one priority; throws invalid_input when negative.
+  sla_targets& set(priority p, std::int64_t seconds) {
+    if (seconds < 0)
+      throw invalid_input("SLA target for " + std::string(to_string(p)) + " must be ≥ 0 seconds, got " +
+                          std::to_string(seconds));
+    first_response[static_cast<std::size_t>(p)] = seconds;
+    return *this;
+  }
+};
+
+/// Tickets as plain arrays, borrowed. An empty optional column means absent for every row.
+struct ticket_rows {
+  time_column opened;          // required, present in every row
+  time_column first_response;  // no_time: not answered
+  time_column resolved;        // no_time: still open
+  code_span prio;              // priority codes 0..3 (low, normal, high, urgent); empty: all normal
+  std::vector<key_column> keys;
+};
+
+/// Mergeable SLA counts of one group (a priority × month, an owner, …). Tickets belong to the period
+/// of their opening, except `resolved_in_period`, which counts tickets by the period of their
+/// resolution (the numerator of task completion). Everything is "as of T": events at or after T
+/// have not happened yet. Integer sums keep merges exact, associative and commutative.
+struct sla_counts {
+  std::int64_t opened = 0;                  // tickets opened in the period (before T)
+  std::int64_t answered = 0;                // … with a first response before T
+  std::int64_t met = 0;                     // … answered within the priority's target
+  std::int64_t breached = 0;                // … answered late, or unanswered with the target passed at T
+  std::int64_t pending = 0;                 // … unanswered, target not yet passed at T (not in the rate)
+  std::int64_t resolved = 0;                // … resolved before T
+  std::int64_t open = 0;                    // … still open at T
+  std::int64_t first_response_seconds = 0;  // Σ first-response time of the answered ones
+  std::int64_t resolution_seconds = 0;      // Σ resolution time of the resolved ones
+  std::int64_t resolved_in_period = 0;      // tickets resolved in the period, whenever opened
+
+  sla_counts& operator+=(const sla_counts& o) noexcept {
+    opened += o.opened, answered += o.answered, met += o.met, breached += o.breached, pending += o.pending;
+    resolved += o.resolved, open += o.open, first_response_seconds += o.first_response_seconds;
+    resolution_seconds += o.resolution_seconds, resolved_in_period += o.resolved_in_period;
+    return *this;
+  }
+  friend sla_counts operator+(sla_counts a, const sla_counts& b) noexcept { return a += b; }
+  friend bool operator==(const sla_counts&, const sla_counts&) = default;
+
+  /// met / (met + breached); pending tickets are excluded. NaN when no ticket is decided.
+  double met_rate() const noexcept {
+    const std::int64_t decided = met + breached;
+    return decided == 0 ? detail::nan : static_cast<double>(met) / static_cast<double>(decided);
+  }
+  /// Wilson score interval of the met rate; NaN when no ticket is decided.
+  detail::interval met_ci(double confidence = 0.95) const noexcept {
+    return detail::wilson(static_cast<double>(met), static_cast<double>(met + breached), confidence);
+  }
+  /// Task completion = tickets resolved in the period / tickets opened in the period (DESIGN §4);
+  /// it can exceed 1 when a backlog is worked off. NaN when nothing was opened.
+  double completion() const noexcept {
+    return opened == 0 ? detail::nan : static_cast<double>(resolved_in_period) / static_cast<double>(opened);
+  }
+  /// Mean first-response / resolution time in seconds; NaN when none.
+  double mean_first_response() const noexcept {
+    return answered == 0 ? detail::nan : static_cast<double>(first_response_seconds) / static_cast<double>(answered);
+  }
+  double mean_resolution() const noexcept {
+    return resolved == 0 ? detail::nan : static_cast<double>(resolution_seconds) / static_cast<double>(resolved);
+  }
+};
+
+/// Count, mean and quantiles of durations in seconds; NaN when n = 0.
+struct duration_stats {
+  std::int64_t n = 0;
+  double mean = detail::nan;
+  double median = detail::nan;
+  double p90 = detail::nan;
+};
+
+/// The SLA of one group: the mergeable counts, and the duration quantiles (which need the values,
+/// so they do not merge — recompute them from the rows).
+struct sla_stats {
+  sla_counts counts;
+  duration_stats first_response;  // of the tickets opened in the period and answered before T
+  duration_stats resolution;      // of the tickets opened in the period and resolved before T
+};
+
+/// Open tickets at T by age T − opened_at: < 1 d, 1–3 d, 3–7 d, 7–30 d, ≥ 30 d. Mergeable.
+struct backlog_counts {
+  static constexpr std::array<std::int64_t, 4> edges{1 * seconds_per_day, 3 * seconds_per_day, 7 * seconds_per_day,
+                                                     30 * seconds_per_day};
+  static constexpr std::array<const char*, 5> bucket_names{"<1d", "1-3d", "3-7d", "7-30d", ">=30d"};
+  std::array<std::int64_t, 5> by_age{};
+
+  void add_age(std::int64_t seconds) noexcept {
+    std::size_t b = 0;
+    while (b < edges.size() && seconds >= edges[b]) ++b;
+    ++by_age[b];
+  }
+  std::int64_t total() const noexcept {
+    std::int64_t n = 0;
+    for (auto c : by_age) n += c;
+    return n;
+  }
+  backlog_counts& operator+=(const backlog_counts& o) noexcept {
+    for (std::size_t b = 0; b < by_age.size(); ++b) by_age[b] += o.by_age[b];
+    return *this;
+  }
+  friend backlog_counts operator+(backlog_counts a, const backlog_counts& b) noexcept { return a += b; }
+  friend bool operator==(const backlog_counts&, const backlog_counts&) = default;
+};
+
+namespace detail {
+
+/// The p-quantile of sorted values by linear interpolation between order statistics,
+/// x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋]) with h = (n − 1)p — Hyndman & Fan (1996) type 7, the
+/// default of numpy.quantile and pandas.Series.quantile. NaN when empty.
+inline double quantile_sorted(std::span<const std::int64_t> sorted, double p) noexcept {
+  if (sorted.empty()) return nan;
+  const double h = static_cast<double>(sorted.size() - 1) * p;
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  const auto a = static_cast<double>(sorted[lo]), b = static_cast<double>(sorted[hi]);
+  return a + (h - static_cast<double>(lo)) * (b - a);
+}
+
+/// Per-group duration stats from (group, seconds) pairs collected in one flat list: a counting sort
+/// by group (one allocation), then a sort of each group's values.
+inline std::vector<duration_stats> durations_by_group(std::size_t groups, std::span<const std::int32_t> group,
+                                                      std::span<const std::int64_t> seconds) {
+  std::vector<std::size_t> offsets(groups + 1, 0);
+  for (auto g : group) ++offsets[std::size_t(g) + 1];
+  for (std::size_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
+  std::vector<std::int64_t> values(seconds.size());
+  {
+    std::vector<std::size_t> next(offsets.begin(), offsets.end() - 1);
+    for (std::size_t i = 0; i < group.size(); ++i) values[next[std::size_t(group[i])]++] = seconds[i];
+  }
+  std::vector<duration_stats> out(groups);
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::span<std::int64_t> v(values.data() + offsets[g], offsets[g + 1] - offsets[g]);
+    if (v.empty()) continue;
+    std::sort(v.begin(), v.end());
+    std::int64_t sum = 0;
+    for (auto x : v) sum += x;
+    out[g] = {std::int64_t(v.size()), static_cast<double>(sum) / static_cast<double>(v.size()), quantile_sorted(v, 0.5),
+              quantile_sorted(v, 0.9)};
+  }
+  return out;
+}
+
+/// Checks the columns' lengths and returns the as-of time: `as_of`, or one second after the latest
+/// time anywhere in the tickets (so every recorded event counts). no_time for an empty table.
+inline timestamp ticket_as_of(const ticket_rows& rows, timestamp as_of) {
+  const std::size_t n = rows.opened.size();
+  auto check = [&](std::size_t size, const char* name) {
+    if (size != 0 && size != n)
+      throw invalid_input(std::string("tickets: column '") + name + "' has " + std::to_string(size) +
+                          " rows, opened_at has " + std::to_string(n));
+  };
+  check(rows.first_response.size(), "first_response_at");
+  check(rows.resolved.size(), "resolved_at");
+  check(rows.prio.size(), "priority");
+  if (as_of != no_time) return as_of;
+  timestamp latest = no_time;
+  for (const time_column* c : {&rows.opened, &rows.first_response, &rows.resolved})
+    for (std::size_t r = 0; r < c->size(); ++r) latest = std::max(latest, (*c)[r]);
+  return latest == no_time ? no_time : latest + 1;
+}
+
+/// One ticket's times in seconds, checked: opened present, first response and resolution not
+/// before opening, a known priority.
+struct ticket {
+  timestamp opened, first_response, resolved;
+  priority prio;
+};
+inline ticket ticket_at(const ticket_rows& rows, std::size_t r) {
+  const ticket t{rows.opened[r], rows.first_response.empty() ? no_time : rows.first_response[r],
+                 rows.resolved.empty() ? no_time : rows.resolved[r],
+                 rows.prio.empty() ? priority::normal : static_cast<priority>(std::uint8_t(rows.prio[r] & 0xff))};
+  auto fail = [&](const std::string& what) { throw invalid_input("tickets[" + std::to_string(r) + "]: " + what); };
+  if (t.opened == no_time) fail("'opened_at' is empty");
+  if (t.first_response != no_time && t.first_response < t.opened)
+    fail("'first_response_at' (" + format_date(t.first_response) + ") is before 'opened_at' (" + format_date(t.opened) +
+         ")");
+  if (t.resolved != no_time && t.resolved < t.opened)
+    fail("'resolved_at' (" + format_date(t.resolved) + ") is before 'opened_at' (" + format_date(t.opened) + ")");
+  if (!rows.prio.empty() && (rows.prio[r] < 0 || rows.prio[r] > 3))
+    fail("unknown priority code " + std::to_string(rows.prio[r]) + ": expected 0..3 (" + enum_choices<priority>() +
+         ")");
+  return t;
+}
+
+inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope, const sla_targets& targets,
+                                   bool quantiles) {
+  validate(scope);
+  scope.as_of = ticket_as_of(rows, scope.as_of);
+  const timestamp as_of = scope.as_of;
+  const std::size_t n = rows.opened.size();
+  // The time axis must hold both the opening and the resolution periods.
+  std::optional<std::pair<std::int64_t, std::int64_t>> range;
+  for (const time_column* c : {&rows.opened, &rows.resolved})
+    for (std::size_t r = 0; r < c->size(); ++r)
+      if (const timestamp t = (*c)[r]; t != no_time)
+        range = range ? std::pair{std::min(range->first, t), std::max(range->second, t)} : std::pair{t, t};
+  const period_map<1> map(scope, range);
+  grouper g(rows.keys, map.slots(), n);
+  std::vector<sla_stats> values;
+  std::vector<std::int32_t> frt_group, res_group;
+  std::vector<std::int64_t> frt_seconds, res_seconds;
+  if (quantiles) {  // at most one duration of each kind per ticket: no regrowth
+    frt_group.reserve(n), res_group.reserve(n), frt_seconds.reserve(n), res_seconds.reserve(n);
+  }
+  auto value = [&](std::int32_t id) -> sla_counts& {
+    if (std::size_t(id) == values.size()) values.emplace_back();
+    return values[std::size_t(id)].counts;
+  };
+  for (std::size_t r = 0; r < n; ++r) {
+    const ticket t = ticket_at(rows, r);
+    const std::int64_t opened_slot = as_of == no_time ? -1 : map.slot(t.opened);
+    const std::int64_t resolved_slot = t.resolved == no_time || as_of == no_time ? -1 : map.slot(t.resolved);
+    if (opened_slot < 0 && resolved_slot < 0) continue;
+    const std::uint64_t key = g.key_of(r);
+    if (opened_slot >= 0) {
+      const std::int32_t id = g.group(key, opened_slot);
+      sla_counts& c = value(id);
+      ++c.opened;
+      const std::int64_t target = targets[t.prio];
+      if (t.first_response != no_time && t.first_response < as_of) {
+        const std::int64_t frt = t.first_response - t.opened;
+        ++c.answered;
+        c.first_response_seconds += frt;
+        ++(frt <= target ? c.met : c.breached);
+        if (quantiles) frt_group.push_back(id), frt_seconds.push_back(frt);
+      } else {
+        // Unanswered at T: an answer at T itself could still be in time, so breached only once
+        // T − opened exceeds the target.
+        ++(as_of - t.opened > target ? c.breached : c.pending);
+      }
+      if (t.resolved != no_time && t.resolved < as_of) {
+        const std::int64_t res = t.resolved - t.opened;
+        ++c.resolved;
+        c.resolution_seconds += res;
+        if (quantiles) res_group.push_back(id), res_seconds.push_back(res);
+      } else {
+        ++c.open;
+      }
+    }
+    if (resolved_slot >= 0) ++value(g.group(key, resolved_slot)).resolved_in_period;
+  }
+  if (quantiles) {
+    const auto frt = durations_by_group(values.size(), frt_group, frt_seconds);
+    const auto res = durations_by_group(values.size(), res_group, res_seconds);
+    for (std::size_t i = 0; i < values.size(); ++i) values[i].first_response = frt[i], values[i].resolution = res[i];
+  } else {
+    for (auto& v : values) {  // counts-only: n and mean still follow from the sums
+      v.first_response = {v.counts.answered, v.counts.mean_first_response(), nan, nan};
+      v.resolution = {v.counts.resolved, v.counts.mean_resolution(), nan, nan};
+    }
+  }
+  return finish(g, map, scope, std::move(values));
+}
+
+/// The priority key of the tickets table and its labels.
+inline const std::vector<std::string>& priority_labels() {
+  static const std::vector<std::string> labels{"low", "normal", "high", "urgent"};
+  return labels;
+}
+
+}  // namespace detail
+
+/// SLA per group of tickets: counts, met rate, first-response and resolution time statistics
+/// (mean, median, p90 by linear interpolation), task completion. Tickets are grouped by the period
+/// of `opened_at` (resolutions by the period of `resolved_at` for completion); `scope.as_of`
+/// defaults to one second after the latest time in the table. Throws invalid_input for a ticket
+/// answered or resolved before it was opened, an empty `opened_at`, or an unknown priority code.
+inline grouped<sla_stats> sla_summary(const ticket_rows& rows, const time_grouping& scope = {},
+                                      const sla_targets& targets = {}) {
+  return detail::sla_pass(rows, scope, targets, true);
+}
+
+/// The mergeable part of sla_summary (no quantiles): combine shards with `+=`.
+inline grouped<sla_counts> sla_counts_by(const ticket_rows& rows, const time_grouping& scope = {},
+                                         const sla_targets& targets = {}) {
+  auto full = detail::sla_pass(rows, scope, targets, false);
+  grouped<sla_counts> out{std::move(full.keys), {}};
+  out.values.reserve(full.values.size());
+  for (const auto& v : full.values) out.values.push_back(v.counts);
+  return out;
+}
+
+/// Open tickets at `as_of` (opened before it, not resolved before it) by age bucket, per key
+/// combination (no period). `as_of` defaults to one second after the latest time in the table.
+inline grouped<backlog_counts> ticket_backlog(const ticket_rows& rows, timestamp as_of = no_time) {
+  as_of = detail::ticket_as_of(rows, as_of);  // no_time only for an empty table: no rows, no groups
+  const time_grouping scope{std::nullopt, as_of, 0};
+  return detail::group_rows(
+      rows.keys, rows.opened, scope, backlog_counts{}, {"tickets", "opened_at"},
+      [&](std::size_t r) {
+        const auto t = detail::ticket_at(rows, r);
+        return t.opened < as_of && (t.resolved == no_time || t.resolved >= as_of);
+      },
+      [&](backlog_counts& b, std::size_t r) { b.add_age(as_of - rows.opened[r]); });
+}
+
+/// The tickets table of `data`, keyed by `by`: priority, owner (the ticket's), and the account
+/// attributes account_id, segment, plan, account_owner.
+inline ticket_rows ticket_rows_of(const dataset& data, const std::vector<std::string>& by) {
+  const ticket_table& t = data.tickets();
+  const key_column own[] = {{"priority", t.prio, {}, detail::priority_labels()},
+                            {"owner", t.owner, {}, t.owners.values()}};
+  return {t.opened, t.first_response, t.resolved, t.prio, detail::dataset_keys(data, t.account, own, by, "tickets")};
+}
+
+inline grouped<sla_stats> sla_summary(const dataset& data, const std::vector<std::string>& by,
+                                      const time_grouping& scope = {}, const sla_targets& targets = {}) {
+  return sla_summary(ticket_rows_of(data, by), scope, targets);
+}
+inline grouped<backlog_counts> ticket_backlog(const dataset& data, const std::vector<std::string>& by,
+                                              timestamp as_of = no_time) {
+  return ticket_backlog(ticket_rows_of(data, by), as_of);
+}
+
+}  // namespace custhealth

@@ -1,0 +1,131 @@
+"""Payments quality from Python: payments_summary against an independent pandas computation on seeded
+random payments, chargeback flags at the thresholds, a Dataset against its own payments DataFrame,
+zero-copy input, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custhealth as ch
+from custhealth import payments
+
+TYPES = list(payments.TYPES)
+
+
+def random_payments(seed: int = 1, n: int = 20000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "account_id": rng.choice([f"m{i:02d}" for i in range(6)], n),
+        "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 300 * 86400, n), unit="s"),
+        "type": rng.choice(TYPES, n, p=[0.88, 0.04, 0.006, 0.064, 0.01]),
+        "amount": rng.integers(100, 500_000, n) / 100.0,
+        "currency": rng.choice(["EUR", "USD", None], n),
+    })
+    extra = pd.DataFrame({"account_id": ["refunds_only"] * 3, "timestamp": [pd.Timestamp("2024-03-03")] * 3,
+                          "type": ["refund"] * 3, "amount": [1.0, 2.0, 3.0], "currency": ["EUR"] * 3})
+    return pd.concat([df, extra], ignore_index=True)
+
+
+def pandas_payments(df: pd.DataFrame, by: list[str], warning: float = 0.0065, breach: float = 0.009) -> pd.DataFrame:
+    d = df.assign(period=df.timestamp.dt.to_period("M").dt.start_time)
+    counts = d.pivot_table(index=by + ["period"], columns="type", values="amount", aggfunc="size", fill_value=0)
+    volume = d.pivot_table(index=by + ["period"], columns="type", values="amount", aggfunc="sum", fill_value=0.0)
+    counts = counts.reindex(columns=TYPES, fill_value=0)
+    volume = volume.reindex(columns=TYPES, fill_value=0.0)
+    out = pd.DataFrame(index=counts.index)
+    for t, plural in zip(TYPES, ["payments", "refunds", "chargebacks", "declines", "cancellations"]):
+        out[plural] = counts[t]
+        out[f"{t}_volume"] = volume[t]
+    paid = out.payments.where(out.payments > 0)
+    out["refund_rate"] = out.refunds / paid
+    out["refund_amount_rate"] = out.refund_volume / out.payment_volume.where(out.payment_volume > 0)
+    out["chargeback_ratio"] = out.chargebacks / paid
+    attempts = out.payments + out.declines
+    out["decline_rate"] = out.declines / attempts.where(attempts > 0)
+    out["cancellation_rate"] = out.cancellations / paid
+    r = out.chargeback_ratio
+    out["flag"] = np.select([r.isna(), r >= breach, r >= warning], ["none", "breach", "warning"], "ok")
+    return out.reset_index()
+
+
+def test_payments_equal_pandas():
+    df = random_payments()
+    ours = ch.payments_summary(df, by="account_id", period="M")
+    assert list(ours.columns) == ["account_id", "period"] + list(payments.COLUMNS)
+    theirs = pandas_payments(df, ["account_id"])
+    key = ["account_id", "period"]
+    a = ours.sort_values(key).reset_index(drop=True)
+    b = theirs.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a[key], b[key], check_dtype=False)
+    for c in payments.COLUMNS:
+        if c == "flag":
+            assert (a.flag.astype(str).to_numpy() == b.flag.to_numpy()).all()
+        else:
+            np.testing.assert_allclose(a[c].to_numpy(dtype=float), b[c].to_numpy(dtype=float), rtol=1e-12, err_msg=c)
+    only_refunds = a[a.account_id == "refunds_only"].iloc[0]
+    assert only_refunds.flag == "none" and np.isnan(only_refunds.refund_rate)
+    assert {"ok", "warning", "breach"} <= set(a.flag.astype(str))
+
+
+def test_flags_follow_the_thresholds():
+    rows = [("m", "2024-01-02", "payment", 10.0)] * 1000 + [("m", "2024-01-03", "chargeback", 10.0)] * 7
+    df = pd.DataFrame(rows, columns=["account_id", "timestamp", "type", "amount"])
+    assert ch.payments_summary(df).flag.iloc[0] == "warning"   # 0.7 % ≥ 0.65 %
+    assert ch.payments_summary(df, chargeback_breach=0.007).flag.iloc[0] == "breach"
+    assert ch.payments_summary(df, chargeback_warning=0.008, chargeback_breach=0.01).flag.iloc[0] == "ok"
+    with pytest.raises(ch.InvalidInputError, match="warning ≤ breach"):
+        ch.payments_summary(df, chargeback_warning=0.02, chargeback_breach=0.01)
+
+
+def test_window_and_as_of():
+    df = random_payments(seed=2, n=5000)
+    as_of = pd.Timestamp("2024-06-15")
+    ours = ch.payments_summary(df, by="currency", as_of=as_of, window_days=90)
+    inside = df[(df.timestamp >= as_of - pd.Timedelta(days=90)) & (df.timestamp < as_of)]
+    assert (ours.period == as_of - pd.Timedelta(days=90)).all()
+    got = ours.set_index(ours.currency.astype(object).fillna("none")).payments.to_dict()
+    want = inside[inside.type == "payment"].groupby(inside.currency.fillna("none")).size().to_dict()
+    assert got == want
+
+
+def test_dataset_and_its_payments_dataframe_agree():
+    ds = ch.generate(n_accounts=100, days=200, seed=4)
+    table = ds.table("payments")
+    ours = ch.payments_summary(ds, by="account_id", period="M")
+    theirs = ch.payments_summary(table, by="account_id", period="M")
+    for c in payments.COLUMNS:
+        if c != "flag":
+            np.testing.assert_allclose(ours[c].to_numpy(dtype=float), theirs[c].to_numpy(dtype=float), rtol=1e-12)
+    assert (ours.flag.astype(str) == theirs.flag.astype(str)).all()
+    by_segment = ch.payments_summary(ds, by=["segment"], period=None)
+    assert by_segment.payments.sum() == (table.type == "payment").sum()
+
+
+def test_amounts_and_times_are_read_in_place():
+    df = random_payments(seed=3, n=100)
+    keys = payments.frame_keys(df, ["account_id"], "payments")
+    time, unit = payments.ticks(df["timestamp"], "timestamp")
+    lut = np.arange(5, dtype=np.uint8)
+    codes = lut[pd.Categorical(df.type, categories=TYPES).codes]
+    raw = ch._core.payments_arrays(time, unit, codes, df["amount"].to_numpy(), [k.core() for k in keys], "M", None, 0,
+                                   0.0065, 0.009)
+    assert raw["inputs"]["amount"] == df["amount"].to_numpy().__array_interface__["data"][0]
+    assert raw["inputs"]["time"] == df["timestamp"].to_numpy().__array_interface__["data"][0]
+
+
+def test_bad_input_raises_invalid_input_error():
+    df = random_payments(seed=5, n=50)
+    with pytest.raises(ch.InvalidInputError, match=r"payments\[7\]: 'amount' must be a finite number ≥ 0"):
+        ch.payments_summary(df.assign(amount=np.where(df.index == 7, -1.0, df.amount)))
+    with pytest.raises(ch.InvalidInputError, match=r"payments\[8\]: 'amount'"):
+        ch.payments_summary(df.assign(amount=np.where(df.index == 8, np.nan, df.amount)))
+    with pytest.raises(ch.InvalidInputError, match="unknown payment type 'gift'"):
+        ch.payments_summary(df.assign(type=np.where(df.index == 2, "gift", df.type)))
+    with pytest.raises(ch.InvalidInputError, match="missing required column 'amount'"):
+        ch.payments_summary(df.drop(columns="amount"))
+    with pytest.raises(ch.InvalidInputError, match="'type' is empty"):
+        ch.payments_summary(df.assign(type=df.type.where(df.index != 4)))
+    empty = ch.payments_summary(df.iloc[:0], by="account_id")
+    assert empty.empty and list(empty.columns) == ["account_id", "period"] + list(payments.COLUMNS)
