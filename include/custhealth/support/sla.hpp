@@ -335,12 +335,16 @@ inline ticket_rows ticket_rows_of(const dataset& data, const std::vector<std::st
   return {t.opened, t.first_response, t.resolved, t.prio, detail::dataset_keys(data, t.account, own, by, "tickets")};
 }
 
+/// Over a dataset, `as_of` defaults to the end of the data (dataset::time_range().end), as for
+/// every other analytic, rather than to the latest ticket time.
 inline grouped<sla_stats> sla_summary(const dataset& data, const std::vector<std::string>& by,
-                                      const time_grouping& scope = {}, const sla_targets& targets = {}) {
+                                      time_grouping scope = {}, const sla_targets& targets = {}) {
+  if (scope.as_of == no_time && data.tickets().size() > 0) scope.as_of = data.time_range().end;
   return sla_summary(ticket_rows_of(data, by), scope, targets);
 }
 inline grouped<backlog_counts> ticket_backlog(const dataset& data, const std::vector<std::string>& by,
                                               timestamp as_of = no_time) {
+  if (as_of == no_time && data.tickets().size() > 0) as_of = data.time_range().end;
   return ticket_backlog(ticket_rows_of(data, by), as_of);
 }
 
