@@ -16,9 +16,12 @@
 #include <tuple>
 #include <vector>
 
+#include "expect.hpp"
+
 namespace {
 
 using namespace custhealth;
+using custhealth::test::invalid_input_message;
 using ::testing::HasSubstr;
 
 const std::vector<std::string> segment_labels{"enterprise", "smb", "mid"};
@@ -39,18 +42,6 @@ struct survey_data {
   void add(timestamp t, double s, std::int32_t seg) { time.push_back(t), score.push_back(s), segment.push_back(seg); }
 };
 
-/// The message of the invalid_input thrown by `f`, or "" when nothing (or something else) is thrown.
-template <class F>
-std::string invalid_input_message(F&& f) {
-  try {
-    f();
-  } catch (const invalid_input& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "";
-}
 
 survey_data random_surveys(std::size_t n, unsigned seed, int low, int high) {
   std::mt19937_64 rng(seed);

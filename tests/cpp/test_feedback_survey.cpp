@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "expect.hpp"
+
 namespace {
 
 using custhealth::ces_summary;
@@ -21,6 +23,7 @@ using custhealth::csat_summary;
 using custhealth::invalid_input;
 using custhealth::nps_summary;
 using ::testing::HasSubstr;
+using custhealth::test::invalid_input_message;
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double qnan = std::numeric_limits<double>::quiet_NaN();
@@ -42,18 +45,6 @@ csat_summary csat_of_counts(int satisfied, int n) {
   return custhealth::summarize_csat(repeat({{5, satisfied}, {2, n - satisfied}}));
 }
 
-/// The message of the invalid_input thrown by `f`, or "" when nothing (or something else) is thrown.
-template <class F>
-std::string invalid_input_message(F&& f) {
-  try {
-    f();
-  } catch (const invalid_input& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "";
-}
 
 std::vector<double> random_scores(int low, int high, std::size_t n, unsigned seed) {
   std::mt19937_64 rng(seed);

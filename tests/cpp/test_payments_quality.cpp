@@ -13,9 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "expect.hpp"
+
 namespace {
 
 using namespace custhealth;
+using custhealth::test::invalid_input_message;
 using ::testing::HasSubstr;
 
 const std::vector<std::string> merchants{"m1", "m2"};
@@ -37,17 +40,6 @@ struct payment_data {
   }
 };
 
-template <class F>
-std::string invalid_input_message(F&& f) {
-  try {
-    f();
-  } catch (const invalid_input& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "";
-}
 
 payment_data random_payments(std::size_t n, unsigned seed) {
   std::mt19937_64 rng(seed);

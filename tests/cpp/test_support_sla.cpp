@@ -13,9 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "expect.hpp"
+
 namespace {
 
 using namespace custhealth;
+using custhealth::test::invalid_input_message;
 using ::testing::HasSubstr;
 
 constexpr std::int64_t hour = 3600;
@@ -53,17 +56,6 @@ ticket_data example() {
   return d;
 }
 
-template <class F>
-std::string invalid_input_message(F&& f) {
-  try {
-    f();
-  } catch (const invalid_input& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "";
-}
 
 }  // namespace
 
