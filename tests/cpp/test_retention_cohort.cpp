@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "datasets.hpp"
+
 #include "custhealth/synth/generate.hpp"
 
 namespace {
@@ -48,18 +50,7 @@ dataset usage_dataset(const std::vector<event_row>& rows, const std::map<std::st
   return dataset(std::move(p));
 }
 
-dataset mrr_dataset(const std::vector<std::tuple<std::string, std::string, double>>& rows) {
-  dataset_parts p;
-  std::vector<std::int32_t> account;
-  std::vector<timestamp> month;
-  std::vector<double> mrr;
-  for (const auto& [id, m, v] : rows)
-    account.push_back(p.account_ids.intern(id)), month.push_back(*parse_month(m)), mrr.push_back(v);
-  p.mrr.account = column(std::move(account));
-  p.mrr.month = column(std::move(month));
-  p.mrr.mrr = column(std::move(mrr));
-  return dataset(std::move(p));
-}
+using custhealth::test::mrr_dataset;
 
 /// Row i of the rate matrix, NaN cells as NaN.
 std::vector<double> rates(const cohort_matrix& m, std::size_t i) {

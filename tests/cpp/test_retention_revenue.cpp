@@ -11,6 +11,8 @@
 #include <tuple>
 #include <vector>
 
+#include "datasets.hpp"
+
 #include "custhealth/synth/generate.hpp"
 
 namespace {
@@ -18,18 +20,7 @@ namespace {
 using namespace custhealth;
 using ::testing::HasSubstr;
 
-dataset mrr_dataset(const std::vector<std::tuple<std::string, std::string, double>>& rows) {
-  dataset_parts p;
-  std::vector<std::int32_t> account;
-  std::vector<timestamp> month;
-  std::vector<double> mrr;
-  for (const auto& [id, m, v] : rows)
-    account.push_back(p.account_ids.intern(id)), month.push_back(*parse_month(m)), mrr.push_back(v);
-  p.mrr.account = column(std::move(account));
-  p.mrr.month = column(std::move(month));
-  p.mrr.mrr = column(std::move(mrr));
-  return dataset(std::move(p));
-}
+using custhealth::test::mrr_dataset;
 
 // The textbook example (reference/README.md, "Revenue retention"): start MRR 100; one account
 // churns 10, one contracts by 10, one expands by 10 → gross MRR churn 20 %, net 10 %, GRR 80 %,

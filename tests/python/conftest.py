@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import pathlib
+import threading
+import time
 
 import pytest
 
@@ -21,3 +23,29 @@ def reference_dir() -> pathlib.Path:
 @pytest.fixture(scope="session")
 def root() -> pathlib.Path:
     return ROOT
+
+
+def _runs_without_gil(work) -> bool:
+    """Runs `work` in a thread while this thread keeps stepping. If the core held the GIL, no
+    step of this thread could fall in the middle half of the worker's call."""
+    span = {}
+
+    def timed():
+        span["start"] = time.perf_counter()
+        work()
+        span["end"] = time.perf_counter()
+
+    worker = threading.Thread(target=timed)
+    steps = []
+    worker.start()
+    while worker.is_alive():
+        steps.append(time.perf_counter())
+    worker.join()
+    quarter = (span["end"] - span["start"]) / 4
+    return any(span["start"] + quarter < t < span["end"] - quarter for t in steps)
+
+
+@pytest.fixture
+def runs_without_gil():
+    """`runs_without_gil(work)`: True when the main thread ran Python while `work` was in the core."""
+    return _runs_without_gil
