@@ -39,10 +39,9 @@ std::vector<std::string> curve_row(std::string label, const std::vector<double>&
   // 0; beyond the last time the Kaplan–Meier curve is undefined, so it is not carried forward.
   std::string survival = "-", survival_ci = "-";
   if (!km.empty() && (km.timeline.back() >= horizon_days || km.survival.back() == 0.0)) {
-    const auto row = static_cast<std::size_t>(std::upper_bound(km.timeline.begin(), km.timeline.end(), horizon_days) -
-                                              km.timeline.begin() - 1);
-    survival = percent_text(km.survival[row]);
-    survival_ci = percent_text(km.ci_low[row]) + " - " + percent_text(km.ci_high[row]);
+    const auto ci = km.band_at(horizon_days);
+    survival = percent_text(km.survival_at(horizon_days));
+    survival_ci = percent_text(ci.low) + " - " + percent_text(ci.high);
   }
   return {std::move(label),
           fmt::format("{}", duration.size()),

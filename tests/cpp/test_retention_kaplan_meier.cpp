@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
+#include <map>
 #include <random>
 #include <span>
 #include <string>
@@ -272,14 +274,16 @@ void expect_matches_statsmodels(const kaplan_meier_result& r, const std::vector<
                                 const std::vector<double>& n_risk, const std::vector<double>& n_events) {
   const auto cumulative_density = r.cumulative_density();
   const auto greenwood_variance = r.variance();
+  const auto [band_low, band_high] = r.confidence_band();
   for (std::size_t k = 0; k < times.size(); ++k) {
     const std::size_t i = row_of(r, times[k]);
     const std::string at = " at t = " + std::to_string(times[k]);
     expect_close(r.survival[i], survival[k], 1e-12, "S" + at);
     expect_close(cumulative_density[i], 1.0 - survival[k], 1e-12, "F" + at);
     expect_close(greenwood_variance[i], variance[k], 1e-12, "Greenwood variance" + at);
-    expect_close(r.ci_low[i], ci_low[k], 1e-12, "ci_low" + at);
-    expect_close(r.ci_high[i], ci_high[k], 1e-12, "ci_high" + at);
+    expect_close(band_low[i], ci_low[k], 1e-12, "ci_low" + at);
+    expect_close(band_high[i], ci_high[k], 1e-12, "ci_high" + at);
+    expect_close(r.band_at_row(i).low, ci_low[k], 1e-12, "band_at_row" + at);
     // statsmodels' n_risk is the estimator's n (lifelines' at_risk minus the row's own entrants).
     EXPECT_EQ(r.at_risk[i] - (i == 0 ? 0.0 : r.entrance[i]), n_risk[k]) << at;
     EXPECT_EQ(r.observed[i], n_events[k]) << at;
@@ -289,8 +293,8 @@ void expect_matches_statsmodels(const kaplan_meier_result& r, const std::vector<
     if (r.observed[i] == 0.0) {
       EXPECT_EQ(r.survival[i], r.survival[i - 1]);
       EXPECT_EQ(r.greenwood_sum[i], r.greenwood_sum[i - 1]);
-      EXPECT_EQ(r.ci_low[i], r.ci_low[i - 1]);
-      EXPECT_EQ(r.ci_high[i], r.ci_high[i - 1]);
+      EXPECT_EQ(band_low[i], band_low[i - 1]);
+      EXPECT_EQ(band_high[i], band_high[i - 1]);
     }
 }
 
@@ -313,15 +317,17 @@ TEST(KaplanMeier, WaltonsCurveMatchesStatsmodels) {
     expect_close(std::sqrt(greenwood_variance[row_of(r, times[k])]), stderr_sm[k], 1e-12, "se");
   // The curve ends at S = 0 (one subject left, who dies): lifelines' band is (0, 0) there.
   EXPECT_EQ(r.survival.back(), 0.0);
-  EXPECT_EQ(r.ci_low.back(), 0.0);
-  EXPECT_EQ(r.ci_high.back(), 0.0);
+  EXPECT_EQ(r.band_at_row(r.timeline.size() - 1).low, 0.0);
+  EXPECT_EQ(r.band_at_row(r.timeline.size() - 1).high, 0.0);
   // Median 56 with the lifelines-style interval (median of the lower band, of the upper band).
   EXPECT_EQ(r.median(), 56.0);
   EXPECT_EQ(r.median_ci().low, 53.0);
   EXPECT_EQ(r.median_ci().high, 58.0);
   EXPECT_EQ(r.timeline.front(), 0.0);
   EXPECT_EQ(r.survival.front(), 1.0);
-  EXPECT_EQ(r.ci_low.front(), 1.0);
+  EXPECT_EQ(r.band_at_row(0).low, 1.0);
+  EXPECT_EQ(r.band_at(-1.0).low, 1.0);  // before the first time
+  EXPECT_EQ(r.band_at(56.5).low, r.band_at_row(row_of(r, 56.0)).low);  // the step function's value
 }
 
 TEST(KaplanMeier, EntryAndWeightsMatchStatsmodels) {
@@ -474,8 +480,7 @@ TEST(KaplanMeier, MergeShardsIsExact) {
     EXPECT_EQ(merged_fit.timeline, whole_fit.timeline);
     EXPECT_EQ(merged_fit.survival, whole_fit.survival);
     EXPECT_EQ(merged_fit.greenwood_sum, whole_fit.greenwood_sum);
-    EXPECT_EQ(merged_fit.ci_low, whole_fit.ci_low);
-    EXPECT_EQ(merged_fit.ci_high, whole_fit.ci_high);
+    EXPECT_EQ(merged_fit.confidence_band(), whole_fit.confidence_band());
     EXPECT_EQ(merged_fit.at_risk, whole_fit.at_risk);
   }
 }
@@ -589,15 +594,22 @@ TEST(KaplanMeier, SurvivalAtIsARightContinuousStep) {
 }
 
 TEST(KaplanMeier, MedianOfACurveThatIsExactlyHalf) {
-  // 4 of 8 die at t = 1: S(1) = 1/2 exactly, but exp(log 4 − log 8) rounds to 0.5000000000000001
-  // (glibc and NumPy alike), so lifelines reports 2. The crossing test allows for rounding: median 1.
+  // 4 of 8 die at t = 1: S(1) = 1 − 4/8 = 1/2 exactly (lifelines' exp(log 4 − log 8) rounds to
+  // 0.5000000000000001 and it then reports 2; the median is 1).
   const std::vector<double> t{1, 1, 1, 1, 2, 3, 4, 5};
   const std::vector<std::uint8_t> e(t.size(), 1);
   const auto r = kaplan_meier(t, e);
-  EXPECT_GT(r.survival_at(1.0), 0.5);
-  EXPECT_NEAR(r.survival_at(1.0), 0.5, 1e-15);
+  EXPECT_EQ(r.survival_at(1.0), 0.5);
   EXPECT_EQ(r.median(), 1.0);
   EXPECT_EQ(r.survival_time(0.5 - 1e-9), 2.0);  // a real gap still counts
+  // 24 subjects dying one at a time: S(12) = Π_{m=13}^{24} (1 − 1/m) = 1/2, but the running product
+  // rounds to 0.5000000000000001. The crossing test allows for rounding: median 12.
+  std::vector<double> one_by_one(24);
+  for (std::size_t i = 0; i < one_by_one.size(); ++i) one_by_one[i] = static_cast<double>(i + 1);
+  const auto r24 = kaplan_meier(one_by_one, std::vector<std::uint8_t>(24, 1));
+  EXPECT_GT(r24.survival_at(12.0), 0.5);
+  EXPECT_NEAR(r24.survival_at(12.0), 0.5, 1e-15);
+  EXPECT_EQ(r24.median(), 12.0);
 }
 
 TEST(KaplanMeier, MedianIsInfiniteWhenTheCurveStaysAboveHalf) {
@@ -612,8 +624,8 @@ TEST(KaplanMeier, MedianIsInfiniteWhenTheCurveStaysAboveHalf) {
   const auto flat = kaplan_meier(t, none);
   for (std::size_t i = 0; i < flat.timeline.size(); ++i) {
     EXPECT_EQ(flat.survival[i], 1.0);
-    EXPECT_EQ(flat.ci_low[i], 1.0);
-    EXPECT_EQ(flat.ci_high[i], 1.0);
+    EXPECT_EQ(flat.band_at_row(i).low, 1.0);
+    EXPECT_EQ(flat.band_at_row(i).high, 1.0);
     EXPECT_EQ(flat.variance()[i], 0.0);
   }
   EXPECT_EQ(flat.median(), inf);
@@ -629,8 +641,8 @@ TEST(KaplanMeier, FractionalWeightsEndExactlyAtZero) {
   const auto r = kaplan_meier(t, e, {}, w);
   EXPECT_EQ(r.survival.back(), 0.0);
   EXPECT_EQ(r.variance().back(), 0.0);
-  EXPECT_EQ(r.ci_low.back(), 0.0);
-  EXPECT_EQ(r.ci_high.back(), 0.0);
+  EXPECT_EQ(r.band_at_row(r.timeline.size() - 1).low, 0.0);
+  EXPECT_EQ(r.band_at_row(r.timeline.size() - 1).high, 0.0);
   EXPECT_GT(r.survival[1], 0.0);
   expect_close(r.survival[1], 1.0 - 0.1 / 1.3, 1e-15, "S(1)");
   EXPECT_EQ(r.median(), 3.0);
@@ -643,10 +655,10 @@ TEST(KaplanMeier, ConfidenceLevelWidensTheBand) {
   const auto r99 = kaplan_meier(t, e, {}, {}, 0.99);
   EXPECT_EQ(r99.confidence, 0.99);
   for (std::size_t i = 1; i < r95.timeline.size(); ++i) {
-    EXPECT_LT(r99.ci_low[i], r95.ci_low[i]);
-    EXPECT_GT(r99.ci_high[i], r95.ci_high[i]);
-    EXPECT_LE(r95.ci_low[i], r95.survival[i]);
-    EXPECT_GE(r95.ci_high[i], r95.survival[i]);
+    EXPECT_LT(r99.band_at_row(i).low, r95.band_at_row(i).low);
+    EXPECT_GT(r99.band_at_row(i).high, r95.band_at_row(i).high);
+    EXPECT_LE(r95.band_at_row(i).low, r95.survival[i]);
+    EXPECT_GE(r95.band_at_row(i).high, r95.survival[i]);
   }
   EXPECT_EQ(r99.survival, r95.survival);
 }
@@ -758,8 +770,8 @@ TEST(LogRank, BadInput) {
 
 }  // namespace
 
-// The fast paths (bucket sort of continuous times, reused log n, band as exp(v·e^{∓half}), pooled
-// columns) against the direct formulas of the estimator and against the streaming builder.
+// The fast paths (bucket sort of continuous times, S as a running product, pooled columns) against the
+// direct formulas of the estimator as lifelines writes them (S = exp Σ log(1 − d/n)).
 TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
   using namespace custhealth;
   std::mt19937_64 rng(11);
@@ -777,25 +789,60 @@ TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
   ASSERT_TRUE(std::is_sorted(table.times().begin(), table.times().end()));
   for (int round = 0; round < 2; ++round) {  // the second fit reuses the first one's pooled columns
     auto r = kaplan_meier(table);
+    const auto [band_low, band_high] = r.confidence_band();
     const double z = detail::z_critical(0.95);
-    double log_s = 0.0, greenwood = 0.0, s = 1.0, low = 1.0, high = 1.0;
+    double log_s = 0.0, greenwood = 0.0, low = 1.0, high = 1.0;
     for (std::size_t i = 0; i < r.timeline.size(); ++i) {
       const double d = r.observed[i];
       if (d > 0.0) {
         const double at_risk = i == 0 ? r.at_risk[0] : r.at_risk[i] - r.entrance[i];
         log_s += std::log(at_risk - d) - std::log(at_risk);
         greenwood += d / (at_risk * (at_risk - d));
-        s = std::exp(log_s);
-        const double v = std::log(s), centre = std::log(-v), half = z * std::sqrt(greenwood) / v;
+        const double v = std::log(std::exp(log_s)), centre = std::log(-v), half = z * std::sqrt(greenwood) / v;
         low = std::exp(-std::exp(centre - half));
         high = std::exp(-std::exp(centre + half));
       }
-      ASSERT_EQ(r.survival[i], s) << i;  // S itself is bit-identical
+      // A product and a sum of logs over ~190,000 event rows round differently: agree to 1e-11.
+      ASSERT_NEAR(r.survival[i], std::exp(log_s), 1e-11 * std::exp(log_s)) << i;
       ASSERT_EQ(r.greenwood_sum[i], greenwood) << i;
-      ASSERT_NEAR(r.ci_low[i], low, 1e-12 * low) << i;
-      ASSERT_NEAR(r.ci_high[i], high, 1e-12 * high) << i;
+      ASSERT_NEAR(band_low[i], low, 1e-10 * low) << i;
+      ASSERT_NEAR(band_high[i], high, 1e-10 * high) << i;
     }
     detail::km::recycle_columns(r);
+  }
+}
+
+// The bucket sort behind from_spans on shapes that defeat bucketing by value (clusters, many binary
+// orders of magnitude, one time only, outliers, subnormals), against an ordered-map tally.
+TEST(KaplanMeier, EventTableOfAnyShapeOfTimes) {
+  using namespace custhealth;
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const std::size_t n = 20'000;
+  const std::vector<std::pair<std::string, std::function<double(std::size_t)>>> shapes{
+      {"uniform", [&](std::size_t) { return 100.0 * unit(rng); }},
+      {"cluster", [&](std::size_t i) { return i % 10 == 0 ? 5000.0 * unit(rng) : 1000.0 + 1e-6 * unit(rng); }},
+      {"geometric", [&](std::size_t i) { return std::ldexp(1.0 + unit(rng), -static_cast<int>(i % 1000)); }},
+      {"one time", [&](std::size_t) { return 0.5; }},
+      {"outlier", [&](std::size_t i) { return i == n / 2 ? 1e300 : unit(rng); }},
+      {"subnormal", [&](std::size_t i) { return i % 2 ? 5e-324 * static_cast<double>(i % 17) : unit(rng); }},
+  };
+  for (const auto& [name, draw] : shapes) {
+    std::vector<double> durations(n);
+    std::vector<std::uint8_t> observed(n);
+    std::map<double, std::pair<double, double>> tally;  // time → (deaths, censorings)
+    for (std::size_t i = 0; i < n; ++i) {
+      durations[i] = draw(i);
+      observed[i] = static_cast<std::uint8_t>(rng() & 1);
+      (observed[i] ? tally[durations[i]].first : tally[durations[i]].second) += 1.0;
+    }
+    const auto table = km_event_table::from_spans(durations, observed);
+    std::vector<double> times, deaths, censorings;
+    if (!tally.contains(0.0)) times.push_back(0.0), deaths.push_back(0.0), censorings.push_back(0.0);
+    for (const auto& [t, counts] : tally) times.push_back(t), deaths.push_back(counts.first), censorings.push_back(counts.second);
+    EXPECT_EQ(table.times(), times) << name;
+    EXPECT_EQ(table.observed(), deaths) << name;
+    EXPECT_EQ(table.censored(), censorings) << name;
   }
 }
 

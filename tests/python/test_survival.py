@@ -274,6 +274,16 @@ def test_refit_replaces_every_fitted_frame():
     assert all(len(frame) == 4 for frame in first)
 
 
+def test_fitted_frames_are_writable_and_do_not_alias_the_fit():
+    km = ch.KaplanMeier().fit([2.0, 4.0, 4.0, 7.0, 9.0], [1, 1, 0, 1, 0])
+    for frame in (km.survival_function_, km.cumulative_density_, km.variance_, km.confidence_interval_):
+        frame.iloc[1, 0] = -1.0  # pandas raises on a read-only block
+    assert km.survival_at(2.0) == pytest.approx(0.8)  # the fit itself is unchanged
+    assert km.median_survival_time_ == 7.0 and km.percentile(0.7) == 4.0
+    again = ch.KaplanMeier().fit([2.0, 4.0, 4.0, 7.0, 9.0], [1, 1, 0, 1, 0])
+    assert again.survival_function_.iloc[1, 0] == pytest.approx(0.8)
+
+
 def test_empty_sample_is_an_empty_curve():
     km = ch.KaplanMeier().fit(np.array([], dtype=float), np.array([], dtype=bool))
     assert km.survival_function_.empty and np.isnan(km.median_survival_time_)

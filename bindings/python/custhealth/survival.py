@@ -188,12 +188,14 @@ class KaplanMeier:
 
     # -- fitted state --
 
-    # The curve's DataFrames are built on first access: fit() itself only runs the core, and a caller
-    # that needs one column (or only the median) does not pay for pandas frames of a million rows.
-    _FRAMES = ("event_table_", "survival_function_", "cumulative_density_", "variance_", "confidence_interval_")
+    # The curve's DataFrames and the median's interval are built on first access: fit() itself only runs
+    # the core, and a caller that needs one column (or only the median) does not pay for pandas frames
+    # of a million rows or for the band's logs and exps.
+    _LAZY = ("event_table_", "survival_function_", "cumulative_density_", "variance_", "confidence_interval_",
+             "median_ci_")
 
     def _set_result(self, result: Any, timeline: Any, integer_counts: bool) -> None:
-        for name in self._FRAMES:  # a refit drops the previous fit's frames
+        for name in self._LAZY:  # a refit drops the previous fit's frames
             self.__dict__.pop(name, None)
         self._result = result
         self._label = self.label if self.label is not None else "KM_estimate"
@@ -206,7 +208,6 @@ class KaplanMeier:
             # Row of each requested time on the fitted step function; −1 is "before the first time".
             self._rows = np.searchsorted(result.timeline, self.timeline, side="right") - 1
         self.median_survival_time_ = float(result.median)
-        self.median_ci_ = tuple(float(x) for x in result.median_ci)
 
     def _on_timeline(self, values: Any, before: float) -> np.ndarray:
         """A per-row column of the fit, read at ``timeline`` (``before`` ahead of the first row)."""
@@ -219,7 +220,19 @@ class KaplanMeier:
         return np.where(rows < 0, before, values[np.maximum(rows, 0)])
 
     def _frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
-        return pd.DataFrame(columns, index=pd.Index(self.timeline, name="timeline"))
+        index = pd.Index(self.timeline, name="timeline")
+        if len(columns) == 1:
+            # One fresh, writable array from the core (pooled memory) or from _on_timeline: wrapped, not
+            # copied — a copy of a million rows into new memory costs more than the fit.
+            ((name, values),) = columns.items()
+            return pd.DataFrame(values.reshape(-1, 1), columns=[name], index=index, copy=False)
+        return pd.DataFrame(columns, index=index)
+
+    @cached_property
+    def median_ci_(self) -> tuple[float, float]:
+        """(low, high): the median's crossing of the lower and of the upper band."""
+        self._check_fitted()
+        return tuple(float(x) for x in self._result.median_ci)
 
     @cached_property
     def event_table_(self) -> pd.DataFrame:
@@ -236,13 +249,13 @@ class KaplanMeier:
     def survival_function_(self) -> pd.DataFrame:
         """S(t) indexed by ``timeline``."""
         self._check_fitted()
-        return self._frame({self._label: self._on_timeline(self._result.survival, 1.0)})
+        return self._frame({self._label: self._on_timeline(self._result.survival_copy(), 1.0)})
 
     @cached_property
     def cumulative_density_(self) -> pd.DataFrame:
         """1 − S(t) indexed by ``timeline``."""
         self._check_fitted()
-        return self._frame({self._label: 1.0 - self._on_timeline(self._result.survival, 1.0)})
+        return self._frame({self._label: self._on_timeline(self._result.cumulative_density(), 0.0)})
 
     @cached_property
     def variance_(self) -> pd.DataFrame:
@@ -255,8 +268,9 @@ class KaplanMeier:
         """The exponential-Greenwood band, columns ``<label>_lower_<1-alpha>`` and ``<label>_upper_<1-alpha>``."""
         self._check_fitted()
         level = f"{self._result.confidence:g}"
-        return self._frame({f"{self._label}_lower_{level}": self._on_timeline(self._result.ci_low, 1.0),
-                            f"{self._label}_upper_{level}": self._on_timeline(self._result.ci_high, 1.0)})
+        low, high = self._result.confidence_band()
+        return self._frame({f"{self._label}_lower_{level}": self._on_timeline(low, 1.0),
+                            f"{self._label}_upper_{level}": self._on_timeline(high, 1.0)})
 
     @property
     def confidence_interval_survival_function_(self) -> pd.DataFrame:

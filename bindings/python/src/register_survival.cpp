@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -15,15 +16,31 @@ namespace {
 
 using km_result_ptr = std::shared_ptr<kaplan_meier_result>;
 
-/// A numpy array that takes over a vector's buffer: results leave C++ without a copy.
+/// A numpy array that takes over a vector's buffer: results leave C++ without a copy. A large column
+/// of doubles goes back to the core's pool of columns when the array dies, so the next fit fills reused
+/// memory instead of faulting in fresh pages.
 template <class T>
 py::array_t<T> to_numpy(std::vector<T>&& values) {
   auto owned = std::make_unique<std::vector<T>>(std::move(values));
   const auto size = static_cast<py::ssize_t>(owned->size());
   T* data = owned->data();
-  py::capsule owner(owned.get(), [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  py::capsule owner(owned.get(), [](void* p) {
+    auto* column = static_cast<std::vector<T>*>(p);
+    if constexpr (std::is_same_v<T, double>) detail::km::buffer_pool<std::vector<double>>::instance().give(std::move(*column));
+    delete column;
+  });
   owned.release();  // the capsule owns it now
   return py::array_t<T>({size}, {static_cast<py::ssize_t>(sizeof(T))}, data, owner);
+}
+
+/// A writable copy of one column of a fitted curve, in pooled memory (see to_numpy): what a DataFrame
+/// the caller may modify wraps without a further copy.
+template <std::vector<double> kaplan_meier_result::*Column>
+py::array_t<double> column_copy(const kaplan_meier_result& r) {
+  const auto& values = r.*Column;
+  std::vector<double> copy = detail::km::take_column(values.size());
+  copy.assign(values.begin(), values.end());
+  return to_numpy(std::move(copy));
 }
 
 /// A read-only numpy view of one column of a fitted curve; the array keeps the Python result object
@@ -89,18 +106,24 @@ void register_survival(py::module_& m) {
       .def_property_readonly("timeline", &column_view<&kaplan_meier_result::timeline>)
       .def_property_readonly("survival", &column_view<&kaplan_meier_result::survival>)
       .def_property_readonly("greenwood_sum", &column_view<&kaplan_meier_result::greenwood_sum>)
-      .def_property_readonly("ci_low", &column_view<&kaplan_meier_result::ci_low>)
-      .def_property_readonly("ci_high", &column_view<&kaplan_meier_result::ci_high>)
       .def_property_readonly("at_risk", &column_view<&kaplan_meier_result::at_risk>)
       .def_property_readonly("observed", &column_view<&kaplan_meier_result::observed>)
       .def_property_readonly("censored", &column_view<&kaplan_meier_result::censored>)
       .def_property_readonly("entrance", &column_view<&kaplan_meier_result::entrance>)
       .def_readonly("confidence", &kaplan_meier_result::confidence)
+      .def("survival_copy", &column_copy<&kaplan_meier_result::survival>, "A writable copy of S(t) per timeline row.")
       .def(
           "variance", [](const kaplan_meier_result& r) { return to_numpy(r.variance()); },
           "Greenwood variance of S(t) per timeline row.")
       .def("cumulative_density", [](const kaplan_meier_result& r) { return to_numpy(r.cumulative_density()); })
       .def("removed", [](const kaplan_meier_result& r) { return to_numpy(r.removed()); })
+      .def(
+          "confidence_band",
+          [](const kaplan_meier_result& r) {
+            auto [low, high] = r.confidence_band();
+            return std::pair{to_numpy(std::move(low)), to_numpy(std::move(high))};
+          },
+          "The exponential-Greenwood band per timeline row, as (low, high) arrays.")
       .def_property_readonly("median", &kaplan_meier_result::median)
       .def_property_readonly("median_ci",
                              [](const kaplan_meier_result& r) {

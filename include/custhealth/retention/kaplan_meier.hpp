@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,11 +48,13 @@ inline std::string format_number(double x) {
 inline std::uint64_t time_bits(double t) noexcept { return std::bit_cast<std::uint64_t>(t + 0.0); }
 inline double time_from_bits(std::uint64_t bits) noexcept { return std::bit_cast<double>(bits); }
 
-/// A removal (death or censoring) sorts on (time, event flag): time bits shifted left by one, the flag
-/// in bit 0. Times are ≥ 0, so bit 63 is free and the shift loses nothing.
-inline std::uint64_t removal_key(double t, bool event) noexcept {
+/// Records of the event table sort on (time, event flag): time bits shifted left by one, the flag in
+/// bit 0 (censorings, flag 0, before deaths at the same time; entrances use flag 0). Times are ≥ 0, so
+/// bit 63 is free and the shift loses nothing.
+inline std::uint64_t time_key(double t, bool event = false) noexcept {
   return (time_bits(t) << 1) | static_cast<std::uint64_t>(event);
 }
+inline double time_of_key(std::uint64_t key) noexcept { return time_from_bits(key >> 1); }
 
 struct weighted_key {
   std::uint64_t key;
@@ -102,132 +105,147 @@ void reserve_fill(std::vector<T>& column, std::size_t rows) {
   advise_fill(column.data(), column.capacity() * sizeof(T));
 }
 
-/// Spare column buffers handed back by a caller that is done with a fitted curve (the Python bindings
-/// do so when a result object dies), reused by the next large fit: filling reused memory costs no page
-/// faults, which on a VM outweigh the arithmetic of a million-row fit. Holds at most `limit_bytes`;
-/// only columns of ≥ 4 MiB are kept. Thread-safe. Plain C++ callers never give columns back, so for
-/// them this is always empty and every column is a fresh reserve_fill.
-class column_pool {
+/// A block of uninitialised memory starting on a 2 MiB boundary when it is large (so that it gets huge
+/// pages; see advise_fill): sort buffers, which need no zero-fill pass.
+class raw_block {
+ public:
+  raw_block() = default;
+  explicit raw_block(std::size_t bytes) : bytes_(bytes) {
+    constexpr std::size_t huge = std::size_t{1} << 21;
+    const std::size_t slack = bytes < 2 * huge ? alignof(std::max_align_t) : huge;
+    storage_.reset(new std::byte[bytes + slack]);
+    const auto base = reinterpret_cast<std::uintptr_t>(storage_.get());
+    data_ = reinterpret_cast<std::byte*>((base + slack - 1) & ~std::uintptr_t{slack - 1});
+    advise_fill(data_, bytes);
+  }
+  std::byte* data() const noexcept { return data_; }
+  std::size_t capacity() const noexcept { return bytes_; }
+
+ private:
+  std::unique_ptr<std::byte[]> storage_;
+  std::byte* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+inline std::size_t capacity_bytes(const raw_block& b) noexcept { return b.capacity(); }
+inline std::size_t capacity_bytes(const std::vector<double>& v) noexcept { return v.capacity() * sizeof(double); }
+
+/// Large buffers kept for reuse by the next large fit: filling reused memory costs no page faults, which
+/// on a VM outweigh the arithmetic of a million-row fit (first touch of fresh memory costs ~2.5 ms/MB
+/// in 4 KiB pages there, still ~0.3 ms/MB in huge pages). Holds at most `limit_bytes` per kind of
+/// buffer; only buffers of ≥ 4 MiB are kept. Thread-safe. Sort buffers come back by themselves
+/// (scratch_buffer); result columns only when a caller gives them back (recycle_columns, called by the
+/// Python bindings when a result object dies), so for plain C++ callers that pool stays empty.
+template <class Buffer>
+class buffer_pool {
  public:
   static constexpr std::size_t min_bytes = std::size_t{1} << 22, limit_bytes = std::size_t{1} << 27;
 
-  static column_pool& instance() {
-    static column_pool pool;
+  static buffer_pool& instance() {
+    static buffer_pool pool;
     return pool;
   }
 
-  /// An empty column with capacity ≥ rows: a spare one when one fits (at most twice the size needed),
-  /// else a fresh one.
-  std::vector<double> take(std::size_t rows) {
-    if (rows * sizeof(double) >= min_bytes) {
-      const std::lock_guard lock(mutex_);
-      std::size_t best = spares_.size();
-      for (std::size_t i = 0; i < spares_.size(); ++i) {
-        const std::size_t c = spares_[i].capacity();
-        if (c >= rows && c / 2 <= rows && (best == spares_.size() || c < spares_[best].capacity())) best = i;
-      }
-      if (best != spares_.size()) {
-        std::vector<double> out = std::move(spares_[best]);
-        spares_.erase(spares_.begin() + static_cast<std::ptrdiff_t>(best));
-        bytes_ -= out.capacity() * sizeof(double);
-        out.clear();
-        return out;
-      }
+  /// The smallest spare buffer of at least `bytes` and at most twice that, if any.
+  std::optional<Buffer> take(std::size_t bytes) {
+    if (bytes < min_bytes) return std::nullopt;
+    const std::lock_guard lock(mutex_);
+    auto best = spares_.end();
+    for (auto it = spares_.begin(); it != spares_.end(); ++it) {
+      const std::size_t c = capacity_bytes(*it);
+      if (c >= bytes && c / 2 <= bytes && (best == spares_.end() || c < capacity_bytes(*best))) best = it;
     }
-    std::vector<double> out;
-    reserve_fill(out, rows);
+    if (best == spares_.end()) return std::nullopt;
+    Buffer out = std::move(*best);
+    spares_.erase(best);
+    bytes_ -= capacity_bytes(out);
     return out;
   }
 
-  /// Keeps `column`'s buffer for a later take() if it is large and the pool has room; else frees it.
-  void give(std::vector<double>&& column) {
-    const std::size_t bytes = column.capacity() * sizeof(double);
+  /// Keeps `buffer` for a later take() if it is large and the pool has room; else frees it.
+  void give(Buffer&& buffer) {
+    const std::size_t bytes = capacity_bytes(buffer);
     if (bytes < min_bytes) return;
     const std::lock_guard lock(mutex_);
     if (bytes_ + bytes > limit_bytes) return;
     bytes_ += bytes;
-    spares_.push_back(std::move(column));
+    spares_.push_back(std::move(buffer));
   }
 
  private:
   std::mutex mutex_;
-  std::vector<std::vector<double>> spares_;
+  std::vector<Buffer> spares_;
   std::size_t bytes_ = 0;
 };
 
-/// Uninitialised scratch of n trivially copyable records (no zero-fill pass), over-allocated by 2 MiB
-/// so that the records start on a huge-page boundary when n is large.
-template <class Record>
-class scratch_buffer {
- public:
-  explicit scratch_buffer(std::size_t n) {
-    constexpr std::size_t huge = std::size_t{1} << 21;
-    const std::size_t bytes = n * sizeof(Record);
-    if (bytes < 2 * huge) {
-      storage_.reset(new std::byte[bytes + alignof(Record)]);
-      data_ = reinterpret_cast<Record*>(storage_.get());
-      return;
-    }
-    storage_.reset(new std::byte[bytes + huge]);
-    const auto base = reinterpret_cast<std::uintptr_t>(storage_.get());
-    data_ = reinterpret_cast<Record*>((base + huge - 1) & ~std::uintptr_t{huge - 1});
-    advise_fill(data_, bytes);
+/// An empty column with room for `rows` pushes: a spare one when the pool has one, else a fresh one
+/// advised for huge pages.
+inline std::vector<double> take_column(std::size_t rows) {
+  if (auto spare = buffer_pool<std::vector<double>>::instance().take(rows * sizeof(double))) {
+    spare->clear();
+    return std::move(*spare);
   }
-  Record* data() noexcept { return data_; }
-
- private:
-  std::unique_ptr<std::byte[]> storage_;
-  Record* data_ = nullptr;
-};
-
-/// Stable LSD radix sort of src[0, n) on a 64-bit key: passes of 11-bit digits, O(n), skipping every
-/// pass whose digit is the same for all keys. Returns the buffer (src or dst) that holds the result.
-template <class Record>
-Record* lsd_radix_sort(Record* src, Record* dst, std::size_t n) {
-  constexpr unsigned digit_bits = 11;
-  constexpr std::size_t radix = std::size_t{1} << digit_bits;
-  constexpr unsigned passes = 6;  // 6 × 11 ≥ 64
-  std::vector<std::size_t> counts(passes * radix, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = key_of(src[i]);
-    for (unsigned p = 0; p < passes; ++p) ++counts[p * radix + ((k >> (p * digit_bits)) & (radix - 1))];
-  }
-  const std::uint64_t first = key_of(src[0]);
-  for (unsigned p = 0; p < passes; ++p) {
-    const unsigned shift = p * digit_bits;
-    std::size_t* count = counts.data() + p * radix;
-    if (count[(first >> shift) & (radix - 1)] == n) continue;  // every key shares this digit
-    std::size_t offset = 0;
-    for (std::size_t b = 0; b < radix; ++b) offset += std::exchange(count[b], offset);
-    for (std::size_t i = 0; i < n; ++i) dst[count[(key_of(src[i]) >> shift) & (radix - 1)]++] = src[i];
-    std::swap(src, dst);
-  }
-  return src;
+  std::vector<double> out;
+  reserve_fill(out, rows);
+  return out;
 }
 
-/// Stable insertion sort on the key (small runs).
+/// Uninitialised scratch for n trivially copyable records (no zero-fill pass), from the pool of sort
+/// buffers and back to it when done.
+template <class Record>
+class scratch_buffer {
+  static_assert(std::is_trivially_copyable_v<Record>);
+
+ public:
+  explicit scratch_buffer(std::size_t n) {
+    const std::size_t bytes = n * sizeof(Record);
+    auto spare = buffer_pool<raw_block>::instance().take(bytes);
+    block_ = spare ? std::move(*spare) : raw_block(bytes);
+  }
+  ~scratch_buffer() { buffer_pool<raw_block>::instance().give(std::move(block_)); }
+  scratch_buffer(const scratch_buffer&) = delete;
+  scratch_buffer& operator=(const scratch_buffer&) = delete;
+  Record* data() noexcept { return reinterpret_cast<Record*>(block_.data()); }
+
+ private:
+  raw_block block_;
+};
+
+/// Stable insertion sort on the key: O(n + inversions), so also the finishing pass over records that
+/// are already in order up to swaps within small buckets.
 template <class Record>
 void insertion_sort(Record* first, std::size_t n) {
   for (std::size_t i = 1; i < n; ++i) {
     const Record r = first[i];
     const std::uint64_t k = key_of(r);
+    if (key_of(first[i - 1]) <= k) continue;
     std::size_t j = i;
-    for (; j > 0 && key_of(first[j - 1]) > k; --j) first[j] = first[j - 1];
+    do {
+      first[j] = first[j - 1];
+      --j;
+    } while (j > 0 && key_of(first[j - 1]) > k);
     first[j] = r;
   }
 }
 
-/// Stable sort of records[0, n) on a 64-bit key, O(n) for spread-out keys, using scratch[0, n); returns
-/// the buffer (records or scratch) that holds the result. One counting pass over the leading bits of
-/// key − min (about n/4 buckets, at most 2^16: durations spread over a few binary orders of magnitude fill them
-/// evenly, since the bit pattern of a double is piecewise linear in its logarithm), one stable scatter,
-/// then each bucket alone: insertion sort for the usual handful, the same split recursively on the
-/// bucket's own key range for a crowded one (dense regions of the data get finer buckets). Stability keeps the input order among equal keys, so per-time weight sums accumulate
-/// in input order — the same order as repeated `km_event_table::add`.
+/// Stable sort of records[0, n) on their key (time bits << 1 | flag), using scratch[0, n); returns the
+/// buffer (records or scratch) that holds the result. A bucket sort linear in the *time*, O(n) for
+/// durations spread over a range, as tenures are (bucketing by value rather than by the bits of the
+/// double keeps a dense range, say 100–1,500 days, spread over all buckets). About two fine buckets per
+/// record between the smallest and the largest time, grouped into at most 4,096 coarse buckets: one
+/// counting pass and one stable scatter by coarse bucket (few enough output streams to stay in cache),
+/// then each coarse bucket alone, in cache: a counting sort by fine bucket and an insertion pass that
+/// only orders the few records sharing a fine bucket. A crowded fine bucket (clustered times) is
+/// sorted the same way on its own, narrower range; after `depth` levels, or when the range cannot be
+/// split, a comparison sort takes over, so no input costs more than O(n log n). Stability keeps input
+/// order among equal keys, so per-time weight sums accumulate in input order, as repeated
+/// km_event_table::add does.
 template <class Record>
-Record* sort_by_key(Record* records, Record* scratch, std::size_t n) {
-  if (n <= 64) {
-    std::stable_sort(records, records + n, [](const Record& a, const Record& b) { return key_of(a) < key_of(b); });
+Record* sort_by_key(Record* records, Record* scratch, std::size_t n, int depth = 4) {
+  constexpr std::size_t small = 32;
+  constexpr unsigned max_coarse_bits = 12;
+  if (n <= small) {
+    insertion_sort(records, n);
     return records;
   }
   std::uint64_t lo = key_of(records[0]), hi = lo;
@@ -236,38 +254,59 @@ Record* sort_by_key(Record* records, Record* scratch, std::size_t n) {
     lo = std::min(lo, k);
     hi = std::max(hi, k);
   }
-  if (lo == hi) return records;
-  if (n >= std::numeric_limits<std::uint32_t>::max()) return lsd_radix_sort(records, scratch, n);
-  const auto range_bits = static_cast<unsigned>(std::bit_width(hi - lo));
-  const unsigned bucket_bits = std::clamp(static_cast<unsigned>(std::bit_width(n)) - 2U, 6U, 16U);
-  const unsigned shift = range_bits > bucket_bits ? range_bits - bucket_bits : 0;
-  const std::size_t buckets = static_cast<std::size_t>((hi - lo) >> shift) + 1;
-  std::vector<std::uint32_t> end(buckets, 0);
-  for (std::size_t i = 0; i < n; ++i) ++end[static_cast<std::size_t>((key_of(records[i]) - lo) >> shift)];
-  std::uint32_t offset = 0;
-  for (auto& c : end) offset += std::exchange(c, offset);
-  for (std::size_t i = 0; i < n; ++i)
-    scratch[end[static_cast<std::size_t>((key_of(records[i]) - lo) >> shift)]++] = records[i];
-  if (shift == 0) return scratch;  // a bucket holds one key
-  std::size_t begin = 0;
-  for (std::size_t b = 0; b < buckets; ++b) {
-    const std::size_t stop = end[b], size = stop - begin;
-    if (size > 64) {
-      // A crowded bucket: the same split on its own key range (each level narrows the range by
-      // 2^bucket_bits, so the depth is bounded by 64 / 6).
-      if (sort_by_key(scratch + begin, records + begin, size) != scratch + begin)
-        std::copy(records + begin, records + stop, scratch + begin);
-    } else if (size > 1) {
-      insertion_sort(scratch + begin, size);
-    }
-    begin = stop;
+  const double t_lo = time_of_key(lo), t_hi = time_of_key(hi);
+  const auto bucket_bits = static_cast<unsigned>(std::bit_width(2 * n - 1));  // 2^bucket_bits ≥ 2n fine buckets
+  const unsigned fine_bits = std::min(bucket_bits, std::max(9U, bucket_bits - max_coarse_bits));
+  const std::size_t buckets = std::size_t{1} << bucket_bits, fine_mask = (std::size_t{1} << fine_bits) - 1;
+  // (t − t_lo)·scale is monotone in t, so bucket order is time order; t_hi lands on `buckets`, clamped.
+  const double scale = static_cast<double>(buckets) / (t_hi - t_lo);
+  if (depth == 0 || !(scale < inf) || n >= std::numeric_limits<std::uint32_t>::max()) {
+    // Also one time only (scale = inf): order the flags.
+    std::stable_sort(records, records + n, [](const Record& a, const Record& b) { return key_of(a) < key_of(b); });
+    return records;
   }
-  return scratch;
+  auto fine = [&](const Record& r) {
+    // Through int64: the value is in [0, 2^bucket_bits], and double → uint64 costs a branch on x86-64.
+    return std::min(static_cast<std::size_t>(static_cast<std::int64_t>((time_of_key(key_of(r)) - t_lo) * scale)),
+                    buckets - 1);
+  };
+
+  // Coarse pass: records → scratch, grouped by coarse bucket.
+  std::vector<std::uint32_t> start((buckets >> fine_bits) + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++start[(fine(records[i]) >> fine_bits) + 1];
+  for (std::size_t c = 1; c < start.size(); ++c) start[c] += start[c - 1];
+  std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) scratch[next[fine(records[i]) >> fine_bits]++] = records[i];
+
+  // Fine pass, one coarse bucket at a time: scratch → records.
+  std::vector<std::uint32_t> counts;
+  for (std::size_t c = 0; c + 1 < start.size(); ++c) {
+    const std::size_t begin = start[c], size = start[c + 1] - begin;
+    Record *from = scratch + begin, *to = records + begin;
+    if (size <= small) {
+      std::copy_n(from, size, to);
+      insertion_sort(to, size);
+      continue;
+    }
+    // About two fine buckets per record of this coarse bucket: drop the low bits the bucket doesn't need.
+    const unsigned drop = fine_bits - std::min(fine_bits, static_cast<unsigned>(std::bit_width(2 * size - 1)));
+    counts.assign(std::size_t{1} << (fine_bits - drop), 0);
+    for (std::size_t i = 0; i < size; ++i) ++counts[(fine(from[i]) & fine_mask) >> drop];
+    std::uint32_t offset = 0;
+    for (auto& count : counts) offset += std::exchange(count, offset);
+    for (std::size_t i = 0; i < size; ++i) to[counts[(fine(from[i]) & fine_mask) >> drop]++] = from[i];
+    // counts[f] is now the end of fine bucket f: sort the crowded ones on their own.
+    for (std::size_t f = 0, first = 0; f < counts.size(); first = counts[f++])
+      if (const std::size_t crowd = counts[f] - first; crowd > small)
+        if (sort_by_key(to + first, from + first, crowd, depth - 1) != to + first) std::copy_n(from + first, crowd, to + first);
+    insertion_sort(to, size);
+  }
+  return records;
 }
 
 /// Sorts a vector of records on their key (see sort_by_key).
 template <class Record>
-void radix_sort(std::vector<Record>& records) {
+void sort_records(std::vector<Record>& records) {
   const std::size_t n = records.size();
   if (n < 2) return;
   scratch_buffer<Record> scratch(n);
@@ -349,23 +388,12 @@ inline void check_confidence(std::string_view where, double confidence) {
     throw invalid_input(std::string(where) + ": confidence must be in (0, 1), got " + format_number(confidence));
 }
 
-/// Slack of the "S(t) ≤ q" test of medians and quantiles. S is exp(Σ log(1 − dᵢ/nᵢ)) in floating point,
-/// so a curve that is exactly 0.5 in exact arithmetic (5 of 10 die) can come out as 0.5000000000000001
-/// and lifelines then reports the next time as the median. Rounding of the sum over k event times is
-/// about k·2⁻⁵³ relative; 1e-12 absorbs it for curves of thousands of event times, while genuine steps
-/// of S are ≥ 1/n (1e-6 for a million subjects).
+/// Slack of the "S(t) ≤ q" test of medians and quantiles. S is a running product Π(1 − dᵢ/nᵢ) in floating
+/// point, so a curve that is exactly 0.5 in exact arithmetic (24 subjects, 12 die one by one) can come
+/// out as 0.5000000000000001, and a strict test would report the next time as the median. Rounding
+/// over k event times is about k·2⁻⁵³ relative; 1e-12 absorbs it for curves of thousands of event
+/// times, while genuine steps of S are ≥ 1/n (1e-6 for a million subjects).
 inline constexpr double crossing_tolerance = 1e-12;
-
-/// Smallest times[i] with values[i] ≤ q (lifelines' qth_survival_time, up to crossing_tolerance); +inf
-/// when the curve never gets there, NaN for an empty curve. A linear scan, so it also holds for bands
-/// that are not monotone.
-inline double first_time_at_or_below(const std::vector<double>& times, const std::vector<double>& values,
-                                     double q) {
-  if (values.empty() || std::isnan(q)) return nan;
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (values[i] <= q + crossing_tolerance) return times[i];
-  return inf;
-}
 
 }  // namespace detail::km
 
@@ -475,7 +503,7 @@ class km_event_table {
   /// entrances = total removals): it is exact where a curve ends, so a last row where everyone at risk
   /// dies gives S = 0 exactly even with fractional weights.
   std::vector<double> at_risk() const {
-    std::vector<double> out = detail::km::column_pool::instance().take(size());
+    std::vector<double> out = detail::km::take_column(size());
     out.resize(size());
     double removed_from_here = 0.0, entering_later = 0.0;
     for (std::size_t i = size(); i-- > 0;) {
@@ -501,7 +529,7 @@ class km_event_table {
 
   void reserve(std::size_t rows) {
     for (auto* column : {&time_, &observed_, &censored_, &entrance_})
-      *column = detail::km::column_pool::instance().take(rows);
+      *column = detail::km::take_column(rows);
   }
 
   void push_row(double t, double observed, double censored, double entrance) {
@@ -561,34 +589,40 @@ class km_event_table {
       if (present[t]) push_row(static_cast<double>(t), deaths[t], censorings[t], entering[t]);
   }
 
-  /// Builds the rows from sorted removal keys (time << 1 | event) and sorted entrance keys (time),
-  /// in one counting pass (exact reservation) and one filling pass.
+  /// Builds the rows from removal records sorted on (time, event flag) and entrance records sorted on
+  /// time, in one merging pass. The columns are reserved for the worst case (every time distinct) and
+  /// shrunk when many times repeat.
   template <class Removal, class Entrance>
   void assemble(std::span<const Removal> removals, std::span<const Entrance> entrances) {
     using detail::km::key_of;
     using detail::km::weight_of;
+    using detail::km::take_column;
+    constexpr std::uint64_t none = ~std::uint64_t{0};
     const std::size_t n = removals.size(), m = entrances.size();
-    auto next_time = [&](std::size_t i, std::size_t j) {
-      const std::uint64_t a = i < n ? key_of(removals[i]) >> 1 : ~std::uint64_t{0};
-      const std::uint64_t b = j < m ? key_of(entrances[j]) : ~std::uint64_t{0};
-      return std::min(a, b);
-    };
-    std::size_t rows = 0;
-    for (std::size_t i = 0, j = 0; i < n || j < m; ++rows) {
-      const std::uint64_t t = next_time(i, j);
-      while (i < n && (key_of(removals[i]) >> 1) == t) ++i;
-      while (j < m && key_of(entrances[j]) == t) ++j;
-    }
-    reserve(rows);
+    // Local columns filled by push_back: their ends stay in registers, and no zero-fill pass.
+    std::vector<double> time = take_column(n + m), observed = take_column(n + m), censored = take_column(n + m),
+                        entrance = take_column(n + m);
     for (std::size_t i = 0, j = 0; i < n || j < m;) {
-      const std::uint64_t t = next_time(i, j);
+      const std::uint64_t t = std::min(i < n ? key_of(removals[i]) >> 1 : none, j < m ? key_of(entrances[j]) >> 1 : none);
       double deaths = 0.0, censorings = 0.0, entering = 0.0;
-      // Censorings (flag 0) sort before events (flag 1) at the same time.
-      for (; i < n && key_of(removals[i]) == (t << 1); ++i) censorings += weight_of(removals[i]);
-      for (; i < n && key_of(removals[i]) == ((t << 1) | 1); ++i) deaths += weight_of(removals[i]);
-      for (; j < m && key_of(entrances[j]) == t; ++j) entering += weight_of(entrances[j]);
-      push_row(detail::km::time_from_bits(t), deaths, censorings, entering);
+      for (; i < n && (key_of(removals[i]) >> 1) == t; ++i) {
+        // Arithmetic rather than a branch on the flag, a coin toss for the predictor. Exact: w·1 or w·0.
+        const double w = weight_of(removals[i]), event = static_cast<double>(key_of(removals[i]) & 1);
+        deaths += w * event;
+        censorings += w - w * event;
+      }
+      for (; j < m && (key_of(entrances[j]) >> 1) == t; ++j) entering += weight_of(entrances[j]);
+      time.push_back(detail::km::time_from_bits(t));
+      observed.push_back(deaths);
+      censored.push_back(censorings);
+      entrance.push_back(entering);
     }
+    time_ = std::move(time);
+    observed_ = std::move(observed);
+    censored_ = std::move(censored);
+    entrance_ = std::move(entrance);
+    if (size() < time_.capacity() / 2)
+      for (auto* column : {&time_, &observed_, &censored_, &entrance_}) column->shrink_to_fit();
   }
 
   std::vector<double> time_;
@@ -646,16 +680,16 @@ inline km_event_table build_event_table(std::string_view where, std::span<const 
         total = static_cast<double>(n);
       else
         for (double w : weights) total += w;
-      const weighted_key entrances[1] = {{time_bits(0.0), total}};
+      const weighted_key entrances[1] = {{time_key(0.0), total}};
       table.assemble(removals, std::span<const weighted_key>(entrances));
     } else if (weights.empty()) {
       scratch_buffer<std::uint64_t> entrances(n), entrance_scratch(n);
-      for (std::size_t i = 0; i < n; ++i) entrances.data()[i] = time_bits(entry[i]);
+      for (std::size_t i = 0; i < n; ++i) entrances.data()[i] = time_key(entry[i]);
       table.assemble(removals, std::span<const std::uint64_t>(
                                    sort_by_key(entrances.data(), entrance_scratch.data(), n), n));
     } else {
       scratch_buffer<weighted_key> entrances(n), entrance_scratch(n);
-      for (std::size_t i = 0; i < n; ++i) entrances.data()[i] = {time_bits(entry[i]), weights[i]};
+      for (std::size_t i = 0; i < n; ++i) entrances.data()[i] = {time_key(entry[i]), weights[i]};
       table.assemble(removals, std::span<const weighted_key>(
                                    sort_by_key(entrances.data(), entrance_scratch.data(), n), n));
     }
@@ -663,12 +697,12 @@ inline km_event_table build_event_table(std::string_view where, std::span<const 
   // Without weights the sort moves bare 8-byte keys.
   if (weights.empty()) {
     scratch_buffer<std::uint64_t> removals(n);
-    for (std::size_t i = 0; i < n; ++i) removals.data()[i] = removal_key(durations[i], observed[i] != 0);
+    for (std::size_t i = 0; i < n; ++i) removals.data()[i] = time_key(durations[i], observed[i] != 0);
     build_with_removals(removals.data());
   } else {
     scratch_buffer<weighted_key> removals(n);
     for (std::size_t i = 0; i < n; ++i)
-      removals.data()[i] = {removal_key(durations[i], observed[i] != 0), weights[i]};
+      removals.data()[i] = {time_key(durations[i], observed[i] != 0), weights[i]};
     build_with_removals(removals.data());
   }
   return table;
@@ -679,21 +713,16 @@ inline km_event_table build_event_table(std::string_view where, std::span<const 
 /// A fitted Kaplan–Meier curve, as lifelines' `KaplanMeierFitter` with the default timeline: one entry
 /// per row of the event table (every distinct exit or entry time, starting at 0 unless all subjects
 /// enter late), each vector of that length. Columns that are one arithmetic step from these
-/// (cumulative density, variance, removed) are computed on request: at a million rows each stored
-/// column is 8 MB of fresh memory, which costs more than the arithmetic.
+/// (cumulative density, variance, removed, the confidence band) are computed on request: at a million
+/// rows each stored column is 8 MB to write, which costs more than the arithmetic.
 struct kaplan_meier_result {
   std::vector<double> timeline;
-  /// S(t) = Π_{tᵢ ≤ t} (1 − dᵢ/nᵢ) (Kaplan & Meier 1958), evaluated as exp Σ [log(nᵢ − dᵢ) − log nᵢ] as
-  /// lifelines does.
+  /// S(t) = Π_{tᵢ ≤ t} (1 − dᵢ/nᵢ) (Kaplan & Meier 1958), accumulated as that product (statsmodels'
+  /// `cumprod(1 - d / n)`; lifelines sums logs instead, which agrees to rounding).
   std::vector<double> survival;
   /// Σ_{tᵢ ≤ t} dᵢ / (nᵢ(nᵢ − dᵢ)) — Greenwood's sum, the variance of log S(t) (lifelines'
   /// `_cumulative_sq_`); a row with nᵢ = dᵢ adds 0, as lifelines replaces its infinite term by 0.
   std::vector<double> greenwood_sum;
-  /// Pointwise exponential-Greenwood ("log(−log)") interval at `confidence` (Kalbfleisch & Prentice
-  /// 1980, §1.3): exp(−exp(log(−log S) ∓ z·√greenwood_sum / log S)); (1, 1) where S = 1 and (0, 0)
-  /// where S = 0, as lifelines' `_bounds`.
-  std::vector<double> ci_low;
-  std::vector<double> ci_high;
   /// lifelines' event table: at_risk counts the entrants of the row itself (see km_event_table::at_risk);
   /// the estimator's nᵢ is at_risk − entrance except on the first row, where subjects entering at that
   /// time are at risk for its events (lifelines issue #497). With 0 ≤ entry < duration this means: at
@@ -702,40 +731,58 @@ struct kaplan_meier_result {
   std::vector<double> observed;
   std::vector<double> censored;
   std::vector<double> entrance;
+  /// Confidence level of the band and of the median's interval.
   double confidence = 0.95;
 
   bool empty() const noexcept { return timeline.empty(); }
 
   /// 1 − S(t), lifelines' cumulative_density_.
   std::vector<double> cumulative_density() const {
-    std::vector<double> out;
-    out.reserve(survival.size());
-    for (double s : survival) out.push_back(1.0 - s);
-    return out;
+    return per_row([this](std::size_t i) { return 1.0 - survival[i]; });
   }
 
   /// Greenwood (1926) variance of S(t): S(t)² · greenwood_sum (0 where S = 0).
   std::vector<double> variance() const {
-    std::vector<double> out;
-    out.reserve(survival.size());
-    for (std::size_t i = 0; i < survival.size(); ++i) out.push_back(survival[i] * survival[i] * greenwood_sum[i]);
-    return out;
+    return per_row([this](std::size_t i) { return survival[i] * survival[i] * greenwood_sum[i]; });
   }
 
   /// removed = observed + censored (lifelines' event-table column).
   std::vector<double> removed() const {
-    std::vector<double> out;
-    out.reserve(observed.size());
-    for (std::size_t i = 0; i < observed.size(); ++i) out.push_back(observed[i] + censored[i]);
-    return out;
+    return per_row([this](std::size_t i) { return observed[i] + censored[i]; });
+  }
+
+  /// Pointwise exponential-Greenwood ("log(−log)") interval of S at timeline row i, at `confidence`
+  /// (Kalbfleisch & Prentice 1980, §1.3): exp(−exp(log(−log S) ∓ z·√greenwood_sum / log S)), written as
+  /// exp(v·e^{∓h}) with v = log S and h = z·√greenwood_sum / v; (1, 1) where S = 1 and (0, 0) where
+  /// S = 0, as lifelines' `_bounds` (its fillna(1.0) and exp(−exp(+inf))).
+  detail::interval band_at_row(std::size_t i) const { return band(survival[i], greenwood_sum[i], z()); }
+
+  /// The band on every timeline row (lifelines' confidence_interval_), as (low, high) columns.
+  std::pair<std::vector<double>, std::vector<double>> confidence_band() const {
+    const double z_value = z();
+    std::vector<double> low = detail::km::take_column(survival.size());
+    std::vector<double> high = detail::km::take_column(survival.size());
+    detail::interval ci{1.0, 1.0};
+    for (std::size_t i = 0; i < survival.size(); ++i) {
+      // The band only moves where S does; elsewhere the previous row's values are reused.
+      if (i == 0 || observed[i] > 0.0) ci = band(survival[i], greenwood_sum[i], z_value);
+      low.push_back(ci.low);
+      high.push_back(ci.high);
+    }
+    return {std::move(low), std::move(high)};
   }
 
   /// S(t) of the right-continuous step function; 1 before the first time, NaN for an empty fit or t NaN.
   double survival_at(double t) const noexcept {
-    if (timeline.empty() || std::isnan(t)) return detail::nan;
-    const auto it = std::upper_bound(timeline.begin(), timeline.end(), t);
-    if (it == timeline.begin()) return 1.0;
-    return survival[static_cast<std::size_t>(it - timeline.begin()) - 1];
+    const std::ptrdiff_t row = row_at(t);
+    return row == missing ? detail::nan : row < 0 ? 1.0 : survival[static_cast<std::size_t>(row)];
+  }
+
+  /// The band at time t (see band_at_row): (1, 1) before the first time, NaN for an empty fit or t NaN.
+  detail::interval band_at(double t) const {
+    const std::ptrdiff_t row = row_at(t);
+    if (row == missing) return {};
+    return row < 0 ? detail::interval{1.0, 1.0} : band_at_row(static_cast<std::size_t>(row));
   }
 
   /// Smallest t with S(t) ≤ q (lifelines' qth_survival_time, allowing detail::km::crossing_tolerance for
@@ -756,85 +803,92 @@ struct kaplan_meier_result {
 
   /// Interval for the median as lifelines' `median_survival_times(kmf.confidence_interval_)`: the same
   /// crossing rule applied to the lower band (→ low) and to the upper band (→ high, +inf if it stays
-  /// above 0.5).
+  /// above 0.5). A scan, not a binary search: the band need not be monotone.
   detail::interval median_ci() const {
-    return {detail::km::first_time_at_or_below(timeline, ci_low, 0.5),
-            detail::km::first_time_at_or_below(timeline, ci_high, 0.5)};
+    if (survival.empty()) return {};
+    const double threshold = 0.5 + detail::km::crossing_tolerance, z_value = z();
+    detail::interval out{detail::km::inf, detail::km::inf};
+    for (std::size_t i = 0; i < survival.size() && out.high == detail::km::inf; ++i) {
+      if (i > 0 && observed[i] == 0.0) continue;  // the band is flat between event rows
+      const detail::interval ci = band(survival[i], greenwood_sum[i], z_value);
+      if (out.low == detail::km::inf && ci.low <= threshold) out.low = timeline[i];
+      if (ci.high <= threshold) out.high = timeline[i];
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::ptrdiff_t missing = std::numeric_limits<std::ptrdiff_t>::min();
+
+  double z() const { return detail::z_critical(confidence); }
+
+  static detail::interval band(double s, double greenwood, double z_value) {
+    if (s == 1.0) return {1.0, 1.0};
+    if (s == 0.0) return {0.0, 0.0};
+    const double v = std::log(s), grow = std::exp(z_value * std::sqrt(greenwood) / v);
+    return {std::exp(v / grow), std::exp(v * grow)};
+  }
+
+  /// Row of the step function at t: the last row with timeline ≤ t, −1 before the first, `missing` for
+  /// an empty fit or t NaN.
+  std::ptrdiff_t row_at(double t) const noexcept {
+    if (timeline.empty() || std::isnan(t)) return missing;
+    return std::upper_bound(timeline.begin(), timeline.end(), t) - timeline.begin() - 1;
+  }
+
+  template <class F>
+  std::vector<double> per_row(F value) const {
+    std::vector<double> out = detail::km::take_column(timeline.size());
+    for (std::size_t i = 0; i < timeline.size(); ++i) out.push_back(value(i));
+    return out;
   }
 };
 
 namespace detail::km {
-/// Hands the columns of a curve its owner is done with to column_pool, for the next large fit to reuse
+/// Hands the columns of a curve its owner is done with to the pool of columns, for the next large fit to reuse
 /// (the Python bindings call this when a result object dies). Leaves `r` with empty columns.
 inline void recycle_columns(kaplan_meier_result& r) {
-  for (auto* column : {&r.timeline, &r.survival, &r.greenwood_sum, &r.ci_low, &r.ci_high, &r.at_risk, &r.observed,
-                       &r.censored, &r.entrance})
-    column_pool::instance().give(std::move(*column));
+  for (auto* column : {&r.timeline, &r.survival, &r.greenwood_sum, &r.at_risk, &r.observed, &r.censored, &r.entrance})
+    buffer_pool<std::vector<double>>::instance().give(std::move(*column));
 }
 }  // namespace detail::km
 
 /// Fits the Kaplan–Meier curve of an event table. An empty table gives an empty curve (median NaN):
 /// a shard without subjects is a valid state, not an error. Throws invalid_input when confidence is
-/// outside (0, 1). One pass from the tail (at-risk sums) and one forward pass; the transcendental work
-/// is done only on rows with events.
+/// outside (0, 1). One pass from the tail (at-risk sums) and one forward pass of two divisions per row
+/// with events; the band is left to confidence_band() and band_at(), whose logs and exps cost more
+/// than the rest of the fit together.
 inline kaplan_meier_result kaplan_meier(km_event_table table, double confidence) {
   detail::km::check_confidence("kaplan_meier", confidence);
   const std::size_t rows = table.size();
   kaplan_meier_result r;
   r.confidence = confidence;
   if (rows == 0) return r;
-  const double z = detail::z_critical(confidence);
 
   r.at_risk = table.at_risk();
   r.timeline = std::move(table.time_);
   r.observed = std::move(table.observed_);
   r.censored = std::move(table.censored_);
   r.entrance = std::move(table.entrance_);
-  for (auto* column : {&r.survival, &r.greenwood_sum, &r.ci_low, &r.ci_high})
-    *column = detail::km::column_pool::instance().take(rows);
-
-  // Transcendental work per row with events: log(n − d), log n (reused from the previous event row
-  // when n equals its n − d, as with consecutive distinct event times), exp for S, and exp(half) with
-  // two exps for the band — about five calls instead of ten, with S bit-identical to the direct form.
-  double log_s = 0.0, greenwood = 0.0;
-  double s = 1.0, low = 1.0, high = 1.0;
-  double last_argument = -1.0, last_log = 0.0;  // log(last_argument), for the next row's log n
+  r.survival = detail::km::take_column(rows);
+  r.greenwood_sum = detail::km::take_column(rows);
+  r.survival.resize(rows);
+  r.greenwood_sum.resize(rows);
+  const double *observed = r.observed.data(), *at_risk = r.at_risk.data(), *entrance = r.entrance.data();
+  double *survival = r.survival.data(), *greenwood_sum = r.greenwood_sum.data();
+  double s = 1.0, greenwood = 0.0;
   for (std::size_t i = 0; i < rows; ++i) {
-    const double d = r.observed[i];
-    if (d > 0.0) {
-      const double n = i == 0 ? r.at_risk[0] : r.at_risk[i] - r.entrance[i];
-      if (n > d) {
-        const double log_n = n == last_argument ? last_log : std::log(n);
-        last_argument = n - d;
-        last_log = std::log(last_argument);
-        log_s += last_log - log_n;
-        greenwood += d / (n * (n - d));
-      } else {
-        // Everyone at risk dies (n = d; n < d only by rounding of fractional weights): S drops to 0 for
-        // good, and lifelines replaces the infinite Greenwood term by 0.
-        log_s = -detail::km::inf;
-      }
-      s = std::exp(log_s);
-      // lifelines' _bounds: exp(−exp(log(−v) ∓ half)) with v = log S and half = z·√greenwood / v, which
-      // is exp(v·e^{∓half}); S = 1 and S = 0 are its fillna(1.0) and exp(−exp(+inf)) cases. v is taken
-      // as the accumulated log S rather than log of the rounded S (they differ by the rounding of S; the
-      // band moves by a few ulps).
-      if (s == 1.0) {
-        low = high = 1.0;
-      } else if (s == 0.0) {
-        low = high = 0.0;
-      } else {
-        const double v = log_s, half = z * std::sqrt(greenwood) / v, grow = std::exp(half);
-        low = std::exp(v / grow);
-        high = std::exp(v * grow);
-      }
-    }
-    // Rows without events (censorings, entrances, n = 0) leave S, the sum and the band unchanged —
-    // lifelines adds log(n) − log(n) = 0 there or forward-fills its NaN.
-    r.survival.push_back(s);
-    r.greenwood_sum.push_back(greenwood);
-    r.ci_low.push_back(low);
-    r.ci_high.push_back(high);
+    const double d = observed[i], n = i == 0 ? at_risk[0] : at_risk[i] - entrance[i];
+    // Arithmetic rather than branches (whether a row has an event is a coin toss for the predictor):
+    // a row without events has d = 0, so its factor is exactly 1 and its Greenwood term 0 (n is
+    // replaced by 1 where nobody is at risk, to avoid 0/0). When everyone at risk dies (n = d; n < d
+    // only by rounding of fractional weights) the factor is 0, so S stays 0 for good, and lifelines
+    // replaces the infinite Greenwood term by 0.
+    const double n_or_1 = n > 0.0 ? n : 1.0;
+    s *= std::max(1.0 - d / n_or_1, 0.0);
+    greenwood += n > d ? d / (n * (n - d)) : 0.0;
+    survival[i] = s;
+    greenwood_sum[i] = greenwood;
   }
   return r;
 }
@@ -910,14 +964,14 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
   std::vector<double> at_risk(k, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     const double w = weights.empty() ? 1.0 : weights[i];
-    records[i] = {detail::km::removal_key(durations[i], observed[i] != 0), w, index[i]};
+    records[i] = {detail::km::time_key(durations[i], observed[i] != 0), w, index[i]};
     at_risk[index[i]] += w;
   }
   for (std::size_t g = 0; g < k; ++g)
     if (!(at_risk[g] > 0.0))
       throw invalid_input(std::string(where) + ": group " + std::to_string(result.groups[g]) +
                           " is empty (its weights sum to 0)");
-  detail::km::radix_sort(records);
+  detail::km::sort_records(records);
 
   result.observed.assign(k, 0.0);
   result.expected.assign(k, 0.0);
