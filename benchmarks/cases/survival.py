@@ -37,8 +37,8 @@ def cases(args):
     days_b = np.where(group == 1, np.ceil(t * 1.05), days)  # group 1 lives 5 % longer
 
     notes = ["lifelines (the DESIGN §8 peer) is not in Debian; the peer is statsmodels' SurvfuncRight, which "
-             "computes S(t) and Greenwood's SE at event times; custhealth also computes the log(-log) band, "
-             "the event table and the median with its CI, and its time includes building survival_function_",
+             "computes S(t) and Greenwood's SE at event times; custhealth's time covers the fit (event table, "
+             "S, Greenwood's sum, median) and building survival_function_ and variance_",
              "check: S(t) and Greenwood's SE at every event time agree to 1e-9"]
     return [
         Case("Kaplan-Meier, integer days", f"{n:,} subjects",
@@ -55,7 +55,7 @@ def cases(args):
 
 def _fit(durations: np.ndarray, observed: np.ndarray) -> ch.KaplanMeier:
     km = ch.KaplanMeier().fit(durations, observed)
-    km.survival_function_  # noqa: B018 (built, as the peer's surv_prob is)
+    km.survival_function_, km.variance_  # noqa: B018 (built, as the peer's surv_prob and surv_prob_se are)
     return km
 
 

@@ -26,7 +26,7 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
   T* data = owned->data();
   py::capsule owner(owned.get(), [](void* p) {
     auto* column = static_cast<std::vector<T>*>(p);
-    if constexpr (std::is_same_v<T, double>) detail::km::buffer_pool<std::vector<double>>::instance().give(std::move(*column));
+    if constexpr (std::is_same_v<T, double>) detail::km::give_column(*column);
     delete column;
   });
   owned.release();  // the capsule owns it now
@@ -37,10 +37,7 @@ py::array_t<T> to_numpy(std::vector<T>&& values) {
 /// the caller may modify wraps without a further copy.
 template <std::vector<double> kaplan_meier_result::*Column>
 py::array_t<double> column_copy(const kaplan_meier_result& r) {
-  const auto& values = r.*Column;
-  std::vector<double> copy = detail::km::take_column(values.size());
-  copy.assign(values.begin(), values.end());
-  return to_numpy(std::move(copy));
+  return to_numpy(detail::km::copy_column(r.*Column));
 }
 
 /// A read-only numpy view of one column of a fitted curve; the array keeps the Python result object
@@ -68,13 +65,7 @@ km_result_ptr fit_kaplan_meier(const array_of<double>& durations, const array_of
   const auto in = optional_span(entry);
   const auto w = optional_span(weights);
   py::gil_scoped_release release;
-  // When the Python object (and every numpy view of its columns, which keep it alive) is gone, its
-  // large columns go back to the core's pool: the next fit of a similar size fills reused memory
-  // instead of faulting in ~70 MB of fresh pages per million rows.
-  return km_result_ptr(new kaplan_meier_result(kaplan_meier(t, e, in, w, confidence)), [](kaplan_meier_result* r) {
-    detail::km::recycle_columns(*r);
-    delete r;
-  });
+  return std::make_shared<kaplan_meier_result>(kaplan_meier(t, e, in, w, confidence));
 }
 
 py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint8_t>& observed,

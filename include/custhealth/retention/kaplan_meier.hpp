@@ -132,14 +132,14 @@ inline std::size_t capacity_bytes(const std::vector<double>& v) noexcept { retur
 
 /// Large buffers kept for reuse by the next large fit: filling reused memory costs no page faults, which
 /// on a VM outweigh the arithmetic of a million-row fit (first touch of fresh memory costs ~2.5 ms/MB
-/// in 4 KiB pages there, still ~0.3 ms/MB in huge pages). Holds at most `limit_bytes` per kind of
-/// buffer; only buffers of ≥ 4 MiB are kept. Thread-safe. Sort buffers come back by themselves
-/// (scratch_buffer); result columns only when a caller gives them back (recycle_columns, called by the
-/// Python bindings when a result object dies), so for plain C++ callers that pool stays empty.
+/// in 4 KiB pages there, still ~0.3 ms/MB in huge pages). Sort buffers, event tables and fitted curves
+/// hand their large buffers back when they die. Holds at most `limit_bytes` (64 MiB: the columns of one
+/// million-row fit) per kind of buffer; only buffers of ≥ 4 MiB are kept; release_survival_buffers()
+/// empties it. Thread-safe.
 template <class Buffer>
 class buffer_pool {
  public:
-  static constexpr std::size_t min_bytes = std::size_t{1} << 22, limit_bytes = std::size_t{1} << 27;
+  static constexpr std::size_t min_bytes = std::size_t{1} << 22, limit_bytes = std::size_t{1} << 26;
 
   static buffer_pool& instance() {
     static buffer_pool pool;
@@ -172,6 +172,13 @@ class buffer_pool {
     spares_.push_back(std::move(buffer));
   }
 
+  /// Frees every spare buffer.
+  void clear() {
+    const std::lock_guard lock(mutex_);
+    spares_.clear();
+    bytes_ = 0;
+  }
+
  private:
   std::mutex mutex_;
   std::vector<Buffer> spares_;
@@ -187,6 +194,19 @@ inline std::vector<double> take_column(std::size_t rows) {
   }
   std::vector<double> out;
   reserve_fill(out, rows);
+  return out;
+}
+
+/// Hands a large column back to the pool (leaving `column` empty).
+inline void give_column(std::vector<double>& column) {
+  buffer_pool<std::vector<double>>::instance().give(std::move(column));
+  column = {};
+}
+
+/// A copy of `column` in pooled (or huge-page) memory: std::vector's own copy would fault in fresh pages.
+inline std::vector<double> copy_column(const std::vector<double>& column) {
+  std::vector<double> out = take_column(column.size());
+  out.assign(column.begin(), column.end());
   return out;
 }
 
@@ -228,8 +248,8 @@ void insertion_sort(Record* first, std::size_t n) {
   }
 }
 
-/// Stable sort of records[0, n) on their key (time bits << 1 | flag), using scratch[0, n); returns the
-/// buffer (records or scratch) that holds the result. A bucket sort linear in the *time*, O(n) for
+/// Stable sort of records[0, n) on their key (time bits << 1 | flag), in place, using scratch[0, n) as a
+/// buffer. A bucket sort linear in the *time*, O(n) for
 /// durations spread over a range, as tenures are (bucketing by value rather than by the bits of the
 /// double keeps a dense range, say 100–1,500 days, spread over all buckets). About two fine buckets per
 /// record between the smallest and the largest time, grouped into at most 4,096 coarse buckets: one
@@ -241,12 +261,12 @@ void insertion_sort(Record* first, std::size_t n) {
 /// order among equal keys, so per-time weight sums accumulate in input order, as repeated
 /// km_event_table::add does.
 template <class Record>
-Record* sort_by_key(Record* records, Record* scratch, std::size_t n, int depth = 4) {
+void sort_by_key(Record* records, Record* scratch, std::size_t n, int depth = 4) {
   constexpr std::size_t small = 32;
   constexpr unsigned max_coarse_bits = 12;
   if (n <= small) {
     insertion_sort(records, n);
-    return records;
+    return;
   }
   std::uint64_t lo = key_of(records[0]), hi = lo;
   for (std::size_t i = 1; i < n; ++i) {
@@ -263,7 +283,7 @@ Record* sort_by_key(Record* records, Record* scratch, std::size_t n, int depth =
   if (depth == 0 || !(scale < inf) || n >= std::numeric_limits<std::uint32_t>::max()) {
     // Also one time only (scale = inf): order the flags.
     std::stable_sort(records, records + n, [](const Record& a, const Record& b) { return key_of(a) < key_of(b); });
-    return records;
+    return;
   }
   auto fine = [&](const Record& r) {
     // Through int64: the value is in [0, 2^bucket_bits], and double → uint64 costs a branch on x86-64.
@@ -297,11 +317,9 @@ Record* sort_by_key(Record* records, Record* scratch, std::size_t n, int depth =
     for (std::size_t i = 0; i < size; ++i) to[counts[(fine(from[i]) & fine_mask) >> drop]++] = from[i];
     // counts[f] is now the end of fine bucket f: sort the crowded ones on their own.
     for (std::size_t f = 0, first = 0; f < counts.size(); first = counts[f++])
-      if (const std::size_t crowd = counts[f] - first; crowd > small)
-        if (sort_by_key(to + first, from + first, crowd, depth - 1) != to + first) std::copy_n(from + first, crowd, to + first);
+      if (const std::size_t crowd = counts[f] - first; crowd > small) sort_by_key(to + first, from + first, crowd, depth - 1);
     insertion_sort(to, size);
   }
-  return records;
 }
 
 /// Sorts a vector of records on their key (see sort_by_key).
@@ -310,8 +328,7 @@ void sort_records(std::vector<Record>& records) {
   const std::size_t n = records.size();
   if (n < 2) return;
   scratch_buffer<Record> scratch(n);
-  const Record* sorted = sort_by_key(records.data(), scratch.data(), n);
-  if (sorted != records.data()) std::copy(sorted, sorted + n, records.data());
+  sort_by_key(records.data(), scratch.data(), n);
 }
 
 // ---- input validation: messages name the function, the element and the reason, e.g.
@@ -426,6 +443,18 @@ inline km_event_table build_event_table(std::string_view where, std::span<const 
 class km_event_table {
  public:
   km_event_table() = default;
+  // Copies and dead tables use the pool of columns (see detail::km::buffer_pool).
+  km_event_table(const km_event_table& other)
+      : time_(detail::km::copy_column(other.time_)),
+        observed_(detail::km::copy_column(other.observed_)),
+        censored_(detail::km::copy_column(other.censored_)),
+        entrance_(detail::km::copy_column(other.entrance_)) {}
+  km_event_table(km_event_table&&) noexcept = default;
+  km_event_table& operator=(const km_event_table& other) { return *this = km_event_table(other); }
+  km_event_table& operator=(km_event_table&&) noexcept = default;
+  ~km_event_table() {
+    for (auto* column : {&time_, &observed_, &censored_, &entrance_}) detail::km::give_column(*column);
+  }
 
   /// Bulk builder, O(n): integer-valued times within ~2n go through a counting sort, other times through
   /// one radix sort of the removals (and one of the entries when given) and a linear merge.
@@ -667,44 +696,42 @@ inline km_event_table build_event_table(std::string_view where, std::span<const 
     return table;
   }
 
-  // Entrances: everyone at time 0 without late entry (their weights summed in input order, as
-  // repeated add() would), otherwise one sorted record per subject.
-  // Sort buffers are uninitialised scratch (no zero-fill pass), freed when the table is built.
-  auto build_with_removals = [&](auto* removal_data) {
-    using Removal = std::remove_pointer_t<decltype(removal_data)>;
-    scratch_buffer<Removal> removal_scratch(n);
-    const std::span<const Removal> removals(sort_by_key(removal_data, removal_scratch.data(), n), n);
+  // Fills n records with make(i), sorts them and hands them to use(span). Sort buffers come from the pool
+  // of scratch blocks: no zero-fill pass, and no page faults when reused.
+  auto with_sorted = [n](auto make, auto use) {
+    using Record = decltype(make(std::size_t{0}));
+    scratch_buffer<Record> records(n);
+    for (std::size_t i = 0; i < n; ++i) records.data()[i] = make(i);
+    {
+      scratch_buffer<Record> scratch(n);
+      sort_by_key(records.data(), scratch.data(), n);
+    }
+    use(std::span<const Record>(records.data(), n));
+  };
+  // Entrances: everyone at time 0 without late entry (their weights summed in input order, as repeated
+  // add() would), otherwise one sorted record per subject.
+  auto assemble_with_entrances = [&](auto removals) {
+    auto assemble = [&](auto entrances) { table.assemble(removals, entrances); };
     if (entry.empty()) {
       double total = 0.0;
       if (weights.empty())
         total = static_cast<double>(n);
       else
         for (double w : weights) total += w;
-      const weighted_key entrances[1] = {{time_key(0.0), total}};
-      table.assemble(removals, std::span<const weighted_key>(entrances));
+      const weighted_key everyone[1] = {{time_key(0.0), total}};
+      assemble(std::span<const weighted_key>(everyone));
     } else if (weights.empty()) {
-      scratch_buffer<std::uint64_t> entrances(n), entrance_scratch(n);
-      for (std::size_t i = 0; i < n; ++i) entrances.data()[i] = time_key(entry[i]);
-      table.assemble(removals, std::span<const std::uint64_t>(
-                                   sort_by_key(entrances.data(), entrance_scratch.data(), n), n));
+      with_sorted([&](std::size_t i) { return time_key(entry[i]); }, assemble);
     } else {
-      scratch_buffer<weighted_key> entrances(n), entrance_scratch(n);
-      for (std::size_t i = 0; i < n; ++i) entrances.data()[i] = {time_key(entry[i]), weights[i]};
-      table.assemble(removals, std::span<const weighted_key>(
-                                   sort_by_key(entrances.data(), entrance_scratch.data(), n), n));
+      with_sorted([&](std::size_t i) { return weighted_key{time_key(entry[i]), weights[i]}; }, assemble);
     }
   };
   // Without weights the sort moves bare 8-byte keys.
-  if (weights.empty()) {
-    scratch_buffer<std::uint64_t> removals(n);
-    for (std::size_t i = 0; i < n; ++i) removals.data()[i] = time_key(durations[i], observed[i] != 0);
-    build_with_removals(removals.data());
-  } else {
-    scratch_buffer<weighted_key> removals(n);
-    for (std::size_t i = 0; i < n; ++i)
-      removals.data()[i] = {time_key(durations[i], observed[i] != 0), weights[i]};
-    build_with_removals(removals.data());
-  }
+  if (weights.empty())
+    with_sorted([&](std::size_t i) { return time_key(durations[i], observed[i] != 0); }, assemble_with_entrances);
+  else
+    with_sorted([&](std::size_t i) { return weighted_key{time_key(durations[i], observed[i] != 0), weights[i]}; },
+                assemble_with_entrances);
   return table;
 }
 
@@ -733,6 +760,17 @@ struct kaplan_meier_result {
   std::vector<double> entrance;
   /// Confidence level of the band and of the median's interval.
   double confidence = 0.95;
+
+  kaplan_meier_result() = default;
+  kaplan_meier_result(const kaplan_meier_result&) = default;
+  kaplan_meier_result(kaplan_meier_result&&) noexcept = default;
+  kaplan_meier_result& operator=(const kaplan_meier_result&) = default;
+  kaplan_meier_result& operator=(kaplan_meier_result&&) noexcept = default;
+  /// Hands the columns to the pool for the next large fit (see detail::km::buffer_pool).
+  ~kaplan_meier_result() {
+    for (auto* column : {&timeline, &survival, &greenwood_sum, &at_risk, &observed, &censored, &entrance})
+      detail::km::give_column(*column);
+  }
 
   bool empty() const noexcept { return timeline.empty(); }
 
@@ -844,14 +882,12 @@ struct kaplan_meier_result {
   }
 };
 
-namespace detail::km {
-/// Hands the columns of a curve its owner is done with to the pool of columns, for the next large fit to reuse
-/// (the Python bindings call this when a result object dies). Leaves `r` with empty columns.
-inline void recycle_columns(kaplan_meier_result& r) {
-  for (auto* column : {&r.timeline, &r.survival, &r.greenwood_sum, &r.at_risk, &r.observed, &r.censored, &r.entrance})
-    buffer_pool<std::vector<double>>::instance().give(std::move(*column));
+/// Frees the buffers that Kaplan–Meier fits and log-rank tests keep for reuse (at most 64 MiB of sort
+/// buffers and 64 MiB of columns): for a long-running service after a burst of large fits.
+inline void release_survival_buffers() {
+  detail::km::buffer_pool<std::vector<double>>::instance().clear();
+  detail::km::buffer_pool<detail::km::raw_block>::instance().clear();
 }
-}  // namespace detail::km
 
 /// Fits the Kaplan–Meier curve of an event table. An empty table gives an empty curve (median NaN):
 /// a shard without subjects is a valid state, not an error. Throws invalid_input when confidence is
