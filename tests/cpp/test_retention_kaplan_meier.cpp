@@ -811,6 +811,37 @@ TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
   }
 }
 
+// Reused buffers must not leak values between fits: the same sample fitted with a full pool, after
+// release_survival_buffers(), and through copies of its table gives the same curve.
+TEST(KaplanMeier, PooledBuffersChangeNothing) {
+  using namespace custhealth;
+  std::mt19937_64 rng(17);
+  std::exponential_distribution<double> life(1.0 / 300.0);
+  const std::size_t n = 600'000;  // columns of 4.8 MB: above the pool's 4 MiB floor
+  std::vector<double> durations(n);
+  std::vector<std::uint8_t> observed(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    durations[i] = life(rng);
+    observed[i] = static_cast<std::uint8_t>(rng() % 3 != 0);
+  }
+  const auto fresh = kaplan_meier(durations, observed);
+  (void)kaplan_meier(durations, std::vector<std::uint8_t>(n, 1));  // fills the pool with other values
+  const auto reused = kaplan_meier(durations, observed);
+  release_survival_buffers();
+  const auto released = kaplan_meier(durations, observed);
+  const auto table = km_event_table::from_spans(durations, observed);
+  km_event_table copied = table;
+  copied = table;
+  EXPECT_EQ(copied, table);
+  const auto from_copy = kaplan_meier(copied);
+  for (const auto* r : {&reused, &released, &from_copy}) {
+    EXPECT_EQ(r->timeline, fresh.timeline);
+    EXPECT_EQ(r->survival, fresh.survival);
+    EXPECT_EQ(r->greenwood_sum, fresh.greenwood_sum);
+    EXPECT_EQ(r->at_risk, fresh.at_risk);
+  }
+}
+
 // The bucket sort behind from_spans on shapes that defeat bucketing by value (clusters, many binary
 // orders of magnitude, one time only, outliers, subnormals), against an ordered-map tally.
 TEST(KaplanMeier, EventTableOfAnyShapeOfTimes) {

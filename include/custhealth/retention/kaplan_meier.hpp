@@ -133,13 +133,13 @@ inline std::size_t capacity_bytes(const std::vector<double>& v) noexcept { retur
 /// Large buffers kept for reuse by the next large fit: filling reused memory costs no page faults, which
 /// on a VM outweigh the arithmetic of a million-row fit (first touch of fresh memory costs ~2.5 ms/MB
 /// in 4 KiB pages there, still ~0.3 ms/MB in huge pages). Sort buffers, event tables and fitted curves
-/// hand their large buffers back when they die. Holds at most `limit_bytes` (64 MiB: the columns of one
-/// million-row fit) per kind of buffer; only buffers of ≥ 4 MiB are kept; release_survival_buffers()
-/// empties it. Thread-safe.
+/// hand their large buffers back when they die. Holds at most `limit_bytes` per kind of buffer (128 MiB:
+/// the columns and frames of a million-row fit that is still alive while the next one runs); only
+/// buffers of ≥ 4 MiB are kept; release_survival_buffers() empties it. Thread-safe.
 template <class Buffer>
 class buffer_pool {
  public:
-  static constexpr std::size_t min_bytes = std::size_t{1} << 22, limit_bytes = std::size_t{1} << 26;
+  static constexpr std::size_t min_bytes = std::size_t{1} << 22, limit_bytes = std::size_t{1} << 27;
 
   static buffer_pool& instance() {
     static buffer_pool pool;
@@ -882,8 +882,8 @@ struct kaplan_meier_result {
   }
 };
 
-/// Frees the buffers that Kaplan–Meier fits and log-rank tests keep for reuse (at most 64 MiB of sort
-/// buffers and 64 MiB of columns): for a long-running service after a burst of large fits.
+/// Frees the buffers that Kaplan–Meier fits and log-rank tests keep for reuse (at most 128 MiB of sort
+/// buffers and 128 MiB of columns): for a long-running service after a burst of large fits.
 inline void release_survival_buffers() {
   detail::km::buffer_pool<std::vector<double>>::instance().clear();
   detail::km::buffer_pool<detail::km::raw_block>::instance().clear();
