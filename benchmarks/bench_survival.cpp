@@ -1,5 +1,5 @@
 // Benchmarks of the Kaplan–Meier kernel without Python: building the event table (counting sort for
-// integer days, radix sort for continuous times), fitting the curve from it, and the log-rank test.
+// integer days, bucket sort for continuous times), fitting the curve from it, and the log-rank test.
 
 #include <benchmark/benchmark.h>
 

@@ -452,7 +452,7 @@ sample random_sample(std::size_t n, std::uint64_t seed) {
 
 TEST(KaplanMeier, MergeShardsIsExact) {
   sample all = random_sample(600, 42);
-  // The first third gets non-integer exits: its contiguous shard goes through the radix sort, the
+  // The first third gets non-integer exits: its contiguous shard goes through the bucket sort, the
   // other two through the counting sort, and the merge still matches exactly.
   for (std::size_t i = 0; i < all.size() / 3; ++i) all.durations[i] += 0.375;
   const km_event_table whole = all.table();
@@ -485,9 +485,9 @@ TEST(KaplanMeier, MergeShardsIsExact) {
   }
 }
 
-TEST(KaplanMeier, CountingAndRadixPathsAgree) {
+TEST(KaplanMeier, CountingAndBucketSortPathsAgree) {
   // Integer times in a small range take the counting-sort path; halving every time (exact, order
-  // preserving) makes them non-integers and sends the same sample through the radix sort.
+  // preserving) makes them non-integers and sends the same sample through the bucket sort.
   const sample all = random_sample(800, 11);
   sample halved = all;
   for (double& t : halved.durations) t *= 0.5;
@@ -507,7 +507,7 @@ TEST(KaplanMeier, CountingAndRadixPathsAgree) {
       EXPECT_EQ(counted.entrance(), sorted.entrance());
       EXPECT_EQ(kaplan_meier(counted).survival, kaplan_meier(sorted).survival);
     }
-  // Integer times far beyond the sample size also go through the radix sort.
+  // Integer times far beyond the sample size also go through the bucket sort.
   const std::vector<double> sparse{1e9, 3, 3, 7e8};
   const std::vector<std::uint8_t> events{1, 1, 0, 1};
   EXPECT_EQ(km_event_table::from_spans(sparse, events).times(), (std::vector<double>{0, 3, 7e8, 1e9}));
@@ -526,8 +526,8 @@ TEST(KaplanMeier, AddMatchesFromSpans) {
   EXPECT_EQ(unit.total_weight(), 300.0);
 }
 
-TEST(KaplanMeier, LargeSampleUsesRadixPathConsistently) {
-  // 5,000 continuous durations exercise every radix pass; compare with a std::sort reference.
+TEST(KaplanMeier, LargeSampleUsesBucketSortConsistently) {
+  // 5,000 continuous durations exercise both bucket levels; compare with a std::sort reference.
   std::mt19937_64 rng(3);
   std::exponential_distribution<double> life(0.1);
   std::vector<double> t(5000);

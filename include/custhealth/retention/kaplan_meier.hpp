@@ -43,7 +43,7 @@ inline std::string format_number(double x) {
 }
 
 /// Bit pattern of a time t ≥ 0. For non-negative finite doubles the IEEE-754 bit order equals the
-/// numeric order, so times sort and compare as unsigned integers (radix sort, cheap equality).
+/// numeric order, so times compare as unsigned integers (cheap sort keys and equality).
 /// Adding +0.0 turns −0.0 into +0.0 so that both land on the same row.
 inline std::uint64_t time_bits(double t) noexcept { return std::bit_cast<std::uint64_t>(t + 0.0); }
 inline double time_from_bits(std::uint64_t bits) noexcept { return std::bit_cast<double>(bits); }
@@ -456,8 +456,9 @@ class km_event_table {
     for (auto* column : {&time_, &observed_, &censored_, &entrance_}) detail::km::give_column(*column);
   }
 
-  /// Bulk builder, O(n): integer-valued times within ~2n go through a counting sort, other times through
-  /// one radix sort of the removals (and one of the entries when given) and a linear merge.
+  /// Bulk builder, O(n) for spread-out times: integer-valued times within ~2n go through a counting sort,
+  /// other times through one bucket sort of the removals (and one of the entries when given) and a
+  /// linear merge.
   /// `observed[i]` is 1 for an event, 0 for a censoring; `entry` (late entry / left truncation) and
   /// `weights` may be empty. Throws invalid_input naming the offending element.
   static km_event_table from_spans(std::span<const double> durations, std::span<const std::uint8_t> observed,
@@ -585,7 +586,7 @@ class km_event_table {
 
   /// Counting sort for integer-valued times in [0, span): one pass drops every subject into the bucket
   /// of its exit (and entry) time, one pass over the buckets emits the rows. Sums accumulate in input
-  /// order, as in the radix path and in repeated add().
+  /// order, as in the bucket-sort path and in repeated add().
   void assemble_dense(std::span<const double> durations, std::span<const std::uint8_t> observed,
                       std::span<const double> entry, std::span<const double> weights, std::size_t span) {
     std::vector<double> deaths(span, 0.0), censorings(span, 0.0), entering(span, 0.0);
@@ -663,7 +664,7 @@ class km_event_table {
 namespace detail::km {
 
 /// 1 + the largest time when every duration and entry is an integer no larger than 2n + 4096 (so the
-/// buckets cost no more memory than the radix sort's buffers); 0 otherwise. Stops at the first
+/// buckets cost no more memory than the sort buffers); 0 otherwise. Stops at the first
 /// non-integer, so continuous data pay one comparison.
 inline std::size_t dense_time_span(std::span<const double> durations, std::span<const double> entry,
                                    std::size_t n) {
