@@ -741,6 +741,30 @@ TEST(LogRank, GroupCodesAreOnlyLabels) {
   EXPECT_NEAR(o, x, 1e-12);
 }
 
+TEST(LogRank, CountingAndBucketSortPathsAgree) {
+  // Integer days go through the counting sort; 1.5·t + 0.25 keeps order and ties but is never an
+  // integer, so the same test goes through the bucket sort: the statistic is a function of the order.
+  std::mt19937_64 rng(23);
+  std::uniform_int_distribution<int> day(0, 400);
+  const std::size_t n = 5000;
+  std::vector<double> days(n), shifted(n), weights(n);
+  std::vector<std::uint8_t> observed(n);
+  std::vector<int> groups(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    days[i] = day(rng);
+    shifted[i] = 1.5 * days[i] + 0.25;
+    weights[i] = 0.5 + static_cast<double>(rng() % 4) * 0.25;
+    observed[i] = static_cast<std::uint8_t>(rng() % 3 != 0);
+    groups[i] = static_cast<int>(rng() % 3);
+  }
+  const auto counted = logrank_test(days, observed, groups, weights);
+  const auto bucketed = logrank_test(shifted, observed, groups, weights);
+  EXPECT_EQ(counted.statistic, bucketed.statistic);
+  EXPECT_EQ(counted.observed, bucketed.observed);
+  EXPECT_EQ(counted.expected, bucketed.expected);
+  EXPECT_GT(counted.statistic, 0.0);
+}
+
 TEST(LogRank, NoEventsGivesZero) {
   const std::vector<double> t{1, 2, 3, 4};
   const std::vector<std::uint8_t> e{0, 0, 0, 0};

@@ -322,13 +322,18 @@ void sort_by_key(Record* records, Record* scratch, std::size_t n, int depth = 4)
   }
 }
 
-/// Sorts a vector of records on their key (see sort_by_key).
+/// Stable counting sort of from[0, n) into to[0, n) on (time, flag), for times that are integers in
+/// [0, span): one bucket per (time, flag) — the same order sort_by_key gives, in two passes.
 template <class Record>
-void sort_records(std::vector<Record>& records) {
-  const std::size_t n = records.size();
-  if (n < 2) return;
-  scratch_buffer<Record> scratch(n);
-  sort_by_key(records.data(), scratch.data(), n);
+void counting_sort_by_key(const Record* from, Record* to, std::size_t n, std::size_t span) {
+  auto bucket = [](const Record& r) {
+    return 2 * static_cast<std::size_t>(time_of_key(key_of(r))) + static_cast<std::size_t>(key_of(r) & 1);
+  };
+  std::vector<std::size_t> next(2 * span, 0);
+  for (std::size_t i = 0; i < n; ++i) ++next[bucket(from[i])];
+  std::size_t offset = 0;
+  for (auto& count : next) offset += std::exchange(count, offset);
+  for (std::size_t i = 0; i < n; ++i) to[next[bucket(from[i])]++] = from[i];
 }
 
 // ---- input validation: messages name the function, the element and the reason, e.g.
@@ -997,18 +1002,26 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
   if (k < 2)
     throw invalid_input(std::string(where) + ": needs at least two groups, found " + std::to_string(k));
 
-  std::vector<detail::km::grouped_key> records(n);
+  detail::km::scratch_buffer<detail::km::grouped_key> unsorted(n), sorted(n);
   std::vector<double> at_risk(k, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     const double w = weights.empty() ? 1.0 : weights[i];
-    records[i] = {detail::km::time_key(durations[i], observed[i] != 0), w, index[i]};
+    unsorted.data()[i] = {detail::km::time_key(durations[i], observed[i] != 0), w, index[i]};
     at_risk[index[i]] += w;
   }
   for (std::size_t g = 0; g < k; ++g)
     if (!(at_risk[g] > 0.0))
       throw invalid_input(std::string(where) + ": group " + std::to_string(result.groups[g]) +
                           " is empty (its weights sum to 0)");
-  detail::km::sort_records(records);
+  // Records in (time, flag) order: integer times within ~2n (tenures in days) by a counting sort, others
+  // by the bucket sort.
+  const detail::km::grouped_key* records = sorted.data();
+  if (const std::size_t span = detail::km::dense_time_span(durations, {}, n); span != 0) {
+    detail::km::counting_sort_by_key(unsorted.data(), sorted.data(), n, span);
+  } else {
+    detail::km::sort_by_key(unsorted.data(), sorted.data(), n);
+    records = unsorted.data();
+  }
 
   result.observed.assign(k, 0.0);
   result.expected.assign(k, 0.0);
