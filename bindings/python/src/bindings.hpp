@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "custhealth/dataset.hpp"
 
@@ -26,6 +28,15 @@ void register_survival(py::module_& m);
 /// A numpy array of T, converted only when its dtype or layout does not fit.
 template <class T>
 using array_of = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+/// A vector handed to numpy without a copy: the array owns it through a capsule.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T> values) {
+  auto* owned = new std::vector<T>(std::move(values));
+  py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, {static_cast<py::ssize_t>(sizeof(T))}, owned->data(),
+                        owner);
+}
 
 /// A read-only view of a 1-D array; read it while the GIL is held or while `a` is referenced.
 template <class T>

@@ -13,15 +13,6 @@
 
 namespace custhealth::python {
 
-/// A vector handed to numpy without a copy: the array owns it through a capsule.
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& v) {
-  auto* owned = new std::vector<T>(std::move(v));
-  py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, {static_cast<py::ssize_t>(sizeof(T))}, owned->data(),
-                        owner);
-}
-
 /// The address of an array's first element, so tests can prove the core read the caller's buffer.
 inline std::uintptr_t address_of(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
 

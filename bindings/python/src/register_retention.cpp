@@ -17,12 +17,6 @@ namespace custhealth::python {
 
 namespace {
 
-/// A numpy array that takes over the vector's storage (no copy).
-template <class T>
-py::array_t<T> to_numpy(std::vector<T> values) {
-  return view(column<T>(std::move(values)));
-}
-
 template <class F>
 auto without_gil(F&& f) {
   py::gil_scoped_release release;

@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,28 +15,24 @@ namespace {
 
 using km_result_ptr = std::shared_ptr<kaplan_meier_result>;
 
-/// A numpy array that takes over a vector's buffer: results leave C++ without a copy. A large column
-/// of doubles goes back to the core's pool of columns when the array dies, so the next fit fills reused
-/// memory instead of faulting in fresh pages.
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& values) {
-  auto owned = std::make_unique<std::vector<T>>(std::move(values));
-  const auto size = static_cast<py::ssize_t>(owned->size());
-  T* data = owned->data();
-  py::capsule owner(owned.get(), [](void* p) {
-    auto* column = static_cast<std::vector<T>*>(p);
-    if constexpr (std::is_same_v<T, double>) detail::km::give_column(*column);
+/// A column of a fitted curve handed to numpy without a copy; when the array dies the buffer goes back
+/// to the core's pool of columns, so the next fit fills reused memory instead of faulting in fresh pages.
+py::array_t<double> pooled_numpy(std::vector<double>&& values) {
+  auto* owned = new std::vector<double>(std::move(values));
+  py::capsule owner(owned, [](void* p) {
+    auto* column = static_cast<std::vector<double>*>(p);
+    detail::km::give_column(*column);
     delete column;
   });
-  owned.release();  // the capsule owns it now
-  return py::array_t<T>({size}, {static_cast<py::ssize_t>(sizeof(T))}, data, owner);
+  return py::array_t<double>({static_cast<py::ssize_t>(owned->size())}, {static_cast<py::ssize_t>(sizeof(double))},
+                             owned->data(), owner);
 }
 
-/// A writable copy of one column of a fitted curve, in pooled memory (see to_numpy): what a DataFrame
+/// A writable copy of one column of a fitted curve, in pooled memory (see pooled_numpy): what a DataFrame
 /// the caller may modify wraps without a further copy.
 template <std::vector<double> kaplan_meier_result::*Column>
 py::array_t<double> column_copy(const kaplan_meier_result& r) {
-  return to_numpy(detail::km::copy_column(r.*Column));
+  return pooled_numpy(detail::km::copy_column(r.*Column));
 }
 
 /// A read-only numpy view of one column of a fitted curve; the array keeps the Python result object
@@ -104,15 +99,15 @@ void register_survival(py::module_& m) {
       .def_readonly("confidence", &kaplan_meier_result::confidence)
       .def("survival_copy", &column_copy<&kaplan_meier_result::survival>, "A writable copy of S(t) per timeline row.")
       .def(
-          "variance", [](const kaplan_meier_result& r) { return to_numpy(r.variance()); },
+          "variance", [](const kaplan_meier_result& r) { return pooled_numpy(r.variance()); },
           "Greenwood variance of S(t) per timeline row.")
-      .def("cumulative_density", [](const kaplan_meier_result& r) { return to_numpy(r.cumulative_density()); })
-      .def("removed", [](const kaplan_meier_result& r) { return to_numpy(r.removed()); })
+      .def("cumulative_density", [](const kaplan_meier_result& r) { return pooled_numpy(r.cumulative_density()); })
+      .def("removed", [](const kaplan_meier_result& r) { return pooled_numpy(r.removed()); })
       .def(
           "confidence_band",
           [](const kaplan_meier_result& r) {
             auto [low, high] = r.confidence_band();
-            return std::pair{to_numpy(std::move(low)), to_numpy(std::move(high))};
+            return std::pair{pooled_numpy(std::move(low)), pooled_numpy(std::move(high))};
           },
           "The exponential-Greenwood band per timeline row, as (low, high) arrays.")
       .def_property_readonly("median", &kaplan_meier_result::median)

@@ -405,6 +405,14 @@ inline void check_survival_spans(std::string_view where, std::span<const double>
     if (!(weights[i] >= 0.0 && weights[i] <= largest)) check_weight(where, element("weights", i), weights[i]);
 }
 
+/// Σ of the case weights in input order (as repeated km_event_table::add would sum them); n without weights.
+inline double sum_of_weights(std::span<const double> weights, std::size_t n) {
+  if (weights.empty()) return static_cast<double>(n);
+  double total = 0.0;
+  for (double w : weights) total += w;
+  return total;
+}
+
 inline void check_confidence(std::string_view where, double confidence) {
   if (!(confidence > 0.0 && confidence < 1.0))
     throw invalid_input(std::string(where) + ": confidence must be in (0, 1), got " + format_number(confidence));
@@ -603,12 +611,7 @@ class km_event_table {
       present[t] = 1;
     }
     if (entry.empty()) {
-      double total = 0.0;
-      if (weights.empty())
-        total = static_cast<double>(n);
-      else
-        for (double w : weights) total += w;
-      entering[0] = total;
+      entering[0] = detail::km::sum_of_weights(weights, n);
       present[0] = 1;
     } else {
       for (std::size_t i = 0; i < n; ++i) {
@@ -719,12 +722,7 @@ inline km_event_table build_event_table(std::string_view where, std::span<const 
   auto assemble_with_entrances = [&](auto removals) {
     auto assemble = [&](auto entrances) { table.assemble(removals, entrances); };
     if (entry.empty()) {
-      double total = 0.0;
-      if (weights.empty())
-        total = static_cast<double>(n);
-      else
-        for (double w : weights) total += w;
-      const weighted_key everyone[1] = {{time_key(0.0), total}};
+      const weighted_key everyone[1] = {{time_key(0.0), sum_of_weights(weights, n)}};
       assemble(std::span<const weighted_key>(everyone));
     } else if (weights.empty()) {
       with_sorted([&](std::size_t i) { return time_key(entry[i]); }, assemble);
