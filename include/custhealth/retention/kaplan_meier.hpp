@@ -895,9 +895,9 @@ inline void release_survival_buffers() {
 
 /// Fits the Kaplan–Meier curve of an event table. An empty table gives an empty curve (median NaN):
 /// a shard without subjects is a valid state, not an error. Throws invalid_input when confidence is
-/// outside (0, 1). One pass from the tail (at-risk sums) and one forward pass of two divisions per row
-/// with events; the band is left to confidence_band() and band_at(), whose logs and exps cost more
-/// than the rest of the fit together.
+/// outside (0, 1). One pass from the tail (at-risk sums) and one forward pass of two divisions per row;
+/// the band is left to confidence_band() and band_at(), whose logs and exps cost more than the rest of
+/// the fit together.
 inline kaplan_meier_result kaplan_meier(km_event_table table, double confidence) {
   detail::km::check_confidence("kaplan_meier", confidence);
   const std::size_t rows = table.size();
