@@ -347,8 +347,10 @@ namespace detail {
 struct cohort_builder {
   cohort_matrix m;
   std::int64_t last_full = 0;
+  const column<timestamp>& starts;  // the accounts' start dates, one per account code
 
-  cohort_builder(const cohort_options& o, timestamp as_of) : m(o.unit, o.mode, o.value, as_of), last_full(m.last_observed_period()) {}
+  cohort_builder(const cohort_options& o, timestamp as_of, const dataset& data)
+      : m(o.unit, o.mode, o.value, as_of), last_full(m.last_observed_period()), starts(data.accounts().start) {}
 
   void frame(std::int64_t lo, std::int64_t hi) {
     if (lo == no_period || hi < lo) return;
@@ -361,6 +363,21 @@ struct cohort_builder {
                           " offsets is too large; use a longer period or an earlier as_of");
     m.sizes_ = period_grid(lo, hi - lo + 1, 2);
     m.counts_ = period_grid(lo, hi - lo + 1, m.offsets_from(lo));
+  }
+  /// Cohorts by start date (cohort_by = start): the period of the account's start, or no_period when it
+  /// has none or starts at or after as_of. frame_by_start() frames the matrix on them and throws
+  /// "<what> by start: no account has a start date" when no account has one.
+  std::int64_t start_cohort(std::int32_t a) const {
+    const timestamp s = starts[std::size_t(a)];
+    return s != no_time && s < m.as_of() ? period_index(s, m.unit()) : no_period;
+  }
+  void frame_by_start(std::string_view what) {
+    if (std::none_of(starts.begin(), starts.end(), [](timestamp s) { return s != no_time; }))
+      throw invalid_input(std::string(what) + " by start: no account has a start date (load an accounts table)");
+    std::int64_t lo = no_period, hi = no_period;
+    for (std::int32_t a = 0; a < std::int32_t(starts.size()); ++a)
+      if (const auto c = start_cohort(a); c != no_period) lo = lo == no_period ? c : std::min(lo, c), hi = std::max(hi, c);
+    frame(lo, hi);
   }
   void add_to_cohort(std::int64_t cohort, double size) {
     double* s = m.sizes_.row(cohort);
@@ -394,34 +411,21 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
   if (usage.size() == 0) throw invalid_input("cohort retention: the usage table is empty");
   const timestamp as_of = o.as_of != no_time ? o.as_of : data.time_range().end;
   const activity_filter filter(usage, o.events);
-  const auto& starts = data.accounts().start;
   const bool by_start = o.cohort_by == cohort_origin::start;
   const bool on = o.mode == cohort_mode::on;
   const auto n = std::int32_t(data.n_accounts());
 
-  auto cohort_of_start = [&](std::int32_t a) {
-    const timestamp s = starts[std::size_t(a)];
-    return s != no_time && s < as_of ? period_index(s, o.unit) : no_period;
-  };
-  cohort_builder b(o, as_of);
-  std::int64_t lo = no_period, hi = no_period;
+  cohort_builder b(o, as_of, data);
   if (by_start) {
-    bool any_start = false;
-    for (std::int32_t a = 0; a < n; ++a) {
-      any_start = any_start || starts[std::size_t(a)] != no_time;
-      if (const auto c = cohort_of_start(a); c != no_period) lo = lo == no_period ? c : std::min(lo, c), hi = std::max(hi, c);
-    }
-    if (!any_start)
-      throw invalid_input("cohort retention by start: no account has a start date (load an accounts table)");
+    b.frame_by_start("cohort retention");
   } else {
-    lo = earliest_usage_period(usage, o.unit, as_of);
-    hi = lo == no_period ? no_period : period_index(as_of - 1, o.unit);
+    const std::int64_t lo = earliest_usage_period(usage, o.unit, as_of);
+    b.frame(lo, lo == no_period ? no_period : period_index(as_of - 1, o.unit));
   }
-  b.frame(lo, hi);
 
   std::int64_t& excluded = b.excluded;
   for (std::int32_t a = 0; a < n; ++a) {
-    std::int64_t cohort = by_start ? cohort_of_start(a) : no_period;
+    std::int64_t cohort = by_start ? b.start_cohort(a) : no_period;
     if (by_start && cohort == no_period) {
       ++excluded;
       continue;
@@ -461,31 +465,25 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
   if (!o.events.empty()) throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");
   check_mrr(data);
   const timestamp as_of = o.as_of != no_time ? o.as_of : mrr_end(t);
-  const auto& starts = data.accounts().start;
   const bool by_start = o.cohort_by == cohort_origin::start;
   const auto n = std::int32_t(data.n_accounts());
 
-  cohort_builder b(o, as_of);
-  std::int64_t lo = no_period, hi = no_period;
-  auto cohort_of_start = [&](std::int32_t a) {
-    const timestamp s = starts[std::size_t(a)];
-    return s != no_time && s < as_of ? period_index(s, o.unit) : no_period;
-  };
-  for (std::int32_t a = 0; a < n; ++a) {
-    if (by_start) {
-      if (const auto c = cohort_of_start(a); c != no_period) lo = lo == no_period ? c : std::min(lo, c), hi = std::max(hi, c);
-    } else if (t.index.count(a) > 0 && t.month[std::size_t(t.index.begin(a))] < as_of) {
-      const auto c = period_index(t.month[std::size_t(t.index.begin(a))], o.unit);
-      lo = lo == no_period ? c : std::min(lo, c), hi = period_index(as_of - 1, o.unit);
-    }
+  cohort_builder b(o, as_of, data);
+  if (by_start) {
+    b.frame_by_start("revenue cohorts");
+  } else {
+    std::int64_t lo = no_period, hi = no_period;
+    for (std::int32_t a = 0; a < n; ++a)
+      if (t.index.count(a) > 0 && t.month[std::size_t(t.index.begin(a))] < as_of) {
+        const auto c = period_index(t.month[std::size_t(t.index.begin(a))], o.unit);
+        lo = lo == no_period ? c : std::min(lo, c), hi = period_index(as_of - 1, o.unit);
+      }
+    b.frame(lo, hi);
   }
-  if (by_start && std::none_of(starts.begin(), starts.end(), [](timestamp s) { return s != no_time; }))
-    throw invalid_input("revenue cohorts by start: no account has a start date (load an accounts table)");
-  b.frame(lo, hi);
 
   std::int64_t& excluded = b.excluded;
   for (std::int32_t a = 0; a < n; ++a) {
-    std::int64_t cohort = by_start ? cohort_of_start(a) : no_period;
+    std::int64_t cohort = by_start ? b.start_cohort(a) : no_period;
     if (by_start && cohort == no_period) {
       ++excluded;
       continue;
