@@ -7,6 +7,7 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ostream>
 
 #include "report_sections.hpp"
@@ -58,9 +59,13 @@ void report_context::heading(std::string_view title) const {
 
 void report_context::note(std::string_view text) const { out << (options.format == report_format::markdown ? "" : "  ") << text << "\n\n"; }
 
-namespace {
-
+std::string percent(double p, int decimals) {
+  return std::isnan(p) ? "-" : fmt::format("{:.{}f}%", 100.0 * p, decimals);
+}
 std::string count(std::int64_t n) { return fmt::format("{}", n); }
+std::string month_text(timestamp t) { return format_date(t).substr(0, 7); }
+
+namespace {
 
 std::string time_range_text(const dataset& data) {
   const auto r = data.time_range();

@@ -23,12 +23,7 @@ std::string with_interval(double value, interval ci, int decimals = 1) {
   if (std::isnan(ci.low)) return fmt::format("{:.{}f}", value, decimals);
   return fmt::format("{:.{}f} ({:.{}f}–{:.{}f})", value, decimals, ci.low, decimals, ci.high, decimals);
 }
-std::string percent(double p, int decimals = 1) {
-  return std::isnan(p) ? "-" : fmt::format("{:.{}f}%", 100.0 * p, decimals);
-}
 std::string hours(double seconds) { return std::isnan(seconds) ? "-" : fmt::format("{:.1f}", seconds / 3600.0); }
-std::string count(std::int64_t n) { return fmt::format("{}", n); }
-std::string month_text(timestamp t) { return format_date(t).substr(0, 7); }
 
 /// The report's months: the last `months` calendar months up to the one containing as-of.
 struct month_range {

@@ -16,9 +16,7 @@ namespace custhealth::detail {
 
 namespace {
 
-std::string percent(double p) { return std::isnan(p) ? "-" : fmt::format("{:.1f}%", 100.0 * p); }
 std::string money(double v) { return fmt::format("{:.0f}", v); }
-std::string month_text(timestamp t) { return format_date(t).substr(0, 7); }
 
 }  // namespace
 

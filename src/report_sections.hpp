@@ -2,7 +2,9 @@
 // (each in its own src/report_<area>.cpp), called in order by write_report.
 #pragma once
 
+#include <cstdint>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 #include "custhealth/report.hpp"
@@ -19,6 +21,11 @@ struct report_context {
   void note(std::string_view text) const;
   void table(const text_table& t) const { t.render(out, options.format); }
 };
+
+/// Cell texts the sections share: a share as "12.3%" ("-" for NaN), a count, a month as "2025-06".
+std::string percent(double p, int decimals = 1);
+std::string count(std::int64_t n);
+std::string month_text(timestamp t);
 
 void report_overview(const report_context& ctx);
 void report_monthly_activity(const report_context& ctx);

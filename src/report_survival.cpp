@@ -26,8 +26,6 @@ std::string days_text(double t) {
   return fmt::format("{:.0f}", t);
 }
 
-std::string percent_text(double p) { return std::isnan(p) ? "-" : fmt::format("{:.1f}%", 100.0 * p); }
-
 /// The cells of one curve: accounts, churned, median with CI, S(365 d) with CI.
 std::vector<std::string> curve_row(std::string label, const std::vector<double>& duration,
                                    const std::vector<std::uint8_t>& observed) {
@@ -40,8 +38,8 @@ std::vector<std::string> curve_row(std::string label, const std::vector<double>&
   std::string survival = "-", survival_ci = "-";
   if (!km.empty() && (km.timeline.back() >= horizon_days || km.survival.back() == 0.0)) {
     const auto ci = km.band_at(horizon_days);
-    survival = percent_text(km.survival_at(horizon_days));
-    survival_ci = percent_text(ci.low) + " - " + percent_text(ci.high);
+    survival = percent(km.survival_at(horizon_days));
+    survival_ci = percent(ci.low) + " - " + percent(ci.high);
   }
   return {std::move(label),
           fmt::format("{}", duration.size()),
