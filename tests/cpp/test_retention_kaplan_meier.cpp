@@ -14,6 +14,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <random>
 #include <span>
 #include <string>
@@ -795,7 +796,8 @@ TEST(LogRank, BadInput) {
 }  // namespace
 
 // The fast paths (bucket sort of continuous times, S as a running product, pooled columns) against the
-// direct formulas of the estimator as lifelines writes them (S = exp Σ log(1 − d/n)).
+// direct formulas of the estimator as lifelines writes them (S = exp Σ log(1 − d/n)), with the events,
+// censorings and numbers at risk tallied independently from the sample ordered by std::sort.
 TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
   using namespace custhealth;
   std::mt19937_64 rng(11);
@@ -809,17 +811,29 @@ TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
     durations[i] = i % 7 == 0 ? std::round(std::min(l, f)) : std::min(l, f);  // some ties
     observed[i] = l <= f ? 1 : 0;
   }
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return durations[a] < durations[b]; });
   const auto table = km_event_table::from_spans(durations, observed);
-  ASSERT_TRUE(std::is_sorted(table.times().begin(), table.times().end()));
   for (int round = 0; round < 2; ++round) {  // the second fit reuses the first one's pooled columns
     const auto r = kaplan_meier(table);  // its columns go back to the pool when it dies
     const auto [band_low, band_high] = r.confidence_band();
     const double z = detail::z_critical(0.95);
     double log_s = 0.0, greenwood = 0.0, low = 1.0, high = 1.0;
+    std::size_t next = 0;  // subjects order[0, next) have left before the current row's time
     for (std::size_t i = 0; i < r.timeline.size(); ++i) {
-      const double d = r.observed[i];
+      // Row 0 is time 0 (everyone enters there); each later row is the next distinct duration.
+      if (i > 0) {
+        ASSERT_LT(next, n) << "a row after the last duration: " << i;
+      }
+      ASSERT_EQ(r.timeline[i], i == 0 ? 0.0 : durations[order[next]]) << i;
+      const double at_risk = static_cast<double>(n - next);
+      double d = 0.0, c = 0.0;
+      for (; next < n && durations[order[next]] == r.timeline[i]; ++next) (observed[order[next]] ? d : c) += 1.0;
+      ASSERT_EQ(r.observed[i], d) << i;
+      ASSERT_EQ(r.censored[i], c) << i;
+      ASSERT_EQ(r.at_risk[i], at_risk) << i;
       if (d > 0.0) {
-        const double at_risk = i == 0 ? r.at_risk[0] : r.at_risk[i] - r.entrance[i];
         log_s += std::log(at_risk - d) - std::log(at_risk);
         greenwood += d / (at_risk * (at_risk - d));
         const double v = std::log(std::exp(log_s)), centre = std::log(-v), half = z * std::sqrt(greenwood) / v;
@@ -832,6 +846,7 @@ TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
       ASSERT_NEAR(band_low[i], low, 1e-10 * low) << i;
       ASSERT_NEAR(band_high[i], high, 1e-10 * high) << i;
     }
+    ASSERT_EQ(next, n);  // every subject left at some row
   }
 }
 

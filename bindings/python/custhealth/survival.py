@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import to_seconds
 from ._core import InvalidInputError
+from .retention import _dataset, _moment, _seconds
 
 __all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank_test", "tenure_survival"]
 
@@ -176,7 +176,7 @@ class KaplanMeier:
 
         Parameters
         ----------
-        dataset : custhealth.Dataset
+        dataset : custhealth.Dataset, dict of DataFrames or accounts DataFrame
         as_of : str, date, datetime or int epoch seconds, optional
             Default: the end of the data.
         label : str, optional
@@ -316,20 +316,24 @@ class KaplanMeier:
         """One row: subjects, events, censored, the median and its interval."""
         self._check_fitted()
         level = f"{self._result.confidence:g}"
-        table = self.event_table_
+        r = self._result
         return pd.DataFrame({
-            "subjects": [float(table["entrance"].sum())],
-            "events": [float(table["observed"].sum())],
-            "censored": [float(table["censored"].sum())],
+            "subjects": [self._subjects()],
+            "events": [float(np.sum(r.observed))],
+            "censored": [float(np.sum(r.censored))],
             "median": [self.median_survival_time_],
             f"median_lower_{level}": [self.median_ci_[0]],
             f"median_upper_{level}": [self.median_ci_[1]],
         }, index=pd.Index([self._label], name="label"))
 
+    def _subjects(self) -> float:
+        """Σ weights of the subjects, from the core's columns (no event-table frame, no band)."""
+        return float(np.sum(self._result.entrance))
+
     def print_summary(self, decimals: int = 2) -> None:
         """Prints :attr:`summary` with a one-line header."""
-        print(f"<custhealth.KaplanMeier: fitted with {self.summary['subjects'].iloc[0]:g} subjects, "
-              f"alpha={self.alpha:g}>")
+        self._check_fitted()
+        print(f"<custhealth.KaplanMeier: fitted with {self._subjects():g} subjects, alpha={self.alpha:g}>")
         print(self.summary.round(decimals).to_string())
 
     def plot(self, ax: Any = None, ci: bool = True, **kwargs: Any) -> Any:
@@ -369,7 +373,7 @@ class KaplanMeier:
     def __repr__(self) -> str:
         if not hasattr(self, "_result"):
             return f"<custhealth.KaplanMeier: label={self.label!r}, not fitted>"
-        return (f"<custhealth.KaplanMeier: {self._label!r}, {self.summary['subjects'].iloc[0]:g} subjects, "
+        return (f"<custhealth.KaplanMeier: {self._label!r}, {self._subjects():g} subjects, "
                 f"median {self.median_survival_time_:g}>")
 
 
@@ -380,10 +384,8 @@ _TENURE_GROUPS = ("segment", "plan", "owner")
 def _tenure_data(dataset: Any, as_of: Any, by: str | None) -> dict[str, Any]:
     """Tenures from the core (custhealth/retention/tenure.hpp, bound by custhealth.retention) and,
     with `by`, the account attribute's code of each tenure (−1: none) with the codes' labels."""
-    native = getattr(dataset, "_native", None)
-    if native is None:
-        raise TypeError(f"expected a custhealth.Dataset, got {type(dataset).__name__}")
-    data = dict(_core.tenure(native, None if as_of is None else to_seconds(as_of)))
+    native = _dataset(dataset, "accounts")._native
+    data = dict(_core.tenure(native, _seconds(as_of)))
     if by:
         if by not in _TENURE_GROUPS:
             raise InvalidInputError(f"tenure_survival: cannot group by {by!r} (expected one of {', '.join(_TENURE_GROUPS)})")
@@ -401,7 +403,7 @@ def _fit_tenure(km: KaplanMeier, data: Mapping[str, Any], mask: Any = None) -> K
     if mask is not None:
         t, e = t[mask], e[mask]
     km.fit(t, e)
-    km.as_of_ = pd.Timestamp(data["as_of"], unit="s")
+    km.as_of_ = _moment(data["as_of"])
     km.n_without_start_ = int(data["without_start"])
     km.n_not_started_ = int(data["not_started"])
     return km
@@ -413,7 +415,7 @@ def tenure_survival(dataset: Any, as_of: Any = None, by: str | None = None, alph
 
     Parameters
     ----------
-    dataset : custhealth.Dataset
+    dataset : custhealth.Dataset, dict of DataFrames or accounts DataFrame
         Needs an accounts table with start dates.
     as_of : str, date, datetime or int epoch seconds, optional
         Only what is known before it counts: an ``end`` at or after ``as_of`` is censored. Default:

@@ -29,13 +29,30 @@ void register_survival(py::module_& m);
 template <class T>
 using array_of = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
-/// A vector handed to numpy without a copy: the array owns it through a capsule.
+/// A vector handed to numpy without a copy: the array owns it through a capsule. `release`, when
+/// given, receives the vector before it is destroyed (e.g. to give its buffer back to a pool).
 template <class T>
-py::array_t<T> to_numpy(std::vector<T> values) {
-  auto* owned = new std::vector<T>(std::move(values));
-  py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, {static_cast<py::ssize_t>(sizeof(T))}, owned->data(),
-                        owner);
+py::array_t<T> to_numpy(std::vector<T> values, void (*release)(std::vector<T>&) = nullptr) {
+  struct owned_vector {
+    std::vector<T> values;
+    void (*release)(std::vector<T>&);
+  };
+  auto* owned = new owned_vector{std::move(values), release};
+  py::capsule owner(owned, [](void* p) {
+    auto* o = static_cast<owned_vector*>(p);
+    if (o->release != nullptr) o->release(o->values);
+    delete o;
+  });
+  return py::array_t<T>({static_cast<py::ssize_t>(owned->values.size())}, {static_cast<py::ssize_t>(sizeof(T))},
+                        owned->values.data(), owner);
+}
+
+/// A read-only 1-D numpy array over memory that `base` keeps alive.
+template <class T>
+py::array_t<T> readonly_array(const T* data, std::size_t size, py::handle base) {
+  py::array_t<T> out({static_cast<py::ssize_t>(size)}, {static_cast<py::ssize_t>(sizeof(T))}, data, base);
+  py::detail::array_proxy(out.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return out;
 }
 
 /// A read-only view of a 1-D array; read it while the GIL is held or while `a` is referenced.
@@ -63,9 +80,7 @@ template <class T>
 py::array_t<T> view(const column<T>& c) {
   auto* copy = new column<T>(c);
   py::capsule owner(copy, [](void* p) { delete static_cast<column<T>*>(p); });
-  py::array_t<T> out({static_cast<py::ssize_t>(c.size())}, {static_cast<py::ssize_t>(sizeof(T))}, c.data(), owner);
-  py::detail::array_proxy(out.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return out;
+  return readonly_array(c.data(), c.size(), owner);
 }
 
 /// The dataset shared between Python objects (and kept alive by the views taken of it).

@@ -18,14 +18,7 @@ using km_result_ptr = std::shared_ptr<kaplan_meier_result>;
 /// A column of a fitted curve handed to numpy without a copy; when the array dies the buffer goes back
 /// to the core's pool of columns, so the next fit fills reused memory instead of faulting in fresh pages.
 py::array_t<double> pooled_numpy(std::vector<double>&& values) {
-  auto* owned = new std::vector<double>(std::move(values));
-  py::capsule owner(owned, [](void* p) {
-    auto* column = static_cast<std::vector<double>*>(p);
-    detail::km::give_column(*column);
-    delete column;
-  });
-  return py::array_t<double>({static_cast<py::ssize_t>(owned->size())}, {static_cast<py::ssize_t>(sizeof(double))},
-                             owned->data(), owner);
+  return to_numpy(std::move(values), &detail::km::give_column);
 }
 
 /// A writable copy of one column of a fitted curve, in pooled memory (see pooled_numpy): what a DataFrame
@@ -40,10 +33,7 @@ py::array_t<double> column_copy(const kaplan_meier_result& r) {
 template <std::vector<double> kaplan_meier_result::*Column>
 py::array_t<double> column_view(py::object self) {
   const auto& values = self.cast<const kaplan_meier_result&>().*Column;
-  py::array_t<double> out({static_cast<py::ssize_t>(values.size())}, {static_cast<py::ssize_t>(sizeof(double))},
-                          values.data(), self);
-  py::detail::array_proxy(out.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return out;
+  return readonly_array(values.data(), values.size(), self);
 }
 
 std::span<const double> optional_span(const std::optional<array_of<double>>& a) {

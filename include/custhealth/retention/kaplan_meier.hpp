@@ -533,14 +533,6 @@ class km_event_table {
   const std::vector<double>& censored() const noexcept { return censored_; }
   const std::vector<double>& entrance() const noexcept { return entrance_; }
 
-  /// removed = observed + censored.
-  std::vector<double> removed() const {
-    std::vector<double> out;
-    out.reserve(size());
-    for (std::size_t i = 0; i < size(); ++i) out.push_back(observed_[i] + censored_[i]);
-    return out;
-  }
-
   /// lifelines' `at_risk` column: Σ_{j≤i} entrance_j − Σ_{j<i} removed_j (entrants of row i included).
   /// Computed from the tail as Σ_{j≥i} removed_j − Σ_{j>i} entrance_j (the same number, since total
   /// entrances = total removals): it is exact where a curve ends, so a last row where everyone at risk
@@ -966,9 +958,7 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
                                    std::span<const int> groups, std::span<const double> weights = {}) {
   constexpr std::string_view where = "logrank_test";
   const std::size_t n = durations.size();
-  if (groups.size() != n)
-    throw invalid_input(std::string(where) + ": groups has " + std::to_string(groups.size()) +
-                        " elements but durations has " + std::to_string(n));
+  detail::km::check_same_length(where, "groups", groups.size(), n, false);
   detail::km::check_survival_spans(where, durations, observed, {}, weights);
 
   logrank_result result;
