@@ -144,6 +144,24 @@ TEST(SlaSummary, TrailingWindowAndDefaultAsOf) {
   EXPECT_EQ(all.values[0].counts.opened, 9);
 }
 
+TEST(SlaSummary, SubSecondTicksFloorToSecondsForTheAxisAndTheDefaultAsOf) {
+  // Milliseconds before 1970, where flooring and truncating differ: ticket 1 opens at 1969-12-30
+  // 23:59:59.5 (second −86401, not −86400) and resolves 1 ms before 1970; ticket 2 opens 1.5 s
+  // before 1970 and is answered 1 ms before it, the latest time (second −1), so T = 0.
+  const std::vector<std::int64_t> opened_ms{-86'400'500, -1'500}, first_ms{no_time, -1}, resolved_ms{-1, no_time};
+  const ticket_rows ms{
+      time_column(opened_ms, 1'000), time_column(first_ms, 1'000), time_column(resolved_ms, 1'000), {}, {}};
+  EXPECT_EQ(detail::ticket_as_of(ms, no_time), 0);
+  const std::vector<timestamp> opened{-86'401, -2}, first{no_time, -1}, resolved{-1, no_time};
+  const ticket_rows seconds{opened, first, resolved, {}, {}};
+  const auto got = sla_summary(ms, {period::day});
+  const auto want = sla_summary(seconds, {period::day, 0});
+  ASSERT_EQ(got.size(), 2u);  // 1969-12-30 (ticket 1 opened) and 1969-12-31 (ticket 2; ticket 1 resolved)
+  EXPECT_EQ(got.keys.start, want.keys.start);
+  EXPECT_EQ(got.keys.start[0], -2 * seconds_per_day);
+  for (std::size_t g = 0; g < got.size(); ++g) EXPECT_EQ(got.values[g].counts, want.values[g].counts);
+}
+
 TEST(TicketBacklog, AgesOpenTicketsAsOfT) {
   const auto got = ticket_backlog(example().rows(), T);
   ASSERT_EQ(got.size(), 3u);

@@ -7,8 +7,10 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "custhealth/dataset.hpp"
@@ -172,9 +174,8 @@ inline std::vector<duration_stats> durations_by_group(std::size_t groups, std::s
   return out;
 }
 
-/// Checks the columns' lengths and returns the as-of time: `as_of`, or one second after the latest
-/// time anywhere in the tickets (so every recorded event counts). no_time for an empty table.
-inline timestamp ticket_as_of(const ticket_rows& rows, timestamp as_of) {
+/// Throws invalid_input unless every optional column is absent or as long as opened_at.
+inline void check_ticket_columns(const ticket_rows& rows) {
   const std::size_t n = rows.opened.size();
   auto check = [&](std::size_t size, const char* name) {
     if (size != 0 && size != n)
@@ -184,11 +185,35 @@ inline timestamp ticket_as_of(const ticket_rows& rows, timestamp as_of) {
   check(rows.first_response.size(), "first_response_at");
   check(rows.resolved.size(), "resolved_at");
   check(rows.prio.size(), "priority");
-  if (as_of != no_time) return as_of;
+}
+
+using time_span = std::optional<std::pair<timestamp, timestamp>>;
+
+/// The smallest and largest present time of a column, in seconds: tick_range's vectorised scan of
+/// the raw ticks, then one floor division per end (it keeps the order, so it commutes with min and
+/// max) instead of one per row.
+inline time_span seconds_range(const time_column& c) noexcept {
+  time_span r = tick_range(c.ticks);
+  if (r && c.ticks_per_second != 1)
+    r = std::pair{floor_div(r->first, c.ticks_per_second), floor_div(r->second, c.ticks_per_second)};
+  return r;
+}
+
+/// One second after the latest time anywhere in the tickets (so every recorded event counts);
+/// no_time for an empty table. `opened` and `resolved` are those columns' seconds_range, which
+/// sla_pass has already; only the first responses are scanned here.
+inline timestamp after_latest_ticket(const ticket_rows& rows, const time_span& opened, const time_span& resolved) {
   timestamp latest = no_time;
-  for (const time_column* c : {&rows.opened, &rows.first_response, &rows.resolved})
-    for (std::size_t r = 0; r < c->size(); ++r) latest = std::max(latest, (*c)[r]);
+  for (const time_span& r : {opened, seconds_range(rows.first_response), resolved})
+    if (r) latest = std::max(latest, r->second);
   return latest == no_time ? no_time : latest + 1;
+}
+
+/// Checks the columns' lengths and returns the as-of time: `as_of`, or after_latest_ticket.
+inline timestamp ticket_as_of(const ticket_rows& rows, timestamp as_of) {
+  check_ticket_columns(rows);
+  if (as_of != no_time) return as_of;
+  return after_latest_ticket(rows, seconds_range(rows.opened), seconds_range(rows.resolved));
 }
 
 /// One ticket's times in seconds, checked: opened present, first response and resolution not
@@ -217,15 +242,16 @@ inline ticket ticket_at(const ticket_rows& rows, std::size_t r) {
 inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope, const sla_targets& targets,
                                    bool quantiles) {
   validate(scope);
-  scope.as_of = ticket_as_of(rows, scope.as_of);
+  check_ticket_columns(rows);
+  // One scan per time column gives both the default as-of time and the time axis, which must hold
+  // the opening and the resolution periods.
+  const time_span opened = seconds_range(rows.opened), resolved = seconds_range(rows.resolved);
+  if (scope.as_of == no_time) scope.as_of = after_latest_ticket(rows, opened, resolved);
   const timestamp as_of = scope.as_of;
   const std::size_t n = rows.opened.size();
-  // The time axis must hold both the opening and the resolution periods.
-  std::optional<std::pair<std::int64_t, std::int64_t>> range;
-  for (const time_column* c : {&rows.opened, &rows.resolved})
-    for (std::size_t r = 0; r < c->size(); ++r)
-      if (const timestamp t = (*c)[r]; t != no_time)
-        range = range ? std::pair{std::min(range->first, t), std::max(range->second, t)} : std::pair{t, t};
+  time_span range = opened ? opened : resolved;
+  if (opened && resolved)
+    range = std::pair{std::min(opened->first, resolved->first), std::max(opened->second, resolved->second)};
   const period_map<1> map(scope, range);
   grouper g(rows.keys, map.slots(), n);
   std::vector<sla_stats> values;
@@ -240,8 +266,8 @@ inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope,
   };
   for (std::size_t r = 0; r < n; ++r) {
     const ticket t = ticket_at(rows, r);
-    const std::int64_t opened_slot = as_of == no_time ? -1 : map.slot(t.opened);
-    const std::int64_t resolved_slot = t.resolved == no_time || as_of == no_time ? -1 : map.slot(t.resolved);
+    const std::int64_t opened_slot = map.slot(t.opened);
+    const std::int64_t resolved_slot = t.resolved == no_time ? -1 : map.slot(t.resolved);
     if (opened_slot < 0 && resolved_slot < 0) continue;
     const std::uint64_t key = g.key_of(r);
     if (opened_slot >= 0) {
