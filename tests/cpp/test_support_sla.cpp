@@ -345,3 +345,37 @@ TEST(SlaDataset, GroupsByTicketOwnerPriorityAndAccountAttributes) {
   EXPECT_THAT(invalid_input_message([&] { sla_summary(data, {"team"}); }),
               HasSubstr("unknown key 'team' for tickets: expected one of priority, owner, account_id"));
 }
+
+TEST(SlaDataset, AsOfDefaultsToTheEndOfTheData) {
+  // One low-priority ticket opened 1 h before T, never answered; the data's latest event is a usage
+  // event on T + 2 d 10 h. Over a dataset the default as-of is the midnight after it (as for every
+  // other analytic), not one second after the ticket: past the 8 h target, so breached, not pending.
+  dataset_parts p;
+  p.account_ids.intern("acme");
+  p.tickets.account = column(std::vector<std::int32_t>{0});
+  p.tickets.opened = column(std::vector<timestamp>{T - hour});
+  p.tickets.first_response = column(std::vector<timestamp>{no_time});
+  p.tickets.resolved = column(std::vector<timestamp>{no_time});
+  p.tickets.prio = column(std::vector<priority>{priority::low});
+  p.tickets.owner = column(std::vector<std::int32_t>{no_code});
+  p.usage.account = column(std::vector<std::int32_t>{0});
+  p.usage.time = column(std::vector<timestamp>{T + 2 * seconds_per_day + 10 * hour});
+  p.usage.event = column(std::vector<std::int32_t>{p.usage.events.intern("login")});
+  p.usage.value = column(std::vector<double>{1});
+  const dataset data(std::move(p));
+  const timestamp end = T + 3 * seconds_per_day;
+
+  EXPECT_EQ(sla_as_of(data), end);
+  EXPECT_EQ(sla_as_of(data, T), T);  // a given as-of is kept
+  const auto got = sla_summary(data, {}, {std::nullopt});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.values[0].counts, sla_summary(data, {}, {std::nullopt, end}).values[0].counts);
+  EXPECT_EQ(got.values[0].counts.breached, 1);
+  // The bare tickets table's default is one second after the ticket: still within target.
+  EXPECT_EQ(sla_summary(ticket_rows_of(data, {}), {std::nullopt}).values[0].counts.pending, 1);
+  const auto backlog = ticket_backlog(data, {});
+  ASSERT_EQ(backlog.size(), 1u);
+  EXPECT_EQ(backlog.values[0].by_age[2], 1);  // 3 d 1 h old at the end of the data: 3–7 d
+  // No tickets: no as-of, as for an empty table.
+  EXPECT_EQ(sla_as_of(dataset(dataset_parts{})), no_time);
+}

@@ -1,6 +1,6 @@
 """Support SLA from Python: sla_summary and ticket_backlog against an independent pandas computation
-on seeded random tickets (quantiles vs pandas' quantile, Wilson vs statsmodels), a Dataset against
-its own tickets DataFrame, targets, zero-copy times, bad input."""
+on seeded random tickets and on a Dataset's own tables (quantiles vs pandas' quantile, Wilson vs
+statsmodels), the default as-of of each route, targets, zero-copy times, bad input."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def random_tickets(seed: int = 1, n: int = 3000) -> pd.DataFrame:
 
 def pandas_sla(df: pd.DataFrame, by: list[str], period: str, as_of: pd.Timestamp) -> pd.DataFrame:
     """The SLA definitions of DESIGN §4, computed with pandas."""
-    df = df.assign(**{k: df[k].fillna(NONE) for k in by})  # pandas' outer join cannot align missing keys
+    # pandas' outer join cannot align missing keys (and a Dataset's categorical keys take no new label).
+    df = df.assign(**{k: df[k].astype(object).fillna(NONE) for k in by})
     d = df[df.opened_at < as_of].copy()
     target = d.priority.map(TARGET_S).astype(float)
     frt = (d.first_response_at - d.opened_at).dt.total_seconds()
@@ -152,17 +153,42 @@ def test_backlog_equals_pandas():
     pd.testing.assert_frame_equal(got, theirs[list(support.BACKLOG_COLUMNS)], check_names=False, check_dtype=False)
 
 
-def test_dataset_and_its_tickets_dataframe_agree():
+def test_dataset_equals_pandas_on_its_tables():
     ds = ch.generate(n_accounts=150, days=300, seed=8)
-    tickets = ds.table("tickets")
-    for by in (["priority"], ["owner"]):
-        ours = ch.sla_summary(ds, by=by, period="M")
-        theirs = ch.sla_summary(tickets, by=by, period="M")
-        compare(ours, theirs, by + ["period"], support.SLA_COLUMNS)
-    backlog = ch.ticket_backlog(ds, by="account_id")
-    assert backlog.open.sum() == ch.ticket_backlog(tickets).open.sum()
-    by_segment = ch.sla_summary(ds, by=["segment"], period=None)
-    assert by_segment.opened.sum() == len(tickets)
+    frames = ds.to_frames()
+    tickets = frames["tickets"]
+    as_of = pd.Timestamp("2024-11-15 09:30")
+    with_segment = tickets.merge(frames["accounts"][["account_id", "segment"]], on="account_id", how="left")
+    for by, period in ((["priority"], "M"), (["owner"], "W"), (["segment"], "Q")):  # ticket and account keys
+        ours = ch.sla_summary(ds, by=by, period=period, as_of=as_of)
+        assert ours.attrs["as_of"] == as_of
+        compare(ours, pandas_sla(with_segment, by, period, as_of), by + ["period"], support.SLA_COLUMNS)
+    backlog = ch.ticket_backlog(ds, by="account_id", as_of=as_of)
+    open_ = tickets[(tickets.opened_at < as_of) & (tickets.resolved_at.isna() | (tickets.resolved_at >= as_of))]
+    got = backlog.set_index(backlog.account_id.astype(str)).open
+    assert got.to_dict() == open_.account_id.astype(str).value_counts().to_dict()
+
+
+def test_dataset_default_as_of_is_the_end_of_its_data():
+    # DESIGN §2/§4 and the C++ library: over a Dataset, T is the midnight after the latest event in
+    # any table (the tables' own times: usage, surveys, ticket openings, MRR months, payments).
+    ds = ch.generate(n_accounts=150, days=300, seed=8)
+    frames = ds.to_frames()
+    latest = max(frames[t][c].max() for t, c in (("usage", "timestamp"), ("surveys", "timestamp"),
+                                                 ("tickets", "opened_at"), ("mrr", "month"),
+                                                 ("payments", "timestamp")))
+    end = latest.normalize() + pd.Timedelta(days=1)
+    tickets = frames["tickets"]
+    after_tickets = pd.concat([tickets.opened_at, tickets.first_response_at, tickets.resolved_at]).max()
+    assert end != after_tickets + pd.Timedelta(seconds=1)  # else this test could not tell the defaults apart
+    ours = ch.sla_summary(ds, by="priority")
+    assert ours.attrs["as_of"] == end
+    compare(ours, pandas_sla(tickets, ["priority"], "M", end), ["priority", "period"], support.SLA_COLUMNS)
+    backlog = ch.ticket_backlog(ds)
+    assert backlog.attrs["as_of"] == end
+    assert backlog.open.iloc[0] == int((tickets.resolved_at.isna() | (tickets.resolved_at >= end)).sum())
+    # A bare tickets DataFrame has no other tables: its default stays one second after its latest time.
+    assert ch.sla_summary(tickets, by="priority").attrs["as_of"] == after_tickets + pd.Timedelta(seconds=1)
 
 
 def test_opened_at_is_read_in_place():

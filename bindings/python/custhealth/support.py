@@ -89,7 +89,10 @@ def sla_summary(data: Any, by: str | Sequence[str] | None = None, period: str | 
         ``plan``, ``account_owner``), or a tickets DataFrame (keys: any of its columns).
     by, period, window_days : as in :func:`feedback_summary`.
     as_of : date-like, optional
-        The moment T; default one second after the latest time in the tickets.
+        The moment T. Default for a Dataset: the end of its data (the midnight after its latest
+        event in any table), as for every other analytic and the C++ library, so SLA numbers do
+        not depend on the route. A tickets DataFrame has no other tables to end with: its default
+        is one second after the latest time in the tickets (every recorded event counts).
     targets : mapping, optional
         First-response targets by priority, in hours or as timedeltas, overriding
         ``DEFAULT_TARGETS_HOURS`` (urgent 1 h, high 2 h, normal 2 h, low 8 h).
@@ -132,7 +135,8 @@ def ticket_backlog(data: Any, by: str | Sequence[str] | None = None, as_of: Any 
                    resolved_col: str = "resolved_at", priority_col: str = "priority") -> pd.DataFrame:
     """Open tickets as of T (opened before T, not resolved before T) by age T − opened_at:
     ``age_lt_1d, age_1_3d, age_3_7d, age_7_30d, age_ge_30d`` and their sum ``open``, per group of
-    ``by`` (no period). T defaults to one second after the latest time in the tickets."""
+    ``by`` (no period). T defaults as in :func:`sla_summary`: the end of a Dataset's data, or one
+    second after the latest time in a tickets DataFrame."""
     by = as_by(by)
     data = source(data, "tickets")
     _, at, _ = scope(None, as_of, None)

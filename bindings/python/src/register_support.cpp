@@ -130,9 +130,8 @@ void register_support(py::module_& m) {
         grouped<sla_stats> g;
         {
           py::gil_scoped_release release;
-          const ticket_rows rows = ticket_rows_of(data, by);
-          scope.as_of = detail::ticket_as_of(rows, scope.as_of);
-          g = sla_summary(rows, scope, goals);
+          scope.as_of = sla_as_of(data, scope.as_of);  // the C++ default, resolved here to report it
+          g = sla_summary(data, by, scope, goals);
         }
         return sla_out(std::move(g), confidence, scope.as_of);
       },
@@ -163,9 +162,8 @@ void register_support(py::module_& m) {
         timestamp at = as_of.value_or(no_time);
         {
           py::gil_scoped_release release;
-          const ticket_rows rows = ticket_rows_of(data, by);
-          at = detail::ticket_as_of(rows, at);
-          g = ticket_backlog(rows, at);
+          at = sla_as_of(data, at);  // the C++ default, resolved here to report it
+          g = ticket_backlog(data, by, at);
         }
         return backlog_out(std::move(g), at);
       },

@@ -361,17 +361,24 @@ inline ticket_rows ticket_rows_of(const dataset& data, const std::vector<std::st
   return {t.opened, t.first_response, t.resolved, t.prio, detail::dataset_keys(data, t.account, own, by, "tickets")};
 }
 
-/// Over a dataset, `as_of` defaults to the end of the data (dataset::time_range().end), as for
-/// every other analytic, rather than to the latest ticket time.
+/// The as-of time of sla_summary and ticket_backlog over `data`: `as_of` when given, else the end of
+/// the data (dataset::time_range().end: the midnight after the latest event in any table, so the
+/// last day counts in full), as for every other analytic over a dataset — not the latest ticket
+/// time, which is the default of a bare tickets table. no_time when there are no tickets (no rows,
+/// no groups), as for an empty table.
+inline timestamp sla_as_of(const dataset& data, timestamp as_of = no_time) noexcept {
+  if (as_of != no_time || data.tickets().size() == 0) return as_of;
+  return data.time_range().end;
+}
+
 inline grouped<sla_stats> sla_summary(const dataset& data, const std::vector<std::string>& by,
                                       time_grouping scope = {}, const sla_targets& targets = {}) {
-  if (scope.as_of == no_time && data.tickets().size() > 0) scope.as_of = data.time_range().end;
+  scope.as_of = sla_as_of(data, scope.as_of);
   return sla_summary(ticket_rows_of(data, by), scope, targets);
 }
 inline grouped<backlog_counts> ticket_backlog(const dataset& data, const std::vector<std::string>& by,
                                               timestamp as_of = no_time) {
-  if (as_of == no_time && data.tickets().size() > 0) as_of = data.time_range().end;
-  return ticket_backlog(ticket_rows_of(data, by), as_of);
+  return ticket_backlog(ticket_rows_of(data, by), sla_as_of(data, as_of));
 }
 
 }  // namespace custhealth
