@@ -31,9 +31,10 @@ def _flag(native: Any) -> pd.Categorical:
 
 
 def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: str | None = "M", as_of: Any = None,
-                     window_days: int | None = None, *, chargeback_warning: float = 0.0065,
-                     chargeback_breach: float = 0.009, time_col: str = "timestamp", type_col: str = "type",
-                     amount_col: str = "amount") -> pd.DataFrame:
+                     window_days: int | None = None, *,
+                     chargeback_warning: float = DEFAULT_THRESHOLDS["chargeback_warning"],
+                     chargeback_breach: float = DEFAULT_THRESHOLDS["chargeback_breach"],
+                     time_col: str = "timestamp", type_col: str = "type", amount_col: str = "amount") -> pd.DataFrame:
     """Payments quality per group of ``by`` × period of each row's time.
 
     ``data`` is a Dataset (keys: ``account_id``, ``segment``, ``plan``, ``owner``, ``currency``)
