@@ -178,3 +178,24 @@ def test_integer_account_ids_sort_as_text():
     out = ds.table("usage")
     assert list(out["account_id"].astype(str)) == ["10", "10", "9"]
     assert list(out["event"].astype(str)) == ["z", "x", "y"]
+
+
+def test_integer_and_string_ids_of_one_account_are_one_account():
+    # usage names accounts 10 and 9 by integers, accounts by strings: still two accounts, and
+    # each usage row stays with its own (the ids used to come apart and shift by one).
+    usage = pd.DataFrame({"account_id": [10, 9], "timestamp": [1, 2], "event": ["ten", "nine"]})
+    accounts = pd.DataFrame({"account_id": ["10", "9"], "start": [0, 0]})
+    for strict in (True, False):
+        ds = ch.Dataset(usage=usage, accounts=accounts, strict=strict)
+        assert ds.account_ids == ["10", "9"]
+        assert ds.ingest_report["usage"]["rejected"] == 0 and ds.ingest_report["accounts"]["rejected"] == 0
+        out = ds.table("usage")
+        assert sorted(zip(out["account_id"].astype(str), out["event"].astype(str))) == [("10", "ten"), ("9", "nine")]
+        assert list(ds.table("accounts")["account_id"].astype(str)) == ["10", "9"]
+
+
+def test_account_ids_all_missing_or_none():
+    usage = pd.DataFrame({"account_id": [None, None], "timestamp": [1, 2], "event": ["a", "b"]})
+    ds = ch.Dataset(usage=usage, strict=False)
+    assert ds.n_accounts == 0 and ds.ingest_report["usage"]["rejected"] == 2
+    assert ch.Dataset(usage=usage.iloc[:0]).n_accounts == 0

@@ -79,16 +79,15 @@ class Dataset:
         # One account dictionary across tables, sorted, as the core keeps it.
         ids = [df[account_name] for df in frames.values()]
         all_ids = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype=object)
-        # Factorize the raw values, then order the (few) distinct ids as strings: the core's
-        # dictionary is sorted as text, so integer ids 9 and 10 sort as "10" < "9". Converting
-        # only the distinct values keeps 10 M integer ids fast.
+        # Factorize the raw values, then make the (few) distinct ones text: converting only those
+        # keeps 10 M integer ids fast. Distinct raw values can share a text (int 10 in one frame,
+        # str "10" in another), so the texts are made unique again, sorted as the core's
+        # dictionary is (integer ids 9 and 10 sort as "10" < "9"), and each raw value's code
+        # becomes its text's rank.
         raw_codes, raw_uniques = pd.factorize(all_ids)
         names = np.array([str(u) for u in raw_uniques], dtype=object)
-        order = np.argsort(names, kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order), dtype=np.int64)
+        uniques, rank = np.unique(names, return_inverse=True)
         codes = np.where(raw_codes < 0, -1, rank[np.maximum(raw_codes, 0)] if len(rank) else -1)
-        uniques = names[order]
         tables: dict[str, dict[str, Any]] = {}
         start = 0
         for name, df in frames.items():
