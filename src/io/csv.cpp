@@ -191,6 +191,15 @@ class interner {
   std::int32_t last_code_ = no_code;
 };
 
+/// A column of the file: its field index (-1 when the file lacks it) and its name in the input,
+/// looked up once from the header so that checking a row builds no strings unless it is bad.
+struct field_ref {
+  int index = -1;
+  std::string name;
+
+  bool present() const noexcept { return index >= 0; }
+};
+
 /// One table's file being read: the header map, the current record and the report.
 class table_reader {
  public:
@@ -207,22 +216,23 @@ class table_reader {
     }
   }
 
-  /// The index of a column by its default name (renamed through the options), or -1.
-  int find(const std::string& default_name) const {
-    auto it = columns_.find(options_.column(default_name));
-    return it == columns_.end() ? -1 : static_cast<int>(it->second);
+  /// A column by its default name (renamed through the options); not present when the header lacks it.
+  field_ref find(const std::string& default_name) const {
+    field_ref f{-1, options_.column(default_name)};
+    if (auto it = columns_.find(f.name); it != columns_.end()) f.index = static_cast<int>(it->second);
+    return f;
   }
 
-  int require(const std::string& default_name) const {
-    const int i = find(default_name);
-    if (i < 0) {
-      std::string message = report_.source + ":1: missing required column '" + options_.column(default_name) + "'";
+  field_ref require(const std::string& default_name) const {
+    field_ref f = find(default_name);
+    if (!f.present()) {
+      std::string message = report_.source + ":1: missing required column '" + f.name + "'";
       const std::string_view first = header_.empty() ? std::string_view{} : header_[0];
       if (header_.size() == 1 && first.find_first_of(";\t|") != std::string_view::npos)
         message += " (the header has a single column; is the delimiter not ','?)";
       throw invalid_input(message);
     }
-    return i;
+    return f;
   }
 
   /// Advances to the next record whose field count matches the header; records with another
@@ -240,8 +250,9 @@ class table_reader {
   /// column vectors grow without copies; untouched capacity costs no memory.
   std::size_t expected_rows() const { return file_.text().size() / std::max<std::size_t>(8, header_bytes_ / 2) + 1; }
 
-  std::string_view field(int i) const { return i < 0 ? std::string_view{} : fields_[std::size_t(i)]; }
-  std::string column_name(const std::string& default_name) const { return options_.column(default_name); }
+  std::string_view field(const field_ref& f) const {
+    return f.present() ? fields_[std::size_t(f.index)] : std::string_view{};
+  }
 
   void reject(const problem& p) { report_.reject(tok_.location(), p, options_.strict); }
   void accept() { ++report_.accepted; }
@@ -249,8 +260,8 @@ class table_reader {
   const load_options& options() const { return options_; }
 
   // Field parsers: each returns the value, or records the problem and returns nothing.
-  std::optional<timestamp> time(int i, const std::string& col, bool required) {
-    const auto s = trim(field(i));
+  std::optional<timestamp> time(const field_ref& col, bool required) {
+    const auto s = trim(field(col));
     if (s.empty()) {
       if (!required) return no_time;
       fail(col, "is empty", s);
@@ -261,8 +272,8 @@ class table_reader {
     return std::nullopt;
   }
   /// A number; an empty field (or an absent column) gives `if_empty`, or a problem when none.
-  std::optional<double> number(int i, const std::string& col, std::optional<double> if_empty) {
-    const auto s = field(i);
+  std::optional<double> number(const field_ref& col, std::optional<double> if_empty) {
+    const auto s = field(col);
     if (trim(s).empty()) {
       if (!if_empty) fail(col, "is empty", s);
       return if_empty;
@@ -271,8 +282,8 @@ class table_reader {
     fail(col, "cannot parse as a number", s);
     return std::nullopt;
   }
-  std::optional<std::string_view> id(int i, const std::string& col) {
-    const auto s = trim(field(i));
+  std::optional<std::string_view> id(const field_ref& col) {
+    const auto s = trim(field(col));
     if (s.empty()) {
       fail(col, "is empty", s);
       return std::nullopt;
@@ -280,8 +291,8 @@ class table_reader {
     return s;
   }
   template <class E>
-  std::optional<E> enumerated(int i, const std::string& col, std::optional<E> if_empty) {
-    const auto s = trim(field(i));
+  std::optional<E> enumerated(const field_ref& col, std::optional<E> if_empty) {
+    const auto s = trim(field(col));
     if (s.empty() && if_empty) return if_empty;
     if (auto e = enum_from_string<E>(s)) return e;
     fail(col, "expected one of " + enum_choices<E>(), s);
@@ -293,8 +304,8 @@ class table_reader {
   }
 
  private:
-  void fail(const std::string& col, std::string reason, std::string_view value) {
-    reject({column_name(col), std::move(reason), std::string(value)});
+  void fail(const field_ref& col, std::string reason, std::string_view value) {
+    reject({col.name, std::move(reason), std::string(value)});
   }
 
   mapped_file file_;
@@ -316,25 +327,25 @@ void reserve_all(std::size_t n, Columns&... columns) {
 // ---- one reader per table; each appends accepted rows to plain vectors ------------------------
 
 void read_usage(table_reader& in, dictionary& ids, usage_table& t) {
-  const int c_account = in.require("account_id"), c_time = in.require("timestamp"), c_event = in.require("event");
-  const int c_value = in.find("value"), c_user = in.find("user_id");
+  const field_ref c_account = in.require("account_id"), c_time = in.require("timestamp"), c_event = in.require("event");
+  const field_ref c_value = in.find("value"), c_user = in.find("user_id");
   std::vector<std::int32_t> account, event, user;
   std::vector<timestamp> time;
   std::vector<double> value;
   reserve_all(in.expected_rows(), account, event, time, value);
   interner account_code(ids), event_code(t.events), user_code(t.users);
   while (in.next()) {
-    auto a = in.id(c_account, "account_id");
+    auto a = in.id(c_account);
     if (!a) continue;
-    auto ts = in.time(c_time, "timestamp", true);
+    auto ts = in.time(c_time, true);
     if (!ts) continue;
-    auto e = in.id(c_event, "event");
+    auto e = in.id(c_event);
     if (!e) continue;
-    auto v = in.number(c_value, "value", 1.0);
-    if (!v || !in.check(checks::finite(in.column_name("value").c_str(), *v, in.field(c_value)))) continue;
+    auto v = in.number(c_value, 1.0);
+    if (!v || !in.check(checks::finite(c_value.name.c_str(), *v, in.field(c_value)))) continue;
     const auto u = trim(in.field(c_user));
     account.push_back(account_code(*a)), time.push_back(*ts), event.push_back(event_code(*e)), value.push_back(*v);
-    if (c_user >= 0) user.push_back(u.empty() ? no_code : user_code(u));
+    if (c_user.present()) user.push_back(u.empty() ? no_code : user_code(u));
     in.accept();
   }
   t.account = column(std::move(account)), t.time = column(std::move(time)), t.event = column(std::move(event));
@@ -342,35 +353,34 @@ void read_usage(table_reader& in, dictionary& ids, usage_table& t) {
 }
 
 void read_accounts(table_reader& in, dictionary& ids, account_table& t) {
-  const int c_account = in.require("account_id"), c_start = in.require("start");
-  const int c_end = in.find("end"), c_segment = in.find("segment"), c_plan = in.find("plan"), c_owner = in.find("owner");
-  const int c_seats = in.find("seats"), c_renewal = in.find("renewal_date");
+  const field_ref c_account = in.require("account_id"), c_start = in.require("start");
+  const field_ref c_end = in.find("end"), c_segment = in.find("segment"), c_plan = in.find("plan");
+  const field_ref c_owner = in.find("owner"), c_seats = in.find("seats"), c_renewal = in.find("renewal_date");
   std::vector<std::int32_t> account, segment, plan, owner;
   std::vector<timestamp> start, end, renewal;
   std::vector<double> seats;
   reserve_all(in.expected_rows(), account, start, end, seats);
   std::unordered_map<std::int32_t, std::int64_t> line_of;  // an account may have one row only
-  auto optional_code = [&](int c, dictionary& dict) {
+  auto optional_code = [&](const field_ref& c, dictionary& dict) {
     const auto s = trim(in.field(c));
     return s.empty() ? no_code : dict.intern(s);
   };
   while (in.next()) {
-    auto a = in.id(c_account, "account_id");
+    auto a = in.id(c_account);
     if (!a) continue;
-    auto s = in.time(c_start, "start", true);
+    auto s = in.time(c_start, true);
     if (!s) continue;
-    auto e = in.time(c_end, "end", false);
-    if (!e || !in.check(checks::not_before(in.column_name("end").c_str(), *e, "start", *s))) continue;
-    auto seat = in.number(c_seats, "seats", missing);
-    if (!seat || (!std::isnan(*seat) && !in.check(checks::finite_non_negative(in.column_name("seats").c_str(), *seat,
-                                                                             in.field(c_seats)))))
+    auto e = in.time(c_end, false);
+    if (!e || !in.check(checks::not_before(c_end.name.c_str(), *e, "start", *s))) continue;
+    auto seat = in.number(c_seats, missing);
+    if (!seat ||
+        (!std::isnan(*seat) && !in.check(checks::finite_non_negative(c_seats.name.c_str(), *seat, in.field(c_seats)))))
       continue;
-    auto r = in.time(c_renewal, "renewal_date", false);
+    auto r = in.time(c_renewal, false);
     if (!r) continue;
     const auto code = ids.intern(*a);
     if (auto [it, fresh] = line_of.emplace(code, in.line()); !fresh) {
-      in.reject({in.column_name("account_id"), "account already has a row on line " + std::to_string(it->second),
-                 std::string(*a)});
+      in.reject({c_account.name, "account already has a row on line " + std::to_string(it->second), std::string(*a)});
       continue;
     }
     account.push_back(code), start.push_back(*s), end.push_back(*e), seats.push_back(*seat), renewal.push_back(*r);
@@ -384,8 +394,8 @@ void read_accounts(table_reader& in, dictionary& ids, account_table& t) {
 }
 
 void read_surveys(table_reader& in, dictionary& ids, survey_table& t) {
-  const int c_account = in.require("account_id"), c_time = in.require("timestamp"), c_kind = in.require("kind");
-  const int c_score = in.require("score"), c_respondent = in.find("respondent");
+  const field_ref c_account = in.require("account_id"), c_time = in.require("timestamp"), c_kind = in.require("kind");
+  const field_ref c_score = in.require("score"), c_respondent = in.find("respondent");
   std::vector<std::int32_t> account, respondent;
   std::vector<timestamp> time;
   std::vector<survey_kind> kind;
@@ -393,17 +403,17 @@ void read_surveys(table_reader& in, dictionary& ids, survey_table& t) {
   reserve_all(in.expected_rows(), account, time, kind, score);
   interner account_code(ids), respondent_code(t.respondents);
   while (in.next()) {
-    auto a = in.id(c_account, "account_id");
+    auto a = in.id(c_account);
     if (!a) continue;
-    auto ts = in.time(c_time, "timestamp", true);
+    auto ts = in.time(c_time, true);
     if (!ts) continue;
-    auto k = in.enumerated<survey_kind>(c_kind, "kind", std::nullopt);
+    auto k = in.enumerated<survey_kind>(c_kind, std::nullopt);
     if (!k) continue;
-    auto s = in.number(c_score, "score", std::nullopt);
+    auto s = in.number(c_score, std::nullopt);
     if (!s || !in.check(checks::survey_score(*k, *s, in.options().csat_scale, in.field(c_score)))) continue;
     const auto r = trim(in.field(c_respondent));
     account.push_back(account_code(*a)), time.push_back(*ts), kind.push_back(*k), score.push_back(*s);
-    if (c_respondent >= 0) respondent.push_back(r.empty() ? no_code : respondent_code(r));
+    if (c_respondent.present()) respondent.push_back(r.empty() ? no_code : respondent_code(r));
     in.accept();
   }
   t.account = column(std::move(account)), t.time = column(std::move(time)), t.kind = column(std::move(kind));
@@ -411,24 +421,24 @@ void read_surveys(table_reader& in, dictionary& ids, survey_table& t) {
 }
 
 void read_tickets(table_reader& in, dictionary& ids, ticket_table& t) {
-  const int c_account = in.require("account_id"), c_opened = in.require("opened_at");
-  const int c_response = in.find("first_response_at"), c_resolved = in.find("resolved_at");
-  const int c_priority = in.find("priority"), c_owner = in.find("owner");
+  const field_ref c_account = in.require("account_id"), c_opened = in.require("opened_at");
+  const field_ref c_response = in.find("first_response_at"), c_resolved = in.find("resolved_at");
+  const field_ref c_priority = in.find("priority"), c_owner = in.find("owner");
   std::vector<std::int32_t> account, owner;
   std::vector<timestamp> opened, response, resolved;
   std::vector<priority> prio;
   reserve_all(in.expected_rows(), account, opened, response, resolved, prio);
   interner account_code(ids), owner_code(t.owners);
   while (in.next()) {
-    auto a = in.id(c_account, "account_id");
+    auto a = in.id(c_account);
     if (!a) continue;
-    auto o = in.time(c_opened, "opened_at", true);
+    auto o = in.time(c_opened, true);
     if (!o) continue;
-    auto f = in.time(c_response, "first_response_at", false);
-    if (!f || !in.check(checks::not_before(in.column_name("first_response_at").c_str(), *f, "opened_at", *o))) continue;
-    auto r = in.time(c_resolved, "resolved_at", false);
-    if (!r || !in.check(checks::not_before(in.column_name("resolved_at").c_str(), *r, "opened_at", *o))) continue;
-    auto p = in.enumerated<priority>(c_priority, "priority", priority::normal);
+    auto f = in.time(c_response, false);
+    if (!f || !in.check(checks::not_before(c_response.name.c_str(), *f, "opened_at", *o))) continue;
+    auto r = in.time(c_resolved, false);
+    if (!r || !in.check(checks::not_before(c_resolved.name.c_str(), *r, "opened_at", *o))) continue;
+    auto p = in.enumerated<priority>(c_priority, priority::normal);
     if (!p) continue;
     const auto w = trim(in.field(c_owner));
     account.push_back(account_code(*a)), opened.push_back(*o), response.push_back(*f), resolved.push_back(*r);
@@ -441,7 +451,7 @@ void read_tickets(table_reader& in, dictionary& ids, ticket_table& t) {
 }
 
 void read_mrr(table_reader& in, dictionary& ids, mrr_table& t) {
-  const int c_account = in.require("account_id"), c_month = in.require("month"), c_mrr = in.require("mrr");
+  const field_ref c_account = in.require("account_id"), c_month = in.require("month"), c_mrr = in.require("mrr");
   std::vector<std::int32_t> account;
   std::vector<timestamp> month;
   std::vector<double> mrr;
@@ -449,21 +459,21 @@ void read_mrr(table_reader& in, dictionary& ids, mrr_table& t) {
   std::unordered_map<std::uint64_t, std::int64_t> line_of;  // (account, month) is the key of this table
   interner account_code(ids);
   while (in.next()) {
-    auto a = in.id(c_account, "account_id");
+    auto a = in.id(c_account);
     if (!a) continue;
     const auto ms = in.field(c_month);
     const auto m = parse_month(trim(ms));
     if (!m) {
-      in.reject({in.column_name("month"), "cannot parse as a month (YYYY-MM or a date)", std::string(ms)});
+      in.reject({c_month.name, "cannot parse as a month (YYYY-MM or a date)", std::string(ms)});
       continue;
     }
-    auto v = in.number(c_mrr, "mrr", std::nullopt);
-    if (!v || !in.check(checks::finite_non_negative(in.column_name("mrr").c_str(), *v, in.field(c_mrr)))) continue;
+    auto v = in.number(c_mrr, std::nullopt);
+    if (!v || !in.check(checks::finite_non_negative(c_mrr.name.c_str(), *v, in.field(c_mrr)))) continue;
     const auto code = account_code(*a);
     const auto key = (std::uint64_t(std::uint32_t(code)) << 32) | std::uint32_t(period_index(*m, period::month));
     if (auto [it, fresh] = line_of.emplace(key, in.line()); !fresh) {
-      in.reject({in.column_name("month"), "account " + std::string(*a) + " already has this month on line " +
-                                              std::to_string(it->second),
+      in.reject({c_month.name,
+                 "account " + std::string(*a) + " already has this month on line " + std::to_string(it->second),
                  std::string(ms)});
       continue;
     }
@@ -474,8 +484,8 @@ void read_mrr(table_reader& in, dictionary& ids, mrr_table& t) {
 }
 
 void read_payments(table_reader& in, dictionary& ids, payment_table& t) {
-  const int c_account = in.require("account_id"), c_time = in.require("timestamp"), c_type = in.require("type");
-  const int c_amount = in.require("amount"), c_currency = in.find("currency");
+  const field_ref c_account = in.require("account_id"), c_time = in.require("timestamp"), c_type = in.require("type");
+  const field_ref c_amount = in.require("amount"), c_currency = in.find("currency");
   std::vector<std::int32_t> account, currency;
   std::vector<timestamp> time;
   std::vector<payment_type> type;
@@ -483,17 +493,17 @@ void read_payments(table_reader& in, dictionary& ids, payment_table& t) {
   reserve_all(in.expected_rows(), account, time, type, amount);
   interner account_code(ids), currency_code(t.currencies);
   while (in.next()) {
-    auto a = in.id(c_account, "account_id");
+    auto a = in.id(c_account);
     if (!a) continue;
-    auto ts = in.time(c_time, "timestamp", true);
+    auto ts = in.time(c_time, true);
     if (!ts) continue;
-    auto k = in.enumerated<payment_type>(c_type, "type", std::nullopt);
+    auto k = in.enumerated<payment_type>(c_type, std::nullopt);
     if (!k) continue;
-    auto v = in.number(c_amount, "amount", std::nullopt);
-    if (!v || !in.check(checks::finite_non_negative(in.column_name("amount").c_str(), *v, in.field(c_amount)))) continue;
+    auto v = in.number(c_amount, std::nullopt);
+    if (!v || !in.check(checks::finite_non_negative(c_amount.name.c_str(), *v, in.field(c_amount)))) continue;
     const auto cur = trim(in.field(c_currency));
     account.push_back(account_code(*a)), time.push_back(*ts), type.push_back(*k), amount.push_back(*v);
-    if (c_currency >= 0) currency.push_back(cur.empty() ? no_code : currency_code(cur));
+    if (c_currency.present()) currency.push_back(cur.empty() ? no_code : currency_code(cur));
     in.accept();
   }
   t.account = column(std::move(account)), t.time = column(std::move(time)), t.type = column(std::move(type));

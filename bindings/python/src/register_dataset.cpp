@@ -145,6 +145,11 @@ class array_reader {
   void check(std::size_t row, const std::optional<problem>& p) {
     if (p) fail(row, *p);
   }
+  /// The check of a number, given no text: the value is written out for a bad row only
+  /// (std::to_string costs more than the check).
+  void check(std::size_t row, std::optional<problem> p, double value) {
+    if (p) p->value = std::to_string(value), fail(row, std::move(*p));
+  }
   std::string name(const char* col) const { return options_.column(col); }
   std::size_t rows() const noexcept { return rows_; }
 
@@ -230,9 +235,10 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.seats = in.numbers("seats", std::numeric_limits<double>::quiet_NaN());
     t.renewal = in.times("renewal_date", false);
     std::unordered_set<std::int32_t> seen;
+    const auto end = in.name("end"), seats = in.name("seats");  // once, not per row
     for (std::size_t r = 0; r < in.rows(); ++r) {
-      in.check(r, checks::not_before(in.name("end").c_str(), t.end[r], "start", t.start[r]));
-      if (!std::isnan(t.seats[r])) in.check(r, checks::finite_non_negative(in.name("seats").c_str(), t.seats[r], std::to_string(t.seats[r])));
+      in.check(r, checks::not_before(end.c_str(), t.end[r], "start", t.start[r]));
+      if (!std::isnan(t.seats[r])) in.check(r, checks::finite_non_negative(seats.c_str(), t.seats[r], ""), t.seats[r]);
       if (t.account[r] >= 0 && !seen.insert(t.account[r]).second)
         in.check(r, problem{in.name("account_id"), "account already has a row", account_ids[std::size_t(t.account[r])]});
     }
@@ -243,9 +249,10 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     if (!in.has("event")) throw invalid_input("usage: missing required column '" + in.name("event") + "'");
     t.value = in.numbers("value", 1.0);
     t.user = in.strings("user_id", t.users);
+    const auto value = in.name("value");
     for (std::size_t r = 0; r < in.rows(); ++r) {
       if (t.event[r] == no_code) in.check(r, problem{in.name("event"), "is empty", ""});
-      in.check(r, checks::finite(in.name("value").c_str(), t.value[r], std::to_string(t.value[r])));
+      in.check(r, checks::finite(value.c_str(), t.value[r], ""), t.value[r]);
     }
   });
   read(parts.surveys, [&](array_reader& in, survey_table& t) {
@@ -254,7 +261,8 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.score = in.numbers("score", std::nullopt);
     t.respondent = in.strings("respondent", t.respondents);
     for (std::size_t r = 0; r < in.rows(); ++r)
-      if (!std::isnan(t.score[r])) in.check(r, checks::survey_score(t.kind[r], t.score[r], options.csat_scale, std::to_string(t.score[r])));
+      if (!std::isnan(t.score[r]))
+        in.check(r, checks::survey_score(t.kind[r], t.score[r], options.csat_scale, ""), t.score[r]);
   });
   read(parts.tickets, [&](array_reader& in, ticket_table& t) {
     t.opened = in.times("opened_at", true);
@@ -263,17 +271,19 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.prio = in.enums<priority>("priority", priority::normal);
     t.owner = in.strings("owner", t.owners);
     if (t.owner.empty()) t.owner = column(std::vector<std::int32_t>(in.rows(), no_code));
+    const auto first_response = in.name("first_response_at"), resolved = in.name("resolved_at");
     for (std::size_t r = 0; r < in.rows(); ++r) {
-      in.check(r, checks::not_before(in.name("first_response_at").c_str(), t.first_response[r], "opened_at", t.opened[r]));
-      in.check(r, checks::not_before(in.name("resolved_at").c_str(), t.resolved[r], "opened_at", t.opened[r]));
+      in.check(r, checks::not_before(first_response.c_str(), t.first_response[r], "opened_at", t.opened[r]));
+      in.check(r, checks::not_before(resolved.c_str(), t.resolved[r], "opened_at", t.opened[r]));
     }
   });
   read(parts.mrr, [&](array_reader& in, mrr_table& t) {
     t.month = in.times("month", true, true);
     t.mrr = in.numbers("mrr", std::nullopt);
     std::unordered_set<std::uint64_t> seen;  // (account, month) is the key of this table
+    const auto mrr = in.name("mrr");
     for (std::size_t r = 0; r < in.rows(); ++r) {
-      if (!std::isnan(t.mrr[r])) in.check(r, checks::finite_non_negative(in.name("mrr").c_str(), t.mrr[r], std::to_string(t.mrr[r])));
+      if (!std::isnan(t.mrr[r])) in.check(r, checks::finite_non_negative(mrr.c_str(), t.mrr[r], ""), t.mrr[r]);
       const auto key = (std::uint64_t(std::uint32_t(t.account[r])) << 32) | std::uint32_t(period_index(t.month[r], period::month));
       if (t.month[r] != no_time && !seen.insert(key).second)
         in.check(r, problem{in.name("month"), "account already has a row for this month", format_date(t.month[r]).substr(0, 7)});
@@ -284,8 +294,10 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.type = in.enums<payment_type>("type", std::nullopt);
     t.amount = in.numbers("amount", std::nullopt);
     t.currency = in.strings("currency", t.currencies);
+    const auto amount = in.name("amount");
     for (std::size_t r = 0; r < in.rows(); ++r)
-      if (!std::isnan(t.amount[r])) in.check(r, checks::finite_non_negative(in.name("amount").c_str(), t.amount[r], std::to_string(t.amount[r])));
+      if (!std::isnan(t.amount[r]))
+        in.check(r, checks::finite_non_negative(amount.c_str(), t.amount[r], ""), t.amount[r]);
   });
   py::gil_scoped_release release;
   return dataset(std::move(parts));
