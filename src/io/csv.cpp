@@ -319,6 +319,8 @@ class table_reader {
 
 const double missing = std::numeric_limits<double>::quiet_NaN();
 
+/// Reserves `n` rows (see expected_rows) in each of `columns`, so none grows by doubling. Every
+/// column a reader fills goes here; one filled only when the file has it is reserved only then.
 template <class... Columns>
 void reserve_all(std::size_t n, Columns&... columns) {
   (columns.reserve(n), ...);
@@ -332,7 +334,9 @@ void read_usage(table_reader& in, dictionary& ids, usage_table& t) {
   std::vector<std::int32_t> account, event, user;
   std::vector<timestamp> time;
   std::vector<double> value;
-  reserve_all(in.expected_rows(), account, event, time, value);
+  const auto rows = in.expected_rows();
+  reserve_all(rows, account, event, time, value);
+  if (c_user.present()) user.reserve(rows);
   interner account_code(ids), event_code(t.events), user_code(t.users);
   while (in.next()) {
     auto a = in.id(c_account);
@@ -359,7 +363,7 @@ void read_accounts(table_reader& in, dictionary& ids, account_table& t) {
   std::vector<std::int32_t> account, segment, plan, owner;
   std::vector<timestamp> start, end, renewal;
   std::vector<double> seats;
-  reserve_all(in.expected_rows(), account, start, end, seats);
+  reserve_all(in.expected_rows(), account, start, end, seats, renewal, segment, plan, owner);
   std::unordered_map<std::int32_t, std::int64_t> line_of;  // an account may have one row only
   auto optional_code = [&](const field_ref& c, dictionary& dict) {
     const auto s = trim(in.field(c));
@@ -400,7 +404,9 @@ void read_surveys(table_reader& in, dictionary& ids, survey_table& t) {
   std::vector<timestamp> time;
   std::vector<survey_kind> kind;
   std::vector<double> score;
-  reserve_all(in.expected_rows(), account, time, kind, score);
+  const auto rows = in.expected_rows();
+  reserve_all(rows, account, time, kind, score);
+  if (c_respondent.present()) respondent.reserve(rows);
   interner account_code(ids), respondent_code(t.respondents);
   while (in.next()) {
     auto a = in.id(c_account);
@@ -427,7 +433,7 @@ void read_tickets(table_reader& in, dictionary& ids, ticket_table& t) {
   std::vector<std::int32_t> account, owner;
   std::vector<timestamp> opened, response, resolved;
   std::vector<priority> prio;
-  reserve_all(in.expected_rows(), account, opened, response, resolved, prio);
+  reserve_all(in.expected_rows(), account, opened, response, resolved, prio, owner);
   interner account_code(ids), owner_code(t.owners);
   while (in.next()) {
     auto a = in.id(c_account);
@@ -490,7 +496,9 @@ void read_payments(table_reader& in, dictionary& ids, payment_table& t) {
   std::vector<timestamp> time;
   std::vector<payment_type> type;
   std::vector<double> amount;
-  reserve_all(in.expected_rows(), account, time, type, amount);
+  const auto rows = in.expected_rows();
+  reserve_all(rows, account, time, type, amount);
+  if (c_currency.present()) currency.reserve(rows);
   interner account_code(ids), currency_code(t.currencies);
   while (in.next()) {
     auto a = in.id(c_account);
