@@ -138,6 +138,28 @@ void seal_events(Table& t, const std::vector<std::int32_t>& remap, std::size_t n
   t.index.offsets = std::move(offsets);
 }
 
+/// What the MRR analytics rely on: every value finite and ≥ 0, at most one row per account and
+/// month. The loaders reject such rows with their line; parts built by hand (the generator, C++
+/// callers) are checked here, once per dataset rather than on every analytic call, on the rows
+/// sealed in (account, month) order, in the loaders' shape of message:
+/// `mrr: account "acme": month 2024-03: column 'mrr': must not be negative: "-5.000000"`.
+void check_mrr(const mrr_table& t, const dictionary& ids) {
+  for (std::int32_t a = 0; a < std::int32_t(t.index.accounts()); ++a) {
+    std::int64_t previous = std::numeric_limits<std::int64_t>::min();
+    for (auto r = std::size_t(t.index.begin(a)); r < std::size_t(t.index.end(a)); ++r) {
+      const auto where = [&] {
+        return "mrr: account \"" + ids[a] + "\": month " + format_date(t.month[r]).substr(0, 7) + ": ";
+      };
+      if (const double v = t.mrr[r]; !(v >= 0 && v <= std::numeric_limits<double>::max()))  // the message only on failure
+        if (const auto p = checks::finite_non_negative("mrr", v, std::to_string(v)))
+          throw invalid_input(where() + "column 'mrr': " + p->reason + ": \"" + p->value + "\"");
+      const auto m = period_index(t.month[r], period::month);
+      if (m == previous) throw invalid_input(where() + "the account already has a row for this month");
+      previous = m;
+    }
+  }
+}
+
 }  // namespace
 
 dataset::dataset(dataset_parts parts) : p_(std::move(parts)) {
@@ -152,6 +174,7 @@ dataset::dataset(dataset_parts parts) : p_(std::move(parts)) {
     for (auto t : table.*std::remove_reference_t<decltype(table)>::sort_time) lo = std::min(lo, t), hi = std::max(hi, t);
   };
   seal(p_.usage), seal(p_.surveys), seal(p_.tickets), seal(p_.mrr), seal(p_.payments);
+  check_mrr(p_.mrr, p_.account_ids);
   if (lo <= hi) range_ = {day_number(lo) * seconds_per_day, (day_number(hi) + 1) * seconds_per_day};
 }
 

@@ -134,7 +134,10 @@ void for_each_column(Table& table, F&& f) {
 /// order), gives the accounts table one row per account (row == code; accounts seen only in
 /// event tables get a row with `start = no_time`), sorts every event table by (account, time)
 /// unless it already is — borrowed columns are then kept without a copy — builds the
-/// per-account index and counts duplicate rows into the report.
+/// per-account index and counts duplicate rows into the report. Throws invalid_input for an
+/// account code outside the dictionary, two accounts rows of one account, and an MRR row that is
+/// negative or not finite or repeats its account's month (the loaders drop those rows first, so
+/// this concerns parts built by hand).
 class dataset {
  public:
   dataset() : dataset(dataset_parts{}) {}

@@ -1,9 +1,15 @@
 // Tests of custhealth/dataset.hpp: sealing loaded parts into an indexed dataset — one account
-// order, rows sorted by (account, time), sorted input kept without a copy, duplicates counted.
+// order, rows sorted by (account, time), sorted input kept without a copy, duplicates counted,
+// negative, non-finite or duplicated MRR refused.
 
 #include "custhealth/dataset.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "datasets.hpp"
 
 using namespace custhealth;
 
@@ -84,6 +90,22 @@ TEST(Dataset, CountsDuplicatesInLargeSameTimeRuns) {
 TEST(Dataset, RejectsCodesOutsideTheDictionary) {
   auto p = usage_parts({"a"}, {0, 3}, {1, 2}, {1, 1});
   EXPECT_THROW(dataset(std::move(p)), invalid_input);
+}
+
+TEST(Dataset, RejectsNegativeNonFiniteAndDuplicatedMrr) {
+  // The MRR analytics rely on one finite MRR ≥ 0 per account and month. The loaders drop other
+  // rows; parts built by hand are refused here, naming the account by its id after the
+  // dictionary is sorted ("alpha" is code 1 before sealing, 0 after).
+  using custhealth::test::mrr_dataset;
+  using ::testing::HasSubstr;
+  using ::testing::ThrowsMessage;
+  EXPECT_THAT([] { (void)mrr_dataset({{"zeta", "2024-01", 5}, {"alpha", "2024-01", 5}, {"alpha", "2024-02", -1}}); },
+              ThrowsMessage<invalid_input>(HasSubstr("mrr: account \"alpha\": month 2024-02: column 'mrr': must not be negative")));
+  EXPECT_THAT([] { (void)mrr_dataset({{"a", "2024-01", std::nan("")}}); },
+              ThrowsMessage<invalid_input>(HasSubstr("mrr: account \"a\": month 2024-01: column 'mrr': must be a finite number")));
+  EXPECT_THAT([] { (void)mrr_dataset({{"a", "2024-01", 5}, {"a", "2024-01-31", 6}}); },
+              ThrowsMessage<invalid_input>(HasSubstr("mrr: account \"a\": month 2024-01: the account already has a row")));
+  EXPECT_NO_THROW((void)mrr_dataset({{"a", "2024-01", 0}, {"a", "2024-02", 5}, {"b", "2024-01", 5}}));
 }
 
 TEST(Dataset, EmptyDatasetHasNoRange) {

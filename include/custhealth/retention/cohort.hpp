@@ -146,27 +146,6 @@ inline std::int64_t earliest_usage_period(const usage_table& usage, period unit,
 /// Month number (period_index in months) of an MRR row.
 inline std::int64_t mrr_month(const mrr_table& t, std::size_t r) noexcept { return period_index(t.month[r], period::month); }
 
-/// Checks what the MRR analytics rely on — every value finite and ≥ 0, at most one row per
-/// account and month — so that a table assembled by hand gets the same clear error as the loaders
-/// give (`mrr: account "acme": month 2024-03: column 'mrr': must not be negative: "-5.000000"`).
-inline void check_mrr(const dataset& data) {
-  const auto& t = data.mrr();
-  for (std::int32_t a = 0; a < std::int32_t(t.index.accounts()); ++a) {
-    std::int64_t previous = no_period;
-    for (auto r = std::size_t(t.index.begin(a)); r < std::size_t(t.index.end(a)); ++r) {
-      const auto where = [&] {
-        return "mrr: account \"" + data.account_ids()[a] + "\": month " + format_date(t.month[r]).substr(0, 7) + ": ";
-      };
-      if (const double v = t.mrr[r]; !(v >= 0 && v <= std::numeric_limits<double>::max()))  // the message only on failure
-        if (const auto p = checks::finite_non_negative("mrr", v, std::to_string(v)))
-          throw invalid_input(where() + "column 'mrr': " + p->reason + ": \"" + p->value + "\"");
-      const auto m = mrr_month(t, r);
-      if (m == previous) throw invalid_input(where() + "the account already has a row for this month");
-      previous = m;
-    }
-  }
-}
-
 /// First second after the last month in the MRR table: MRR rows are monthly snapshots, so a month
 /// with rows counts as fully observed. {} when the table is empty.
 inline timestamp mrr_end(const mrr_table& t) {
@@ -463,7 +442,6 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
   if (o.mode != cohort_mode::on)
     throw invalid_input("revenue cohorts: only mode \"on\" is defined (MRR in period c+k over MRR in period c)");
   if (!o.events.empty()) throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");
-  check_mrr(data);
   const timestamp as_of = o.as_of != no_time ? o.as_of : mrr_end(t);
   const bool by_start = o.cohort_by == cohort_origin::start;
   const auto n = std::int32_t(data.n_accounts());
@@ -526,8 +504,9 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
 /// month's MRR row is the whole month's value).
 ///
 /// Throws invalid_input for an empty usage (or MRR) table, cohort_by start without any start date,
-/// a revenue cohort with period D/W, mode on_or_after or an events filter, negative or duplicated
-/// MRR. One pass over the rows, O(rows + accounts + cohorts × offsets).
+/// a revenue cohort with period D/W, mode on_or_after or an events filter (negative or duplicated
+/// MRR never gets this far: the dataset refuses it). One pass over the rows,
+/// O(rows + accounts + cohorts × offsets).
 inline cohort_matrix cohort_retention(const dataset& data, const cohort_options& options = {}) {
   return options.value == cohort_value::mrr ? detail::revenue_cohorts(data, options)
                                             : detail::usage_cohorts(data, options);

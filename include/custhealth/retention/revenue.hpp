@@ -50,10 +50,10 @@ inline month_range mrr_months(const mrr_table& t, timestamp as_of) {
   return out;
 }
 
-/// Validates the table (check_mrr), refuses an empty one, and resolves as_of (default: no limit).
+/// Refuses an empty table and resolves as_of (default: no limit). The values need no check here:
+/// the dataset has refused negative, non-finite and duplicated MRR when it was built.
 inline timestamp prepare_mrr(const dataset& data, timestamp as_of, std::string_view what) {
   if (data.mrr().size() == 0) throw invalid_input(std::string(what) + ": the mrr table is empty");
-  check_mrr(data);
   return as_of != no_time ? as_of : std::numeric_limits<timestamp>::max();
 }
 
@@ -99,8 +99,8 @@ struct mrr_movement_rows {
 
 /// MRR movements per account-month (see for_each_mrr_step for the missing-month rule). The first
 /// month of the table has no month before it, so MRR there counts as new. Rows with month ≥ as_of
-/// are ignored (default: none). Throws invalid_input for an empty MRR table, a negative or non-finite
-/// MRR, or two rows of one account for one month.
+/// are ignored (default: none). Throws invalid_input for an empty MRR table (a negative or
+/// non-finite MRR, or two rows of one account for one month, the dataset refuses when built).
 inline mrr_movement_rows mrr_movements(const dataset& data, timestamp as_of = no_time) {
   const timestamp limit = detail::prepare_mrr(data, as_of, "mrr movements");
   const auto& t = data.mrr();
