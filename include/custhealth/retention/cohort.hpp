@@ -134,25 +134,42 @@ inline std::pair<std::int64_t, std::int64_t> active_bounds(const usage_table& us
   return {first, last};
 }
 
-/// The period of the earliest usage event before `limit` over all accounts, or no_period — a
-/// lower bound of every account's first active period, read from the first row of each account.
-inline std::int64_t earliest_usage_period(const usage_table& usage, period unit, timestamp limit) {
+/// The period of the earliest row before `limit` over all accounts of an event table (its
+/// sort_time: a usage event, an MRR month), or no_period — a lower bound of every account's first
+/// active period, read from the first row of each account.
+template <class Table>
+std::int64_t earliest_period(const Table& t, period unit, timestamp limit) {
+  const auto& time = t.*Table::sort_time;
   timestamp first = std::numeric_limits<timestamp>::max();
-  for (std::size_t a = 0; a < usage.index.accounts(); ++a)
-    if (usage.index.count(std::int32_t(a)) > 0) first = std::min(first, usage.time[std::size_t(usage.index.begin(std::int32_t(a)))]);
+  for (std::int32_t a = 0; a < std::int32_t(t.index.accounts()); ++a)
+    if (t.index.count(a) > 0) first = std::min(first, time[std::size_t(t.index.begin(a))]);
   return first < limit ? period_index(first, unit) : no_period;
 }
 
 /// Month number (period_index in months) of an MRR row.
 inline std::int64_t mrr_month(const mrr_table& t, std::size_t r) noexcept { return period_index(t.month[r], period::month); }
 
+/// The month range [first, last] (month numbers) of the MRR rows before `as_of`; first > last if none.
+struct month_range {
+  std::int64_t first = std::numeric_limits<std::int64_t>::max();
+  std::int64_t last = std::numeric_limits<std::int64_t>::min();
+  bool empty() const noexcept { return first > last; }
+};
+inline month_range mrr_months(const mrr_table& t, timestamp as_of) {
+  month_range out;
+  for (std::size_t r = 0; r < t.size(); ++r)
+    if (t.month[r] < as_of) {
+      const auto m = mrr_month(t, r);
+      out.first = std::min(out.first, m), out.last = std::max(out.last, m);
+    }
+  return out;
+}
+
 /// First second after the last month in the MRR table: MRR rows are monthly snapshots, so a month
-/// with rows counts as fully observed. {} when the table is empty.
+/// with rows counts as fully observed. no_time when the table is empty.
 inline timestamp mrr_end(const mrr_table& t) {
-  if (t.size() == 0) return no_time;
-  timestamp last = std::numeric_limits<timestamp>::min();
-  for (const auto m : t.month) last = std::max(last, m);
-  return period_start(period_index(last, period::month) + 1, period::month);
+  const auto months = mrr_months(t, std::numeric_limits<timestamp>::max());
+  return months.empty() ? no_time : period_start(months.last + 1, period::month);
 }
 
 /// A dense block of cells: rows keyed by an absolute period index, a few columns. `+=` re-frames both
@@ -358,6 +375,13 @@ struct cohort_builder {
       if (const auto c = start_cohort(a); c != no_period) lo = lo == no_period ? c : std::min(lo, c), hi = std::max(hi, c);
     frame(lo, hi);
   }
+  /// Cohorts by first activity: from the period of the earliest row of `t` before as_of (see
+  /// earliest_period) to the period holding the last second before as_of.
+  template <class Table>
+  void frame_by_first_activity(const Table& t) {
+    const std::int64_t lo = earliest_period(t, m.unit(), m.as_of());
+    frame(lo, lo == no_period ? no_period : period_index(m.as_of() - 1, m.unit()));
+  }
   void add_to_cohort(std::int64_t cohort, double size) {
     double* s = m.sizes_.row(cohort);
     s[0] += size;
@@ -398,8 +422,7 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
   if (by_start) {
     b.frame_by_start("cohort retention");
   } else {
-    const std::int64_t lo = earliest_usage_period(usage, o.unit, as_of);
-    b.frame(lo, lo == no_period ? no_period : period_index(as_of - 1, o.unit));
+    b.frame_by_first_activity(usage);
   }
 
   std::int64_t& excluded = b.excluded;
@@ -450,13 +473,7 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
   if (by_start) {
     b.frame_by_start("revenue cohorts");
   } else {
-    std::int64_t lo = no_period, hi = no_period;
-    for (std::int32_t a = 0; a < n; ++a)
-      if (t.index.count(a) > 0 && t.month[std::size_t(t.index.begin(a))] < as_of) {
-        const auto c = period_index(t.month[std::size_t(t.index.begin(a))], o.unit);
-        lo = lo == no_period ? c : std::min(lo, c), hi = period_index(as_of - 1, o.unit);
-      }
-    b.frame(lo, hi);
+    b.frame_by_first_activity(t);
   }
 
   std::int64_t& excluded = b.excluded;

@@ -74,7 +74,7 @@ inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& o
   // Walking only up to the start of the partial period yields fully observed periods only.
   const timestamp limit = period_start(last + 1, options.unit);
   const detail::activity_filter filter(usage, options.events);
-  const std::int64_t first = detail::earliest_usage_period(usage, options.unit, limit);
+  const std::int64_t first = detail::earliest_period(usage, options.unit, limit);
   if (first == detail::no_period) return out;
   auto& grid = out.grid_;
   grid = detail::period_grid(first, last - first + 1, lifecycle_table::n_states);

@@ -34,22 +34,6 @@ inline mrr_movement classify_mrr(double previous, double current, bool paid_befo
                             : current < previous ? mrr_movement::contraction : mrr_movement::unchanged;
 }
 
-/// The month range [first, last] (month numbers) of the MRR rows before `as_of`; first > last if none.
-struct month_range {
-  std::int64_t first = std::numeric_limits<std::int64_t>::max();
-  std::int64_t last = std::numeric_limits<std::int64_t>::min();
-  bool empty() const noexcept { return first > last; }
-};
-inline month_range mrr_months(const mrr_table& t, timestamp as_of) {
-  month_range out;
-  for (std::size_t r = 0; r < t.size(); ++r)
-    if (t.month[r] < as_of) {
-      const auto m = mrr_month(t, r);
-      out.first = std::min(out.first, m), out.last = std::max(out.last, m);
-    }
-  return out;
-}
-
 /// Refuses an empty table and resolves as_of (default: no limit). The values need no check here:
 /// the dataset has refused negative, non-finite and duplicated MRR when it was built.
 inline timestamp prepare_mrr(const dataset& data, timestamp as_of, std::string_view what) {
