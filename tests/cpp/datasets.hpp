@@ -1,6 +1,7 @@
 // tests/cpp/datasets.hpp — small hand-written datasets the C++ tests share.
 #pragma once
 
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -8,6 +9,38 @@
 #include "custhealth/dataset.hpp"
 
 namespace custhealth::test {
+
+struct event_row {
+  std::string account;
+  std::string time;
+  std::string event = "login";
+};
+
+/// A dataset of usage rows (value 1) and, optionally, account starts (id → date), as the loaders
+/// would hand it over.
+inline dataset usage_dataset(const std::vector<event_row>& rows,
+                             const std::map<std::string, std::string>& starts = {}) {
+  dataset_parts p;
+  std::vector<std::int32_t> account, event;
+  std::vector<timestamp> time;
+  for (const auto& r : rows) {
+    account.push_back(p.account_ids.intern(r.account));
+    time.push_back(parse_time_or_throw(r.time));
+    event.push_back(p.usage.events.intern(r.event));
+  }
+  p.usage.account = column(std::move(account));
+  p.usage.time = column(std::move(time));
+  p.usage.event = column(std::move(event));
+  p.usage.value = column(std::vector<double>(rows.size(), 1.0));
+  if (!starts.empty()) {
+    std::vector<std::int32_t> acc;
+    std::vector<timestamp> start;
+    for (const auto& [id, s] : starts) acc.push_back(p.account_ids.intern(id)), start.push_back(parse_time_or_throw(s));
+    p.accounts.account = column(std::move(acc));
+    p.accounts.start = column(std::move(start));
+  }
+  return dataset(std::move(p));
+}
 
 /// A dataset with only an mrr table, from (account id, "YYYY-MM", mrr) rows.
 inline dataset mrr_dataset(const std::vector<std::tuple<std::string, std::string, double>>& rows) {

@@ -20,37 +20,9 @@ namespace {
 using namespace custhealth;
 using ::testing::HasSubstr;
 
-struct event_row {
-  std::string account;
-  std::string time;
-  std::string event = "login";
-};
-
-/// A dataset of usage rows (and optional starts), as the loaders would hand it over.
-dataset usage_dataset(const std::vector<event_row>& rows, const std::map<std::string, std::string>& starts = {}) {
-  dataset_parts p;
-  std::vector<std::int32_t> account, event;
-  std::vector<timestamp> time;
-  for (const auto& r : rows) {
-    account.push_back(p.account_ids.intern(r.account));
-    time.push_back(parse_time_or_throw(r.time));
-    event.push_back(p.usage.events.intern(r.event));
-  }
-  p.usage.account = column(std::move(account));
-  p.usage.time = column(std::move(time));
-  p.usage.event = column(std::move(event));
-  p.usage.value = column(std::vector<double>(rows.size(), 1.0));
-  if (!starts.empty()) {
-    std::vector<std::int32_t> acc;
-    std::vector<timestamp> start;
-    for (const auto& [id, s] : starts) acc.push_back(p.account_ids.intern(id)), start.push_back(parse_time_or_throw(s));
-    p.accounts.account = column(std::move(acc));
-    p.accounts.start = column(std::move(start));
-  }
-  return dataset(std::move(p));
-}
-
+using custhealth::test::event_row;
 using custhealth::test::mrr_dataset;
+using custhealth::test::usage_dataset;
 
 /// Row i of the rate matrix, NaN cells as NaN.
 std::vector<double> rates(const cohort_matrix& m, std::size_t i) {

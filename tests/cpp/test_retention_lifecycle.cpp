@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "datasets.hpp"
+
 #include "custhealth/synth/generate.hpp"
 
 namespace {
@@ -16,18 +18,8 @@ namespace {
 using namespace custhealth;
 using ::testing::HasSubstr;
 
-dataset usage_dataset(const std::vector<std::array<std::string, 3>>& rows) {  // account, time, event
-  dataset_parts p;
-  std::vector<std::int32_t> account, event;
-  std::vector<timestamp> time;
-  for (const auto& [id, t, e] : rows)
-    account.push_back(p.account_ids.intern(id)), time.push_back(parse_time_or_throw(t)), event.push_back(p.usage.events.intern(e));
-  p.usage.account = column(std::move(account));
-  p.usage.time = column(std::move(time));
-  p.usage.event = column(std::move(event));
-  p.usage.value = column(std::vector<double>(rows.size(), 1.0));
-  return dataset(std::move(p));
-}
+using custhealth::test::event_row;
+using custhealth::test::usage_dataset;
 
 /// One row per period: new, retained, resurrected, dormant, active.
 std::vector<std::array<std::int64_t, 5>> rows(const lifecycle_table& t) {
@@ -38,7 +30,7 @@ std::vector<std::array<std::int64_t, 5>> rows(const lifecycle_table& t) {
 }
 
 // a: Jan, Feb, Apr; b: Feb–May; c: one event in March; d: only in June, after the last full month.
-const std::vector<std::array<std::string, 3>> small = {
+const std::vector<event_row> small = {
     {"a", "2024-01-03", "login"}, {"a", "2024-02-10", "login"}, {"a", "2024-02-11", "export"}, {"a", "2024-04-01", "login"},
     {"b", "2024-02-01", "login"}, {"b", "2024-03-01", "login"}, {"b", "2024-04-30", "export"}, {"b", "2024-05-31T23:59:59Z", "login"},
     {"c", "2024-03-15", "login"}, {"d", "2024-06-02", "login"},
@@ -102,8 +94,8 @@ TEST(Lifecycle, ShardsMergeExactly) {
   lifecycle_options o;
   o.as_of = from_civil(2024, 6, 1);
   const auto whole = lifecycle(usage_dataset(small), o);
-  std::vector<std::array<std::string, 3>> part_a, part_b;
-  for (const auto& r : small) (r[0] == "a" || r[0] == "d" ? part_a : part_b).push_back(r);
+  std::vector<event_row> part_a, part_b;
+  for (const auto& r : small) (r.account == "a" || r.account == "d" ? part_a : part_b).push_back(r);
   auto merged = lifecycle(usage_dataset(part_b), o);
   merged += lifecycle(usage_dataset(part_a), o);
   EXPECT_TRUE(merged == whole);
