@@ -357,17 +357,19 @@ void prefer_huge_pages([[maybe_unused]] std::vector<T>& v) {
 // Column vectors of each table. Workers fill one `rows` per chunk of consecutive accounts, where
 // account columns hold the account number (== its code, see portfolio_builder::run) and the user
 // columns hold a user's number within its account; the merge turns those into dictionary codes.
+// columns() lists them in the order of the table's own columns() (table.hpp), user and respondent
+// (last there) left out, so that finish() moves them across by position.
 struct account_rows {
   std::vector<std::int32_t> account, segment, plan, owner;
   std::vector<timestamp> start, end, renewal;
   std::vector<double> seats;
-  auto columns() { return std::tie(account, segment, plan, owner, start, end, renewal, seats); }
+  auto columns() { return std::tie(account, start, end, segment, plan, owner, seats, renewal); }
 };
 struct usage_rows {
   std::vector<std::int32_t> account, event, user;
   std::vector<timestamp> time;
   std::vector<double> value;
-  auto columns() { return std::tie(account, event, time, value); }  // user: translated apart
+  auto columns() { return std::tie(account, time, event, value); }  // user: translated apart
 };
 struct survey_rows {
   std::vector<std::int32_t> account, respondent;
@@ -380,7 +382,7 @@ struct ticket_rows {
   std::vector<std::int32_t> account, owner;
   std::vector<timestamp> opened, first_response, resolved;
   std::vector<priority> prio;
-  auto columns() { return std::tie(account, owner, opened, first_response, resolved, prio); }
+  auto columns() { return std::tie(account, opened, first_response, resolved, prio, owner); }
 };
 struct mrr_rows {
   std::vector<std::int32_t> account;
@@ -393,7 +395,7 @@ struct payment_rows {
   std::vector<timestamp> time;
   std::vector<payment_type> type;
   std::vector<double> amount;
-  auto columns() { return std::tie(account, currency, time, type, amount); }
+  auto columns() { return std::tie(account, time, type, amount, currency); }
 };
 struct rows {
   account_rows accounts;
@@ -419,6 +421,14 @@ void append_columns(Dst dst, Src src) {
   [&]<std::size_t... i>(std::index_sequence<i...>) {
     (std::get<i>(dst).insert(std::get<i>(dst).end(), std::get<i>(src).begin(), std::get<i>(src).end()), ...);
   }(std::make_index_sequence<std::tuple_size_v<Dst>>{});
+}
+
+/// Moves every vector of `src` into the matching column of `dst` (tuples of references, same order).
+template <class Dst, class Src>
+void move_columns(Dst dst, Src src) {
+  [&]<std::size_t... i>(std::index_sequence<i...>) {
+    ((std::get<i>(dst) = column(std::move(std::get<i>(src)))), ...);
+  }(std::make_index_sequence<std::tuple_size_v<Src>>{});
 }
 
 /// Dictionary codes fixed before the workers start, so that they never touch a dictionary.
@@ -1052,51 +1062,15 @@ class portfolio_builder {
   }
 
   void finish() {
-    auto& acc = parts_.accounts;
-    acc.account = column(std::move(all_.accounts.account));
-    acc.start = column(std::move(all_.accounts.start));
-    acc.end = column(std::move(all_.accounts.end));
-    acc.segment = column(std::move(all_.accounts.segment));
-    acc.plan = column(std::move(all_.accounts.plan));
-    acc.owner = column(std::move(all_.accounts.owner));
-    acc.seats = column(std::move(all_.accounts.seats));
-    acc.renewal = column(std::move(all_.accounts.renewal));
-
-    auto& use = parts_.usage;
-    use.account = column(std::move(all_.usage.account));
-    use.time = column(std::move(all_.usage.time));
-    use.event = column(std::move(all_.usage.event));
-    use.value = column(std::move(all_.usage.value));
-    use.user = column(std::move(all_.usage.user));
-
-    auto& sur = parts_.surveys;
-    sur.account = column(std::move(all_.surveys.account));
-    sur.time = column(std::move(all_.surveys.time));
-    sur.kind = column(std::move(all_.surveys.kind));
-    sur.score = column(std::move(all_.surveys.score));
-    sur.respondent = column(std::move(all_.surveys.respondent));
-
-    auto& tic = parts_.tickets;
-    tic.account = column(std::move(all_.tickets.account));
-    tic.opened = column(std::move(all_.tickets.opened));
-    tic.first_response = column(std::move(all_.tickets.first_response));
-    tic.resolved = column(std::move(all_.tickets.resolved));
-    tic.prio = column(std::move(all_.tickets.prio));
-    tic.owner = column(std::move(all_.tickets.owner));
-
-    auto& rev = parts_.mrr;
-    rev.account = column(std::move(all_.mrr.account));
-    rev.month = column(std::move(all_.mrr.month));
-    rev.mrr = column(std::move(all_.mrr.mrr));
-
-    auto& pay = parts_.payments;
-    pay.account = column(std::move(all_.payments.account));
-    pay.time = column(std::move(all_.payments.time));
-    pay.type = column(std::move(all_.payments.type));
-    pay.amount = column(std::move(all_.payments.amount));
-    pay.currency = column(std::move(all_.payments.currency));
-
-    report(acc), report(use), report(sur), report(tic), report(rev), report(pay);
+    auto& p = parts_;
+    move_columns(account_table::columns(p.accounts), all_.accounts.columns());
+    move_columns(usage_table::columns(p.usage), std::tuple_cat(all_.usage.columns(), std::tie(all_.usage.user)));
+    move_columns(survey_table::columns(p.surveys),
+                 std::tuple_cat(all_.surveys.columns(), std::tie(all_.surveys.respondent)));
+    move_columns(ticket_table::columns(p.tickets), all_.tickets.columns());
+    move_columns(mrr_table::columns(p.mrr), all_.mrr.columns());
+    move_columns(payment_table::columns(p.payments), all_.payments.columns());
+    report(p.accounts), report(p.usage), report(p.surveys), report(p.tickets), report(p.mrr), report(p.payments);
   }
 
   const generate_options& options_;
