@@ -44,9 +44,13 @@ struct score_domain {
   int low, high;
   survey_kind kind;
 };
-inline score_domain domain_of(const nps_summary&) noexcept { return {"NPS", 0, 10, survey_kind::nps}; }
+inline score_domain domain_of(const nps_summary&) noexcept {
+  return {"NPS", nps_summary::min_score, nps_summary::max_score, survey_kind::nps};
+}
 inline score_domain domain_of(const csat_summary& s) noexcept { return {"CSAT", 1, s.scale(), survey_kind::csat}; }
-inline score_domain domain_of(const ces_summary&) noexcept { return {"CES", 1, 7, survey_kind::ces}; }
+inline score_domain domain_of(const ces_summary&) noexcept {
+  return {"CES", ces_summary::min_score, ces_summary::max_score, survey_kind::ces};
+}
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_bad_score(const score_domain& d, std::size_t r, double x) {
   throw invalid_input("surveys[" + std::to_string(r) + "]: " + score_domain_message(d.name, d.low, d.high, x));
@@ -59,13 +63,12 @@ struct survey_filter {
   const double* score;
   code_span kind;
   std::int64_t kind_code;
-  double low, high;
   score_domain domain;
 
   [[gnu::always_inline]] bool operator()(std::size_t r) const {
     if (!kind.empty() && kind[r] != kind_code) return false;
     const double x = score[r];
-    if (!(x >= low && x <= high && x == static_cast<double>(static_cast<int>(x)))) [[unlikely]]
+    if (!is_integer_score(x, domain.low, domain.high)) [[unlikely]]
       throw_bad_score(domain, r, x);
     return true;
   }
@@ -93,7 +96,7 @@ grouped<Summary> summarize_by(const survey_rows& rows, const time_grouping& scop
   if (rows.score.size() != n || (!rows.kind.empty() && rows.kind.size() != n))
     throw invalid_input("surveys: the time, score and kind columns differ in length (" + std::to_string(n) + ", " +
                         std::to_string(rows.score.size()) + ", " + std::to_string(rows.kind.size()) + ")");
-  detail::survey_filter keep{rows.score.data(), rows.kind, rows.kind_code, double(d.low), double(d.high), d};
+  detail::survey_filter keep{rows.score.data(), rows.kind, rows.kind_code, d};
   detail::survey_add<Summary> add{rows.score.data()};
   return detail::group_rows(rows.keys, rows.time, scope, init, {"surveys", "timestamp"}, keep, add);
 }
