@@ -4,7 +4,7 @@ arrays the compiled core reads (numeric arrays without a copy when their dtype f
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,20 @@ def check_period(period: str) -> str:
     return period
 
 
+def epoch_seconds(series: pd.Series, name: Any) -> np.ndarray | None:
+    """An integer or float column as int64 epoch seconds (NO_TIME for NaN); None for other dtypes.
+    A fractional second is a ValueError naming the column `name`."""
+    if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=np.int64)  # no copy when already int64
+    if pd.api.types.is_float_dtype(series):
+        values = series.to_numpy()
+        missing = np.isnan(values)
+        if not np.all(missing | (values == np.floor(values))):
+            raise ValueError(f"column '{name}': fractional epoch seconds")
+        return np.where(missing, NO_TIME, values).astype(np.int64)
+    return None
+
+
 def time_column(series: pd.Series) -> Any:
     """A time column for the core: int64 seconds (NO_TIME for missing), or factorized strings
     that the core parses with the same ISO-8601 parser as the CSV reader."""
@@ -57,22 +71,26 @@ def time_column(series: pd.Series) -> Any:
         out = np.floor_divide(ns, 1_000_000_000)
         out[ns == NO_TIME] = NO_TIME
         return out
-    if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series.to_numpy(dtype=np.int64)  # epoch seconds; no copy when already int64
-    if pd.api.types.is_float_dtype(series):
-        values = series.to_numpy()
-        whole = np.isnan(values) | (values == np.floor(values))
-        if not whole.all():
-            raise ValueError(f"column '{series.name}': fractional epoch seconds")
-        return np.where(np.isnan(values), NO_TIME, values).astype(np.int64)
-    return string_column(series)
+    seconds = epoch_seconds(series, series.name)
+    return string_column(series) if seconds is None else seconds
 
 
-def number_column(series: pd.Series) -> np.ndarray:
+def number_column(series: Any, name: Any = None) -> np.ndarray:
+    """float64 values of a Series, an Index or anything numpy reads (a list), without a copy when
+    already float64. Not numbers: a ValueError naming the column `name` (default: the Series' name)."""
     try:
-        return series.to_numpy(dtype=np.float64)  # no copy when already float64
+        if isinstance(series, (pd.Series, pd.Index)):
+            return series.to_numpy(dtype=np.float64)
+        return np.asarray(series, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"column '{series.name}' must be numeric: {err}") from None
+        raise ValueError(f"column '{series.name if name is None else name}' must be numeric: {err}") from None
+
+
+def name_list(names: str | Sequence[str] | None) -> list[str] | None:
+    """One name or several as a list of str; None stays None (for `events`, "all", unlike an empty list)."""
+    if names is None:
+        return None
+    return [names] if isinstance(names, str) else [str(n) for n in names]
 
 
 def string_column(series: pd.Series) -> tuple[np.ndarray, list[str]]:

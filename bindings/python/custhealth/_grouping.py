@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import NO_TIME, check_period, seconds_to_datetime, to_seconds
+from ._convert import NO_TIME, check_period, epoch_seconds, name_list, number_column, seconds_to_datetime, to_seconds
 from .dataset import Dataset, as_dataset
 
 NS_PER_SECOND = 1_000_000_000
@@ -21,11 +21,7 @@ def invalid(message: str) -> Exception:
 
 
 def as_by(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    return [str(b) for b in by]
+    return name_list(by) or []
 
 
 def source(data: Any, table: str) -> Dataset | pd.DataFrame:
@@ -65,17 +61,15 @@ def ticks(series: pd.Series, name: str) -> tuple[np.ndarray, int]:
     """A time column as (int64 ticks since the epoch in UTC, ticks per second); NaT / missing as
     INT64_MIN. datetime64 columns (naive = UTC, or tz-aware) and int64 epoch seconds are read in
     place; strings are parsed once as ISO-8601."""
-    dtype = series.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype):
+    # Unlike _convert.time_column, datetimes stay nanoseconds: dividing them down to seconds would copy.
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return np.asarray(series.array.asi8), NS_PER_SECOND  # UTC nanoseconds, a view
-    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
-        return series.to_numpy(dtype=np.int64), 1
-    if pd.api.types.is_float_dtype(dtype):
-        values = series.to_numpy()
-        missing = np.isnan(values)
-        if not np.all(missing | (values == np.floor(values))):
-            raise invalid(f"column '{name}': fractional epoch seconds")
-        return np.where(missing, NO_TIME, values).astype(np.int64), 1
+    try:
+        seconds = epoch_seconds(series, name)
+    except ValueError as err:
+        raise invalid(str(err)) from None
+    if seconds is not None:
+        return seconds, 1
     try:
         parsed = pd.to_datetime(series, utc=True)
     except (ValueError, TypeError) as err:
@@ -99,10 +93,9 @@ def optional_ticks(df: pd.DataFrame, name: str, unit: int) -> np.ndarray | None:
 def numbers(series: Any, name: str) -> np.ndarray:
     """float64 values, in place when the column already is float64."""
     try:
-        values = series.to_numpy(dtype=np.float64) if isinstance(series, (pd.Series, pd.Index)) else \
-            np.asarray(series, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise invalid(f"column '{name}' must be numeric: {err}") from None
+        values = number_column(series, name)
+    except ValueError as err:
+        raise invalid(str(err)) from None
     if values.ndim != 1:
         raise invalid(f"'{name}': expected a one-dimensional array")
     return values

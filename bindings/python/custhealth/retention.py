@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import seconds_to_datetime, to_seconds
+from ._convert import name_list, seconds_to_datetime, to_seconds
 from .dataset import Dataset, as_dataset
 
 
@@ -33,12 +33,6 @@ def _dataset(data: Any, table: str) -> Dataset:
 
 def _seconds(value: Any) -> int | None:
     return None if value is None else to_seconds(value)
-
-
-def _events(events: str | Sequence[str] | None) -> list[str] | None:
-    if events is None:
-        return None
-    return [events] if isinstance(events, str) else [str(e) for e in events]
 
 
 def _times(seconds: np.ndarray, name: str) -> pd.DatetimeIndex:
@@ -150,7 +144,7 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     """
     value = "accounts" if value is None else value
     ds = _dataset(data, "mrr" if value == "mrr" else "usage")
-    native = _core.cohort_retention(ds._native, period, mode, cohort_by, value, _events(events), _seconds(as_of))
+    native = _core.cohort_retention(ds._native, period, mode, cohort_by, value, name_list(events), _seconds(as_of))
     return CohortRetention(native, period, mode, value)
 
 
@@ -162,7 +156,7 @@ def lifecycle(data: Any, period: str = "M", events: str | Sequence[str] | None =
     summed). Rows run from the first active period to the last fully observed one before ``as_of``
     (default: the end of the data), indexed by the period's start date."""
     ds = _dataset(data, "usage")
-    native = _core.lifecycle(ds._native, period, _events(events), _seconds(as_of))
+    native = _core.lifecycle(ds._native, period, name_list(events), _seconds(as_of))
     columns = ["new", "retained", "resurrected", "dormant", "active"]
     out = pd.DataFrame({c: np.asarray(native[c]) for c in columns}, index=_times(native["start"], "period"))
     out.attrs["as_of"] = _moment(native["as_of"])
