@@ -130,6 +130,19 @@ class Key:
         return pd.api.extensions.take(pd.Index(self.values).array, index, allow_fill=True)
 
 
+def enum_codes(series: pd.Series, name: str, choices: Sequence[str], what: str, table: str) -> np.ndarray:
+    """A column of labels as the core's enumeration codes (uint8: the label's position in `choices`).
+    Raises for a missing value (naming its row) and for a label not in `choices`."""
+    key = Key(name, series)
+    if (key.codes < 0).any():
+        raise invalid(f"{table}[{int(np.argmax(key.codes < 0))}]: column '{name}' is empty")
+    unknown = sorted(set(key.labels) - set(choices))
+    if unknown:
+        raise invalid(f"column '{name}': unknown {what} {unknown[0]!r}: expected one of {', '.join(choices)}")
+    lut = np.array([choices.index(label) for label in key.labels], dtype=np.uint8)
+    return lut[key.codes]
+
+
 def frame_keys(df: pd.DataFrame, by: list[str], table: str) -> list[Key]:
     keys = []
     for name in by:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import _core
 from ._core import CesResult, CsatResult, NpsResult, ZTestResult
-from ._grouping import Key, as_by, column, frame_keys, invalid, numbers, scope, source, ticks, to_frame
+from ._grouping import Key, as_by, column, enum_codes, frame_keys, invalid, numbers, scope, source, ticks, to_frame
 from .dataset import Dataset
 
 KINDS = ("nps", "csat", "ces")
@@ -72,17 +72,10 @@ def csat_test(a: Any, b: Any, scale: int = 5, *, top_boxes: int = 2) -> ZTestRes
 
 
 def _kind_codes(df: pd.DataFrame, kind_col: str, kind: str) -> tuple[np.ndarray | None, int]:
-    """The kind column as codes (in place for a categorical) and the code of `kind` (−2: absent)."""
+    """The kind column as codes of KINDS and the code of `kind` (None, 0 without the column)."""
     if kind_col not in df.columns:
         return None, 0
-    key = Key(kind_col, df[kind_col])
-    if (key.codes < 0).any():
-        row = int(np.argmax(key.codes < 0))
-        raise invalid(f"surveys[{row}]: column '{kind_col}' is empty")
-    unknown = sorted(set(key.labels) - set(KINDS))
-    if unknown:
-        raise invalid(f"column '{kind_col}': unknown survey kind {unknown[0]!r}: expected one of {', '.join(KINDS)}")
-    return key.codes, key.labels.index(kind) if kind in key.labels else -2
+    return enum_codes(df[kind_col], kind_col, KINDS, "survey kind", "surveys"), KINDS.index(kind)
 
 
 def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, window_days: int | None, scale: int,
