@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._grouping import Key, as_by, column, frame_keys, invalid, numbers, scope, source, ticks, to_frame
+from ._grouping import as_by, column, enum_codes, frame_keys, numbers, scope, source, ticks, to_frame
 from .dataset import Dataset
 
 TYPES = ("payment", "refund", "chargeback", "decline", "cancellation")
@@ -55,15 +55,9 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
     else:
         keys = frame_keys(data, by, "payments")
         time, unit = ticks(column(data, time_col, "payments"), time_col)
-        types = Key(type_col, column(data, type_col, "payments"))
-        if (types.codes < 0).any():
-            raise invalid(f"payments[{int(np.argmax(types.codes < 0))}]: column '{type_col}' is empty")
-        unknown = sorted(set(types.labels) - set(TYPES))
-        if unknown:
-            raise invalid(f"column '{type_col}': unknown payment type {unknown[0]!r}: expected one of {', '.join(TYPES)}")
-        lut = np.array([TYPES.index(label) for label in types.labels], dtype=np.uint8)
+        types = enum_codes(column(data, type_col, "payments"), type_col, TYPES, "payment type", "payments")
         amount = numbers(column(data, amount_col, "payments"), amount_col)
-        raw = _core.payments_arrays(time, unit, lut[types.codes], amount, [k.core() for k in keys], per, at, window,
+        raw = _core.payments_arrays(time, unit, types, amount, [k.core() for k in keys], per, at, window,
                                     warning, breach)
     return to_frame(raw, by, keys, COLUMNS, extra={"flag": _flag})
 
