@@ -96,15 +96,10 @@ void report_overview(const report_context& ctx) {
 
 void report_monthly_activity(const report_context& ctx) {
   const auto& data = ctx.data;
-  const std::int64_t last = period_index(ctx.as_of - 1, period::month);
-  const std::int64_t first = last - ctx.options.months + 1;
-  const auto n = static_cast<std::size_t>(ctx.options.months);
+  const report_months range(ctx);
+  const std::size_t n = range.size();
   std::vector<std::int64_t> active(n), events(n), started(n), ended(n), answers(n), tickets(n);
-  auto slot = [&](timestamp t) -> std::int64_t {
-    if (t == no_time || t >= ctx.as_of) return -1;
-    const auto m = period_index(t, period::month);
-    return m >= first && m <= last ? m - first : -1;
-  };
+  auto slot = [&](timestamp t) { return t == no_time || t >= ctx.as_of ? std::int64_t{-1} : range.slot(t); };
   const auto& usage = data.usage();
   for (std::int32_t a = 0; a < std::int32_t(data.n_accounts()); ++a) {
     std::int64_t previous = -1;
@@ -126,8 +121,7 @@ void report_monthly_activity(const report_context& ctx) {
 
   text_table t{{"month", "active accounts", "events", "new accounts", "churned", "survey answers", "tickets"}, {}};
   for (std::size_t i = 0; i < n; ++i) {
-    const auto month = period_start(first + std::int64_t(i), period::month);
-    t.rows.push_back({format_date(month).substr(0, 7), count(active[i]), count(events[i]), count(started[i]),
+    t.rows.push_back({month_text(range.start(i)), count(active[i]), count(events[i]), count(started[i]),
                       count(ended[i]), count(answers[i]), count(tickets[i])});
   }
   ctx.heading("Monthly activity");

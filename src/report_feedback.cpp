@@ -25,27 +25,9 @@ std::string with_interval(double value, interval ci, int decimals = 1) {
 }
 std::string hours(double seconds) { return std::isnan(seconds) ? "-" : fmt::format("{:.1f}", seconds / 3600.0); }
 
-/// The report's months: the last `months` calendar months up to the one containing as-of.
-struct month_range {
-  std::int64_t first, last;
-
-  explicit month_range(const report_context& ctx)
-      : first(period_index(ctx.as_of - 1, period::month) - ctx.options.months + 1),
-        last(period_index(ctx.as_of - 1, period::month)) {}
-  std::size_t size() const { return std::size_t(last - first + 1); }
-  /// The slot of a month start in the range, or −1.
-  std::int64_t slot(timestamp start) const {
-    const auto m = period_index(start, period::month);
-    return m >= first && m <= last ? m - first : -1;
-  }
-  timestamp start(std::size_t i) const { return period_start(first + std::int64_t(i), period::month); }
-  /// Whole days from the first month's start to as-of, for a window covering the range.
-  std::int64_t window_days(timestamp as_of) const { return (as_of - start(0) + seconds_per_day - 1) / seconds_per_day; }
-};
-
 /// Per month of the range, the summary of that month (empty when it had no answers).
 template <class Summary>
-std::vector<Summary> by_month(const grouped<Summary>& g, const month_range& range, const Summary& init) {
+std::vector<Summary> by_month(const grouped<Summary>& g, const report_months& range, const Summary& init) {
   std::vector<Summary> out(range.size(), init);
   for (std::size_t i = 0; i < g.size(); ++i)
     if (const auto s = range.slot(g.keys.start[i]); s >= 0) out[std::size_t(s)] = g.values[i];
@@ -67,7 +49,7 @@ void report_feedback(const report_context& ctx) {
     ctx.note("No survey answers.");
     return;
   }
-  const month_range range(ctx);
+  const report_months range(ctx);
   const time_grouping scope{period::month, ctx.as_of, 0};
   // CSAT on the scale the answers were given on: 1..5 unless larger scores say otherwise.
   const int scale = std::clamp(static_cast<int>(max_csat), 5, csat_summary::max_scale);
@@ -97,7 +79,7 @@ void report_sla(const report_context& ctx) {
     ctx.note("No support tickets.");
     return;
   }
-  const month_range range(ctx);
+  const report_months range(ctx);
   const time_grouping scope{std::nullopt, ctx.as_of, range.window_days(ctx.as_of)};
   const sla_targets targets;
   const auto by_priority = sla_summary(ctx.data, {"priority"}, scope, targets);
@@ -157,7 +139,7 @@ void report_payments(const report_context& ctx) {
     ctx.note("No payments.");
     return;
   }
-  const month_range range(ctx);
+  const report_months range(ctx);
   const time_grouping scope{period::month, ctx.as_of, 0};
   const payment_thresholds th;
   const auto months = by_month(payments_by(ctx.data, {}, scope), range, payment_counts{});

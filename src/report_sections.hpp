@@ -27,6 +27,24 @@ std::string percent(double p, int decimals = 1);
 std::string count(std::int64_t n);
 std::string month_text(timestamp t);
 
+/// The report's months: the last `months` calendar months up to the one containing as-of.
+struct report_months {
+  std::int64_t first, last;
+
+  explicit report_months(const report_context& ctx)
+      : first(period_index(ctx.as_of - 1, period::month) - ctx.options.months + 1),
+        last(period_index(ctx.as_of - 1, period::month)) {}
+  std::size_t size() const { return std::size_t(last - first + 1); }
+  /// The slot of the month containing t in the range, or −1.
+  std::int64_t slot(timestamp t) const {
+    const auto m = period_index(t, period::month);
+    return m >= first && m <= last ? m - first : -1;
+  }
+  timestamp start(std::size_t i) const { return period_start(first + std::int64_t(i), period::month); }
+  /// Whole days from the first month's start to as-of, for a window covering the range.
+  std::int64_t window_days(timestamp as_of) const { return (as_of - start(0) + seconds_per_day - 1) / seconds_per_day; }
+};
+
 void report_overview(const report_context& ctx);
 void report_monthly_activity(const report_context& ctx);
 void report_feedback(const report_context& ctx);
