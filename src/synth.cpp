@@ -634,10 +634,26 @@ class account_simulator {
     return day >= s.start_day && (s.planned_end == no_time || day < s.end_day) && cal_.observed(day);
   }
 
-  /// Draws the week's event times, `total` expected, spread over the days by `cumulative`.
-  void draw_times(random_source& rng, std::size_t w, const std::array<double, 7>& cumulative) {
+  /// The end of what can be recorded for the account: its planned end (notice given) or the end of
+  /// the history.
+  timestamp horizon(const account_state& s) const noexcept {
+    return s.planned_end == no_time ? cal_.end : std::min(cal_.end, s.planned_end);
+  }
+
+  /// Draws week w's event times into times_, sorted: a Poisson count with mean the week's total of
+  /// rate(day) over the days the account is active, each time on a day picked in proportion to its
+  /// rate, at a random second of that day.
+  template <class Rate>
+  void draw_week(random_source& rng, const account_state& s, std::size_t w, Rate rate) {
+    std::array<double, 7> cumulative{};
+    double total = 0;
+    for (int d = 0; d < 7; ++d) {
+      const std::int64_t day = cal_.week_day(w) + d;
+      if (active_on(s, day)) total += rate(day);
+      cumulative[std::size_t(d)] = total;
+    }
     times_.clear();
-    const auto n = rng.poisson(cumulative[6]);
+    const auto n = rng.poisson(total);
     for (std::int64_t i = 0; i < n; ++i)
       times_.push_back(calendar::day_start(cal_.week_day(w) + std::int64_t(rng.pick(cumulative))) + second_of_day(rng));
     std::sort(times_.begin(), times_.end());
@@ -660,24 +676,17 @@ class account_simulator {
     const double api_mean = rng.lognormal(15, 0.8);
 
     auto& usage = out_->usage;
-    std::array<double, 7> cumulative{};
     std::array<double, features.size()> feature_cum{};
     std::int64_t feature_day = std::numeric_limits<std::int64_t>::min();
     for (std::size_t w = s.first_week; w <= s.last_week; ++w) {
       s.users_by_week[w] = active_users;
       const double engagement = (0.25 + 1.5 * s.health(w)) * usage_per_sqrt_seat * std::sqrt(seats_in_week(s, w)) *
                                 options_.usage_scale;
-      double total = 0;
-      for (int d = 0; d < 7; ++d) {
-        const std::int64_t day = cal_.week_day(w) + d;
-        if (active_on(s, day)) {
-          const auto age = static_cast<double>(day - s.start_day);
-          const double ramp = age > 150 ? 1.0 : std::max(0.15, 1.0 - std::exp(-age / onboarding_days));
-          total += engagement * ramp * (is_weekend(day) ? weekend_usage : 1.0) * s.fade(day);
-        }
-        cumulative[std::size_t(d)] = total;
-      }
-      draw_times(rng, w, cumulative);
+      draw_week(rng, s, w, [&](std::int64_t day) {
+        const auto age = static_cast<double>(day - s.start_day);
+        const double ramp = age > 150 ? 1.0 : std::max(0.15, 1.0 - std::exp(-age / onboarding_days));
+        return engagement * ramp * (is_weekend(day) ? weekend_usage : 1.0) * s.fade(day);
+      });
       // Features and users are drawn in time order, so a user appears only after the invitation.
       for (const timestamp t : times_) {
         const std::int64_t day = day_number(t);
@@ -706,17 +715,10 @@ class account_simulator {
   }
 
   void simulate_tickets(account_state& s, random_source& rng) {
-    std::array<double, 7> cumulative{};
     for (std::size_t w = s.first_week; w <= s.last_week; ++w) {
       const double h = s.health(w);
       const double base = tickets_per_day * std::pow(seats_in_week(s, w), 0.35) * (0.6 + 1.6 * (1.0 - h));
-      double total = 0;
-      for (int d = 0; d < 7; ++d) {
-        const std::int64_t day = cal_.week_day(w) + d;
-        if (active_on(s, day)) total += base * (is_weekend(day) ? weekend_tickets : 1.0);
-        cumulative[std::size_t(d)] = total;
-      }
-      draw_times(rng, w, cumulative);
+      draw_week(rng, s, w, [&](std::int64_t day) { return base * (is_weekend(day) ? weekend_tickets : 1.0); });
       for (const timestamp opened : times_) emit_ticket(s, rng, opened, h, s.users_by_week[w]);
     }
   }
@@ -740,7 +742,7 @@ class account_simulator {
     }
     const bool breached = first_response == no_time || double(first_response - opened) > sla_target_hours[prio] * 3600;
     if (resolved != no_time && resolved < cal_.end) {
-      const timestamp gone = s.planned_end == no_time ? cal_.end : std::min(cal_.end, s.planned_end);
+      const timestamp gone = horizon(s);
       if (rng.chance(0.35)) {
         const timestamp t = resolved + std::llround(rng.exponential(6 * 3600));
         const double score = std::clamp(std::round(1.3 + 3.9 * h - 0.7 * breached + 0.7 * rng.normal()), 1.0, 5.0);
@@ -770,7 +772,7 @@ class account_simulator {
     // Campaigns run on an account-specific phase, starting a month after onboarding.
     const std::int64_t phase = rng.below(nps_every_days);
     const std::int64_t first = std::max(s.start_day + 30, cal_.first_day) + phase;
-    const timestamp gone = s.planned_end == no_time ? cal_.end : std::min(cal_.end, s.planned_end);
+    const timestamp gone = horizon(s);
     for (std::int64_t day = first; day < cal_.first_day + cal_.n_days; day += nps_every_days) {
       if (!active_on(s, day)) continue;
       const std::size_t w = cal_.week_of(day);
@@ -811,18 +813,12 @@ class account_simulator {
   }
 
   void simulate_payments(account_state& s, random_source& rng) {
-    std::array<double, 7> cumulative{};
-    const timestamp gone = s.planned_end == no_time ? cal_.end : std::min(cal_.end, s.planned_end);
+    const timestamp gone = horizon(s);
     for (std::size_t w = s.first_week; w <= s.last_week; ++w) {
       const double h = s.health(w), sick = 1.0 - h;
       const double base = s.seg->payments_per_day * (0.4 + 1.2 * h) * options_.usage_scale;
-      double total = 0;
-      for (int d = 0; d < 7; ++d) {
-        const std::int64_t day = cal_.week_day(w) + d;
-        if (active_on(s, day)) total += base * (is_weekend(day) ? weekend_payments : 1.0) * s.fade(day);
-        cumulative[std::size_t(d)] = total;
-      }
-      draw_times(rng, w, cumulative);
+      draw_week(rng, s, w,
+                [&](std::int64_t day) { return base * (is_weekend(day) ? weekend_payments : 1.0) * s.fade(day); });
       for (const timestamp t : times_) {
         const double amount = std::max(0.5, std::round(rng.lognormal(s.seg->payment_median, 0.9) * 100.0) / 100.0);
         auto later = [&](payment_type type, double seconds, double value) {
