@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "custhealth/detail/simd_sort.hpp"
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/error.hpp"
 
@@ -705,7 +706,18 @@ inline km_event_table build_event_table(std::string_view where, std::span<const 
     for (std::size_t i = 0; i < n; ++i) records.data()[i] = make(i);
     {
       scratch_buffer<Record> scratch(n);
-      sort_by_key(records.data(), scratch.data(), n);
+      // Bare keys (no weights) are sorted with AVX-512 where the CPU has it: about 30 % faster than the
+      // bucket sort on a million distinct times (benchmarks/README.md). Equal bare keys are identical,
+      // so that sort's instability changes nothing.
+      if constexpr (std::is_same_v<Record, std::uint64_t>) {
+        if (simd::has_sort_u64()) {
+          simd::sort_u64(records.data(), scratch.data(), n);
+        } else {
+          sort_by_key(records.data(), scratch.data(), n);
+        }
+      } else {
+        sort_by_key(records.data(), scratch.data(), n);
+      }
     }
     use(std::span<const Record>(records.data(), n));
   };
