@@ -554,6 +554,42 @@ TEST(KaplanMeier, LargeSampleUsesBucketSortConsistently) {
   }
 }
 
+TEST(KaplanMeier, OnePassFitEqualsTheTableAndItsFit) {
+  // Unweighted samples without late entry whose times need a sort are fitted in one pass from the
+  // sorted keys; the result must be the event table's fit to the bit: ties, exits at 0 (and −0.0),
+  // all censored, one subject, and integer times too far apart for the counting sort.
+  std::mt19937_64 rng(11);
+  std::exponential_distribution<double> life(0.1);
+  std::vector<std::pair<std::vector<double>, std::vector<std::uint8_t>>> samples = {
+      {{0.5}, {1}},
+      {{0.5}, {0}},
+      {{-0.0, 0.0, 0.25, 0.25, 0.25, 3.5}, {1, 0, 1, 1, 0, 1}},
+      {{2.5, 1.5, 2.5, 1e9}, {0, 0, 0, 0}},
+      {{1e6, 3e6, 3e6, 7e6}, {1, 1, 0, 1}},
+  };
+  std::vector<double> t(20000);
+  std::vector<std::uint8_t> e(t.size());
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    t[i] = i % 3 == 0 ? std::round(life(rng) * 4.0) / 4.0 + 0.5 : life(rng);  // every third tied on a grid
+    e[i] = static_cast<std::uint8_t>(rng() % 3 != 0);
+  }
+  samples.emplace_back(t, e);
+  for (const auto& [durations, observed] : samples) {
+    const auto one_pass = kaplan_meier(durations, observed, {}, {}, 0.9);
+    const auto table = km_event_table::from_spans(durations, observed);
+    const auto fitted = kaplan_meier(table, 0.9);
+    ASSERT_GT(one_pass.timeline.size(), 0U);
+    EXPECT_EQ(one_pass.timeline, fitted.timeline);
+    EXPECT_EQ(one_pass.survival, fitted.survival);
+    EXPECT_EQ(one_pass.greenwood_sum, fitted.greenwood_sum);
+    EXPECT_EQ(one_pass.at_risk, fitted.at_risk);
+    EXPECT_EQ(one_pass.observed, fitted.observed);
+    EXPECT_EQ(one_pass.censored, fitted.censored);
+    EXPECT_EQ(one_pass.entrance, fitted.entrance);
+    EXPECT_EQ(one_pass.confidence, 0.9);
+  }
+}
+
 TEST(KaplanMeier, IntegerWeightsEqualReplication) {
   const std::vector<double> t{3, 5, 5, 8, 12, 12, 15};
   const std::vector<std::uint8_t> e{1, 0, 1, 1, 1, 0, 1};
@@ -702,6 +738,21 @@ TEST(KaplanMeier, BadInputNamesTheElement) {
   expect_invalid(km({1, 2, 3, 4}, e4, {}, {1, -0.5, 1, 1}), "weights[1]: negative weight -0.5");
   expect_invalid(km({1, 2, 3, 4}, e4, {}, {qnan, 1, 1, 1}), "weights[0]: weight must be finite, got nan");
   expect_invalid(km({1, 2, 3, 4}, {1, 1, 0}), "observed has 3 elements but durations has 4");
+  // Durations are scanned in blocks of 4,096: a −0.0 (valid) early in one block, the first bad value
+  // in a later one, and a flag beyond the first block.
+  std::vector<double> many(10000, 1.5);
+  std::vector<std::uint8_t> flags(many.size(), 1);
+  many[3] = -0.0;
+  many[9000] = -2.0;
+  many[9500] = qnan;
+  expect_invalid(km(many, flags), "kaplan_meier: durations[9000]: negative duration -2");
+  many[9000] = 1.5;
+  expect_invalid(km(many, flags), "kaplan_meier: durations[9500]: duration must be finite, got nan");
+  many[9500] = 1.5;
+  flags[7001] = 255;
+  expect_invalid(km(many, flags), "kaplan_meier: observed[7001]: event flag must be 0 or 1, got 255");
+  flags[7001] = 0;
+  EXPECT_NO_THROW(km(many, flags)());
   expect_invalid(km({1, 2, 3, 4}, e4, {0, 0}), "entry has 2 elements but durations has 4");
   expect_invalid(km({1, 2, 3, 4}, e4, {}, {1, 1, 1, 1, 1}), "weights has 5 elements but durations has 4");
   expect_invalid([] { (void)kaplan_meier(std::vector<double>{1.0}, std::vector<std::uint8_t>{1}, {}, {}, 1.5); },
