@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -82,6 +83,30 @@ TEST(SimdSort, MillionSurvivalKeys) {
   std::sort(expected.begin(), expected.end());
   custhealth::detail::simd::sort_u64(input.data(), scratch.data(), input.size());
   EXPECT_EQ(input, expected);
+}
+
+TEST(SimdSort, MakesAndSortsSurvivalKeys) {
+  // sort_time_keys makes detail::km::time_key(t, flag) inside its first partition: the same keys,
+  // sorted, for every leaf size and beyond, with ties, exits at 0 and −0.0.
+  if (!custhealth::detail::simd::has_sort_u64()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  std::vector<std::size_t> n_values = sizes();
+  n_values.push_back(1'000'000);
+  for (std::size_t n : n_values) {
+    std::mt19937_64 rng(n + 5);
+    std::exponential_distribution<double> life(1.0 / 700.0);
+    std::vector<double> times(n);
+    std::vector<std::uint8_t> flags(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto shape = rng() % 8;
+      times[i] = shape == 0 ? -0.0 : shape == 1 ? 0.0 : shape == 2 ? std::floor(life(rng) / 100.0) : life(rng);
+      flags[i] = static_cast<std::uint8_t>(rng() % 2);
+    }
+    keys expected(n), sorted(n), scratch(n);
+    for (std::size_t i = 0; i < n; ++i) expected[i] = custhealth::detail::km::time_key(times[i], flags[i] != 0);
+    std::sort(expected.begin(), expected.end());
+    custhealth::detail::simd::sort_time_keys(times.data(), flags.data(), sorted.data(), scratch.data(), n);
+    ASSERT_EQ(sorted, expected) << "n=" << n;
+  }
 }
 
 // The portable bucket sort orders by the key's time: bare survival keys only (it reads the key as a time).

@@ -1052,6 +1052,11 @@ inline kaplan_meier_result fit_sample(std::string_view where, std::span<const do
   const std::size_t dense_span = dense_time_span(durations, entry, n);
   if (!entry.empty() || !weights.empty() || dense_span != 0)
     return kaplan_meier(event_table_of(durations, observed, entry, weights, dense_span), confidence);
+  if (simd::has_sort_u64()) {  // the keys made inside the sort's first pass (simd_sort.hpp)
+    scratch_buffer<std::uint64_t> keys(n), scratch(n);
+    simd::sort_time_keys(durations.data(), observed.data(), keys.data(), scratch.data(), n);
+    return fit_sorted_keys(std::span<const std::uint64_t>(keys.data(), n), confidence);
+  }
   kaplan_meier_result r;
   sort_records(n, [&](std::size_t i) { return time_key(durations[i], observed[i] != 0); },
                [&](std::span<const std::uint64_t> keys) { r = fit_sorted_keys(keys, confidence); });
