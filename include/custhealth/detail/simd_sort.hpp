@@ -89,10 +89,11 @@ inline void sort_registers(vec* v) noexcept {
   for (int k = 2; k <= R; k *= 2) {
 #pragma GCC unroll 16
     for (int b = 0; b < R; b += k) {
+      vec reversed[R];
 #pragma GCC unroll 16
-      for (int r = 0; r < k / 4; ++r) std::swap(v[b + k / 2 + r], v[b + k - 1 - r]);
+      for (int r = 0; 2 * r < k; ++r) reversed[r] = _mm512_permutexvar_epi64(reverse, v[b + k - 1 - r]);
 #pragma GCC unroll 16
-      for (int r = b + k / 2; r < b + k; ++r) v[r] = _mm512_permutexvar_epi64(reverse, v[r]);
+      for (int r = 0; 2 * r < k; ++r) v[b + k / 2 + r] = reversed[r];
 #pragma GCC unroll 16
       for (int d = k / 2; d >= 1; d /= 2)
 #pragma GCC unroll 16
