@@ -89,7 +89,7 @@ inline void sort_registers(vec* v) noexcept {
   for (int k = 2; k <= R; k *= 2) {
 #pragma GCC unroll 16
     for (int b = 0; b < R; b += k) {
-      vec reversed[R];
+      vec reversed[R];  // the second run, in reverse (register order and lanes)
 #pragma GCC unroll 16
       for (int r = 0; 2 * r < k; ++r) reversed[r] = _mm512_permutexvar_epi64(reverse, v[b + k - 1 - r]);
 #pragma GCC unroll 16
