@@ -117,8 +117,7 @@ TEST(BucketSort, SortsSurvivalKeysLikeStdSort) {
     std::uniform_int_distribution<int> day(0, 30);
     for (bool ties : {false, true}) {
       keys input(n);
-      for (auto& k : input)
-        k = custhealth::detail::km::time_key(ties ? day(rng) * 0.5 : life(rng), rng() % 2 == 1);
+      for (auto& k : input) k = custhealth::detail::km::time_key(ties ? day(rng) * 0.5 : life(rng), rng() % 2 == 1);
       keys expected = input, scratch(n);
       std::sort(expected.begin(), expected.end());
       custhealth::detail::km::sort_by_key(input.data(), scratch.data(), n);

@@ -1,5 +1,5 @@
-// custhealth/detail/simd_sort.hpp — sorts 64-bit unsigned keys with AVX-512 when the CPU has it: a
-// vectorised quicksort whose leaves are sorting networks in registers. Callers keep a portable sort.
+// custhealth/detail/simd_sort.hpp — sorts 64-bit keys (or makes and sorts Kaplan–Meier's time keys) with
+// AVX-512 where the CPU has it: a vectorised quicksort with sorting-network leaves. Callers keep a portable sort.
 #pragma once
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <cstdint>
 
 // The AVX-512 code is compiled for that target inside a push/pop region (GCC's target pragma), so the
-// rest of a program keeps its own flags; sort_u64 runs only after a run-time CPU check.
+// rest of a program keeps its own flags; callers run it only after has_sort_u64(), a run-time CPU check.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define CUSTHEALTH_SIMD_SORT 1
 #include <immintrin.h>
@@ -57,8 +57,8 @@ constexpr __mmask8 max_lanes(int j, int k) noexcept {
 /// together by fixed shuffles (cheaper than a permutation by an index vector: leaves ~7 % faster).
 inline vec exchange(vec v, int j, __mmask8 take_max) noexcept {
   const vec p = j == 1   ? _mm512_shuffle_epi32(v, static_cast<_MM_PERM_ENUM>(0x4E))  // qwords within 128 bits
-                : j == 2 ? _mm512_permutex_epi64(v, 0x4E)                           // 128-bit halves of 256
-                         : _mm512_shuffle_i64x2(v, v, 0x4E);                         // 256-bit halves
+                : j == 2 ? _mm512_permutex_epi64(v, 0x4E)                             // 128-bit halves of 256
+                         : _mm512_shuffle_i64x2(v, v, 0x4E);                          // 256-bit halves
   return _mm512_mask_blend_epi64(take_max, _mm512_min_epu64(v, p), _mm512_max_epu64(v, p));
 }
 
@@ -133,11 +133,16 @@ inline void sort_leaf(const u64* from, u64* to, std::size_t n) noexcept {
 inline constexpr std::size_t leaf = 128;
 
 inline void sort_leaf(const u64* from, u64* to, std::size_t n) noexcept {
-  if (n <= 8) sort_leaf<1>(from, to, n);
-  else if (n <= 16) sort_leaf<2>(from, to, n);
-  else if (n <= 32) sort_leaf<4>(from, to, n);
-  else if (n <= 64) sort_leaf<8>(from, to, n);
-  else sort_leaf<16>(from, to, n);
+  if (n <= 8)
+    sort_leaf<1>(from, to, n);
+  else if (n <= 16)
+    sort_leaf<2>(from, to, n);
+  else if (n <= 32)
+    sort_leaf<4>(from, to, n);
+  else if (n <= 64)
+    sort_leaf<8>(from, to, n);
+  else
+    sort_leaf<16>(from, to, n);
 }
 
 /// left_first[m]: the lane indices of mask m first, then the other lanes, each in lane order — the
@@ -181,7 +186,9 @@ struct time_key_source {
     std::uint8_t f[16] = {};  // the flags of the valid lanes only: no read past the end
     for (unsigned k = 0; k < 8; ++k)
       if ((valid >> k & 1) != 0) f[k] = flags[i + k];
-    return _mm512_maskz_mov_epi64(valid, make(_mm512_maskz_loadu_pd(valid, times + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(f))));
+    const vec keys =
+        make(_mm512_maskz_loadu_pd(valid, times + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(f)));
+    return _mm512_maskz_mov_epi64(valid, keys);
   }
   u64 at(std::size_t i) const noexcept {
     alignas(64) u64 key[8];
@@ -299,8 +306,8 @@ inline void sort_u64(std::uint64_t* keys, std::uint64_t* scratch, std::size_t n)
 /// Writes the survival keys of times[0, n) (≥ 0) and flags[0, n) (0 or 1) — detail::km::time_key — into
 /// keys[0, n), sorted, using scratch[0, n). The first partition makes the keys as it reads the times, so
 /// the unsorted keys are never written and read back (~0.4 ms a million). Requires has_sort_u64().
-inline void sort_time_keys(const double* times, const std::uint8_t* flags, std::uint64_t* keys,
-                           std::uint64_t* scratch, std::size_t n) {
+inline void sort_time_keys(const double* times, const std::uint8_t* flags, std::uint64_t* keys, std::uint64_t* scratch,
+                           std::size_t n) {
   const avx512::time_key_source source{times, flags};
   if (n <= avx512::leaf) {
     for (std::size_t i = 0; i < n; i += 8) {
