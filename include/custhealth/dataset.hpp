@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "custhealth/error.hpp"
+#include "custhealth/feedback/survey.hpp"
 #include "custhealth/table.hpp"
 
 namespace custhealth {
@@ -88,14 +89,16 @@ inline std::optional<problem> finite_non_negative(const char* column, double v, 
   return std::nullopt;
 }
 
-/// The score range of each survey kind: NPS 0..10, CSAT 1..scale, CES 1..7, integers.
-inline std::optional<problem> survey_score(survey_kind kind, double score, int csat_scale, std::string_view text) {
-  const int lo = kind == survey_kind::nps ? 0 : 1;
-  const int hi = kind == survey_kind::nps ? 10 : kind == survey_kind::ces ? 7 : csat_scale;
-  if (!(score >= lo && score <= hi) || score != std::floor(score)) {
+/// The score range of each survey kind: NPS 0..10, CSAT 1..scale, CES 1..7, integers — the summaries' own
+/// ranges and test.
+inline std::optional<problem> survey_score(const char* column, survey_kind kind, double score, int csat_scale,
+                                           std::string_view text) {
+  const int lo = kind == survey_kind::nps ? nps_summary::min_score : kind == survey_kind::ces ? ces_summary::min_score : 1;
+  const int hi = kind == survey_kind::nps ? nps_summary::max_score : kind == survey_kind::ces ? ces_summary::max_score : csat_scale;
+  if (!detail::is_integer_score(score, lo, hi)) {
     std::string kind_name(to_string(kind));
     for (auto& c : kind_name) c = static_cast<char>(c - 'a' + 'A');
-    return problem{"score", kind_name + " must be an integer " + std::to_string(lo) + ".." + std::to_string(hi),
+    return problem{column, kind_name + " must be an integer " + std::to_string(lo) + ".." + std::to_string(hi),
                    std::string(text)};
   }
   return std::nullopt;

@@ -375,7 +375,7 @@ void read_accounts(table_reader& in, dictionary& ids, account_table& t) {
     auto s = in.time(c_start, true);
     if (!s) continue;
     auto e = in.time(c_end, false);
-    if (!e || !in.check(checks::not_before(c_end.name.c_str(), *e, "start", *s))) continue;
+    if (!e || !in.check(checks::not_before(c_end.name.c_str(), *e, c_start.name.c_str(), *s))) continue;
     auto seat = in.number(c_seats, missing);
     if (!seat ||
         (!std::isnan(*seat) && !in.check(checks::finite_non_negative(c_seats.name.c_str(), *seat, in.field(c_seats)))))
@@ -416,7 +416,7 @@ void read_surveys(table_reader& in, dictionary& ids, survey_table& t) {
     auto k = in.enumerated<survey_kind>(c_kind, std::nullopt);
     if (!k) continue;
     auto s = in.number(c_score, std::nullopt);
-    if (!s || !in.check(checks::survey_score(*k, *s, in.options().csat_scale, in.field(c_score)))) continue;
+    if (!s || !in.check(checks::survey_score(c_score.name.c_str(), *k, *s, in.options().csat_scale, in.field(c_score)))) continue;
     const auto r = trim(in.field(c_respondent));
     account.push_back(account_code(*a)), time.push_back(*ts), kind.push_back(*k), score.push_back(*s);
     if (c_respondent.present()) respondent.push_back(r.empty() ? no_code : respondent_code(r));
@@ -441,9 +441,9 @@ void read_tickets(table_reader& in, dictionary& ids, ticket_table& t) {
     auto o = in.time(c_opened, true);
     if (!o) continue;
     auto f = in.time(c_response, false);
-    if (!f || !in.check(checks::not_before(c_response.name.c_str(), *f, "opened_at", *o))) continue;
+    if (!f || !in.check(checks::not_before(c_response.name.c_str(), *f, c_opened.name.c_str(), *o))) continue;
     auto r = in.time(c_resolved, false);
-    if (!r || !in.check(checks::not_before(c_resolved.name.c_str(), *r, "opened_at", *o))) continue;
+    if (!r || !in.check(checks::not_before(c_resolved.name.c_str(), *r, c_opened.name.c_str(), *o))) continue;
     auto p = in.enumerated<priority>(c_priority, priority::normal);
     if (!p) continue;
     const auto w = trim(in.field(c_owner));

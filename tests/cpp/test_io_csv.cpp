@@ -89,24 +89,28 @@ TEST_F(CsvTest, RenamesColumns) {
 
 TEST_F(CsvTest, RejectionsNameRenamedColumnsAsTheFileDoes) {
   csv_files f;
-  f.accounts = write("accounts.csv", "customer,start,finish,n_seats\n"
+  f.accounts = write("accounts.csv", "customer,began,finish,n_seats\n"
                                      "a,2024-02-01,2024-01-01,1\nb,2024-01-01,,-2\nc,2024-01-01,,\nc,2024-01-01,,\n");
-  f.tickets = write("tickets.csv", "customer,opened_at,answered,closed\n"
+  f.tickets = write("tickets.csv", "customer,opened,answered,closed\n"
                                    "a,2024-01-02,2024-01-01,\na,2024-01-02,,2024-01-01\n");
+  f.surveys = write("surveys.csv", "customer,timestamp,kind,rating\na,2024-01-01,nps,11\n");
   f.mrr = write("mrr.csv", "customer,period,amount_mrr\na,2024-13,5\na,2024-01,-5\na,2024-01,5\na,2024-01,6\n");
   load_options o;
   o.strict = false;
-  o.columns = {{"account_id", "customer"}, {"end", "finish"}, {"seats", "n_seats"}, {"first_response_at", "answered"},
-               {"resolved_at", "closed"}, {"month", "period"}, {"mrr", "amount_mrr"}};
+  o.columns = {{"account_id", "customer"}, {"start", "began"}, {"end", "finish"}, {"seats", "n_seats"},
+               {"opened_at", "opened"}, {"first_response_at", "answered"}, {"resolved_at", "closed"},
+               {"score", "rating"}, {"month", "period"}, {"mrr", "amount_mrr"}};
   const auto d = read_csv(f, o);
   const auto at = [&](const char* file, int line) { return (dir_ / file).string() + ":" + std::to_string(line); };
   EXPECT_THAT(d.report().find("accounts")->examples,
-              ::testing::ElementsAre(at("accounts.csv", 2) + ": column 'finish': is before start: \"2024-01-01\"",
+              ::testing::ElementsAre(at("accounts.csv", 2) + ": column 'finish': is before began: \"2024-01-01\"",
                                      at("accounts.csv", 3) + ": column 'n_seats': must not be negative: \"-2\"",
                                      at("accounts.csv", 5) + ": column 'customer': account already has a row on line 4: \"c\""));
   EXPECT_THAT(d.report().find("tickets")->examples,
-              ::testing::ElementsAre(at("tickets.csv", 2) + ": column 'answered': is before opened_at: \"2024-01-01\"",
-                                     at("tickets.csv", 3) + ": column 'closed': is before opened_at: \"2024-01-01\""));
+              ::testing::ElementsAre(at("tickets.csv", 2) + ": column 'answered': is before opened: \"2024-01-01\"",
+                                     at("tickets.csv", 3) + ": column 'closed': is before opened: \"2024-01-01\""));
+  EXPECT_THAT(d.report().find("surveys")->examples,
+              ::testing::ElementsAre(at("surveys.csv", 2) + ": column 'rating': NPS must be an integer 0..10: \"11\""));
   EXPECT_THAT(d.report().find("mrr")->examples,
               ::testing::ElementsAre(at("mrr.csv", 2) + ": column 'period': cannot parse as a month (YYYY-MM or a date): \"2024-13\"",
                                      at("mrr.csv", 3) + ": column 'amount_mrr': must not be negative: \"-5\"",

@@ -251,7 +251,7 @@ TEST(SynthGenerate, EveryRowPassesTheDomainChecks) {
   const auto& s = d.surveys();
   for (std::size_t r = 0; r < s.size(); ++r) {
     ASSERT_TRUE(in_history(s.time[r]));
-    ASSERT_FALSE(checks::survey_score(s.kind[r], s.score[r], lo.csat_scale, "")) << r;
+    ASSERT_FALSE(checks::survey_score("score", s.kind[r], s.score[r], lo.csat_scale, "")) << r;
   }
   const auto& t = d.tickets();
   std::size_t unanswered = 0, open = 0;

@@ -121,24 +121,27 @@ def test_column_mappings():
 
 
 def test_rejections_name_renamed_columns_and_write_out_numbers():
-    accounts = pd.DataFrame({"customer": ["a", "b", "b"], "start": ["2024-02-01", "2024-01-01", "2024-01-01"],
+    accounts = pd.DataFrame({"customer": ["a", "b", "b"], "began": ["2024-02-01", "2024-01-01", "2024-01-01"],
                              "finish": ["2024-01-01", None, None], "n_seats": [1.0, -2.0, 1.0]})
     usage = pd.DataFrame({"customer": ["a", "a"], "timestamp": [1, 2], "event": ["x", "x"], "v": [np.inf, 1.0]})
-    tickets = pd.DataFrame({"customer": ["a", "a"], "opened_at": ["2024-01-02"] * 2,
+    tickets = pd.DataFrame({"customer": ["a", "a"], "opened": ["2024-01-02"] * 2,
                             "answered": ["2024-01-01", None], "closed": [None, "2024-01-01"]})
+    surveys = pd.DataFrame({"customer": ["a"], "timestamp": [1], "kind": ["nps"], "rating": [11]})
     mrr = pd.DataFrame({"customer": ["a"], "month": ["2024-01"], "amount_mrr": [-5.5]})
     payments = pd.DataFrame({"customer": ["a"], "timestamp": [1], "type": ["payment"], "paid": [-np.inf]})
-    ds = ch.Dataset(accounts=accounts, usage=usage, tickets=tickets, mrr=mrr, payments=payments, strict=False,
-                    account_col="customer", end_col="finish", seats_col="n_seats", value_col="v",
-                    first_response_col="answered", resolved_col="closed", mrr_col="amount_mrr", amount_col="paid")
+    ds = ch.Dataset(accounts=accounts, usage=usage, surveys=surveys, tickets=tickets, mrr=mrr, payments=payments,
+                    strict=False, account_col="customer", start_col="began", end_col="finish", seats_col="n_seats",
+                    value_col="v", score_col="rating", opened_col="opened", first_response_col="answered",
+                    resolved_col="closed", mrr_col="amount_mrr", amount_col="paid")
     examples = {table: report["examples"] for table, report in ds.ingest_report.items() if report["examples"]}
     assert examples == {
-        "accounts": ["accounts[0]: column 'finish': is before start: \"2024-01-01\"",
+        "accounts": ["accounts[0]: column 'finish': is before began: \"2024-01-01\"",
                      "accounts[1]: column 'n_seats': must not be negative: \"-2.000000\"",
                      "accounts[2]: column 'customer': account already has a row: \"b\""],
         "usage": ["usage[0]: column 'v': must be a finite number: \"inf\""],
-        "tickets": ["tickets[0]: column 'answered': is before opened_at: \"2024-01-01\"",
-                    "tickets[1]: column 'closed': is before opened_at: \"2024-01-01\""],
+        "surveys": ["surveys[0]: column 'rating': NPS must be an integer 0..10: \"11.000000\""],
+        "tickets": ["tickets[0]: column 'answered': is before opened: \"2024-01-01\"",
+                    "tickets[1]: column 'closed': is before opened: \"2024-01-01\""],
         "mrr": ["mrr[0]: column 'amount_mrr': must not be negative: \"-5.500000\""],
         "payments": ["payments[0]: column 'paid': must be a finite number: \"-inf\""],
     }

@@ -235,9 +235,9 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.seats = in.numbers("seats", std::numeric_limits<double>::quiet_NaN());
     t.renewal = in.times("renewal_date", false);
     std::unordered_set<std::int32_t> seen;
-    const auto end = in.name("end"), seats = in.name("seats");  // once, not per row
+    const auto end = in.name("end"), start = in.name("start"), seats = in.name("seats");  // once, not per row
     for (std::size_t r = 0; r < in.rows(); ++r) {
-      in.check(r, checks::not_before(end.c_str(), t.end[r], "start", t.start[r]));
+      in.check(r, checks::not_before(end.c_str(), t.end[r], start.c_str(), t.start[r]));
       if (!std::isnan(t.seats[r])) in.check(r, checks::finite_non_negative(seats.c_str(), t.seats[r], ""), t.seats[r]);
       if (t.account[r] >= 0 && !seen.insert(t.account[r]).second)
         in.check(r, problem{in.name("account_id"), "account already has a row", account_ids[std::size_t(t.account[r])]});
@@ -260,9 +260,10 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.kind = in.enums<survey_kind>("kind", std::nullopt);
     t.score = in.numbers("score", std::nullopt);
     t.respondent = in.strings("respondent", t.respondents);
+    const auto score = in.name("score");
     for (std::size_t r = 0; r < in.rows(); ++r)
       if (!std::isnan(t.score[r]))
-        in.check(r, checks::survey_score(t.kind[r], t.score[r], options.csat_scale, ""), t.score[r]);
+        in.check(r, checks::survey_score(score.c_str(), t.kind[r], t.score[r], options.csat_scale, ""), t.score[r]);
   });
   read(parts.tickets, [&](array_reader& in, ticket_table& t) {
     t.opened = in.times("opened_at", true);
@@ -271,10 +272,11 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.prio = in.enums<priority>("priority", priority::normal);
     t.owner = in.strings("owner", t.owners);
     if (t.owner.empty()) t.owner = column(std::vector<std::int32_t>(in.rows(), no_code));
-    const auto first_response = in.name("first_response_at"), resolved = in.name("resolved_at");
+    const auto first_response = in.name("first_response_at"), resolved = in.name("resolved_at"),
+               opened = in.name("opened_at");
     for (std::size_t r = 0; r < in.rows(); ++r) {
-      in.check(r, checks::not_before(first_response.c_str(), t.first_response[r], "opened_at", t.opened[r]));
-      in.check(r, checks::not_before(resolved.c_str(), t.resolved[r], "opened_at", t.opened[r]));
+      in.check(r, checks::not_before(first_response.c_str(), t.first_response[r], opened.c_str(), t.opened[r]));
+      in.check(r, checks::not_before(resolved.c_str(), t.resolved[r], opened.c_str(), t.opened[r]));
     }
   });
   read(parts.mrr, [&](array_reader& in, mrr_table& t) {
