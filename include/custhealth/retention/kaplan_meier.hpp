@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,19 @@ inline std::uint64_t key_of(const grouped_key& r) noexcept { return r.key; }
 inline double weight_of(std::uint64_t) noexcept { return 1.0; }
 inline double weight_of(const weighted_key& r) noexcept { return r.weight; }
 inline double weight_of(const grouped_key& r) noexcept { return r.weight; }
+
+/// The weights of the removals at time bits t from removals[i] on, split into deaths and censorings;
+/// advances i past them. Arithmetic rather than a branch on the flag, a coin toss for the predictor.
+/// Exact: w·1 or w·0.
+template <class Removal>
+void count_removals(std::span<const Removal> removals, std::size_t& i, std::uint64_t t, double& deaths,
+                    double& censorings) noexcept {
+  for (; i < removals.size() && (key_of(removals[i]) >> 1) == t; ++i) {
+    const double w = weight_of(removals[i]), event = static_cast<double>(key_of(removals[i]) & 1);
+    deaths += w * event;
+    censorings += w - w * event;
+  }
+}
 
 /// Hint that the buffer [p, p + bytes) is about to be written in full: its pages are marked for
 /// transparent huge pages, so first touch costs one fault per 2 MiB instead of one per 4 KiB (on a VM
@@ -222,6 +236,14 @@ inline std::vector<double> copy_column(const std::vector<double>& column) {
   std::vector<double> out = take_column(column.size());
   out.assign(column.begin(), column.end());
   return out;
+}
+
+/// Cuts columns written up to `rows` to that size, and gives memory back when most of it went unused
+/// (many tied times).
+inline void trim_columns(std::initializer_list<std::vector<double>*> columns, std::size_t rows) {
+  for (auto* column : columns) column->resize(rows);
+  if (rows < (*columns.begin())->capacity() / 2)
+    for (auto* column : columns) column->shrink_to_fit();
 }
 
 /// Uninitialised scratch for n trivially copyable records (no zero-fill pass), from the pool of sort
@@ -699,21 +721,14 @@ class km_event_table {
     for (std::size_t i = 0, j = 0; i < n || j < m; ++rows) {
       const std::uint64_t t = std::min(i < n ? key_of(removals[i]) >> 1 : none, j < m ? key_of(entrances[j]) >> 1 : none);
       double deaths = 0.0, censorings = 0.0, entering = 0.0;
-      for (; i < n && (key_of(removals[i]) >> 1) == t; ++i) {
-        // Arithmetic rather than a branch on the flag, a coin toss for the predictor. Exact: w·1 or w·0.
-        const double w = weight_of(removals[i]), event = static_cast<double>(key_of(removals[i]) & 1);
-        deaths += w * event;
-        censorings += w - w * event;
-      }
+      detail::km::count_removals(removals, i, t, deaths, censorings);
       for (; j < m && (key_of(entrances[j]) >> 1) == t; ++j) entering += weight_of(entrances[j]);
       time[rows] = detail::km::time_from_bits(t);
       observed[rows] = deaths;
       censored[rows] = censorings;
       entrance[rows] = entering;
     }
-    for (auto* column : {&time_, &observed_, &censored_, &entrance_}) column->resize(rows);
-    if (size() < time_.capacity() / 2)
-      for (auto* column : {&time_, &observed_, &censored_, &entrance_}) column->shrink_to_fit();
+    detail::km::trim_columns({&time_, &observed_, &censored_, &entrance_}, rows);
   }
 
   std::vector<double> time_;
@@ -1005,8 +1020,8 @@ inline kaplan_meier_result fit_sorted_keys(std::span<const std::uint64_t> keys, 
   const std::size_t n = keys.size(), capacity = n + 1;  // + the row at time 0
   kaplan_meier_result r;
   r.confidence = confidence;
-  auto columns = {&r.timeline, &r.survival, &r.greenwood_sum, &r.at_risk, &r.observed, &r.censored, &r.entrance};
-  for (auto* column : columns) *column = sized_column(capacity);
+  for (auto* column : {&r.timeline, &r.survival, &r.greenwood_sum, &r.at_risk, &r.observed, &r.censored, &r.entrance})
+    *column = sized_column(capacity);
   double *timeline = r.timeline.data(), *survival = r.survival.data(), *greenwood_sum = r.greenwood_sum.data(),
          *at_risk = r.at_risk.data(), *observed = r.observed.data(), *censored = r.censored.data(),
          *entrance = r.entrance.data();
@@ -1016,11 +1031,7 @@ inline kaplan_meier_result fit_sorted_keys(std::span<const std::uint64_t> keys, 
   // One row per distinct time; everyone enters at time 0, which always has a row (as in lifelines).
   auto add_row = [&](std::uint64_t t, double entering) {
     double deaths = 0.0, censorings = 0.0;
-    for (; i < n && (keys[i] >> 1) == t; ++i) {
-      const auto event = static_cast<double>(keys[i] & 1);
-      deaths += event;
-      censorings += 1.0 - event;
-    }
+    count_removals(keys, i, t, deaths, censorings);
     timeline[rows] = time_from_bits(t);
     observed[rows] = deaths;
     censored[rows] = censorings;
@@ -1034,9 +1045,7 @@ inline kaplan_meier_result fit_sorted_keys(std::span<const std::uint64_t> keys, 
   };
   add_row(0, remaining);
   while (i < n) add_row(keys[i] >> 1, 0.0);
-  for (auto* column : columns) column->resize(rows);
-  if (rows < capacity / 2)
-    for (auto* column : columns) column->shrink_to_fit();
+  trim_columns({&r.timeline, &r.survival, &r.greenwood_sum, &r.at_risk, &r.observed, &r.censored, &r.entrance}, rows);
   return r;
 }
 
