@@ -290,12 +290,11 @@ def test_tenure():
 
 
 def test_gil_is_released_while_cohorts_compute(runs_without_gil):
-    ds = ch.generate(n_accounts=2000, days=730, seed=3)
-    # The core alone, back to back: the Python wrapper's own work (pandas frames) holds the GIL and
-    # would let the main thread step between calls even if the core never released it.
+    ds = ch.generate(n_accounts=10000, days=730, seed=3)
+    # One core call, monthly (its numpy output is small beside the computation): between calls, or
+    # around the Python wrapper's pandas work, the main thread could step even if the core held the GIL.
     native = ds._native
-    assert runs_without_gil(lambda: [_core.cohort_retention(native, "W", "on_or_after")
-                                     for _ in range(30)])
+    assert runs_without_gil(lambda: _core.cohort_retention(native, "M", "on_or_after"))
 
 
 # ---- bad input ----

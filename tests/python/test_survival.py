@@ -364,7 +364,8 @@ def test_float64_durations_and_bool_flags_reach_the_core_without_a_copy():
 def test_gil_is_released_while_fitting(runs_without_gil):
     t, e = censored_sample(2_000_000, seed=71)
     observed = e.astype(np.uint8)
-    assert runs_without_gil(lambda: [_core.kaplan_meier(t, observed, None, None, 0.95) for _ in range(3)])
+    # One call (~25 ms): between calls the main thread may step even if the core held the GIL.
+    assert runs_without_gil(lambda: _core.kaplan_meier(t, observed, None, None, 0.95))
 
 
 def test_plot_returns_axes_with_a_step_curve_and_a_band(waltons):
