@@ -426,6 +426,7 @@ void append_columns(Dst dst, Src src) {
 /// Moves every vector of `src` into the matching column of `dst` (tuples of references, same order).
 template <class Dst, class Src>
 void move_columns(Dst dst, Src src) {
+  static_assert(std::tuple_size_v<Dst> == std::tuple_size_v<Src>, "a builder must list every column of its table");
   [&]<std::size_t... i>(std::index_sequence<i...>) {
     ((std::get<i>(dst) = column(std::move(std::get<i>(src)))), ...);
   }(std::make_index_sequence<std::tuple_size_v<Src>>{});
