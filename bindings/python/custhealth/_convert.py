@@ -40,6 +40,11 @@ def seconds_to_datetime(seconds: np.ndarray) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(out)
 
 
+def moment(seconds: int) -> pd.Timestamp:
+    """One count of UTC seconds as a timestamp (NaT for NO_TIME)."""
+    return seconds_to_datetime(np.array([seconds], dtype=np.int64))[0]
+
+
 def check_period(period: str) -> str:
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}: expected one of {', '.join(PERIODS)}")

@@ -130,16 +130,20 @@ class Key:
         return pd.api.extensions.take(pd.Index(self.values).array, index, allow_fill=True)
 
 
-def enum_codes(series: pd.Series, name: str, choices: Sequence[str], what: str, table: str) -> np.ndarray:
+def enum_codes(series: pd.Series, name: str, choices: Sequence[str], what: str, table: str,
+               missing: str | None = None) -> np.ndarray:
     """A column of labels as the core's enumeration codes (uint8: the label's position in `choices`).
-    Raises for a missing value (naming its row) and for a label not in `choices`."""
+    Raises for a label not in `choices`, and for a missing value (naming its row) unless `missing`
+    names the label it stands for."""
     key = Key(name, series)
-    if (key.codes < 0).any():
+    if missing is None and (key.codes < 0).any():
         raise invalid(f"{table}[{int(np.argmax(key.codes < 0))}]: column '{name}' is empty")
     unknown = sorted(set(key.labels) - set(choices))
     if unknown:
         raise invalid(f"column '{name}': unknown {what} {unknown[0]!r}: expected one of {', '.join(choices)}")
-    lut = np.array([choices.index(label) for label in key.labels], dtype=np.uint8)
+    # A missing value's code −1 reads the table's last entry: the code of `missing`.
+    lut = np.array([choices.index(label) for label in key.labels] + [choices.index(missing or choices[0])],
+                   dtype=np.uint8)
     return lut[key.codes]
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import name_list, seconds_to_datetime, to_seconds
+from ._convert import moment, name_list, seconds_to_datetime, to_seconds
 from .dataset import Dataset, as_dataset
 
 
@@ -37,10 +37,6 @@ def _seconds(value: Any) -> int | None:
 
 def _times(seconds: np.ndarray, name: str) -> pd.DatetimeIndex:
     return seconds_to_datetime(seconds).rename(name)
-
-
-def _moment(seconds: int) -> pd.Timestamp:
-    return seconds_to_datetime(np.array([seconds], dtype=np.int64))[0]
 
 
 class CohortRetention:
@@ -76,7 +72,7 @@ class CohortRetention:
         self.counts = pd.DataFrame(native["counts"], index=index, columns=offsets)
         self.rates = pd.DataFrame(native["rates"], index=index, columns=offsets)
         self.average = pd.Series(np.asarray(native["average"]), index=offsets, name="average")
-        self.as_of = _moment(native["as_of"])
+        self.as_of = moment(native["as_of"])
         self.excluded = int(native["excluded"])
 
     def plot(self, ax: Any = None, annotate: bool | None = None, cmap: str = "viridis") -> Any:
@@ -159,7 +155,7 @@ def lifecycle(data: Any, period: str = "M", events: str | Sequence[str] | None =
     native = _core.lifecycle(ds._native, period, name_list(events), _seconds(as_of))
     columns = ["new", "retained", "resurrected", "dormant", "active"]
     out = pd.DataFrame({c: np.asarray(native[c]) for c in columns}, index=_times(native["start"], "period"))
-    out.attrs["as_of"] = _moment(native["as_of"])
+    out.attrs["as_of"] = moment(native["as_of"])
     return out
 
 
@@ -233,7 +229,7 @@ def tenure(data: Any, as_of: Any = None) -> pd.DataFrame:
     out = pd.DataFrame({"duration": np.asarray(native["duration"]),
                         "observed": np.asarray(native["observed"]).astype(bool)},
                        index=pd.Index(ids[accounts] if len(ids) else [], name="account_id", dtype=object))
-    out.attrs.update(as_of=_moment(native["as_of"]), without_start=int(native["without_start"]),
+    out.attrs.update(as_of=moment(native["as_of"]), without_start=int(native["without_start"]),
                      not_started=int(native["not_started"]))
     return out
 

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import seconds_to_datetime
-from ._grouping import Key, as_by, column, frame_keys, invalid, optional_ticks, scope, source, ticks, to_frame
+from ._convert import moment
+from ._grouping import (as_by, column, enum_codes, frame_keys, invalid, optional_ticks, scope, source, ticks,
+                        to_frame)
 from .dataset import Dataset
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -58,21 +59,9 @@ def _ticket_arrays(df: pd.DataFrame, opened_col: str, first_response_col: str, r
     first = optional_ticks(df, first_response_col, unit)
     resolved = optional_ticks(df, resolved_col, unit)
     prio = None
-    if priority_col in df.columns:
-        key = Key(priority_col, df[priority_col])
-        unknown = sorted(set(key.labels) - set(PRIORITIES))
-        if unknown:
-            raise invalid(f"column '{priority_col}': unknown priority {unknown[0]!r}: expected one of "
-                          f"{', '.join(PRIORITIES)}")
-        # Codes of the enumeration; a missing priority is "normal", as when loading a Dataset.
-        lut = np.array([PRIORITIES.index(label) for label in key.labels] + [PRIORITIES.index("normal")],
-                       dtype=np.uint8)
-        prio = lut[np.where(key.codes < 0, len(key.labels), key.codes)]
+    if priority_col in df.columns:  # a missing priority is "normal", as when loading a Dataset
+        prio = enum_codes(df[priority_col], priority_col, PRIORITIES, "priority", "tickets", missing="normal")
     return opened, first, resolved, unit, prio
-
-
-def _as_of(raw: Mapping[str, Any]) -> pd.Timestamp:
-    return seconds_to_datetime(np.array([raw["as_of"]], dtype=np.int64))[0]
 
 
 def sla_summary(data: Any, by: str | Sequence[str] | None = None, period: str | None = "M", as_of: Any = None,
@@ -126,7 +115,7 @@ def sla_summary(data: Any, by: str | Sequence[str] | None = None, period: str | 
         raw = _core.sla_arrays(opened, first, resolved, unit, prio, [k.core() for k in keys], per, at, window, goals,
                                confidence)
     out = to_frame(raw, by, keys, SLA_COLUMNS)
-    out.attrs["as_of"] = _as_of(raw)
+    out.attrs["as_of"] = moment(raw["as_of"])
     return out
 
 
@@ -149,7 +138,7 @@ def ticket_backlog(data: Any, by: str | Sequence[str] | None = None, as_of: Any 
                                                               priority_col)
         raw = _core.backlog_arrays(opened, first, resolved, unit, prio, [k.core() for k in keys], at)
     out = to_frame(raw, by, keys, BACKLOG_COLUMNS, period=False)
-    out.attrs["as_of"] = _as_of(raw)
+    out.attrs["as_of"] = moment(raw["as_of"])
     return out
 
 

@@ -11,7 +11,8 @@ import pandas as pd
 
 from . import _core
 from ._core import InvalidInputError
-from .retention import _dataset, _moment, _seconds
+from ._convert import moment
+from .retention import _dataset, _seconds
 
 __all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank_test", "tenure_survival"]
 
@@ -249,7 +250,9 @@ class KaplanMeier:
     def survival_function_(self) -> pd.DataFrame:
         """S(t) indexed by ``timeline``."""
         self._check_fitted()
-        return self._frame({self._label: self._on_timeline(self._result.survival_copy(), 1.0)})
+        # A custom timeline reads the curve into a new array anyway; only the fitted timeline needs a copy.
+        curve = self._result.survival if self._rows is not None else self._result.survival_copy()
+        return self._frame({self._label: self._on_timeline(curve, 1.0)})
 
     @cached_property
     def cumulative_density_(self) -> pd.DataFrame:
@@ -403,7 +406,7 @@ def _fit_tenure(km: KaplanMeier, data: Mapping[str, Any], mask: Any = None) -> K
     if mask is not None:
         t, e = t[mask], e[mask]
     km.fit(t, e)
-    km.as_of_ = _moment(data["as_of"])
+    km.as_of_ = moment(data["as_of"])
     km.n_without_start_ = int(data["without_start"])
     km.n_not_started_ = int(data["not_started"])
     return km

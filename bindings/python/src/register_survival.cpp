@@ -81,7 +81,6 @@ void register_survival(py::module_& m) {
       m, "KaplanMeierResult", "A fitted Kaplan–Meier curve (see custhealth.KaplanMeier); columns are read-only views")
       .def_property_readonly("timeline", &column_view<&kaplan_meier_result::timeline>)
       .def_property_readonly("survival", &column_view<&kaplan_meier_result::survival>)
-      .def_property_readonly("greenwood_sum", &column_view<&kaplan_meier_result::greenwood_sum>)
       .def_property_readonly("at_risk", &column_view<&kaplan_meier_result::at_risk>)
       .def_property_readonly("observed", &column_view<&kaplan_meier_result::observed>)
       .def_property_readonly("censored", &column_view<&kaplan_meier_result::censored>)
