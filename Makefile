@@ -1,10 +1,12 @@
-# The two commands of the README: `make demo` and `make test`. Each installs what it needs first.
+# The two commands of the README: `make demo` and `make test`. Each installs what it needs first
+# (scripts/bootstrap: Debian's build packages and the project's virtual environment .venv/).
 BUILD ?= build
 BUILD_TYPE ?= Release
-PYTHON := /usr/bin/python3
+PYTHON := $(CURDIR)/.venv/bin/python
+SYSTEM_PYTHON := /usr/bin/python3
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test bench sample clean
+.PHONY: all bootstrap configure build demo test test-system-python wheel bench sample clean
 
 all: build
 
@@ -22,8 +24,19 @@ build: configure
 demo: build
 	$(BUILD)/custhealth report
 
+# The C++ tests and the Python tests against .venv/ (current numpy and pandas, and the peers).
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+# The Python tests once more under Debian's interpreter and its numpy 1.24 / pandas 1.5, on the same
+# build (one CPython ABI); peers Debian does not package are skipped there.
+test-system-python: build
+	cd $(CURDIR) && PYTHONPATH=$(BUILD)/python CUSTHEALTH_CLI=$(CURDIR)/$(BUILD)/custhealth \
+	  CUSTHEALTH_BUILD_DIR=$(CURDIR)/$(BUILD) $(SYSTEM_PYTHON) -m pytest -q -p no:cacheprovider tests/python
+
+# The wheel a data team installs (`pip install .` builds the same).
+wheel: bootstrap
+	$(PYTHON) -m pip wheel . -w dist --no-deps
 
 bench: build
 	$(PYTHON) benchmarks/compare.py --build $(BUILD)
@@ -33,4 +46,4 @@ sample: build
 	$(BUILD)/custhealth generate --accounts 200 --days 730 --seed 7 --out examples/data
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) dist

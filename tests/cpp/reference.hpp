@@ -1,5 +1,5 @@
-// tests/cpp/reference.hpp — locating the public reference data sets (../shared/reference).
-// CUSTHEALTH_REFERENCE_DATA overrides the default; tests skip with a message when the folder is absent.
+// tests/cpp/reference.hpp — locating the public reference data sets (tests/data/reference, in the repo).
+// CUSTHEALTH_REFERENCE_DATA overrides the default; a missing file fails the test (a clone has them all).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,10 +12,10 @@ namespace custhealth::test {
 
 inline std::filesystem::path reference_dir() {
   if (const char* env = std::getenv("CUSTHEALTH_REFERENCE_DATA"); env && *env) return env;
-  return std::filesystem::path(CUSTHEALTH_SOURCE_DIR) / ".." / "shared" / "reference";
+  return std::filesystem::path(CUSTHEALTH_SOURCE_DIR) / "tests" / "data" / "reference";
 }
 
-/// The path of one reference file, or an empty path when the data set is not on this machine.
+/// The path of one reference file, or an empty path when it is missing.
 inline std::filesystem::path reference_file(const std::string& name) {
   auto path = reference_dir() / name;
   return std::filesystem::exists(path) ? path : std::filesystem::path{};
@@ -23,9 +23,9 @@ inline std::filesystem::path reference_file(const std::string& name) {
 
 }  // namespace custhealth::test
 
-/// Skips the current test (with the reason) when a reference file is missing; else binds `var`.
-#define CUSTHEALTH_REFERENCE_OR_SKIP(var, name)                                               \
+/// Binds `var` to a reference file; fails the current test (with where it looked) when it is missing.
+#define CUSTHEALTH_REFERENCE(var, name)                                                          \
   const auto var = ::custhealth::test::reference_file(name);                                   \
   if (var.empty())                                                                             \
-  GTEST_SKIP() << "reference data " << (name) << " not found under "                          \
+  GTEST_FAIL() << "reference data " << (name) << " not found under "                          \
                << ::custhealth::test::reference_dir() << " (set CUSTHEALTH_REFERENCE_DATA)"

@@ -136,7 +136,7 @@ void expect_close(double actual, double expected, double tolerance, const std::s
 // ---- published values ----
 
 TEST(KaplanMeier, GehanSixMp) {
-  CUSTHEALTH_REFERENCE_OR_SKIP(path, "gehan.dat");
+  CUSTHEALTH_REFERENCE(path, "gehan.dat");
   const auto data = read_gehan(path);
   ASSERT_EQ(data.durations.size(), 42u);
   const auto six_mp = fit(data.only(data.code("2")));
@@ -156,7 +156,7 @@ TEST(KaplanMeier, GehanSixMp) {
 }
 
 TEST(LogRank, GehanSixMpVersusPlacebo) {
-  CUSTHEALTH_REFERENCE_OR_SKIP(path, "gehan.dat");
+  CUSTHEALTH_REFERENCE(path, "gehan.dat");
   const auto data = read_gehan(path);
   const auto test = logrank_test(data.durations, data.observed, data.groups);
   EXPECT_NEAR(test.statistic, 16.79, 0.005);
@@ -172,14 +172,14 @@ TEST(LogRank, GehanSixMpVersusPlacebo) {
 }
 
 TEST(KaplanMeier, DdMedian) {
-  CUSTHEALTH_REFERENCE_OR_SKIP(path, "dd.csv");
+  CUSTHEALTH_REFERENCE(path, "dd.csv");
   const auto data = read_csv(path, "duration", "observed", "democracy");
   ASSERT_EQ(data.durations.size(), 1808u);
   EXPECT_EQ(fit(data).median(), 4.0);
 }
 
 TEST(LogRank, DdDemocracyVersusNonDemocracy) {
-  CUSTHEALTH_REFERENCE_OR_SKIP(path, "dd.csv");
+  CUSTHEALTH_REFERENCE(path, "dd.csv");
   const auto data = read_csv(path, "duration", "observed", "democracy");
   ASSERT_EQ(data.labels.size(), 2u);
   const auto test = logrank_test(data.durations, data.observed, data.groups);
@@ -190,7 +190,7 @@ TEST(LogRank, DdDemocracyVersusNonDemocracy) {
 }
 
 TEST(LogRank, DdMultiGroupMatchesStatsmodels) {
-  CUSTHEALTH_REFERENCE_OR_SKIP(path, "dd.csv");
+  CUSTHEALTH_REFERENCE(path, "dd.csv");
   // statsmodels survdiff(duration, observed, column) and chi2.sf (script below).
   const auto continents = read_csv(path, "duration", "observed", "un_continent_name");
   ASSERT_EQ(continents.labels.size(), 5u);
@@ -212,7 +212,7 @@ TEST(LogRank, DdMultiGroupMatchesStatsmodels) {
 }
 
 TEST(KaplanMeier, WaltonsMedians) {
-  CUSTHEALTH_REFERENCE_OR_SKIP(path, "waltons_dataset.csv");
+  CUSTHEALTH_REFERENCE(path, "waltons_dataset.csv");
   const auto data = read_csv(path, "T", "E", "group");
   ASSERT_EQ(data.durations.size(), 163u);
   EXPECT_EQ(fit(data).median(), 56.0);
@@ -300,7 +300,7 @@ void expect_matches_statsmodels(const kaplan_meier_result& r, const std::vector<
 }
 
 TEST(KaplanMeier, WaltonsCurveMatchesStatsmodels) {
-  CUSTHEALTH_REFERENCE_OR_SKIP(path, "waltons_dataset.csv");
+  CUSTHEALTH_REFERENCE(path, "waltons_dataset.csv");
   const auto data = read_csv(path, "T", "E", "group");
   const auto r = fit(data);
   const std::vector<double> times{6, 7, 9, 13, 15, 17, 19, 22, 26, 29, 32, 33, 36, 38, 41, 43, 45, 47, 48, 51, 53, 54, 56, 58, 60, 61, 62, 63, 66, 68, 69, 75};

@@ -1,7 +1,8 @@
-"""Shared fixtures: the reference data sets (read in place, skipped when absent) and the repo root."""
+"""Shared fixtures: the reference data sets (tests/data/reference; a missing folder fails) and the repo root."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import pathlib
 import threading
@@ -14,10 +15,19 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def reference_dir() -> pathlib.Path:
-    path = pathlib.Path(os.environ.get("CUSTHEALTH_REFERENCE_DATA", ROOT.parent / "shared" / "reference"))
+    path = pathlib.Path(os.environ.get("CUSTHEALTH_REFERENCE_DATA", ROOT / "tests" / "data" / "reference"))
     if not path.is_dir():
-        pytest.skip(f"reference data not found at {path} (set CUSTHEALTH_REFERENCE_DATA)")
+        pytest.fail(f"reference data not found at {path} (set CUSTHEALTH_REFERENCE_DATA)")
     return path
+
+
+def peer(name: str):
+    """Imports a peer library the tests compare against (lifelines, polars, ...). Under the project's
+    .venv/ (ctest sets CUSTHEALTH_REQUIRE_PEERS) a missing peer is a failure; under Debian's Python,
+    which packages only some of them, the module's tests are skipped."""
+    if os.environ.get("CUSTHEALTH_REQUIRE_PEERS"):
+        return importlib.import_module(name)
+    return pytest.importorskip(name)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import peer
 
 
 def test_readme_embeds_the_quickstart_files_verbatim(root):
@@ -25,8 +26,8 @@ def test_python_quickstart_runs(root):
 
 
 def test_notebook_runs(root):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    nbformat = peer("nbformat")
+    nbclient = peer("nbclient")
     notebook = nbformat.read(root / "examples" / "portfolio.ipynb", as_version=4)
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(root)}}).execute()

@@ -3,6 +3,15 @@
 The compiled core (``custhealth._core``) is private; this package is the public, typed API.
 """
 
+import importlib.util as _util
+
+# numpy and pandas are the package's two dependencies; without them say so, before any submodule
+# fails on its first import with less context.
+for _name in ("numpy", "pandas"):
+    if _util.find_spec(_name) is None:
+        raise ImportError(f"custhealth needs {_name}, which is not installed in this environment: pip install {_name}")
+del _name, _util
+
 from ._core import ConvergenceError, InvalidInputError, ModelSpecError
 from ._core import __version__
 from .dataset import Dataset, generate, read_csv

@@ -40,8 +40,10 @@ def scope(period: str | None, as_of: Any, window_days: int | None) -> tuple[str 
             check_period(period)
         except ValueError as err:
             raise invalid(str(err)) from None
-    if window_days is not None and (isinstance(window_days, bool) or int(window_days) != window_days):
-        raise invalid(f"window_days must be a whole number of days, got {window_days!r}")
+    if window_days is not None and (isinstance(window_days, bool) or int(window_days) != window_days
+                                    or window_days < 1):
+        # 0 used to mean "no window" to the core and was silently ignored (issue 12).
+        raise invalid(f"window_days must be a whole number of days ≥ 1, got {window_days!r}")
     seconds = None
     if as_of is not None:
         try:
@@ -127,7 +129,7 @@ class Key:
         if self.dtype is not None:
             return pd.Categorical.from_codes(index, dtype=self.dtype)
         # The array, not the Index: Index.take reads −1 as "the last value", arrays as "missing".
-        return pd.api.extensions.take(pd.Index(self.values).array, index, allow_fill=True)
+        return pd.Index(self.values).array.take(index, allow_fill=True)
 
 
 def enum_codes(series: pd.Series, name: str, choices: Sequence[str], what: str, table: str,
