@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 namespace custhealth {
 
@@ -160,6 +161,24 @@ void check_mrr(const mrr_table& t, const dictionary& ids) {
   }
 }
 
+/// Every time of parts built by hand (the generator, C++ callers) inside the plausible span of
+/// time.hpp, as the loaders check row by row: absent (no_time) only where a column is optional.
+/// This is what lets every analytic compute periods and calendar dates without overflow.
+template <class Table>
+void check_times(const Table& table, const timestamp* required) {
+  for_each_column(table, [&](const auto& c) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(c)>, column<timestamp>>) {
+      for (std::size_t r = 0; r < c.size(); ++r) {
+        const timestamp t = c[r];
+        if (is_plausible_time(t) || (t == no_time && c.data() != required)) continue;
+        throw invalid_input(std::string(Table::name) + "[" + std::to_string(r) + "]: " +
+                            (t == no_time ? std::string("a required time is missing")
+                                          : std::to_string(t) + " s is not a plausible time (before 1900 or from 2200 on)"));
+      }
+    }
+  });
+}
+
 }  // namespace
 
 dataset::dataset(dataset_parts parts) : p_(std::move(parts)) {
@@ -169,7 +188,9 @@ dataset::dataset(dataset_parts parts) : p_(std::move(parts)) {
   seal_accounts(p_.accounts, remap, n);
 
   timestamp lo = std::numeric_limits<timestamp>::max(), hi = std::numeric_limits<timestamp>::min();
+  check_times(p_.accounts, nullptr);
   auto seal = [&](auto& table) {
+    check_times(table, (table.*std::remove_reference_t<decltype(table)>::sort_time).data());
     seal_events(table, remap, n, report_for(p_.report, table.name, table.size()));
     for (auto t : table.*std::remove_reference_t<decltype(table)>::sort_time) lo = std::min(lo, t), hi = std::max(hi, t);
   };

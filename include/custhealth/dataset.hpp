@@ -22,6 +22,8 @@ struct load_options {
   bool strict = true;
   /// CSAT answers are integers 1..csat_scale.
   int csat_scale = 5;
+  /// The unit of integer epoch times (ISO dates are unaffected).
+  custhealth::time_unit time_unit = custhealth::time_unit::s;
   /// Column names in the input that differ from the defaults of DESIGN §2, as
   /// {default name → input name}, e.g. {"account_id", "customer"}; applied to every table.
   std::map<std::string, std::string> columns;
@@ -102,6 +104,21 @@ inline std::optional<problem> survey_score(const char* column, survey_kind kind,
                    std::string(text)};
   }
   return std::nullopt;
+}
+
+/// A time inside the plausible span of time.hpp, with a hint when the value looks like epoch
+/// milliseconds, microseconds or nanoseconds read as seconds.
+inline std::optional<problem> plausible_time(const char* column, timestamp t, std::string_view text) {
+  if (is_plausible_time(t)) return std::nullopt;
+  std::string reason = "is not a plausible time (before 1900 or from 2200 on)";
+  constexpr std::pair<std::int64_t, const char*> units[] = {{1'000, "ms"}, {1'000'000, "us"}, {1'000'000'000, "ns"}};
+  for (const auto& [per_second, unit] : units)
+    if (t != no_time && is_plausible_time(t / per_second)) {
+      reason += std::string("; epoch ") + (unit[0] == 'm' ? "milliseconds" : unit[0] == 'u' ? "microseconds" : "nanoseconds") +
+                "? pass time_unit='" + unit + "'";
+      break;
+    }
+  return problem{column, reason, std::string(text)};
 }
 
 /// A later time that must not precede an earlier one (end ≥ start, response ≥ opening).

@@ -25,6 +25,8 @@ namespace custhealth {
 template <class T>
 class column {
  public:
+  using value_type = T;
+
   column() = default;
 
   explicit column(std::vector<T> values) {

@@ -89,11 +89,28 @@ constexpr bool parse_digits(std::string_view s, std::size_t pos, std::size_t n, 
 
 }  // namespace detail
 
+/// The unit of integer epoch times in the input (DESIGN §2, `time_unit=`): seconds unless told.
+enum class time_unit : std::uint8_t { s, ms, us, ns };
+
+constexpr std::int64_t ticks_per_second(time_unit u) noexcept {
+  constexpr std::array<std::int64_t, 4> ticks{1, 1'000, 1'000'000, 1'000'000'000};
+  return ticks[static_cast<std::size_t>(u)];
+}
+
+/// "s", "ms", "us", "ns" (pandas' names) to a unit.
+inline time_unit parse_time_unit(std::string_view s) {
+  if (s == "s") return time_unit::s;
+  if (s == "ms") return time_unit::ms;
+  if (s == "us") return time_unit::us;
+  if (s == "ns") return time_unit::ns;
+  throw invalid_input("unknown time_unit \"" + std::string(s) + "\": expected s, ms, us or ns");
+}
+
 /// Parses an ISO-8601 date (`2024-03-01`), date-time (`2024-03-01T12:30:00`, `2024-03-01 12:30`,
 /// fractional seconds truncated, `Z` or `±hh:mm`/`±hhmm` offset; no offset means UTC), or integer
-/// epoch seconds (`1709251200`, optionally negative). Returns nothing when `s` is none of those or
+/// epoch seconds (`1709251200`, optionally negative; ticks of `unit`, floored to the second). Returns nothing when `s` is none of those or
 /// names an impossible date (month 13, February 30, hour 24).
-constexpr std::optional<timestamp> parse_time(std::string_view s) noexcept {
+constexpr std::optional<timestamp> parse_time(std::string_view s, time_unit unit = time_unit::s) noexcept {
   int y = 0, mo = 0, d = 0;
   if (s.size() >= 10 && s[4] == '-' && s[7] == '-' && detail::parse_digits(s, 0, 4, y) &&
       detail::parse_digits(s, 5, 2, mo) && detail::parse_digits(s, 8, 2, d)) {
@@ -136,21 +153,32 @@ constexpr std::optional<timestamp> parse_time(std::string_view s) noexcept {
   std::int64_t v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
+  return floor_div(v, ticks_per_second(unit));
 }
 
 /// Parses a month, `YYYY-MM` or any date/time inside it, to the first second of that month.
-constexpr std::optional<timestamp> parse_month(std::string_view s) noexcept {
+constexpr std::optional<timestamp> parse_month(std::string_view s, time_unit unit = time_unit::s) noexcept {
   int y = 0, m = 0;
   if (s.size() == 7 && s[4] == '-' && detail::parse_digits(s, 0, 4, y) && detail::parse_digits(s, 5, 2, m)) {
     if (m < 1 || m > 12) return std::nullopt;
     return from_civil(y, m, 1);
   }
-  if (auto t = parse_time(s)) {
+  if (auto t = parse_time(s, unit)) {
     const civil_date c = civil_from_days(day_number(*t));
     return from_civil(c.year, c.month, 1);
   }
   return std::nullopt;
+}
+
+/// Plausible times (DESIGN §2): from 1900-01-01 up to, not including, 2200-01-01 UTC. Every loader
+/// rejects a time outside (a unit mistake — epoch milliseconds read as seconds — or garbage, or the
+/// no_time sentinel itself), which also keeps every period index and calendar computation far from
+/// overflow: an analytic never sees a time outside this span.
+inline constexpr timestamp earliest_plausible_time = from_civil(1900, 1, 1);
+inline constexpr timestamp end_of_plausible_times = from_civil(2200, 1, 1);
+
+constexpr bool is_plausible_time(timestamp t) noexcept {
+  return t >= earliest_plausible_time && t < end_of_plausible_times;
 }
 
 /// Parses a time or throws invalid_input saying what could not be read.

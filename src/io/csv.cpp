@@ -10,6 +10,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <unordered_map>
 
@@ -153,7 +154,9 @@ class tokenizer {
   std::size_t pos_ = 0;
   std::int64_t line_ = 1;
   std::int64_t record_line_ = 1;
-  std::vector<std::string> scratch_;  // reused across records; its strings keep their capacity
+  // Reused across records (its strings keep their capacity). A deque, because a new string must not
+  // move the earlier ones: the record's fields view them (a vector's growth did — issue 12, defect 1).
+  std::deque<std::string> scratch_;
   std::size_t scratch_used_ = 0;
 };
 
@@ -172,6 +175,17 @@ std::optional<double> parse_number(std::string_view s) {
   if (ec == std::errc::result_out_of_range) return std::numeric_limits<double>::infinity();
   if (ec != std::errc{}) return std::nullopt;
   return v;
+}
+
+/// pandas' default missing-value tokens that data teams' exports carry (DESIGN §2): `NA`, `N/A`,
+/// `NULL`, `null`, `NaN`, `NaT`, `None`. (A literal NaN is therefore missing, and then rejected
+/// wherever a number is required — never a silent value.)
+constexpr bool is_missing_token(std::string_view s) noexcept {
+  if (s.size() < 2 || s.size() > 4 || (s[0] != 'N' && s[0] != 'n')) return false;
+  constexpr std::string_view tokens[] = {"NA", "N/A", "NULL", "null", "NaN", "NaT", "None"};
+  for (auto t : tokens)
+    if (s == t) return true;
+  return false;
 }
 
 /// Interns strings, remembering the last one: ids in a CSV usually come in runs.
@@ -250,8 +264,12 @@ class table_reader {
   /// column vectors grow without copies; untouched capacity costs no memory.
   std::size_t expected_rows() const { return file_.text().size() / std::max<std::size_t>(8, header_bytes_ / 2) + 1; }
 
+  /// A field's text; empty for an absent column and for the missing-value tokens of DESIGN §2, so
+  /// that every parser treats `NA` like an empty field.
   std::string_view field(const field_ref& f) const {
-    return f.present() ? fields_[std::size_t(f.index)] : std::string_view{};
+    if (!f.present()) return {};
+    const std::string_view s = fields_[std::size_t(f.index)];
+    return is_missing_token(trim(s)) ? std::string_view{} : s;
   }
 
   void reject(const problem& p) { report_.reject(tok_.location(), p, options_.strict); }
@@ -267,9 +285,13 @@ class table_reader {
       fail(col, "is empty", s);
       return std::nullopt;
     }
-    if (auto t = parse_time(s)) return t;
-    fail(col, "cannot parse as a date or time", s);
-    return std::nullopt;
+    const auto t = parse_time(s, options_.time_unit);
+    if (!t) {
+      fail(col, "cannot parse as a date or time", s);
+      return std::nullopt;
+    }
+    if (!check(checks::plausible_time(col.name.c_str(), *t, s))) return std::nullopt;
+    return t;
   }
   /// A number; an empty field (or an absent column) gives `if_empty`, or a problem when none.
   std::optional<double> number(const field_ref& col, std::optional<double> if_empty) {
@@ -345,7 +367,9 @@ void read_usage(table_reader& in, dictionary& ids, usage_table& t) {
     if (!ts) continue;
     auto e = in.id(c_event);
     if (!e) continue;
-    auto v = in.number(c_value, 1.0);
+    // `value` defaults to 1 where the column is absent; an empty value in the column is a rejected
+    // row, not a silent 1 (DESIGN §3).
+    auto v = in.number(c_value, c_value.present() ? std::nullopt : std::optional(1.0));
     if (!v || !in.check(checks::finite(c_value.name.c_str(), *v, in.field(c_value)))) continue;
     const auto u = trim(in.field(c_user));
     account.push_back(account_code(*a)), time.push_back(*ts), event.push_back(event_code(*e)), value.push_back(*v);
@@ -468,11 +492,12 @@ void read_mrr(table_reader& in, dictionary& ids, mrr_table& t) {
     auto a = in.id(c_account);
     if (!a) continue;
     const auto ms = in.field(c_month);
-    const auto m = parse_month(trim(ms));
+    const auto m = parse_month(trim(ms), in.options().time_unit);
     if (!m) {
       in.reject({c_month.name, "cannot parse as a month (YYYY-MM or a date)", std::string(ms)});
       continue;
     }
+    if (!in.check(checks::plausible_time(c_month.name.c_str(), *m, ms))) continue;
     auto v = in.number(c_mrr, std::nullopt);
     if (!v || !in.check(checks::finite_non_negative(c_mrr.name.c_str(), *v, in.field(c_mrr)))) continue;
     const auto code = account_code(*a);

@@ -129,3 +129,28 @@ TEST(TableReport, TruncatesHugeValuesInMessages) {
   r.reject("x.csv:2", {"event", "bad", std::string(10'000'000, 'x')}, false);
   EXPECT_LT(r.examples.front().size(), 200u);
 }
+
+// Issue 12, defect 2: a hand-built time of about 1e17 s (year 3e9) reached the cohort engine, whose
+// year arithmetic overflowed into an empty frame and a write past its end; the no_time sentinel
+// passed as a real time in a required column. Parts are now checked like loaded rows.
+TEST(Dataset, RefusesImplausibleTimesInPartsBuiltByHand) {
+  const timestamp ok = from_civil(2024, 1, 1);
+  for (const timestamp bad : {timestamp(100'000'000'000'000'000), no_time, from_civil(2200, 1, 1), from_civil(1899, 12, 31),
+                              std::numeric_limits<timestamp>::max()}) {
+    EXPECT_THROW(dataset(usage_parts({"a"}, {0, 0}, {ok, bad}, {1, 1})), invalid_input) << bad;
+  }
+  try {
+    dataset(usage_parts({"a"}, {0}, {timestamp(100'000'000'000'000'000)}, {1}));
+    FAIL() << "no error";
+  } catch (const invalid_input& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("usage[0]: 100000000000000000 s is not a plausible time"));
+  }
+  auto p = usage_parts({"a"}, {0}, {ok}, {1});
+  p.accounts.account = column(std::vector<std::int32_t>{0});
+  p.accounts.start = column(std::vector<timestamp>{ok});
+  p.accounts.end = column(std::vector<timestamp>{from_civil(9999, 12, 31)});
+  EXPECT_THROW(dataset(std::move(p)), invalid_input);
+  // The span's own ends: 1900-01-01 is in, 2199-12-31 too; an optional time may be absent.
+  EXPECT_EQ(dataset(usage_parts({"a"}, {0, 0}, {from_civil(1900, 1, 1), from_civil(2199, 12, 31, 23, 59, 59)}, {1, 1}))
+                .usage().size(), 2u);
+}

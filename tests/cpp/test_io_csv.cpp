@@ -31,11 +31,12 @@ class CsvTest : public ::testing::Test {
     return path;
   }
 
-  dataset read_usage(const std::string& text, bool strict = true) {
+  dataset read_usage(const std::string& text, bool strict = true, std::map<std::string, std::string> columns = {}) {
     csv_files f;
     f.usage = write("usage.csv", text);
     load_options o;
     o.strict = strict;
+    o.columns = std::move(columns);
     return read_csv(f, o);
   }
 
@@ -58,13 +59,15 @@ class CsvTest : public ::testing::Test {
 
 TEST_F(CsvTest, ReadsUsageWithDefaults) {
   const auto d = read_usage("account_id,timestamp,event,value,user_id\n"
-                            "b,2024-01-02,login,,u1\n"
+                            "b,2024-01-02,login,2,u1\n"
                             "a,2024-01-01T10:00:00Z,export,3,\n");
   ASSERT_EQ(d.usage().size(), 2u);
   EXPECT_EQ(d.account_ids()[0], "a");
   EXPECT_EQ(d.usage().time[0], from_civil(2024, 1, 1, 10));
   EXPECT_EQ(d.usage().value[0], 3.0);
-  EXPECT_EQ(d.usage().value[1], 1.0);  // empty value defaults to 1
+  EXPECT_EQ(d.usage().value[1], 2.0);
+  // Without a value column every row counts 1.
+  EXPECT_EQ(read_usage("account_id,timestamp,event\na,2024-01-01,login\n").usage().value[0], 1.0);
   EXPECT_EQ(d.usage().user[0], no_code);
   EXPECT_EQ(d.usage().events[d.usage().event[1]], "login");
 }
@@ -77,6 +80,61 @@ TEST_F(CsvTest, HandlesQuotingCrlfAndBom) {
   EXPECT_EQ(d.account_ids()[0], "acme, inc");
   EXPECT_EQ(d.account_ids()[1], "multi\nline");
   EXPECT_EQ(d.usage().events[d.usage().event[0]], "say \"hi\"");
+}
+
+// Issue 12, defect 1: a second quoted field with "" in one record reallocated the tokenizer's scratch
+// storage while the first field still pointed into it (a heap use-after-free under ASan; in Release
+// another field's text read back as the id).
+TEST_F(CsvTest, SeveralEscapedQuotedFieldsInOneRecordKeepTheirText) {
+  const auto d = read_usage("\"account\"\"_id\",\"time\"\"stamp\",event\n"
+                            "\"a\"\"b\",2024-01-01,\"x\"\"y\"\n"
+                            "\"c\"\"d\",\"2024-01-02\",\"e\"\"f\"\n",
+                            true, {{"account_id", "account\"_id"}, {"timestamp", "time\"stamp"}});
+  ASSERT_EQ(d.usage().size(), 2u);
+  EXPECT_EQ(d.account_ids()[0], "a\"b");
+  EXPECT_EQ(d.account_ids()[1], "c\"d");
+  EXPECT_EQ(d.usage().events[d.usage().event[0]], "x\"y");
+  EXPECT_EQ(d.usage().events[d.usage().event[1]], "e\"f");
+}
+
+TEST_F(CsvTest, TheNineBytesOfTheFuzzFindingAreABadHeaderNotACrash) {
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "\"\"\"\",\"\"\"\""), HasSubstr("usage.csv"));
+}
+
+// Issue 12, defects 2, 3 and 7: times outside 1900..2199 — epoch seconds near 1e17, the int64
+// extremes (the internal no_time among them), 9999-12-31, epoch milliseconds read as seconds — are
+// rejected rows with the reason (and a hint for a unit mistake), never values an analytic sees.
+TEST_F(CsvTest, RejectsImplausibleTimesWithAHint) {
+  const std::string header = "account_id,timestamp,event\n";
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", header + "a,100000000000000000,login\n"),
+              HasSubstr("usage.csv:2: column 'timestamp': is not a plausible time (before 1900 or from 2200 on)"));
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", header + "a,1709251200000,login\n"),
+              HasSubstr("epoch milliseconds? pass time_unit='ms'"));
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", header + "a,1709251200000000000,login\n"),
+              HasSubstr("epoch nanoseconds? pass time_unit='ns'"));
+  for (const char* bad : {"-9223372036854775808", "9223372036854775807", "9999-12-31", "1899-12-31T23:59:59Z"})
+    EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", header + "a," + bad + ",login\n"),
+                HasSubstr("is not a plausible time")) << bad;
+  // An optional time too: the sentinel as an accounts `end` is not "still active".
+  EXPECT_THAT(error_of(&csv_files::accounts, "accounts.csv", "account_id,start,end\na,2024-01-01,-9223372036854775808\n"),
+              HasSubstr("column 'end': is not a plausible time"));
+  // Lenient: each such row counted, the good one kept.
+  const auto d = read_usage(header + "a,2024-01-01,login\na,9999-12-31,login\nb,100000000000000000,x\n", false);
+  EXPECT_EQ(d.usage().size(), 1u);
+  EXPECT_EQ(d.report().find("usage")->rejected, 2);
+  EXPECT_EQ(d.report().find("usage")->read, 3);
+}
+
+TEST_F(CsvTest, ReadsEpochTimesInTheGivenUnit) {
+  csv_files f;
+  f.usage = write("usage.csv", "account_id,timestamp,event\na,1709251200123,login\nb,2024-03-01T00:00:01Z,login\n");
+  load_options o;
+  o.time_unit = time_unit::ms;
+  const auto d = read_csv(f, o);
+  ASSERT_EQ(d.usage().size(), 2u);
+  EXPECT_EQ(d.usage().time[0], from_civil(2024, 3, 1));  // floored to the second
+  EXPECT_EQ(d.usage().time[1], from_civil(2024, 3, 1, 0, 0, 1));  // ISO text is unaffected
+  EXPECT_THROW(parse_time_unit("minutes"), invalid_input);
 }
 
 TEST_F(CsvTest, RenamesColumns) {
@@ -176,10 +234,13 @@ TEST_F(CsvTest, NpsOutOfRange) {
 
 TEST_F(CsvTest, NanAndInfInNumbers) {
   const std::string header = "account_id,timestamp,type,amount\n";
-  for (const char* v : {"nan", "NaN", "inf", "-inf", "1e999"})
+  for (const char* v : {"nan", "inf", "-inf", "1e999"})
     EXPECT_THAT(error_of(&csv_files::payments, "payments.csv", header + "a,2024-01-01,payment," + v + "\n"),
                 HasSubstr("column 'amount': must be a finite number"))
         << v;
+  // `NaN` itself is one of the missing-value tokens (DESIGN §2): a required number that is missing.
+  EXPECT_THAT(error_of(&csv_files::payments, "payments.csv", header + "a,2024-01-01,payment,NaN\n"),
+              HasSubstr("column 'amount': is empty"));
   EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event,value\na,2024-01-01,x,nan\n"),
               HasSubstr("column 'value': must be a finite number"));
   EXPECT_THAT(error_of(&csv_files::payments, "payments.csv", header + "a,2024-01-01,payment,12abc\n"),
@@ -316,4 +377,27 @@ TEST(CsvField, QuotesOnlyWhenNeeded) {
   EXPECT_EQ(detail::csv_field("plain"), "plain");
   EXPECT_EQ(detail::csv_field("a,b"), "\"a,b\"");
   EXPECT_EQ(detail::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+}
+
+// Issue 12, defect 5: pandas' missing-value tokens are missing values (lenient mode used to drop a
+// whole account's rows over a `NULL` end date), and a missing usage value is a rejected row, not 1.
+TEST_F(CsvTest, MissingValueTokensAreMissingAndAMissingValueIsNotOne) {
+  csv_files f;
+  f.accounts = write("accounts.csv", "account_id,start,end,seats\n"
+                                     "a,2024-01-01,NULL,NA\nb,2024-01-01,null,N/A\nc,2024-01-01,NaT,None\n"
+                                     "d,2024-01-01, NaN ,\n");
+  const auto d = read_csv(f);
+  ASSERT_EQ(d.accounts().size(), 4u);
+  for (std::size_t a = 0; a < 4; ++a) {
+    EXPECT_EQ(d.accounts().end[a], no_time) << a;
+    EXPECT_TRUE(std::isnan(d.accounts().seats[a])) << a;
+  }
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event,value\na,2024-01-01,login,\n"),
+              HasSubstr("usage.csv:2: column 'value': is empty"));
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event,value\na,2024-01-01,login,NaN\n"),
+              HasSubstr("usage.csv:2: column 'value': is empty"));
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\nNULL,2024-01-01,login\n"),
+              HasSubstr("usage.csv:2: column 'account_id': is empty"));
+  // A token is missing only as the whole field: "NAB" and "nan" are values.
+  EXPECT_EQ(read_usage("account_id,timestamp,event\nNAB,2024-01-01,nan\n").account_ids()[0], "NAB");
 }

@@ -226,3 +226,99 @@ def test_account_ids_all_missing_or_none():
     ds = ch.Dataset(usage=usage, strict=False)
     assert ds.n_accounts == 0 and ds.ingest_report["usage"]["rejected"] == 2
     assert ch.Dataset(usage=usage.iloc[:0]).n_accounts == 0
+
+
+# ---- issue 12: implausible times, units, wrapping integer types ----
+
+def test_implausible_times_are_rejected_with_a_hint():
+    frame = pd.DataFrame({"account_id": ["a", "b"], "timestamp": np.array([1_709_251_200, 10**17], np.int64),
+                          "event": ["login", "login"]})
+    with pytest.raises(ch.InvalidInputError, match=r"usage\[1\]: column 'timestamp': is not a plausible time"):
+        ch.Dataset(usage=frame)
+    lenient = ch.Dataset(usage=frame, strict=False)
+    assert lenient.ingest_report["usage"]["rejected"] == 1 and len(lenient.table("usage")) == 1
+    millis = frame.assign(timestamp=np.array([1_709_251_200_000, 1_709_337_600_500], np.int64))
+    with pytest.raises(ch.InvalidInputError, match=r"epoch milliseconds\? pass time_unit='ms'"):
+        ch.Dataset(usage=millis)
+    times = ch.Dataset(usage=millis, time_unit="ms").table("usage")["timestamp"]
+    # The same instants pandas reads from those milliseconds, floored to the second.
+    expected = pd.to_datetime(millis["timestamp"], unit="ms").dt.floor("s")
+    assert list(times) == list(expected)
+    with pytest.raises(ValueError, match="unknown time_unit 'minutes'"):
+        ch.Dataset(usage=frame, time_unit="minutes")
+
+
+def test_unsigned_and_float_times_never_wrap_or_turn_missing():
+    base = {"account_id": ["a"], "event": ["login"]}
+    for values in (np.array([2**63 + 5], np.uint64), np.array([1e20]), np.array([-1e20]), np.array([np.inf])):
+        with pytest.raises(ch.InvalidInputError, match="is not a plausible time"):
+            ch.Dataset(usage=pd.DataFrame({**base, "timestamp": values}))
+    # A plausible unsigned time is that time.
+    ok = ch.Dataset(usage=pd.DataFrame({**base, "timestamp": np.array([1_709_251_200], np.uint64)}))
+    assert ok.table("usage")["timestamp"].iloc[0] == pd.Timestamp("2024-03-01")
+
+
+def test_booleans_are_not_times():
+    with pytest.raises(ch.InvalidInputError, match="cannot parse as a date or time"):
+        ch.Dataset(usage=pd.DataFrame({"account_id": ["a"], "timestamp": [True], "event": ["login"]}))
+
+
+def test_read_csv_time_unit(tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text("account_id,timestamp,event\na,1709251200000,login\n")
+    with pytest.raises(ch.InvalidInputError, match=r"usage.csv:2: column 'timestamp'.*time_unit='ms'"):
+        ch.read_csv(usage=path)
+    assert ch.read_csv(usage=path, time_unit="ms").table("usage")["timestamp"].iloc[0] == pd.Timestamp("2024-03-01")
+
+
+def test_every_table_comes_back_with_its_columns_even_unloaded(tmp_path):
+    # Issue 12, defect 4: a table that was not loaded raised a bare TypeError; an empty MRR table
+    # came back without columns.
+    path = tmp_path / "usage.csv"
+    path.write_text("account_id,timestamp,event\na,2024-01-01,login\n")
+    ds = ch.read_csv(usage=path)
+    expected = {
+        "accounts": ["account_id", "start", "end", "segment", "plan", "owner", "seats", "renewal_date"],
+        "usage": ["account_id", "timestamp", "event", "value", "user_id"],
+        "surveys": ["account_id", "timestamp", "kind", "score", "respondent"],
+        "tickets": ["account_id", "opened_at", "first_response_at", "resolved_at", "priority", "owner"],
+        "mrr": ["account_id", "month", "mrr"],
+        "payments": ["account_id", "timestamp", "type", "amount", "currency"],
+    }
+    frames = ds.to_frames()
+    assert {name: list(frame.columns) for name, frame in frames.items()} == expected
+    assert len(frames["usage"]) == 1 and len(frames["accounts"]) == 1
+    assert all(len(frames[name]) == 0 for name in ("surveys", "tickets", "mrr", "payments"))
+    assert frames["usage"]["user_id"].isna().all() and frames["accounts"]["start"].isna().all()
+    assert frames["mrr"]["month"].dtype.kind == "M" and frames["payments"]["amount"].dtype == np.float64
+    with pytest.raises(ch.InvalidInputError, match="unknown table 'usages'"):
+        ds.table("usages")
+
+
+def test_nan_usage_value_is_rejected_not_one():
+    frame = pd.DataFrame({"account_id": ["a", "a"], "timestamp": ["2024-01-01", "2024-01-02"], "event": ["x", "y"],
+                          "value": [2.0, np.nan]})
+    with pytest.raises(ch.InvalidInputError, match=r"usage\[1\]: column 'value': must be a finite number"):
+        ch.Dataset(usage=frame)
+    lenient = ch.Dataset(usage=frame, strict=False)
+    assert lenient.ingest_report["usage"]["rejected"] == 1
+    assert list(lenient.table("usage")["value"]) == [2.0]
+    # Without the column every row counts 1.
+    assert list(ch.Dataset(usage=frame.drop(columns="value")).table("usage")["value"]) == [1.0, 1.0]
+
+
+def test_booleans_are_not_scores():
+    surveys = pd.DataFrame({"account_id": ["a"], "timestamp": ["2024-01-01"], "kind": ["nps"], "score": [True]})
+    with pytest.raises(ch.InvalidInputError, match="column 'score' must be numeric, got booleans"):
+        ch.Dataset(surveys=surveys)
+    with pytest.raises(ValueError, match="got booleans"):
+        ch.nps([True, False, True])
+
+
+def test_window_days_zero_or_negative_is_an_error():
+    ds = ch.generate(n_accounts=20, days=120, seed=3)
+    for bad in (0, -7):
+        with pytest.raises(ch.InvalidInputError, match=r"window_days must be a whole number of days ≥ 1"):
+            ch.feedback_summary(ds, kind="nps", window_days=bad)
+        with pytest.raises(ch.InvalidInputError, match=r"window_days must be a whole number of days ≥ 1"):
+            ch.sla_summary(ds, window_days=bad)

@@ -51,23 +51,48 @@ def check_period(period: str) -> str:
     return period
 
 
-def epoch_seconds(series: pd.Series, name: Any) -> np.ndarray | None:
-    """An integer or float column as int64 epoch seconds (NO_TIME for NaN); None for other dtypes.
-    A fractional second is a ValueError naming the column `name`."""
-    if pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return series.to_numpy(dtype=np.int64)  # no copy when already int64
+#: Ticks per second of each ``time_unit`` (pandas' names), as the core's parse_time_unit.
+TIME_UNITS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+#: Integer times beyond ±2⁶² are far outside the plausible span the core checks (1900–2200); they
+#: are clipped there so that they stay implausible instead of wrapping or turning into NO_TIME.
+_FAR = np.int64(1) << np.int64(62)
+
+
+def check_time_unit(unit: str | None) -> str:
+    if unit is None:
+        return "s"
+    if unit not in TIME_UNITS:
+        raise ValueError(f"unknown time_unit {unit!r}: expected one of {', '.join(TIME_UNITS)}")
+    return unit
+
+
+def epoch_seconds(series: pd.Series, name: Any, unit: str = "s") -> np.ndarray | None:
+    """An integer or float column of epoch times in `unit` as int64 epoch seconds (floored; NO_TIME
+    for NaN); None for other dtypes. A fractional second is a ValueError naming the column `name`."""
+    ticks = TIME_UNITS[unit]
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_unsigned_integer_dtype(series):
+        values = np.minimum(series.to_numpy(dtype=np.uint64), np.uint64(_FAR)).astype(np.int64)
+        return values // ticks if ticks != 1 else values
+    if pd.api.types.is_integer_dtype(series):
+        values = series.to_numpy(dtype=np.int64)  # no copy when already int64
+        return np.floor_divide(values, ticks) if ticks != 1 else values
     if pd.api.types.is_float_dtype(series):
-        values = series.to_numpy()
+        values = series.to_numpy(dtype=np.float64)
         missing = np.isnan(values)
-        if not np.all(missing | (values == np.floor(values))):
+        if ticks == 1 and not np.all(missing | (values == np.floor(values))):
             raise ValueError(f"column '{name}': fractional epoch seconds")
-        return np.where(missing, NO_TIME, values).astype(np.int64)
+        clipped = np.clip(np.where(missing, 0.0, values), -float(_FAR), float(_FAR))
+        return np.where(missing, NO_TIME, np.floor_divide(clipped.astype(np.int64), ticks))
     return None
 
 
-def time_column(series: pd.Series) -> Any:
+def time_column(series: pd.Series, unit: str = "s") -> Any:
     """A time column for the core: int64 seconds (NO_TIME for missing), or factorized strings
-    that the core parses with the same ISO-8601 parser as the CSV reader."""
+    that the core parses with the same ISO-8601 parser as the CSV reader. Integers are epoch times
+    in `unit`; datetimes are instants whatever the unit."""
     if pd.api.types.is_datetime64_any_dtype(series):
         s = series
         if getattr(s.dt, "tz", None) is not None:
@@ -76,13 +101,18 @@ def time_column(series: pd.Series) -> Any:
         out = np.floor_divide(ns, 1_000_000_000)
         out[ns == NO_TIME] = NO_TIME
         return out
-    seconds = epoch_seconds(series, series.name)
+    seconds = epoch_seconds(series, series.name, unit)
     return string_column(series) if seconds is None else seconds
 
 
 def number_column(series: Any, name: Any = None) -> np.ndarray:
     """float64 values of a Series, an Index or anything numpy reads (a list), without a copy when
     already float64. Not numbers: a ValueError naming the column `name` (default: the Series' name)."""
+    if pd.api.types.is_bool_dtype(getattr(series, "dtype", None)) or (
+            isinstance(series, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in series)):
+        # True would become 1.0: a score of 1 nobody gave.
+        raise ValueError(f"column '{getattr(series, 'name', None) if name is None else name}' must be numeric, "
+                         "got booleans")
     try:
         if isinstance(series, (pd.Series, pd.Index)):
             return series.to_numpy(dtype=np.float64)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import NO_TIME, number_column, seconds_to_datetime, string_column, time_column, to_seconds
+from ._convert import NO_TIME, check_time_unit, number_column, seconds_to_datetime, string_column, time_column, to_seconds
 
 TABLES = ("accounts", "usage", "surveys", "tickets", "mrr", "payments")
 
@@ -57,6 +57,10 @@ class Dataset:
         in :attr:`ingest_report` and left out.
     csat_scale : int, default 5
         CSAT answers are integers 1..csat_scale.
+    time_unit : {"s", "ms", "us", "ns"}, optional
+        The unit of integer (or float) epoch times; default seconds. Datetimes and ISO strings are
+        unaffected. Every time must lie in 1900..2199 (DESIGN §2): epoch milliseconds read as seconds
+        are rejected with a hint to pass ``time_unit="ms"``.
     **cols
         Column names that differ from the defaults: ``account_col="customer"``,
         ``timestamp_col="ts"``, ``score_col=...`` (``<default name>_col`` for any column).
@@ -65,8 +69,9 @@ class Dataset:
     def __init__(self, usage: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None,
                  surveys: pd.DataFrame | None = None, tickets: pd.DataFrame | None = None,
                  mrr: pd.DataFrame | None = None, payments: pd.DataFrame | None = None, *,
-                 strict: bool = True, csat_scale: int = 5, **cols: str) -> None:
+                 strict: bool = True, csat_scale: int = 5, time_unit: str | None = None, **cols: str) -> None:
         mapping = column_mapping(cols)
+        unit = check_time_unit(time_unit)
         frames = {name: df for name, df in (("accounts", accounts), ("usage", usage), ("surveys", surveys),
                                             ("tickets", tickets), ("mrr", mrr), ("payments", payments))
                   if df is not None}
@@ -99,12 +104,12 @@ class Dataset:
                     continue
                 series = df[actual]
                 try:
-                    converted[actual] = (time_column(series) if role == "time" else
+                    converted[actual] = (time_column(series, unit) if role == "time" else
                                          number_column(series) if role == "num" else string_column(series))
                 except ValueError as err:
                     raise _core.InvalidInputError(f"{name}: {err}") from None
             tables[name] = converted
-        self._native = _core.from_arrays(tables, list(uniques), strict, csat_scale, mapping)
+        self._native = _core.from_arrays(tables, list(uniques), strict, csat_scale, mapping, unit)
 
     @classmethod
     def _wrap(cls, native: Any) -> "Dataset":
@@ -128,22 +133,27 @@ class Dataset:
         return self._native.ingest_report
 
     def table(self, name: str) -> pd.DataFrame:
-        """One table as a DataFrame (times as UTC datetimes, ids and names as strings)."""
+        """One table as a DataFrame (times as UTC datetimes, ids and names as categoricals). Every
+        table comes back with all its columns — an empty or unloaded one with zero rows; an optional
+        column the input lacked holds missing values (NaT, NaN, missing categories)."""
         columns = self._native.columns(name)
         ids = np.asarray(self._native.account_ids, dtype=object)
+        rows = len(columns["account_id"])
         out = {}
         for column, values in columns.items():
-            if values is None:
-                continue
-            if column == "account_id":
-                out[column] = pd.Categorical.from_codes(values, categories=ids) if len(ids) else values
-            elif isinstance(values, tuple):
+            if isinstance(values, tuple):
                 codes, names = values
-                out[column] = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=names)
+                codes = np.asarray(codes, dtype=np.int64)
+                if len(codes) != rows:
+                    codes = np.full(rows, -1, dtype=np.int64)
+                out[column] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+            elif column == "account_id":
+                out[column] = pd.Categorical.from_codes(np.asarray(values, dtype=np.int64),
+                                                        categories=pd.Index(ids, dtype=object))
             elif values.dtype == np.int64:
-                out[column] = seconds_to_datetime(values)
+                out[column] = seconds_to_datetime(values if len(values) == rows else np.full(rows, NO_TIME))
             else:
-                out[column] = values
+                out[column] = values if len(values) == rows else np.full(rows, np.nan)
         return pd.DataFrame(out)
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
@@ -164,12 +174,13 @@ def read_csv(usage: str | os.PathLike[str] | None = None, accounts: str | os.Pat
              surveys: str | os.PathLike[str] | None = None, tickets: str | os.PathLike[str] | None = None,
              mrr: str | os.PathLike[str] | None = None, payments: str | os.PathLike[str] | None = None, *,
              directory: str | os.PathLike[str] | None = None, strict: bool = True, csat_scale: int = 5,
-             **cols: str) -> Dataset:
+             time_unit: str | None = None, **cols: str) -> Dataset:
     """Reads CSV files (RFC 4180, CRLF, a UTF-8 BOM) into a :class:`Dataset`.
 
     ``directory`` names a folder of ``usage.csv``, ``accounts.csv``, ...; single files override
     it. Errors name ``file:line: column 'x': reason``; ``strict=False`` counts bad rows in
-    ``ingest_report`` instead. ``*_col=`` keyword arguments rename columns as in :class:`Dataset`.
+    ``ingest_report`` instead. ``*_col=`` keyword arguments rename columns and ``time_unit`` gives
+    the unit of integer epoch times, as in :class:`Dataset`.
     """
     paths = dict(_core.csv_directory(os.fspath(directory))) if directory is not None else {}
     for name, path in (("usage", usage), ("accounts", accounts), ("surveys", surveys), ("tickets", tickets),
@@ -178,7 +189,7 @@ def read_csv(usage: str | os.PathLike[str] | None = None, accounts: str | os.Pat
             paths[name] = os.fspath(path)
     if not paths:
         raise ValueError("read_csv needs at least one file or a directory")
-    return Dataset._wrap(_core.read_csv(paths, strict, csat_scale, column_mapping(cols)))
+    return Dataset._wrap(_core.read_csv(paths, strict, csat_scale, column_mapping(cols), check_time_unit(time_unit)))
 
 
 def generate(n_accounts: int = 1000, days: int = 730, seed: int = 7, end: Any = "2025-01-01",

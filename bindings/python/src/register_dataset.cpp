@@ -52,7 +52,7 @@ class array_reader {
       std::vector<timestamp> parsed(strings->second.size());
       std::vector<bool> bad(parsed.size());
       for (std::size_t u = 0; u < parsed.size(); ++u) {
-        auto t = month ? parse_month(strings->second[u]) : parse_time(strings->second[u]);
+        auto t = month ? parse_month(strings->second[u], options_.time_unit) : parse_time(strings->second[u], options_.time_unit);
         parsed[u] = t.value_or(no_time);
         bad[u] = !t;
       }
@@ -78,9 +78,13 @@ class array_reader {
         if (t != no_time) t = period_start(period_index(t, period::month), period::month);
       out = column(std::move(values));
     }
-    if (required)
-      for (std::size_t r = 0; r < rows_; ++r)
-        if (out[r] == no_time) fail(r, {name(col), "is empty", ""});
+    for (std::size_t r = 0; r < rows_; ++r) {
+      if (out[r] == no_time) {
+        if (required) fail(r, {name(col), "is empty", ""});
+      } else if (auto p = checks::plausible_time(name(col).c_str(), out[r], std::to_string(out[r]))) {
+        fail(r, std::move(*p));
+      }
+    }
     return out;
   }
 
@@ -204,10 +208,11 @@ class array_reader {
 };
 
 dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool strict, int csat_scale,
-                    std::map<std::string, std::string> columns) {
+                    std::map<std::string, std::string> columns, const std::string& unit) {
   load_options options;
   options.strict = strict;
   options.csat_scale = csat_scale;
+  options.time_unit = parse_time_unit(unit);
   options.columns = std::move(columns);
   dataset_parts parts;
   for (const auto& id : account_ids) parts.account_ids.intern(id);
@@ -247,7 +252,9 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
     t.time = in.times("timestamp", true);
     t.event = in.strings("event", t.events);
     if (!in.has("event")) throw invalid_input("usage: missing required column '" + in.name("event") + "'");
-    t.value = in.numbers("value", 1.0);
+    // `value` defaults to 1 where the column is absent; a missing value in the column is a rejected
+    // row, not a silent 1 (DESIGN §3).
+    t.value = in.numbers("value", in.has("value") ? std::nullopt : std::optional(1.0));
     t.user = in.strings("user_id", t.users);
     const auto value = in.name("value");
     for (std::size_t r = 0; r < in.rows(); ++r) {
@@ -331,17 +338,20 @@ void register_dataset(py::module_& m) {
       .def_property_readonly("time_range", [](const dataset& d) { return py::make_tuple(d.time_range().begin, d.time_range().end); })
       .def("columns", [](const dataset& d, const std::string& table) -> py::dict {
         py::dict out;
+        // An empty (or absent optional) column is a typed array of length 0; Python fills an absent
+        // optional column of a non-empty table with missing values.
         auto strings = [](const column<std::int32_t>& c, const dictionary& dict) -> py::object {
-          if (c.empty()) return py::none();
+          if (c.empty()) return py::make_tuple(py::array_t<std::int32_t>(0), dict.values());
           return py::make_tuple(view(c), dict.values());
         };
         auto raw = [](const auto& c) -> py::object {
-          if (c.empty()) return py::none();
-          using value_type = std::remove_cvref_t<decltype(c[0])>;
+          using value_type = typename std::remove_cvref_t<decltype(c)>::value_type;
           if constexpr (std::is_enum_v<value_type>) {
             using U = std::underlying_type_t<value_type>;
+            if (c.empty()) return py::array_t<U>(0);
             return view(column<U>(reinterpret_cast<const U*>(c.data()), c.size(), std::make_shared<column<value_type>>(c)));
           } else {
+            if (c.empty()) return py::array_t<value_type>(0);
             return view(c);
           }
         };
@@ -385,10 +395,11 @@ void register_dataset(py::module_& m) {
       }, py::arg("table"), "The columns of one table: numpy views; strings as (codes, values)");
 
   m.def("from_arrays", &from_arrays, py::arg("tables"), py::arg("account_ids"), py::arg("strict") = true,
-        py::arg("csat_scale") = 5, py::arg("columns") = std::map<std::string, std::string>{});
+        py::arg("csat_scale") = 5, py::arg("columns") = std::map<std::string, std::string>{},
+        py::arg("time_unit") = "s");
 
   m.def("read_csv", [](std::map<std::string, std::string> paths, bool strict, int csat_scale,
-                       std::map<std::string, std::string> columns) {
+                       std::map<std::string, std::string> columns, const std::string& unit) {
     csv_files files;
     for (const auto& [table, path] : paths) {
       std::optional<std::filesystem::path>* slot = table == "usage" ? &files.usage : table == "accounts" ? &files.accounts
@@ -401,10 +412,11 @@ void register_dataset(py::module_& m) {
     options.strict = strict;
     options.csat_scale = csat_scale;
     options.columns = std::move(columns);
+    options.time_unit = parse_time_unit(unit);
     py::gil_scoped_release release;
     return std::make_shared<dataset>(read_csv(files, options));
   }, py::arg("paths"), py::arg("strict") = true, py::arg("csat_scale") = 5,
-     py::arg("columns") = std::map<std::string, std::string>{});
+     py::arg("columns") = std::map<std::string, std::string>{}, py::arg("time_unit") = "s");
 
   m.def("csv_directory", [](const std::string& dir) {
     const auto f = csv_files::in_directory(dir);
