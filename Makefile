@@ -6,7 +6,7 @@ PYTHON := $(CURDIR)/.venv/bin/python
 SYSTEM_PYTHON := /usr/bin/python3
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test test-system-python wheel bench sample clean
+.PHONY: all bootstrap configure build demo test test-system-python fuzz wheel bench sample clean
 
 all: build
 
@@ -34,6 +34,11 @@ test-system-python: build
 	cd $(CURDIR) && PYTHONPATH=$(BUILD)/python CUSTHEALTH_CLI=$(CURDIR)/$(BUILD)/custhealth \
 	  CUSTHEALTH_BUILD_DIR=$(CURDIR)/$(BUILD) $(SYSTEM_PYTHON) -m pytest -q -p no:cacheprovider tests/python
 
+# The loaders' libFuzzer target for FUZZ_SECONDS (clang, ASan + UBSan; tests/fuzz/run).
+FUZZ_SECONDS ?= 120
+fuzz: bootstrap
+	tests/fuzz/run $(FUZZ_SECONDS)
+
 # The wheel a data team installs (`pip install .` builds the same).
 wheel: bootstrap
 	$(PYTHON) -m pip wheel . -w dist --no-deps
@@ -46,4 +51,4 @@ sample: build
 	$(BUILD)/custhealth generate --accounts 200 --days 730 --seed 7 --out examples/data
 
 clean:
-	rm -rf $(BUILD) dist
+	rm -rf $(BUILD) build-asan build-fuzz dist

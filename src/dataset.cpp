@@ -14,7 +14,8 @@ void table_report::reject(const std::string& location, const problem& p, bool st
   constexpr std::size_t max_value_chars = 60;  // a 10 MB field must not become a 10 MB message
   std::string value = p.value;
   if (value.size() > max_value_chars) value = value.substr(0, max_value_chars) + "... (" + std::to_string(p.value.size()) + " bytes)";
-  std::string reason = "column '" + p.column + "': " + p.reason;
+  // A problem of the whole record (its field count, its quoting) names the line only.
+  std::string reason = p.column.empty() ? p.reason : "column '" + p.column + "': " + p.reason;
   std::string message = location + ": " + reason + (p.value.empty() ? "" : ": \"" + value + "\"");
   if (strict) throw invalid_input(message);
   ++rejected;

@@ -37,7 +37,7 @@ struct load_options {
 
 /// Why one row is rejected: the column and the reason, with the offending value when there is one.
 struct problem {
-  std::string column;
+  std::string column;  // empty for a problem of the whole record (field count, quoting)
   std::string reason;
   std::string value;  // empty when the value itself is not the point (e.g. "end before start")
 };

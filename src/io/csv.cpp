@@ -71,6 +71,14 @@ class mapped_file {
   std::size_t size_ = 0;
 };
 
+/// A record that cannot be split into fields: where it is (`file:line`) and why.
+struct malformed_record : invalid_input {
+  malformed_record(std::string where, std::string why)
+      : invalid_input(where + ": " + why), location(std::move(where)), reason(std::move(why)) {}
+  std::string location;
+  std::string reason;
+};
+
 /// Splits RFC 4180 text into records. Unquoted fields are views into the text; quoted fields
 /// with doubled quotes are unescaped into per-record scratch storage.
 class tokenizer {
@@ -92,6 +100,7 @@ class tokenizer {
     }
     if (pos_ >= text_.size()) return false;
     record_line_ = line_;
+    record_start_ = pos_;
     for (;;) {
       if (pos_ < text_.size() && text_[pos_] == '"') {
         fields.push_back(quoted());
@@ -99,8 +108,8 @@ class tokenizer {
         const std::size_t start = pos_;
         while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') {
           if (text_[pos_] == '"')
-            throw invalid_input(location() + ": field " + std::to_string(fields.size() + 1) +
-                                ": a quote inside an unquoted field");
+            throw malformed_record(location(), "field " + std::to_string(fields.size() + 1) +
+                                                   ": a quote inside an unquoted field");
           ++pos_;
         }
         fields.push_back(text_.substr(start, pos_ - start));
@@ -116,6 +125,13 @@ class tokenizer {
 
   std::string location() const { return name_ + ":" + std::to_string(record_line_); }
 
+  /// After a malformed record: continues at the line after the one the record started on.
+  void resume_after_record_line() {
+    const std::size_t eol = text_.find('\n', record_start_);
+    pos_ = eol == std::string_view::npos ? text_.size() : eol + 1;
+    line_ = record_line_ + 1;
+  }
+
  private:
   std::string_view quoted() {
     const std::int64_t opened_on = line_;
@@ -125,7 +141,7 @@ class tokenizer {
     for (;;) {
       const std::size_t q = text_.find('"', pos_);
       if (q == std::string_view::npos)
-        throw invalid_input(name_ + ":" + std::to_string(opened_on) + ": unterminated quoted field");
+        throw malformed_record(name_ + ":" + std::to_string(opened_on), "unterminated quoted field");
       for (std::size_t i = pos_; i < q; ++i) line_ += text_[i] == '\n';
       if (q + 1 < text_.size() && text_[q + 1] == '"') {  // an escaped quote ""
         if (!unescaped) unescaped = &scratch();
@@ -135,7 +151,7 @@ class tokenizer {
       }
       pos_ = q + 1;
       if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r')
-        throw invalid_input(name_ + ":" + std::to_string(line_) + ": text after a closing quote");
+        throw malformed_record(name_ + ":" + std::to_string(line_), "text after a closing quote");
       if (!unescaped) return text_.substr(start, q - start);
       unescaped->append(text_.substr(start, q - start));
       return *unescaped;
@@ -154,6 +170,7 @@ class tokenizer {
   std::size_t pos_ = 0;
   std::int64_t line_ = 1;
   std::int64_t record_line_ = 1;
+  std::size_t record_start_ = 0;
   // Reused across records (its strings keep their capacity). A deque, because a new string must not
   // move the earlier ones: the record's fields view them (a vector's growth did — issue 12, defect 1).
   std::deque<std::string> scratch_;
@@ -251,13 +268,23 @@ class table_reader {
 
   /// Advances to the next record whose field count matches the header; records with another
   /// count are rejected. False at the end.
+  /// A record the tokenizer cannot split (a stray or unterminated quote) is, in lenient mode, a
+  /// rejected row like any other: reading resumes on the line after the one it started on.
   bool next() {
-    while (tok_.next(fields_)) {
+    for (;;) {
+      try {
+        if (!tok_.next(fields_)) return false;
+      } catch (const malformed_record& e) {
+        if (options_.strict) throw;
+        ++report_.read;
+        report_.reject(e.location, {"", e.reason, ""}, false);
+        tok_.resume_after_record_line();
+        continue;
+      }
       ++report_.read;
       if (fields_.size() == header_.size()) return true;
-      reject({"*", "expected " + std::to_string(header_.size()) + " fields, found " + std::to_string(fields_.size()), ""});
+      reject({"", "expected " + std::to_string(header_.size()) + " fields, found " + std::to_string(fields_.size()), ""});
     }
-    return false;
   }
 
   /// A generous guess of the row count (a row is rarely shorter than half the header), so the

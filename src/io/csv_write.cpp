@@ -1,6 +1,7 @@
 // src/io/csv_write.cpp — writing a dataset (and a generator's ground truth) as the CSV files that
 // read_csv reads: rows built in a large buffer and written in chunks, numbers by std::to_chars.
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -183,7 +184,9 @@ std::optional<field> enum_field(std::string_view name, const column<E>& c) {
 }
 
 /// Writes `rows` rows of the present fields to `path`, with a header of their names.
-void write_table(const std::filesystem::path& path, std::size_t rows, std::initializer_list<std::optional<field>> all) {
+/// Writes the rows `keep` accepts (all when it is empty).
+void write_table(const std::filesystem::path& path, std::size_t rows, std::initializer_list<std::optional<field>> all,
+                 const std::function<bool(std::size_t)>& keep = {}) {
   std::vector<field> fields;
   for (const auto& f : all)
     if (f) fields.push_back(*f);
@@ -195,6 +198,7 @@ void write_table(const std::filesystem::path& path, std::size_t rows, std::initi
   }
   out.end_row();
   for (std::size_t r = 0; r < rows; ++r) {
+    if (keep && !keep(r)) continue;
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (i) s += ',';
       fields[i].put(s, r);
@@ -243,13 +247,18 @@ std::string format_time(timestamp t) {
 void write_csv(const dataset& data, const std::filesystem::path& dir) {
   make_directory(dir);
   const dictionary_text ids(data.account_ids());
-  if (const auto& t = data.accounts(); t.size() > 0) {
+  // Accounts seen only in event tables have no start and no accounts row in the input: they are
+  // left out (read_csv gives them their row again), so the files read back (issue 12, defect 8).
+  const auto& accounts = data.accounts();
+  const auto has_start = [&](std::size_t r) { return accounts.start[r] != no_time; };
+  if (const auto& t = accounts; std::any_of(t.start.begin(), t.start.end(), [](timestamp s) { return s != no_time; })) {
     const dictionary_text segments(t.segments), plans(t.plans), owners(t.owners);
     write_table(table_path(dir, t.name), t.size(),
                 {code_field("account_id", t.account, ids, true), time_field("start", t.start, true),
                  time_field("end", t.end), code_field("segment", t.segment, segments), code_field("plan", t.plan, plans),
                  code_field("owner", t.owner, owners), number_field("seats", t.seats),
-                 time_field("renewal_date", t.renewal)});
+                 time_field("renewal_date", t.renewal)},
+                has_start);
   }
   if (const auto& t = data.usage(); t.size() > 0) {
     const dictionary_text events(t.events), users(t.users);

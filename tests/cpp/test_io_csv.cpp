@@ -322,9 +322,9 @@ TEST_F(CsvTest, RandomBinaryBytes) {
 
 TEST_F(CsvTest, TooManyOrTooFewFields) {
   EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na,2024-01-01,login,extra\n"),
-              HasSubstr("usage.csv:2: column '*': expected 3 fields, found 4"));
+              HasSubstr("usage.csv:2: expected 3 fields, found 4"));
   EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,event\na,2024-01-01\n"),
-              HasSubstr("usage.csv:2: column '*': expected 3 fields, found 2"));
+              HasSubstr("usage.csv:2: expected 3 fields, found 2"));
 }
 
 TEST_F(CsvTest, LenientModeCountsEveryRejectedRow) {
@@ -346,7 +346,7 @@ TEST_F(CsvTest, LenientModeCountsEveryRejectedRow) {
   EXPECT_EQ(r->duplicates, 1);
   EXPECT_EQ(r->reasons.at("column 'timestamp': cannot parse as a date or time"), 1);
   EXPECT_EQ(r->reasons.at("column 'value': must be a finite number"), 1);
-  EXPECT_EQ(r->reasons.at("column '*': expected 4 fields, found 3"), 1);
+  EXPECT_EQ(r->reasons.at("expected 4 fields, found 3"), 1);
   EXPECT_EQ(r->reasons.at("column 'account_id': is empty"), 1);
   EXPECT_EQ(r->examples.size(), 4u);
   EXPECT_THAT(r->examples[0], HasSubstr("usage.csv:3:"));
@@ -400,4 +400,50 @@ TEST_F(CsvTest, MissingValueTokensAreMissingAndAMissingValueIsNotOne) {
               HasSubstr("usage.csv:2: column 'account_id': is empty"));
   // A token is missing only as the whole field: "NAB" and "nan" are values.
   EXPECT_EQ(read_usage("account_id,timestamp,event\nNAB,2024-01-01,nan\n").account_ids()[0], "NAB");
+}
+
+// Issue 12, defect 6: lenient mode aborted the whole load on a stray or unterminated quote.
+TEST_F(CsvTest, LenientModeRejectsMalformedRecordsAndReadsOn) {
+  const std::string text = "account_id,timestamp,event\n"
+                           "a,2024-01-01,login\n"
+                           "b\"x,2024-01-02,login\n"        // a quote inside an unquoted field
+                           "\"c\"x,2024-01-03,login\n"      // text after a closing quote
+                           "d,2024-01-04,login\n"
+                           "\"e,2024-01-05,login\n";        // unterminated: swallows the rest
+  const auto d = read_usage(text + "f,2024-01-06,login\n", false);
+  const auto* r = d.report().find("usage");
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->read, 6);
+  EXPECT_EQ(r->accepted, 3);  // a, d, f
+  EXPECT_EQ(r->rejected, 3);
+  EXPECT_EQ(r->read, r->accepted + r->rejected);
+  EXPECT_EQ(d.account_ids().size(), 3u);
+  EXPECT_EQ(r->reasons.at("field 1: a quote inside an unquoted field"), 1);
+  EXPECT_EQ(r->reasons.at("text after a closing quote"), 1);
+  EXPECT_EQ(r->reasons.at("unterminated quoted field"), 1);
+  EXPECT_THAT(r->examples[0], HasSubstr("usage.csv:3: field 1: a quote inside an unquoted field"));
+  EXPECT_THAT(r->examples[2], HasSubstr("usage.csv:6: unterminated quoted field"));
+  // Strict mode still stops at the first.
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", text), HasSubstr("usage.csv:3: field 1: a quote inside"));
+}
+
+// Issue 12, defect 8: a dataset without an accounts file wrote start-less accounts rows that
+// read_csv then rejected; what write_csv writes must read back to the same tables.
+TEST_F(CsvTest, WrittenFilesReadBackWithoutAnAccountsFile) {
+  const auto d = read_usage("account_id,timestamp,event\nb,2024-01-02,login\na,2024-01-01,export\n");
+  ASSERT_EQ(d.accounts().size(), 2u);
+  write_csv(d, dir_ / "out");
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "accounts.csv"));
+  const auto back = read_csv(csv_files::in_directory(dir_ / "out"));
+  EXPECT_EQ(back.account_ids().values(), d.account_ids().values());
+  EXPECT_EQ(std::vector<timestamp>(back.usage().time.begin(), back.usage().time.end()),
+            std::vector<timestamp>(d.usage().time.begin(), d.usage().time.end()));
+  // With some accounts in the accounts file, only those are written.
+  csv_files f;
+  f.accounts = write("accounts.csv", "account_id,start\na,2023-01-01\n");
+  f.usage = write("usage.csv", "account_id,timestamp,event\nb,2024-01-02,login\na,2024-01-01,export\n");
+  write_csv(read_csv(f), dir_ / "out2");
+  const auto again = read_csv(csv_files::in_directory(dir_ / "out2"));
+  EXPECT_EQ(again.accounts().start[0], from_civil(2023, 1, 1));
+  EXPECT_EQ(again.accounts().start[1], no_time);
 }
