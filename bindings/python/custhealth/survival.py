@@ -195,6 +195,20 @@ class KaplanMeier:
     _LAZY = ("event_table_", "survival_function_", "cumulative_density_", "variance_", "confidence_interval_",
              "median_ci_")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fit's inputs, not the core's result: unpickling fits them again, which is deterministic,
+        so the curve, band and tables come back the same to the bit."""
+        state = {k: v for k, v in self.__dict__.items() if k not in self._LAZY and k not in ("_result", "_rows")}
+        state["_requested_timeline"] = self.timeline if getattr(self, "_rows", None) is not None else None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        requested = state.pop("_requested_timeline", None)
+        self.__dict__.update(state)
+        if "durations" in state:  # fitted
+            result = _core.kaplan_meier(self.durations, self.event_observed, self.entry, self.weights, 1.0 - self.alpha)
+            self._set_result(result, requested, self._integer_counts)
+
     def _set_result(self, result: Any, timeline: Any, integer_counts: bool) -> None:
         for name in self._LAZY:  # a refit drops the previous fit's frames
             self.__dict__.pop(name, None)

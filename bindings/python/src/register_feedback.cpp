@@ -35,7 +35,40 @@ double se_of(const Summary& s) {
     return s.se();
 }
 
-/// The properties every survey result has, and merging.
+/// A summary's definition and counts, the state its pickle carries: (scale, top_boxes) for CSAT,
+/// nothing for NPS and CES; then the count of every score of the range.
+template <class Summary>
+py::tuple summary_state(const Summary& s) {
+  py::list counts;
+  if constexpr (std::is_same_v<Summary, csat_summary>) {
+    for (int score = 1; score <= s.scale(); ++score) counts.append(s.count(score));
+    return py::make_tuple(s.scale(), s.top_boxes(), counts);
+  } else {
+    for (int score = Summary::min_score; score <= Summary::max_score; ++score) counts.append(s.count(score));
+    return py::make_tuple(counts);
+  }
+}
+
+template <class Summary>
+Summary summary_from_state(const py::tuple& state) {
+  auto restore = [&](Summary s, const py::list& counts, int low, int high) {
+    if (py::len(counts) != std::size_t(high - low + 1)) throw invalid_input("pickled survey summary: wrong number of counts");
+    for (int score = low; score <= high; ++score) {
+      const auto n = counts[std::size_t(score - low)].cast<std::int64_t>();
+      if (n < 0) throw invalid_input("pickled survey summary: a negative count");
+      s.add_unchecked(score, n);
+    }
+    return s;
+  };
+  if constexpr (std::is_same_v<Summary, csat_summary>) {
+    const int scale = state[0].cast<int>();
+    return restore(csat_summary(scale, state[1].cast<int>()), state[2].cast<py::list>(), 1, scale);
+  } else {
+    return restore(Summary{}, state[0].cast<py::list>(), Summary::min_score, Summary::max_score);
+  }
+}
+
+/// The properties every survey result has, merging, equality and pickling.
 template <class Summary>
 py::class_<survey_result<Summary>> survey_result_class(py::module_& m, const char* name, const char* doc) {
   using R = survey_result<Summary>;
@@ -55,7 +88,11 @@ py::class_<survey_result<Summary>> survey_result_class(py::module_& m, const cha
             return R{a.summary + b.summary, a.confidence};
           },
           "Merges two results exactly (the answers of both)")
-      .def("__eq__", [](const R& a, const R& b) { return a.summary == b.summary; });
+      .def("__eq__", [](const R& a, const R& b) { return a.summary == b.summary; })
+      .def(py::pickle([](const R& r) { return py::make_tuple(summary_state(r.summary), r.confidence); },
+                      [](const py::tuple& t) {
+                        return R{summary_from_state<Summary>(t[0].cast<py::tuple>()), t[1].cast<double>()};
+                      }));
   c.attr("__hash__") = py::none();  // compared by value: unhashable
   return c;
 }
@@ -189,6 +226,15 @@ void register_feedback(py::module_& m) {
       .def_readonly("se", &z_test_result::se)
       .def_readonly("z", &z_test_result::z)
       .def_readonly("p_value", &z_test_result::p_value)
+      .def(py::pickle([](const z_test_result& r) { return py::make_tuple(r.difference, r.se, r.z, r.p_value); },
+                      [](const py::tuple& t) {
+                        return z_test_result{t[0].cast<double>(), t[1].cast<double>(), t[2].cast<double>(),
+                                             t[3].cast<double>()};
+                      }))
+      .def("__eq__", [](const z_test_result& a, const z_test_result& b) {
+        auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+        return same(a.difference, b.difference) && same(a.se, b.se) && same(a.z, b.z) && same(a.p_value, b.p_value);
+      })
       .def("__repr__", [](const z_test_result& r) {
         return "ZTestResult(difference=" + number(r.difference, "%.3f") + ", se=" + number(r.se, "%.3f") +
                ", z=" + number(r.z, "%.3f") + ", p_value=" + number(r.p_value, "%.4g") + ")";

@@ -33,6 +33,12 @@ class score_histogram {
     ++counts_[static_cast<std::size_t>(score - Lo)];
   }
 
+  /// Adds `times` answers of `score` at once (restoring a histogram from its counts).
+  void add(int score, std::int64_t times) noexcept {
+    assert(Lo <= score && score <= Hi && times >= 0);
+    counts_[static_cast<std::size_t>(score - Lo)] += times;
+  }
+
   score_histogram& operator+=(const score_histogram& other) noexcept {
     for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
     return *this;
@@ -163,6 +169,8 @@ class nps_summary {
   /// Adds one answer already validated as an integer 0..10 (grouped aggregation over a checked
   /// column). No check beyond a debug assert: an out-of-range score is undefined behaviour.
   void add_unchecked(int score) noexcept { counts_.add(score); }
+  /// `times` such answers at once (e.g. restoring a summary from its counts).
+  void add_unchecked(int score, std::int64_t times) noexcept { counts_.add(score, times); }
 
   nps_summary& operator+=(const nps_summary& other) noexcept {
     counts_ += other.counts_;
@@ -263,6 +271,11 @@ class csat_summary {
     assert(1 <= score && score <= scale_);
     counts_.add(score);
   }
+  /// `times` such answers at once (e.g. restoring a summary from its counts).
+  void add_unchecked(int score, std::int64_t times) noexcept {
+    assert(1 <= score && score <= scale_);
+    counts_.add(score, times);
+  }
 
   /// Merges; throws invalid_input (a std::invalid_argument) when scale or top_boxes differ, since
   /// the satisfied shares would then measure different things.
@@ -337,6 +350,8 @@ class ces_summary {
 
   /// Adds one answer already validated as an integer 1..7. No check beyond a debug assert.
   void add_unchecked(int score) noexcept { counts_.add(score); }
+  /// `times` such answers at once (e.g. restoring a summary from its counts).
+  void add_unchecked(int score, std::int64_t times) noexcept { counts_.add(score, times); }
 
   ces_summary& operator+=(const ces_summary& other) noexcept {
     counts_ += other.counts_;
