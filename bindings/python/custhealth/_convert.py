@@ -23,7 +23,7 @@ def to_seconds(value: Any) -> int:
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         value = _dt.datetime(value.year, value.month, value.day)
     ts = pd.Timestamp(value)
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise ValueError(f"not a time: {value!r}")
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
@@ -74,11 +74,11 @@ def epoch_seconds(series: pd.Series, name: Any, unit: str = "s") -> np.ndarray |
     if pd.api.types.is_bool_dtype(series):
         return None
     if pd.api.types.is_unsigned_integer_dtype(series):
-        values = np.minimum(series.to_numpy(dtype=np.uint64), np.uint64(_FAR)).astype(np.int64)
+        values: np.ndarray = np.minimum(series.to_numpy(dtype=np.uint64), np.uint64(_FAR)).astype(np.int64)
         return values // ticks if ticks != 1 else values
     if pd.api.types.is_integer_dtype(series):
         values = series.to_numpy(dtype=np.int64)  # no copy when already int64
-        return np.floor_divide(values, ticks) if ticks != 1 else values
+        return np.floor_divide(values, ticks) if ticks != 1 else np.asarray(values)
     if pd.api.types.is_float_dtype(series):
         values = series.to_numpy(dtype=np.float64)
         missing = np.isnan(values)
@@ -108,7 +108,8 @@ def time_column(series: pd.Series, unit: str = "s") -> Any:
 def number_column(series: Any, name: Any = None) -> np.ndarray:
     """float64 values of a Series, an Index or anything numpy reads (a list), without a copy when
     already float64. Not numbers: a ValueError naming the column `name` (default: the Series' name)."""
-    if pd.api.types.is_bool_dtype(getattr(series, "dtype", None)) or (
+    dtype = getattr(series, "dtype", None)
+    if (dtype is not None and pd.api.types.is_bool_dtype(dtype)) or (
             isinstance(series, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in series)):
         # True would become 1.0: a score of 1 nobody gave.
         raise ValueError(f"column '{getattr(series, 'name', None) if name is None else name}' must be numeric, "

@@ -4,7 +4,7 @@ the time-axis arguments, and the core's grouped results turned into DataFrames."
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, cast
 
 import numpy as np
 import pandas as pd
@@ -76,7 +76,7 @@ def ticks(series: pd.Series, name: str) -> tuple[np.ndarray, int]:
         parsed = pd.to_datetime(series, utc=True)
     except (ValueError, TypeError) as err:
         raise invalid(f"column '{name}': cannot parse as a date or time: {err}") from None
-    return np.asarray(parsed.array.asi8), NS_PER_SECOND
+    return np.asarray(cast(Any, parsed.array).asi8), NS_PER_SECOND
 
 
 def optional_ticks(df: pd.DataFrame, name: str, unit: int) -> np.ndarray | None:

@@ -66,6 +66,9 @@ class Dataset:
         ``timestamp_col="ts"``, ``score_col=...`` (``<default name>_col`` for any column).
     """
 
+    #: A generated portfolio's ground truth (:func:`generate`); absent on loaded data.
+    truth: pd.DataFrame
+
     def __init__(self, usage: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None,
                  surveys: pd.DataFrame | None = None, tickets: pd.DataFrame | None = None,
                  mrr: pd.DataFrame | None = None, payments: pd.DataFrame | None = None, *,
@@ -124,7 +127,7 @@ class Dataset:
         of the original load, and whatever else the object carries (a generated portfolio's truth)."""
         tables: dict[str, dict[str, Any]] = {}
         for name in TABLES:
-            columns = {}
+            columns: dict[str, Any] = {}
             for column, values in self._native.columns(name).items():
                 if isinstance(values, tuple):
                     codes, names = values
@@ -197,7 +200,7 @@ class Dataset:
         columns = self._native.columns(name)
         ids = np.asarray(self._native.account_ids, dtype=object)
         rows = len(columns["account_id"])
-        out = {}
+        out: dict[str, Any] = {}
         for column, values in columns.items():
             if isinstance(values, tuple):
                 codes, names = values

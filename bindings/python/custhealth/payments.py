@@ -26,8 +26,9 @@ COLUMNS = ("payments", "payment_volume", "refunds", "refund_volume", "chargeback
            "chargeback_ratio", "decline_rate", "cancellation_rate", "flag")
 
 
-def _flag(native: Any) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(native["flag"]), categories=list(FLAGS))
+def _flag(native: Any) -> "pd.Categorical[str]":
+    codes: np.ndarray = np.asarray(native["flag"], dtype=np.int64)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(FLAGS)))
 
 
 def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: str | None = "M", as_of: Any = None,

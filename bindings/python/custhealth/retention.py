@@ -24,7 +24,8 @@ def _dataset(data: Any, table: str) -> Dataset:
     if isinstance(data, Dataset):
         return data
     if isinstance(data, pd.DataFrame):
-        return Dataset(**{table: data})
+        frames: dict[str, Any] = {table: data}
+        return Dataset(**frames)
     if isinstance(data, Mapping):
         return as_dataset(data)
     raise TypeError(f"expected a custhealth.Dataset, a dict of DataFrames or a {table} DataFrame, "

@@ -117,6 +117,11 @@ class KaplanMeier:
     4.0
     """
 
+    # Set by fit_dataset / tenure_survival: the as-of moment and the accounts left out.
+    as_of_: pd.Timestamp
+    n_without_start_: int
+    n_not_started_: int
+
     def __init__(self, alpha: float = 0.05, label: str | None = None) -> None:
         self.alpha = alpha
         self.label = label
@@ -226,13 +231,13 @@ class KaplanMeier:
 
     def _on_timeline(self, values: Any, before: float) -> np.ndarray:
         """A per-row column of the fit, read at ``timeline`` (``before`` ahead of the first row)."""
-        values = np.asarray(values)
+        column: np.ndarray = np.asarray(values)
         rows = self._rows
         if rows is None:
-            return values
-        if not len(values):  # an empty fit is undefined everywhere
+            return column
+        if not len(column):  # an empty fit is undefined everywhere
             return np.full(len(rows), np.nan)
-        return np.where(rows < 0, before, values[np.maximum(rows, 0)])
+        return np.asarray(np.where(rows < 0, before, column[np.maximum(rows, 0)]))
 
     def _frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
         index = pd.Index(self.timeline, name="timeline")
@@ -247,7 +252,8 @@ class KaplanMeier:
     def median_ci_(self) -> tuple[float, float]:
         """(low, high): the median's crossing of the lower and of the upper band."""
         self._check_fitted()
-        return tuple(float(x) for x in self._result.median_ci)
+        low, high = self._result.median_ci
+        return float(low), float(high)
 
     @cached_property
     def event_table_(self) -> pd.DataFrame:

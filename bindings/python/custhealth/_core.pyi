@@ -1,0 +1,352 @@
+# Generated from the compiled module by pybind11-stubgen (pinned in requirements/test.txt); tests/python/test_typing.py
+# regenerates it and fails when this copy is stale: after changing a binding, run the command in that test.
+"""
+custhealth's compiled core (private: import custhealth instead)
+"""
+from __future__ import annotations
+import collections.abc
+import numpy
+import numpy.typing
+import typing
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'Dataset', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'revenue_retention', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
+class InvalidInputError(ValueError):
+    pass
+class ModelSpecError(ValueError):
+    pass
+class ConvergenceError(ValueError):
+    pass
+class Dataset:
+    """
+    An immutable, indexed portfolio (see custhealth.Dataset)
+    """
+    def columns(self, table: str) -> dict:
+        """
+        The columns of one table: numpy views; strings as (codes, values)
+        """
+    @property
+    def account_ids(self) -> list[str]:
+        ...
+    @property
+    def ingest_report(self) -> dict:
+        ...
+    @property
+    def n_accounts(self) -> int:
+        ...
+    @property
+    def time_range(self) -> tuple[int, int]:
+        ...
+class NpsResult:
+    """
+    Net Promoter Score of a group of 0..10 answers: 100·(P − D)/N with a normal interval.
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __add__(self, arg0: NpsResult) -> NpsResult:
+        """
+        Merges two results exactly (the answers of both)
+        """
+    def __eq__(self, arg0: NpsResult) -> bool:
+        ...
+    def __getstate__(self) -> tuple[tuple, float]:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: tuple) -> None:
+        ...
+    @property
+    def ci_high(self) -> float:
+        ...
+    @property
+    def ci_low(self) -> float:
+        ...
+    @property
+    def confidence(self) -> float:
+        ...
+    @property
+    def counts(self) -> list[int]:
+        """
+        Answers per score 0..10
+        """
+    @property
+    def detractors(self) -> int:
+        ...
+    @property
+    def n(self) -> int:
+        """
+        Number of answers
+        """
+    @property
+    def passives(self) -> int:
+        ...
+    @property
+    def promoters(self) -> int:
+        ...
+    @property
+    def score(self) -> float:
+        """
+        The headline score (NaN when empty)
+        """
+    @property
+    def se(self) -> float:
+        """
+        Standard error of the score
+        """
+class CsatResult:
+    """
+    CSAT: the share of answers in the top boxes of a 1..scale scale, in percent, Wilson interval.
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __add__(self, arg0: CsatResult) -> CsatResult:
+        """
+        Merges two results exactly (the answers of both)
+        """
+    def __eq__(self, arg0: CsatResult) -> bool:
+        ...
+    def __getstate__(self) -> tuple[tuple, float]:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: tuple) -> None:
+        ...
+    @property
+    def ci_high(self) -> float:
+        ...
+    @property
+    def ci_low(self) -> float:
+        ...
+    @property
+    def confidence(self) -> float:
+        ...
+    @property
+    def mean(self) -> float:
+        """
+        Mean score
+        """
+    @property
+    def n(self) -> int:
+        """
+        Number of answers
+        """
+    @property
+    def satisfied(self) -> int:
+        ...
+    @property
+    def scale(self) -> int:
+        ...
+    @property
+    def score(self) -> float:
+        """
+        The headline score (NaN when empty)
+        """
+    @property
+    def sd(self) -> float:
+        ...
+    @property
+    def se(self) -> float:
+        """
+        Standard error of the score
+        """
+    @property
+    def top_boxes(self) -> int:
+        ...
+class CesResult:
+    """
+    Customer Effort Score: mean of 1..7 answers, t interval.
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __add__(self, arg0: CesResult) -> CesResult:
+        """
+        Merges two results exactly (the answers of both)
+        """
+    def __eq__(self, arg0: CesResult) -> bool:
+        ...
+    def __getstate__(self) -> tuple[tuple, float]:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: tuple) -> None:
+        ...
+    @property
+    def ci_high(self) -> float:
+        ...
+    @property
+    def ci_low(self) -> float:
+        ...
+    @property
+    def confidence(self) -> float:
+        ...
+    @property
+    def mean(self) -> float:
+        ...
+    @property
+    def n(self) -> int:
+        """
+        Number of answers
+        """
+    @property
+    def score(self) -> float:
+        """
+        The headline score (NaN when empty)
+        """
+    @property
+    def sd(self) -> float:
+        ...
+    @property
+    def se(self) -> float:
+        """
+        Standard error of the score
+        """
+class ZTestResult:
+    """
+    A two-sided z-test of group a against group b
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: ZTestResult) -> bool:
+        ...
+    def __getstate__(self) -> tuple[float, float, float, float]:
+        ...
+    def __repr__(self) -> str:
+        ...
+    def __setstate__(self, arg0: tuple) -> None:
+        ...
+    @property
+    def difference(self) -> float:
+        """
+        a − b, in the metric's points
+        """
+    @property
+    def p_value(self) -> float:
+        ...
+    @property
+    def se(self) -> float:
+        ...
+    @property
+    def z(self) -> float:
+        ...
+class KaplanMeierResult:
+    """
+    A fitted Kaplan–Meier curve (see custhealth.KaplanMeier); columns are read-only views
+    """
+    def confidence_band(self) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
+        """
+        The exponential-Greenwood band per timeline row, as (low, high) arrays.
+        """
+    def cumulative_density(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    def removed(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    def survival_at(self, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        S(t) of the right-continuous step function at each time (1 before the first).
+        """
+    def survival_copy(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        A writable copy of S(t) per timeline row.
+        """
+    def survival_time(self, q: typing.SupportsFloat | typing.SupportsIndex) -> float:
+        """
+        Smallest t with S(t) <= q; inf if never, NaN for an empty fit.
+        """
+    def variance(self) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        Greenwood variance of S(t) per timeline row.
+        """
+    @property
+    def at_risk(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def censored(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def confidence(self) -> float:
+        ...
+    @property
+    def entrance(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def median(self) -> float:
+        ...
+    @property
+    def median_ci(self) -> tuple[float, float]:
+        ...
+    @property
+    def observed(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def survival(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def timeline(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+def _survival_input_addresses(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> tuple[int, int]:
+    ...
+def backlog_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
+    ...
+def backlog_dataset(dataset: Dataset, by: collections.abc.Sequence[str], as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
+    ...
+def ces(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CesResult:
+    ...
+def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', cohort_by: str = 'first_activity', value: str = 'accounts', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+    """
+    Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN
+    """
+def csat(scores: typing.Any, scale: typing.SupportsInt | typing.SupportsIndex = 5, top_boxes: typing.SupportsInt | typing.SupportsIndex = 2, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CsatResult:
+    ...
+def csat_test(arg0: CsatResult, arg1: CsatResult) -> ZTestResult:
+    ...
+def csv_directory(dir: str) -> dict[str, str]:
+    ...
+def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, score: typing.Any, kind_codes: typing.Any, kind_code: typing.SupportsInt | typing.SupportsIndex, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    ...
+def feedback_dataset(dataset: Dataset, kind: str, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    ...
+def from_arrays(tables: dict, account_ids: collections.abc.Sequence[str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
+    ...
+def generate(n_accounts: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex, payments: bool) -> tuple[Dataset, dict]:
+    ...
+def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], entry: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> KaplanMeierResult:
+    """
+    Kaplan–Meier fit of float64 durations and uint8 event flags (0/1); entry and weights optional.
+    
+    Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.
+    """
+def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+    """
+    Lifecycle counts per fully observed period (see custhealth.lifecycle)
+    """
+def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> dict:
+    """
+    Log-rank test across integer group codes (k >= 2).
+    """
+def mrr_bridge(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+    """
+    Monthly MRR bridge (see custhealth.mrr_bridge)
+    """
+def mrr_movements(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+    """
+    MRR movements per account-month (see custhealth.mrr_movements)
+    """
+def nps(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> NpsResult:
+    ...
+def nps_test(arg0: NpsResult, arg1: NpsResult) -> ZTestResult:
+    ...
+def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    ...
+def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    ...
+def read_csv(paths: collections.abc.Mapping[str, str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
+    ...
+def revenue_retention(dataset: Dataset, months: typing.SupportsInt | typing.SupportsIndex = 12, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+    """
+    GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)
+    """
+def sla_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    ...
+def sla_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+    ...
+def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+    """
+    Tenures in days with event flags (see custhealth.tenure)
+    """
+def write_csv(dataset: Dataset, dir: str) -> None:
+    ...
+__version__: str = '0.1.0'
