@@ -10,6 +10,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <unordered_map>
@@ -194,6 +195,45 @@ std::optional<double> parse_number(std::string_view s) {
   return v;
 }
 
+/// True when `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, at most
+/// U+10FFFF). ASCII text, the common case, is checked eight bytes at a time.
+bool is_valid_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    if (i + 8 <= n) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if ((w & 0x8080808080808080ull) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    unsigned lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) len = 3, lo = 0xA0;
+    else if (c == 0xED) len = 3, hi = 0x9F;  // no UTF-16 surrogates
+    else if (c >= 0xE1 && c <= 0xEF) len = 3;
+    else if (c == 0xF0) len = 4, lo = 0x90;
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    else if (c == 0xF4) len = 4, hi = 0x8F;  // nothing above U+10FFFF
+    else return false;
+    if (i + len > n) return false;
+    const auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c1 < lo || c1 > hi) return false;
+    for (std::size_t k = 2; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
 /// pandas' default missing-value tokens that data teams' exports carry (DESIGN §2): `NA`, `N/A`,
 /// `NULL`, `null`, `NaN`, `NaT`, `None`. (A literal NaN is therefore missing, and then rejected
 /// wherever a number is required — never a silent value.)
@@ -239,12 +279,22 @@ class table_reader {
     report_.table = table;
     report_.source = path.string();
     if (!tok_.next(header_)) throw invalid_input(path.string() + ":1: empty file: no header");
+    if (first_invalid_utf8(header_) < header_.size())
+      throw invalid_input(path.string() + ":1: the header is not valid UTF-8");
     for (auto h : header_) header_bytes_ += h.size() + 1;
     for (std::size_t i = 0; i < header_.size(); ++i) {
       const std::string name(trim(header_[i]));
       if (!columns_.emplace(name, i).second)
         throw invalid_input(path.string() + ":1: column '" + name + "' appears twice in the header");
     }
+  }
+
+  /// The index of the first field that is not valid UTF-8, or fields.size(). Text must be UTF-8
+  /// (DESIGN §2): invalid bytes would otherwise reach Python's str and fail there, far from the file.
+  static std::size_t first_invalid_utf8(const std::vector<std::string_view>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      if (!is_valid_utf8(fields[i])) return i;
+    return fields.size();
   }
 
   /// A column by its default name (renamed through the options); not present when the header lacks it.
@@ -282,8 +332,15 @@ class table_reader {
         continue;
       }
       ++report_.read;
-      if (fields_.size() == header_.size()) return true;
-      reject({"", "expected " + std::to_string(header_.size()) + " fields, found " + std::to_string(fields_.size()), ""});
+      if (fields_.size() != header_.size()) {
+        reject({"", "expected " + std::to_string(header_.size()) + " fields, found " + std::to_string(fields_.size()), ""});
+        continue;
+      }
+      if (const auto bad = first_invalid_utf8(fields_); bad < fields_.size()) {
+        reject({std::string(trim(header_[bad])), "is not valid UTF-8", ""});
+        continue;
+      }
+      return true;
     }
   }
 

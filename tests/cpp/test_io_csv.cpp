@@ -447,3 +447,24 @@ TEST_F(CsvTest, WrittenFilesReadBackWithoutAnAccountsFile) {
   EXPECT_EQ(again.accounts().start[0], from_civil(2023, 1, 1));
   EXPECT_EQ(again.accounts().start[1], no_time);
 }
+
+// Issue 12, defect 5: invalid UTF-8 was accepted in strict mode and failed later in Python's str.
+TEST_F(CsvTest, TextMustBeValidUtf8) {
+  const std::string header = "account_id,timestamp,event\n";
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", header + "a\xff,2024-01-01,login\n"),
+              HasSubstr("usage.csv:2: column 'account_id': is not valid UTF-8"));
+  for (const char* bad : {"\xC0\xAF", "\xE0\x80\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80", "ab\xE2\x82", "\x80"})
+    EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", header + "a,2024-01-01,x" + bad + "\n"),
+                HasSubstr("column 'event': is not valid UTF-8"))
+        << bad;
+  EXPECT_THAT(error_of(&csv_files::usage, "usage.csv", "account_id,timestamp,ev\xfe\n"),
+              HasSubstr("usage.csv:1: the header is not valid UTF-8"));
+  // Two-, three- and four-byte characters, long ASCII runs around them.
+  const auto d = read_usage(header + "caf\xC3\xA9,2024-01-01,\xE6\x97\xA5\xE6\x9C\xAC\n"
+                                     "a-rather-long-ascii-account-name-\xF0\x9F\x98\x80-and-more,2024-01-02,login\n"
+                                     "b,2024-01-03,x\xff\n",
+                            false);
+  EXPECT_EQ(d.usage().size(), 2u);
+  EXPECT_EQ(d.account_ids()[1], "caf\xC3\xA9");
+  EXPECT_EQ(d.report().find("usage")->reasons.at("column 'event': is not valid UTF-8"), 1);
+}

@@ -322,3 +322,27 @@ def test_window_days_zero_or_negative_is_an_error():
             ch.feedback_summary(ds, kind="nps", window_days=bad)
         with pytest.raises(ch.InvalidInputError, match=r"window_days must be a whole number of days ≥ 1"):
             ch.sla_summary(ds, window_days=bad)
+
+
+def test_invalid_utf8_is_a_clear_error_not_a_later_unicode_error(tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_bytes(b"account_id,timestamp,event\na\xff,2024-01-01,login\nb,2024-01-02,login\n")
+    with pytest.raises(ch.InvalidInputError, match=r"usage.csv:2: column 'account_id': is not valid UTF-8"):
+        ch.read_csv(usage=path)
+    ds = ch.read_csv(usage=path, strict=False)
+    assert ds.account_ids == ["b"] and ds.ingest_report["usage"]["rejected"] == 1
+    assert list(ds.to_frames()["usage"]["account_id"]) == ["b"]
+
+
+def test_integer_ids_never_pass_through_float64():
+    # Issue 12: one frame with float ids (a missing one) made every frame's ids float64, so
+    # 1234567890123456789 became 1.2345678901234568e+18 and neighbouring large ids collided.
+    big = 1234567890123456789
+    usage = pd.DataFrame({"account_id": np.array([big, big + 1], np.int64), "timestamp": ["2024-01-01"] * 2,
+                          "event": ["login"] * 2})
+    surveys = pd.DataFrame({"account_id": [12.0, np.nan], "timestamp": ["2024-01-02"] * 2, "kind": ["nps"] * 2,
+                            "score": [9.0, 3.0]})
+    ds = ch.Dataset(usage=usage, surveys=surveys, strict=False)
+    assert sorted(ds.account_ids) == sorted([str(big), str(big + 1), "12"])
+    assert ds.ingest_report["surveys"]["rejected"] == 1  # the missing id, named, not dropped silently
+    assert list(ds.table("surveys")["account_id"]) == ["12"]

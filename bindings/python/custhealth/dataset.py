@@ -43,6 +43,18 @@ def column_mapping(kwargs: Mapping[str, Any]) -> dict[str, str]:
     return mapping
 
 
+def _id_column(series: pd.Series) -> pd.Series:
+    """Account ids as their kind: a float column whose values are all whole (integer ids that
+    pandas made float because one is missing) is read as integers, so `12` and `12.0` are one id
+    and print as `12`; a float id with a fraction stays as it is."""
+    if pd.api.types.is_float_dtype(series):
+        values = series.to_numpy(dtype=np.float64)
+        present = values[~np.isnan(values)]
+        if np.all(present == np.floor(present)) and np.all(np.abs(present) < 2.0 ** 63):
+            return series.astype("Int64")
+    return series
+
+
 class Dataset:
     """An immutable, validated and indexed portfolio.
 
@@ -85,7 +97,11 @@ class Dataset:
             if account_name not in df.columns:
                 raise _core.InvalidInputError(f"{name}: missing required column '{account_name}'")
         # One account dictionary across tables, sorted, as the core keeps it.
-        ids = [df[account_name] for df in frames.values()]
+        ids = [_id_column(df[account_name]) for df in frames.values()]
+        if len({str(i.dtype) for i in ids}) > 1:
+            # Concatenating an int64 and a float64 column would make every id a float (and ids
+            # beyond 2^53 collide): mixed kinds meet as their text, the dictionary's form anyway.
+            ids = [i.astype("string") for i in ids]
         all_ids = pd.concat(ids, ignore_index=True) if ids else pd.Series([], dtype=object)
         # Factorize the raw values, then make the (few) distinct ones text: converting only those
         # keeps 10 M integer ids fast. Distinct raw values can share a text (int 10 in one frame,
