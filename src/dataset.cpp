@@ -43,7 +43,7 @@ table_report& report_for(ingest_report& report, std::string_view table, std::siz
     if (t.table == table) return t;
   auto& t = report.tables.emplace_back();
   t.table = table;
-  t.source = "array";
+  t.source = rows ? "array" : "";  // empty: no loader was given this table
   t.read = t.accepted = static_cast<std::int64_t>(rows);
   return t;
 }

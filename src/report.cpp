@@ -134,7 +134,8 @@ void write_summary(const dataset& data, std::ostream& out, report_format format)
   const detail::report_context ctx{data, data.time_range().end, {.format = format}, out};
   text_table t{{"table", "source", "read", "accepted", "rejected", "duplicates"}, {}};
   for (const auto& r : data.report().tables)
-    t.rows.push_back({r.table, r.source, detail::count(r.read), detail::count(r.accepted), detail::count(r.rejected),
+    if (!r.source.empty())  // only the tables given
+      t.rows.push_back({r.table, r.source, detail::count(r.read), detail::count(r.accepted), detail::count(r.rejected),
                       detail::count(r.duplicates)});
   ctx.heading("Ingest");
   ctx.table(t);

@@ -65,6 +65,7 @@ report_format parse_format(const std::string& s) { return s == "markdown" ? repo
 
 int main(int argc, char** argv) {
   CLI::App app{"custhealth — customer-health analytics: churn risk, adoption, CSAT/NPS, retention"};
+  app.set_version_flag("--version", "custhealth " CUSTHEALTH_VERSION);
   app.require_subcommand(1);
 
   generate_options gen;
@@ -104,7 +105,12 @@ int main(int argc, char** argv) {
     } else if (report_cmd->parsed()) {
       if (!as_of.empty()) report.as_of = parse_time_or_throw(as_of);
       report.format = parse_format(report_format_name);
-      write_report(report_data.load(), report, std::cout);
+      const dataset data = report_data.load();
+      if (report.as_of != no_time && (data.time_range().begin == data.time_range().end || report.as_of <= data.time_range().begin))
+        std::cerr << "custhealth: warning: --as-of " << format_date(report.as_of) << " is not after the first data ("
+                  << (data.time_range().begin == data.time_range().end ? std::string("none") : format_date(data.time_range().begin))
+                  << "): every section is empty\n";
+      write_report(data, report, std::cout);
     }
   } catch (const std::exception& e) {
     std::cerr << "custhealth: " << e.what() << '\n';

@@ -74,3 +74,24 @@ def test_bundled_sample_is_the_generators_output(tmp_path, root):
     assert shipped == sorted(p.name for p in tmp_path.glob("*.csv"))
     for name in shipped:
         assert (root / "examples" / "data" / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_version_flag():
+    import custhealth
+    assert run("--version").stdout.strip() == f"custhealth {custhealth.__version__}"
+
+
+def test_summary_lists_only_the_tables_given(tmp_path):
+    run("generate", "--accounts", "20", "--days", "100", "--out", str(tmp_path))
+    summary = run("summary", "--usage", str(tmp_path / "usage.csv")).stdout
+    ingest = summary.split("Portfolio")[0]
+    assert "usage" in ingest
+    for table in ("surveys", "tickets", "mrr", "payments"):
+        assert table not in ingest, table
+
+
+def test_as_of_before_all_data_warns(tmp_path):
+    run("generate", "--accounts", "20", "--days", "100", "--out", str(tmp_path))
+    result = run("report", "--data", str(tmp_path), "--as-of", "2000-01-01")
+    assert "warning: --as-of 2000-01-01 is not after the first data" in result.stderr
+    assert "warning" not in run("report", "--data", str(tmp_path)).stderr
