@@ -78,7 +78,7 @@ def test_tenure_fit_and_tests_round_trip(ds):
     back = round_trip(km)
     pd.testing.assert_frame_equal(back.survival_function_, km.survival_function_)
     assert back.n_without_start_ == km.n_without_start_
-    test = ch.logrank_test([1, 2, 3, 4], [1, 1, 0, 1], [2, 4, 6, 8], [1, 0, 1, 1])
+    test = ch.logrank_test([1, 2, 3, 4], [2, 4, 6, 8], [1, 1, 0, 1], [1, 0, 1, 1])
     back_test = round_trip(test)
     assert back_test.test_statistic == test.test_statistic and back_test.p_value == test.p_value
     pd.testing.assert_frame_equal(back_test.groups, test.groups)

@@ -60,7 +60,7 @@ def test_gehan_published_values(gehan):
     np.testing.assert_allclose(at.to_numpy(), [0.8571, 0.8067, 0.7529, 0.6902, 0.6275, 0.5378, 0.4482], atol=5e-5)
     assert km.median_survival_time_ == 23
     assert ch.KaplanMeier().fit(placebo.time, placebo.event).median_survival_time_ == 8
-    test = ch.logrank_test(mp.time, mp.event, placebo.time, placebo.event)
+    test = ch.logrank_test(mp.time, placebo.time, mp.event, placebo.event)
     assert round(test.test_statistic, 2) == 16.79
     assert test.degrees_of_freedom == 1
     assert test.p_value == pytest.approx(chi2.sf(test.test_statistic, 1), rel=1e-9)
@@ -69,7 +69,7 @@ def test_gehan_published_values(gehan):
 def test_dd_published_values(dd):
     assert ch.KaplanMeier().fit(dd.duration, dd.observed).median_survival_time_ == 4.0
     demo = dd.democracy == "Democracy"
-    test = ch.logrank_test(dd.duration[demo], dd.observed[demo], dd.duration[~demo], dd.observed[~demo])
+    test = ch.logrank_test(dd.duration[demo], dd.duration[~demo], dd.observed[demo], dd.observed[~demo])
     assert round(test.test_statistic, 2) == 260.47
     multi = ch.multivariate_logrank_test(dd.duration, dd.democracy, dd.observed)
     assert multi.test_statistic == pytest.approx(test.test_statistic, rel=1e-12)
@@ -198,7 +198,7 @@ def test_two_sample_weights_equal_replication():
     tb = tb * 1.4
     rng = np.random.default_rng(43)
     wa, wb = rng.integers(1, 4, len(ta)), rng.integers(1, 4, len(tb))
-    weighted = ch.logrank_test(ta, ea, tb, eb, weights_a=wa, weights_b=wb)
+    weighted = ch.logrank_test(ta, tb, ea, eb, weights_A=wa, weights_B=wb)
     t = np.concatenate([np.repeat(ta, wa), np.repeat(tb, wb)])
     e = np.concatenate([np.repeat(ea, wa), np.repeat(eb, wb)])
     g = np.repeat([0, 1], [wa.sum(), wb.sum()])
@@ -319,11 +319,11 @@ def test_unfitted_model_says_so():
     (lambda: ch.KaplanMeier().fit(np.ones((2, 2)), [1, 0]), r"durations must be one-dimensional"),
     (lambda: ch.KaplanMeier().fit(["a", "b"], [1, 0]), r"durations must be numeric"),
     (lambda: ch.KaplanMeier(alpha=1.5).fit([1.0], [1]), r"alpha must be in \(0, 1\)"),
-    (lambda: ch.logrank_test([1.0, 2.0], [1, 1], [], []), r"durations_b is empty"),
-    (lambda: ch.logrank_test([1.0, 2.0], [1, 1], [3.0], [1, 0]), r"events_b has 2 elements but durations has 1"),
-    (lambda: ch.logrank_test([1.0], [1], [2.0], [3]), r"events_b\[0\]: event flag must be 0 or 1, got 3"),
-    (lambda: ch.logrank_test([1.0], [1], [-2.0], [1]), r"durations\[1\]: negative duration -2"),
-    (lambda: ch.logrank_test([1.0], [1], [2.0], [1], weights_a=[1.0]), r"both samples or for neither"),
+    (lambda: ch.logrank_test([1.0, 2.0], [], [1, 1], []), r"durations_B is empty"),
+    (lambda: ch.logrank_test([1.0, 2.0], [3.0], [1, 1], [1, 0]), r"event_observed_B has 2 elements but durations has 1"),
+    (lambda: ch.logrank_test([1.0], [2.0], [1], [3]), r"event_observed_B\[0\]: event flag must be 0 or 1, got 3"),
+    (lambda: ch.logrank_test([1.0], [-2.0], [1], [1]), r"durations\[1\]: negative duration -2"),
+    (lambda: ch.logrank_test([1.0], [2.0], [1], [1], weights_A=[1.0]), r"both samples or for neither"),
     (lambda: ch.multivariate_logrank_test([1.0, 2.0, 3.0], ["a", "a", "a"], [1, 1, 1]), r"at least two groups, found 1"),
     (lambda: ch.multivariate_logrank_test([1.0, 2.0], ["a", "b"], [1, 1], weights=[1.0, 0.0]),
      r"group 1 is empty \(its weights sum to 0\)"),

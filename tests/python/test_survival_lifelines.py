@@ -91,7 +91,7 @@ def test_two_sample_logrank_equals_lifelines(seed):
     ta, ea = sample(200, seed, integer=True)
     tb, eb = sample(150, seed + 50, integer=True)
     tb = tb * 1.3
-    ours = ch.logrank_test(ta, ea, tb, eb)
+    ours = ch.logrank_test(ta, tb, event_observed_A=ea, event_observed_B=eb)
     theirs = logrank_test(ta, tb, event_observed_A=ea, event_observed_B=eb)
     assert ours.test_statistic == pytest.approx(theirs.test_statistic, rel=TOL, abs=TOL)
     assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-10, abs=TOL)
@@ -103,7 +103,7 @@ def test_weighted_two_sample_logrank_equals_lifelines():
     tb, eb = sample(130, 42, integer=True)
     rng = np.random.default_rng(43)
     wa, wb = rng.integers(1, 4, len(ta)).astype(float), rng.integers(1, 4, len(tb)).astype(float)
-    ours = ch.logrank_test(ta, ea, tb * 1.2, eb, weights_a=wa, weights_b=wb)
+    ours = ch.logrank_test(ta, tb * 1.2, ea, eb, weights_A=wa, weights_B=wb)
     theirs = logrank_test(ta, tb * 1.2, event_observed_A=ea, event_observed_B=eb, weights_A=wa, weights_B=wb)
     assert ours.test_statistic == pytest.approx(theirs.test_statistic, rel=TOL, abs=TOL)
     assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-10, abs=TOL)
@@ -158,3 +158,12 @@ def test_fractional_weights_against_a_hand_computation():
     low, high = np.exp(-np.exp(c + z * np.sqrt(v))), np.exp(-np.exp(c - z * np.sqrt(v)))
     np.testing.assert_allclose(km.confidence_interval_.loc[1.0].to_numpy(), [low, high], rtol=1e-12)
     assert low == pytest.approx(0.2515097, abs=1e-7) and high == pytest.approx(0.9946237, abs=1e-7)
+
+
+def test_predict_and_event_table_have_lifelines_names():
+    t, e = sample(200, 70, integer=True)
+    ours, theirs = fit_both(t, e)
+    assert ours.event_table is ours.event_table_
+    for when in (0.0, 3.0, 7.5, 100.0):
+        assert ours.predict(when) == pytest.approx(theirs.predict(when), abs=TOL)
+    np.testing.assert_allclose(ours.predict([1.0, 2.0, 9.0]), theirs.predict([1.0, 2.0, 9.0]), atol=TOL)

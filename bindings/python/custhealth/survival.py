@@ -327,6 +327,17 @@ class KaplanMeier:
         t = np.atleast_1d(_float_array(np.atleast_1d(times), "times"))
         return pd.Series(self._result.survival_at(t), index=t, name=self._label)
 
+    def predict(self, times: Any) -> Any:
+        """S(t) at `times` (lifelines' ``predict``): a float for one time, an array for several."""
+        self._check_fitted()
+        values = self.survival_at(times)
+        return float(values) if np.ndim(values) == 0 else np.asarray(values)
+
+    @property
+    def event_table(self) -> pd.DataFrame:
+        """lifelines' name of :attr:`event_table_`."""
+        return self.event_table_
+
     def percentile(self, p: float) -> float:
         """Smallest t with S(t) ≤ p (lifelines' ``percentile``); inf if never."""
         self._check_fitted()
@@ -517,49 +528,51 @@ class LogRankResult:
                 f"p={self.p_value:.4g}>")
 
 
-def logrank_test(durations_a: Any, events_a: Any, durations_b: Any, events_b: Any, weights_a: Any = None,
-                 weights_b: Any = None) -> LogRankResult:
-    """Log-rank test of equal hazards in two samples (lifelines' ``logrank_test``).
+def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = None, event_observed_B: Any = None, *,
+                 weights_A: Any = None, weights_B: Any = None) -> LogRankResult:
+    """Log-rank test of equal hazards in two samples, with lifelines' ``logrank_test`` argument order
+    and names (``logrank_test(T_A, T_B, event_observed_A=E_A, event_observed_B=E_B)``).
 
     Parameters
     ----------
-    durations_a, durations_b : array-like
+    durations_A, durations_B : array-like
         Exit times ≥ 0 of each sample.
-    events_a, events_b : array-like of bool or 0/1, or None
-        Event flags (None: all events).
-    weights_a, weights_b : array-like, optional
+    event_observed_A, event_observed_B : array-like of bool or 0/1, optional
+        Event flags; default all events.
+    weights_A, weights_B : array-like, optional
         Case weights (both or neither).
 
     Returns
     -------
     LogRankResult
-        Groups are labelled ``"a"`` and ``"b"``.
+        Groups are labelled ``"A"`` and ``"B"``.
 
     Raises
     ------
     InvalidInputError
         Bad values (as :meth:`KaplanMeier.fit`), mismatched lengths, or an empty sample.
     """
-    ta, tb = _float_array(durations_a, "durations_a"), _float_array(durations_b, "durations_b")
-    for name, t in (("durations_a", ta), ("durations_b", tb)):
+    ta, tb = _float_array(durations_A, "durations_A"), _float_array(durations_B, "durations_B")
+    for name, t in (("durations_A", ta), ("durations_B", tb)):
         if len(t) == 0:
             raise InvalidInputError(f"logrank_test: {name} is empty (each group needs at least one subject)")
-    ea, eb = _event_array(events_a, len(ta), "events_a"), _event_array(events_b, len(tb), "events_b")
-    for name, t, e in (("events_a", ta, ea), ("events_b", tb, eb)):
+    ea = _event_array(event_observed_A, len(ta), "event_observed_A")
+    eb = _event_array(event_observed_B, len(tb), "event_observed_B")
+    for name, t, e in (("event_observed_A", ta, ea), ("event_observed_B", tb, eb)):
         if len(e) != len(t):
             raise InvalidInputError(f"logrank_test: {name} has {len(e)} elements but durations has {len(t)}")
-    if (weights_a is None) != (weights_b is None):
+    if (weights_A is None) != (weights_B is None):
         raise InvalidInputError("logrank_test: give weights for both samples or for neither")
     weights = None
-    if weights_a is not None:
-        wa, wb = _float_array(weights_a, "weights_a"), _float_array(weights_b, "weights_b")
-        for name, t, w in (("weights_a", ta, wa), ("weights_b", tb, wb)):
+    if weights_A is not None:
+        wa, wb = _float_array(weights_A, "weights_A"), _float_array(weights_B, "weights_B")
+        for name, t, w in (("weights_A", ta, wa), ("weights_B", tb, wb)):
             if len(w) != len(t):
                 raise InvalidInputError(f"logrank_test: {name} has {len(w)} elements but durations has {len(t)}")
         weights = np.concatenate([wa, wb])
     groups = np.concatenate([np.zeros(len(ta), np.intc), np.ones(len(tb), np.intc)])
     raw = _core.logrank_test(np.concatenate([ta, tb]), np.concatenate([ea, eb]), groups, weights)
-    return LogRankResult(raw, ["a", "b"])
+    return LogRankResult(raw, ["A", "B"])
 
 
 def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any = None,
