@@ -142,6 +142,8 @@ struct dataset_parts {
   mrr_table mrr;
   payment_table payments;
   ingest_report report;
+  /// The load's context: the CSAT scale its answers were validated against (summaries default to it).
+  int csat_scale = 5;
 };
 
 /// Calls `f(column)` for every column of `table`, in declaration order.
@@ -172,6 +174,8 @@ class dataset {
   const mrr_table& mrr() const noexcept { return p_.mrr; }
   const payment_table& payments() const noexcept { return p_.payments; }
   const ingest_report& report() const noexcept { return p_.report; }
+  /// The CSAT scale the surveys were validated against (load_options::csat_scale).
+  int csat_scale() const noexcept { return p_.csat_scale; }
 
   /// The whole UTC days that hold events in any table: from the midnight before the earliest to
   /// the midnight after the latest ({0, 0} when empty). Its `end` is the default "as of": the

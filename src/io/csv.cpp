@@ -640,6 +640,7 @@ void load(const std::optional<fs::path>& path, const load_options& options, data
 
 dataset read_csv(const csv_files& files, const load_options& options) {
   dataset_parts parts;
+  parts.csat_scale = options.csat_scale;
   load(files.accounts, options, parts, parts.accounts, read_accounts);
   load(files.usage, options, parts, parts.usage, read_usage);
   load(files.surveys, options, parts, parts.surveys, read_surveys);

@@ -301,3 +301,21 @@ def test_bad_input_raises_invalid_input_error():
         ch.feedback_summary([1, 2, 3])
     empty = ch.feedback_summary(df.iloc[:0], by="segment")
     assert empty.empty and list(empty.columns) == ["segment", "period"] + list(feedback.COLUMNS["nps"])
+
+
+def test_a_dataset_remembers_its_csat_scale(tmp_path):
+    # Issue 12, defect 9: a dataset loaded with csat_scale=10 had its summaries check 1..5 again.
+    surveys = pd.DataFrame({"account_id": ["a", "a", "b", "b"], "timestamp": ["2024-01-03", "2024-01-09", "2024-01-05",
+                                                                            "2024-02-02"],
+                            "kind": ["csat"] * 4, "score": [7.0, 9.0, 10.0, 3.0]})
+    path = tmp_path / "surveys.csv"
+    surveys.to_csv(path, index=False)
+    for ds in (ch.Dataset(surveys=surveys, csat_scale=10), ch.read_csv(surveys=path, csat_scale=10)):
+        assert ds.csat_scale == 10
+        out = ch.feedback_summary(ds, kind="csat", period="M")
+        # By hand: January 7, 9, 10 on 1..10 with the top two boxes (9, 10) → 2 of 3; February 3 → 0 of 1.
+        assert list(out["n"]) == [3, 1] and list(out["satisfied"]) == [2, 0]
+        assert out["score"].iloc[0] == pytest.approx(200 / 3)
+        import pickle
+        assert pickle.loads(pickle.dumps(ds)).csat_scale == 10
+    assert ch.generate(n_accounts=5, days=60, seed=1).csat_scale == 5

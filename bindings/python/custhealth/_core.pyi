@@ -27,6 +27,11 @@ class Dataset:
     def account_ids(self) -> list[str]:
         ...
     @property
+    def csat_scale(self) -> int:
+        """
+        The CSAT scale the surveys were validated against
+        """
+    @property
     def ingest_report(self) -> dict:
         ...
     @property

@@ -152,12 +152,13 @@ class Dataset:
                     columns[column] = np.array(values)  # a copy: the view's owner stays here
             tables[name] = columns
         state = {k: v for k, v in self.__dict__.items() if k != "_native"}
-        state.update(_tables=tables, _ids=list(self._native.account_ids), _report=self.ingest_report)
+        state.update(_tables=tables, _ids=list(self._native.account_ids), _report=self.ingest_report,
+                     _csat_scale=self.csat_scale)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         tables, ids = state.pop("_tables"), state.pop("_ids")
-        report = state.pop("_report")
+        report, csat_scale = state.pop("_report"), state.pop("_csat_scale")
         self.__dict__.update(state)
         arrays: dict[str, dict[str, Any]] = {}
         for name, columns in tables.items():
@@ -175,8 +176,7 @@ class Dataset:
                 elif len(values) == rows:  # else an optional column the original input lacked
                     kept[column] = (values.astype(np.int64) if column == "account_id" else values)[keep]
             arrays[name] = kept
-        # The widest CSAT scale: these answers were validated once already, against the scale of their load.
-        self._native = _core.from_arrays(arrays, ids, True, 10, {}, "s")
+        self._native = _core.from_arrays(arrays, ids, True, csat_scale, {}, "s")
         self._report = report
 
     def __eq__(self, other: object) -> bool:
@@ -192,6 +192,11 @@ class Dataset:
         return True
 
     __hash__ = None  # type: ignore[assignment]  # compared by value
+
+    @property
+    def csat_scale(self) -> int:
+        """The CSAT scale the surveys were validated against; CSAT summaries default to it."""
+        return int(self._native.csat_scale)
 
     @property
     def n_accounts(self) -> int:

@@ -78,7 +78,8 @@ def _kind_codes(df: pd.DataFrame, kind_col: str, kind: str) -> tuple[np.ndarray 
     return enum_codes(df[kind_col], kind_col, KINDS, "survey kind", "surveys"), KINDS.index(kind)
 
 
-def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, window_days: int | None, scale: int,
+def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, window_days: int | None,
+         scale: int | None,
          top_boxes: int, confidence: float, time_col: str, score_col: str,
          kind_col: str) -> tuple[dict[str, Any], list[Key] | None]:
     if kind not in KINDS:
@@ -86,8 +87,11 @@ def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, wi
     data = source(data, "surveys")
     per, at, window = scope(period, as_of, window_days)
     if isinstance(data, Dataset):
+        # A dataset's answers were validated against its load's scale: that is the default here too.
+        scale = data.csat_scale if scale is None else scale
         return _core.feedback_dataset(data._native, kind, by, per, at, window, int(scale), int(top_boxes),
                                       confidence), None
+    scale = 5 if scale is None else scale
     keys = frame_keys(data, by, "surveys")
     time, unit = ticks(column(data, time_col, "surveys"), time_col)
     score = numbers(column(data, score_col, "surveys"), score_col)
@@ -98,7 +102,7 @@ def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, wi
 
 
 def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | None = None, period: str | None = "M",
-                     as_of: Any = None, window_days: int | None = None, *, scale: int = 5, top_boxes: int = 2,
+                     as_of: Any = None, window_days: int | None = None, *, scale: int | None = None, top_boxes: int = 2,
                      confidence: float = 0.95, time_col: str = "timestamp", score_col: str = "score",
                      kind_col: str = "kind") -> pd.DataFrame:
     """NPS, CSAT or CES per group, in one pass over the answers.
@@ -117,7 +121,8 @@ def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | Non
         Only answers strictly before it count.
     window_days : int, optional
         One trailing window ``[as_of − window_days, as_of)`` instead of calendar periods.
-    scale, top_boxes : CSAT's answer scale and satisfied boxes.
+    scale, top_boxes : CSAT's answer scale (default: the dataset's ``csat_scale``, 5 for a DataFrame)
+        and satisfied boxes.
     confidence : level of the intervals.
 
     Returns

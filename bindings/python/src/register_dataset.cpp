@@ -215,6 +215,7 @@ dataset from_arrays(py::dict tables, std::vector<std::string> account_ids, bool 
   options.time_unit = parse_time_unit(unit);
   options.columns = std::move(columns);
   dataset_parts parts;
+  parts.csat_scale = options.csat_scale;
   for (const auto& id : account_ids) parts.account_ids.intern(id);
   const std::size_t n_ids = parts.account_ids.size();
 
@@ -333,6 +334,7 @@ py::dict report_dict(const ingest_report& report) {
 void register_dataset(py::module_& m) {
   py::class_<dataset, dataset_ptr>(m, "Dataset", "An immutable, indexed portfolio (see custhealth.Dataset)")
       .def_property_readonly("n_accounts", &dataset::n_accounts)
+      .def_property_readonly("csat_scale", &dataset::csat_scale, "The CSAT scale the surveys were validated against")
       .def_property_readonly("account_ids", [](const dataset& d) { return d.account_ids().values(); })
       .def_property_readonly("ingest_report", [](const dataset& d) { return report_dict(d.report()); })
       .def_property_readonly("time_range", [](const dataset& d) { return py::make_tuple(d.time_range().begin, d.time_range().end); })
