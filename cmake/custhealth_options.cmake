@@ -1,7 +1,8 @@
 # Warnings and sanitizers for custhealth's own targets (never pushed onto consumers).
 function(custhealth_target_options target)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
-    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
+      $<IF:$<CXX_COMPILER_ID:GNU>,-Wshadow=local,-Wshadow-uncaptured-local>)
     if(CUSTHEALTH_WERROR)
       target_compile_options(${target} PRIVATE -Werror)
     endif()
