@@ -111,11 +111,16 @@ inline std::optional<problem> survey_score(const char* column, survey_kind kind,
 inline std::optional<problem> plausible_time(const char* column, timestamp t, std::string_view text) {
   if (is_plausible_time(t)) return std::nullopt;
   std::string reason = "is not a plausible time (before 1900 or from 2200 on)";
-  constexpr std::pair<std::int64_t, const char*> units[] = {{1'000, "ms"}, {1'000'000, "us"}, {1'000'000'000, "ns"}};
-  for (const auto& [per_second, unit] : units)
-    if (t != no_time && is_plausible_time(t / per_second)) {
-      reason += std::string("; epoch ") + (unit[0] == 'm' ? "milliseconds" : unit[0] == 'u' ? "microseconds" : "nanoseconds") +
-                "? pass time_unit='" + unit + "'";
+  struct unit_hint {
+    time_unit unit;
+    const char* name;
+    const char* words;
+  };
+  constexpr unit_hint hints[] = {{time_unit::ms, "ms", "milliseconds"}, {time_unit::us, "us", "microseconds"},
+                                 {time_unit::ns, "ns", "nanoseconds"}};
+  for (const auto& h : hints)
+    if (t != no_time && is_plausible_time(t / ticks_per_second(h.unit))) {
+      reason += std::string("; epoch ") + h.words + "? pass time_unit='" + h.name + "'";
       break;
     }
   return problem{column, reason, std::string(text)};

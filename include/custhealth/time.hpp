@@ -108,8 +108,9 @@ inline time_unit parse_time_unit(std::string_view s) {
 
 /// Parses an ISO-8601 date (`2024-03-01`), date-time (`2024-03-01T12:30:00`, `2024-03-01 12:30`,
 /// fractional seconds truncated, `Z` or `±hh:mm`/`±hhmm` offset; no offset means UTC), or integer
-/// epoch seconds (`1709251200`, optionally negative; ticks of `unit`, floored to the second). Returns nothing when `s` is none of those or
-/// names an impossible date (month 13, February 30, hour 24).
+/// epoch seconds (`1709251200`, optionally negative; in ticks of `unit`, floored to the second).
+/// Returns nothing when `s` is none of those or names an impossible date (month 13, February 30,
+/// hour 24).
 constexpr std::optional<timestamp> parse_time(std::string_view s, time_unit unit = time_unit::s) noexcept {
   int y = 0, mo = 0, d = 0;
   if (s.size() >= 10 && s[4] == '-' && s[7] == '-' && detail::parse_digits(s, 0, 4, y) &&
