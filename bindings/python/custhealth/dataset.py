@@ -186,8 +186,7 @@ class Dataset:
         if self.account_ids != other.account_ids:
             return False
         for name in TABLES:
-            a, b = self.table(name), other.table(name)
-            if list(a.columns) != list(b.columns) or len(a) != len(b) or not a.equals(b):
+            if not self.table(name).equals(other.table(name)):  # columns, dtypes and values
                 return False
         return True
 

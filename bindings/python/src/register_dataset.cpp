@@ -78,12 +78,13 @@ class array_reader {
         if (t != no_time) t = period_start(period_index(t, period::month), period::month);
       out = column(std::move(values));
     }
+    // The column's name and the value's text are built only for a bad row: this loop sees every row.
     for (std::size_t r = 0; r < rows_; ++r) {
-      if (out[r] == no_time) {
-        if (required) fail(r, {name(col), "is empty", ""});
-      } else if (auto p = checks::plausible_time(name(col).c_str(), out[r], std::to_string(out[r]))) {
-        fail(r, std::move(*p));
-      }
+      if (is_plausible_time(out[r])) continue;
+      if (out[r] != no_time)
+        fail(r, *checks::plausible_time(name(col).c_str(), out[r], std::to_string(out[r])));
+      else if (required)
+        fail(r, {name(col), "is empty", ""});
     }
     return out;
   }
