@@ -39,7 +39,7 @@ std::vector<Summary> by_month(const grouped<Summary>& g, const report_months& ra
 void report_feedback(const report_context& ctx) {
   ctx.heading("NPS and CSAT by month");
   const auto& surveys = ctx.data.surveys();
-  std::array<std::int64_t, 3> answers{};
+  std::array<std::int64_t, enum_size<survey_kind>> answers{};
   double max_csat = 0;
   for (std::size_t r = 0; r < surveys.size(); ++r) {
     ++answers[static_cast<std::size_t>(surveys.kind[r])];

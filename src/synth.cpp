@@ -61,6 +61,8 @@
 
 #include "custhealth/synth/generate.hpp"
 
+#include "custhealth/support/sla.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -263,11 +265,10 @@ constexpr std::size_t login_feature = 0, api_call_feature = 4, invite_feature = 
 
 constexpr double tickets_per_day = 0.012;  // × seats^0.35 × (0.6 + 1.6 (1 − h))
 constexpr double weekend_tickets = 0.3;
-// First-response SLA targets of DESIGN §4 (low, normal, high, urgent), in hours; generated
-// response medians sit below them for healthy accounts and drift past them for unhealthy ones.
-constexpr std::array<double, 4> sla_target_hours{8, 2, 2, 1};
-constexpr std::array<double, 4> response_median_hours{3.0, 0.9, 0.7, 0.35};
-constexpr std::array<double, 4> resolution_median_hours{40, 24, 10, 5};
+// Medians per priority (low, normal, high, urgent), in hours: generated responses sit below the
+// default SLA targets (sla_targets) for healthy accounts and drift past them for unhealthy ones.
+constexpr std::array<double, enum_size<priority>> response_median_hours{3.0, 0.9, 0.7, 0.35};
+constexpr std::array<double, enum_size<priority>> resolution_median_hours{40, 24, 10, 5};
 constexpr int support_agents = 16;
 
 constexpr int nps_every_days = 91;
@@ -741,7 +742,7 @@ class account_simulator {
       resolved = first_response + std::max<std::int64_t>(60, std::llround(resolution_h * 3600));
       owner = static_cast<std::int32_t>(rng.below(support_agents));
     }
-    const bool breached = first_response == no_time || double(first_response - opened) > sla_target_hours[prio] * 3600;
+    const bool breached = first_response == no_time || first_response - opened > sla_targets{}.first_response[prio];
     if (resolved != no_time && resolved < cal_.end) {
       const timestamp gone = horizon(s);
       if (rng.chance(0.35)) {

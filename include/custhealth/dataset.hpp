@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "custhealth/error.hpp"
-#include "custhealth/feedback/survey.hpp"
 #include "custhealth/table.hpp"
 
 namespace custhealth {
@@ -21,7 +20,7 @@ struct load_options {
   /// Strict (the default) throws on the first bad row; lenient rejects it, counts it and goes on.
   bool strict = true;
   /// CSAT answers are integers 1..csat_scale.
-  int csat_scale = 5;
+  int csat_scale = default_csat_scale;
   /// The unit of integer epoch times (ISO dates are unaffected).
   custhealth::time_unit time_unit = custhealth::time_unit::s;
   /// Column names in the input that differ from the defaults of DESIGN §2, as
@@ -95,12 +94,12 @@ inline std::optional<problem> finite_non_negative(const char* column, double v, 
 /// ranges and test.
 inline std::optional<problem> survey_score(const char* column, survey_kind kind, double score, int csat_scale,
                                            std::string_view text) {
-  const int lo = kind == survey_kind::nps ? nps_summary::min_score : kind == survey_kind::ces ? ces_summary::min_score : 1;
-  const int hi = kind == survey_kind::nps ? nps_summary::max_score : kind == survey_kind::ces ? ces_summary::max_score : csat_scale;
-  if (!detail::is_integer_score(score, lo, hi)) {
+  const score_range range = survey_score_range(kind, csat_scale);
+  if (!is_integer_score(score, range)) {
     std::string kind_name(to_string(kind));
     for (auto& c : kind_name) c = static_cast<char>(c - 'a' + 'A');
-    return problem{column, kind_name + " must be an integer " + std::to_string(lo) + ".." + std::to_string(hi),
+    return problem{column,
+                   kind_name + " must be an integer " + std::to_string(range.low) + ".." + std::to_string(range.high),
                    std::string(text)};
   }
   return std::nullopt;
@@ -148,7 +147,7 @@ struct dataset_parts {
   payment_table payments;
   ingest_report report;
   /// The load's context: the CSAT scale its answers were validated against (summaries default to it).
-  int csat_scale = 5;
+  int csat_scale = default_csat_scale;
 };
 
 /// Calls `f(column)` for every column of `table`, in declaration order.

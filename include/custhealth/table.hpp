@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "custhealth/enums.hpp"
 #include "custhealth/time.hpp"
 
 namespace custhealth {
@@ -162,56 +163,6 @@ class dictionary {
   std::vector<std::string> values_;
   std::vector<slot> slots_;  // size a power of two
 };
-
-// ---- enumerated columns ----------------------------------------------------------------------
-
-enum class survey_kind : std::uint8_t { nps, csat, ces };
-enum class priority : std::uint8_t { low, normal, high, urgent };
-enum class payment_type : std::uint8_t { payment, refund, chargeback, decline, cancellation };
-
-namespace detail {
-template <class E>
-struct enum_names;
-template <>
-struct enum_names<survey_kind> {
-  static constexpr std::array<std::string_view, 3> values{"nps", "csat", "ces"};
-};
-template <>
-struct enum_names<priority> {
-  static constexpr std::array<std::string_view, 4> values{"low", "normal", "high", "urgent"};
-};
-template <>
-struct enum_names<payment_type> {
-  static constexpr std::array<std::string_view, 5> values{"payment", "refund", "chargeback", "decline",
-                                                          "cancellation"};
-};
-}  // namespace detail
-
-/// The lower-case name of an enumerated value ("nps", "urgent", "chargeback").
-template <class E>
-constexpr std::string_view to_string(E e) noexcept {
-  return detail::enum_names<E>::values[static_cast<std::size_t>(e)];
-}
-
-/// The value named `s` (exact, lower case), or nothing.
-template <class E>
-constexpr std::optional<E> enum_from_string(std::string_view s) noexcept {
-  const auto& names = detail::enum_names<E>::values;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == s) return static_cast<E>(i);
-  return std::nullopt;
-}
-
-/// All names of an enumeration, for messages ("expected one of nps, csat, ces").
-template <class E>
-std::string enum_choices() {
-  std::string out;
-  for (auto name : detail::enum_names<E>::values) {
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
-}
 
 // ---- the per-account index -------------------------------------------------------------------
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "custhealth/enums.hpp"
 #include "custhealth/error.hpp"
 
 namespace custhealth {
@@ -89,21 +90,9 @@ constexpr bool parse_digits(std::string_view s, std::size_t pos, std::size_t n, 
 
 }  // namespace detail
 
-/// The unit of integer epoch times in the input (DESIGN §2, `time_unit=`): seconds unless told.
-enum class time_unit : std::uint8_t { s, ms, us, ns };
-
 constexpr std::int64_t ticks_per_second(time_unit u) noexcept {
-  constexpr std::array<std::int64_t, 4> ticks{1, 1'000, 1'000'000, 1'000'000'000};
+  constexpr std::array<std::int64_t, enum_size<time_unit>> ticks{1, 1'000, 1'000'000, 1'000'000'000};
   return ticks[static_cast<std::size_t>(u)];
-}
-
-/// "s", "ms", "us", "ns" (pandas' names) to a unit.
-inline time_unit parse_time_unit(std::string_view s) {
-  if (s == "s") return time_unit::s;
-  if (s == "ms") return time_unit::ms;
-  if (s == "us") return time_unit::us;
-  if (s == "ns") return time_unit::ns;
-  throw invalid_input("unknown time_unit \"" + std::string(s) + "\": expected s, ms, us or ns");
 }
 
 /// Parses an ISO-8601 date (`2024-03-01`), date-time (`2024-03-01T12:30:00`, `2024-03-01 12:30`,
@@ -196,23 +185,6 @@ inline std::string format_date(timestamp t) {
   std::string year = std::to_string(c.year < 0 ? -c.year : c.year);
   if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
   return (c.year < 0 ? "-" : "") + year + '-' + two(c.month) + '-' + two(c.day);
-}
-
-/// Calendar periods, in UTC. Weeks are ISO weeks, starting on Monday.
-enum class period : std::uint8_t { day, week, month, quarter };
-
-/// "D", "W", "M", "Q" (pandas' aliases) to a period.
-inline period parse_period(std::string_view s) {
-  if (s == "D") return period::day;
-  if (s == "W") return period::week;
-  if (s == "M") return period::month;
-  if (s == "Q") return period::quarter;
-  throw invalid_input("unknown period \"" + std::string(s) + "\": expected D, W, M or Q");
-}
-
-constexpr const char* period_name(period p) noexcept {
-  constexpr std::array<const char*, 4> names{"D", "W", "M", "Q"};
-  return names[static_cast<std::size_t>(p)];
 }
 
 /// A dense, ordered number for the period containing `t`: consecutive periods differ by 1, so a

@@ -121,7 +121,7 @@ TEST(GroupedNps, HandCalculatedSegmentByMonth) {
 TEST(GroupedNps, MatchesReferenceForEveryPeriod) {
   const auto d = random_surveys(20'000, 11, 0, 10);
   for (period p : {period::day, period::week, period::month, period::quarter}) {
-    SCOPED_TRACE(period_name(p));
+    SCOPED_TRACE(to_string(p));
     expect_matches_reference(nps_by(d.rows(), {p}), reference(d, p, nps_summary{}), p);
   }
 }
@@ -288,7 +288,7 @@ TEST(GroupedNps, RowsOutsideTheSampledTimeRangeAreCounted) {
   d.time[12'345] = from_civil(1990, 6, 1);
   d.time[40'001] = from_civil(1000, 1, 1);  // far enough for calendar arithmetic instead of a day table
   for (period p : {period::month, period::quarter}) {
-    SCOPED_TRACE(period_name(p));
+    SCOPED_TRACE(to_string(p));
     expect_matches_reference(nps_by(d.rows(), {p}), reference(d, p, nps_summary{}), p);
     // The blocked path (two keys) too.
     survey_rows two = d.rows();

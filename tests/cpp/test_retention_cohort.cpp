@@ -295,7 +295,7 @@ TEST(CohortRetention, MatchesABruteForceCountOnAGeneratedPortfolio) {
         EXPECT_EQ(m.size(i), sizes[c]);
         for (std::size_t k = 0; k < m.n_offsets(); ++k) {
           const double expected = c + std::int64_t(k) <= last ? counts[{c, std::int64_t(k)}] : 0.0;
-          EXPECT_EQ(m.count(i, k), expected) << period_name(unit) << " cohort " << i << " offset " << k;
+          EXPECT_EQ(m.count(i, k), expected) << to_string(unit) << " cohort " << i << " offset " << k;
         }
       }
     }

@@ -67,7 +67,7 @@ TEST(Time, MonthsAndQuartersAreConsecutive) {
 
 TEST(Time, ParsesPeriodNames) {
   EXPECT_EQ(parse_period("W"), period::week);
-  EXPECT_STREQ(period_name(period::quarter), "Q");
+  EXPECT_EQ(to_string(period::quarter), "Q");
   EXPECT_THROW(parse_period("Y"), invalid_input);
 }
 

@@ -9,10 +9,12 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from . import _core
+
 #: The core's marker of an absent time (INT64_MIN), shown as NaT in DataFrames.
 NO_TIME = np.iinfo(np.int64).min
 
-PERIODS = ("D", "W", "M", "Q")
+PERIODS: tuple[str, ...] = _core.ENUMS["period"]
 
 
 def to_seconds(value: Any) -> int:
@@ -52,7 +54,7 @@ def check_period(period: str) -> str:
 
 
 #: Ticks per second of each ``time_unit`` (pandas' names), as the core's parse_time_unit.
-TIME_UNITS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+TIME_UNITS: dict[str, int] = _core.DEFAULTS["ticks_per_second"]
 
 #: Integer times beyond ±2⁶² are far outside the plausible span the core checks (1900–2200); they
 #: are clipped there so that they stay implausible instead of wrapping or turning into NO_TIME.

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'Dataset', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'revenue_retention', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'revenue_retention', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -354,4 +354,6 @@ def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | 
     """
 def write_csv(dataset: Dataset, dir: str) -> None:
     ...
+DEFAULTS: dict = {'sla_first_response_seconds': {'low': 28800, 'normal': 7200, 'high': 7200, 'urgent': 3600}, 'chargeback_warning': 0.0065, 'chargeback_breach': 0.009, 'csat_scale': 5, 'ticks_per_second': {'s': 1, 'ms': 1000, 'us': 1000000, 'ns': 1000000000}}
+ENUMS: dict = {'table': ('accounts', 'usage', 'surveys', 'tickets', 'mrr', 'payments'), 'time_unit': ('s', 'ms', 'us', 'ns'), 'period': ('D', 'W', 'M', 'Q'), 'survey_kind': ('nps', 'csat', 'ces'), 'priority': ('low', 'normal', 'high', 'urgent'), 'payment_type': ('payment', 'refund', 'chargeback', 'decline', 'cancellation'), 'nps_category': ('detractor', 'passive', 'promoter'), 'cohort_mode': ('on', 'on_or_after'), 'cohort_origin': ('first_activity', 'start'), 'cohort_value': ('accounts', 'mrr'), 'mrr_movement': ('new', 'expansion', 'contraction', 'churn', 'reactivation', 'unchanged'), 'payment_flag': ('none', 'ok', 'warning', 'breach')}
 __version__: str = '0.1.0'

@@ -12,7 +12,7 @@ import pandas as pd
 from . import _core
 from ._convert import NO_TIME, check_time_unit, number_column, seconds_to_datetime, string_column, time_column, to_seconds
 
-TABLES = ("accounts", "usage", "surveys", "tickets", "mrr", "payments")
+TABLES: tuple[str, ...] = _core.ENUMS["table"]
 
 # Each table's columns by their default names, and how the core reads them.
 _SCHEMA: dict[str, dict[str, str]] = {

@@ -21,7 +21,7 @@ from ._core import CesResult, CsatResult, NpsResult, ZTestResult
 from ._grouping import Key, as_by, column, enum_codes, frame_keys, invalid, numbers, scope, source, ticks, to_frame
 from .dataset import Dataset
 
-KINDS = ("nps", "csat", "ces")
+KINDS: tuple[str, ...] = _core.ENUMS["survey_kind"]
 
 # The columns of feedback_summary after the keys and `period`, per kind.
 COLUMNS = {

@@ -15,11 +15,11 @@ from . import _core
 from ._grouping import as_by, column, enum_codes, frame_keys, numbers, scope, source, ticks, to_frame
 from .dataset import Dataset
 
-TYPES = ("payment", "refund", "chargeback", "decline", "cancellation")
-FLAGS = ("none", "ok", "warning", "breach")
+TYPES: tuple[str, ...] = _core.ENUMS["payment_type"]
+FLAGS: tuple[str, ...] = _core.ENUMS["payment_flag"]
 
-#: Chargeback-ratio thresholds as fractions.
-DEFAULT_THRESHOLDS = {"chargeback_warning": 0.0065, "chargeback_breach": 0.009}
+#: Chargeback-ratio thresholds as fractions, as the core defines them.
+DEFAULT_THRESHOLDS = {k: float(_core.DEFAULTS[k]) for k in ("chargeback_warning", "chargeback_breach")}
 
 COLUMNS = ("payments", "payment_volume", "refunds", "refund_volume", "chargebacks", "chargeback_volume", "declines",
            "decline_volume", "cancellations", "cancellation_volume", "refund_rate", "refund_amount_rate",

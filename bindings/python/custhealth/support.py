@@ -22,10 +22,10 @@ from ._grouping import (as_by, column, enum_codes, frame_keys, invalid, optional
                         to_frame)
 from .dataset import Dataset
 
-PRIORITIES = ("low", "normal", "high", "urgent")
+PRIORITIES: tuple[str, ...] = _core.ENUMS["priority"]
 
-#: First-response targets in hours (DESIGN §4).
-DEFAULT_TARGETS_HOURS = {"low": 8.0, "normal": 2.0, "high": 2.0, "urgent": 1.0}
+#: First-response targets in hours (DESIGN §4), as the core defines them.
+DEFAULT_TARGETS_HOURS = {p: s / 3600.0 for p, s in _core.DEFAULTS["sla_first_response_seconds"].items()}
 
 SLA_COLUMNS = ("opened", "answered", "met", "breached", "pending", "met_rate", "ci_low", "ci_high",
                "first_response_mean_h", "first_response_median_h", "first_response_p90_h", "resolved",

@@ -41,19 +41,21 @@ namespace detail {
 /// What each summary accepts: its name in messages, its score range and its kind in a dataset.
 struct score_domain {
   std::string_view name;
-  int low, high;
+  score_range range;
   survey_kind kind;
 };
 inline score_domain domain_of(const nps_summary&) noexcept {
-  return {"NPS", nps_summary::min_score, nps_summary::max_score, survey_kind::nps};
+  return {"NPS", survey_score_range(survey_kind::nps), survey_kind::nps};
 }
-inline score_domain domain_of(const csat_summary& s) noexcept { return {"CSAT", 1, s.scale(), survey_kind::csat}; }
+inline score_domain domain_of(const csat_summary& s) noexcept {
+  return {"CSAT", survey_score_range(survey_kind::csat, s.scale()), survey_kind::csat};
+}
 inline score_domain domain_of(const ces_summary&) noexcept {
-  return {"CES", ces_summary::min_score, ces_summary::max_score, survey_kind::ces};
+  return {"CES", survey_score_range(survey_kind::ces), survey_kind::ces};
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_bad_score(const score_domain& d, std::size_t r, double x) {
-  throw invalid_input("surveys[" + std::to_string(r) + "]: " + score_domain_message(d.name, d.low, d.high, x));
+  throw invalid_input("surveys[" + std::to_string(r) + "]: " + score_domain_message(d.name, d.range.low, d.range.high, x));
 }
 
 /// The rows a summary takes: those of its kind (all rows when there is no kind column), every one
@@ -68,7 +70,7 @@ struct survey_filter {
   [[gnu::always_inline]] bool operator()(std::size_t r) const {
     if (!kind.empty() && kind[r] != kind_code) return false;
     const double x = score[r];
-    if (!is_integer_score(x, domain.low, domain.high)) [[unlikely]]
+    if (!is_integer_score(x, domain.range)) [[unlikely]]
       throw_bad_score(domain, r, x);
     return true;
   }
@@ -105,7 +107,7 @@ inline grouped<nps_summary> nps_by(const survey_rows& rows, const time_grouping&
   return summarize_by(rows, scope, nps_summary{});
 }
 /// CSAT on a 1..scale answer scale, satisfied = the top `top_boxes` boxes.
-inline grouped<csat_summary> csat_by(const survey_rows& rows, const time_grouping& scope = {}, int scale = 5,
+inline grouped<csat_summary> csat_by(const survey_rows& rows, const time_grouping& scope = {}, int scale = default_csat_scale,
                                      int top_boxes = 2) {
   return summarize_by(rows, scope, csat_summary(scale, top_boxes));
 }
@@ -133,7 +135,7 @@ inline grouped<nps_summary> nps_by(const dataset& data, const std::vector<std::s
   return summarize_by(data, by, scope, nps_summary{});
 }
 inline grouped<csat_summary> csat_by(const dataset& data, const std::vector<std::string>& by,
-                                     const time_grouping& scope = {}, int scale = 5, int top_boxes = 2) {
+                                     const time_grouping& scope = {}, int scale = default_csat_scale, int top_boxes = 2) {
   return summarize_by(data, by, scope, csat_summary(scale, top_boxes));
 }
 inline grouped<ces_summary> ces_by(const dataset& data, const std::vector<std::string>& by,

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "custhealth/detail/stats.hpp"
+#include "custhealth/enums.hpp"
 #include "custhealth/error.hpp"
 
 namespace custhealth {
@@ -102,11 +103,6 @@ class score_histogram {
   std::array<std::int64_t, static_cast<std::size_t>(Hi - Lo + 1)> counts_{};
 };
 
-/// True when `x` is an integer in [low, high]; false for NaN and ±inf (all comparisons fail).
-constexpr bool is_integer_score(double x, int low, int high) noexcept {
-  return x >= low && x <= high && x == static_cast<double>(static_cast<int>(x));
-}
-
 /// "NPS must be an integer 0..10, got 7.5" — the value printed in shortest round-trip form, so
 /// 10.000001 is not shown as "10".
 inline std::string score_domain_message(std::string_view kind, int low, int high, double got) {
@@ -129,7 +125,7 @@ Summary summarize_checked(std::span<const double> scores, Summary summary, std::
                           int low, int high) {
   for (std::size_t i = 0; i < scores.size(); ++i) {
     const double x = scores[i];
-    if (!is_integer_score(x, low, high))
+    if (!is_integer_score(x, {low, high}))
       throw invalid_input("score[" + std::to_string(i) + "]: " +
                           score_domain_message(kind, low, high, x));
     summary.add_unchecked(static_cast<int>(x));
@@ -143,8 +139,6 @@ Summary summarize_checked(std::span<const double> scores, Summary summary, std::
 // NPS
 // ---------------------------------------------------------------------------------------------
 
-enum class nps_category : std::uint8_t { detractor, passive, promoter };
-
 /// Reichheld's bands (HBR 2003, "The One Number You Need to Grow"): 9–10 promoter, 7–8 passive,
 /// 0–6 detractor. Precondition: `score` in 0..10.
 constexpr nps_category classify_nps(int score) noexcept {
@@ -156,12 +150,13 @@ constexpr nps_category classify_nps(int score) noexcept {
 /// distribution is available) and merges exactly with `+=`.
 class nps_summary {
  public:
-  static constexpr int min_score = 0;
-  static constexpr int max_score = 10;
+  static constexpr survey_kind kind = survey_kind::nps;
+  static constexpr int min_score = survey_score_range(kind).low;
+  static constexpr int max_score = survey_score_range(kind).high;
 
   /// Adds one answer; throws invalid_input unless `score` is an integer 0..10.
   void add(double score) {
-    if (!detail::is_integer_score(score, min_score, max_score))
+    if (!is_integer_score(score, {min_score, max_score}))
       throw invalid_input(detail::score_domain_message("NPS", min_score, max_score, score));
     add_unchecked(static_cast<int>(score));
   }
@@ -261,7 +256,7 @@ class csat_summary {
 
   /// Adds one answer; throws invalid_input unless `score` is an integer 1..scale.
   void add(double score) {
-    if (!detail::is_integer_score(score, 1, scale_))
+    if (!is_integer_score(score, survey_score_range(survey_kind::csat, scale_)))
       throw invalid_input(detail::score_domain_message("CSAT", 1, scale_, score));
     add_unchecked(static_cast<int>(score));
   }
@@ -327,7 +322,7 @@ class csat_summary {
 
   // Scores index the bins directly; bins above scale_ stay zero.
   detail::score_histogram<1, max_scale> counts_;
-  int scale_ = 5;
+  int scale_ = default_csat_scale;
   int top_boxes_ = 2;
 };
 
@@ -338,12 +333,13 @@ class csat_summary {
 /// Customer Effort Score: mean of 1..7 answers with a Student-t interval.
 class ces_summary {
  public:
-  static constexpr int min_score = 1;
-  static constexpr int max_score = 7;
+  static constexpr survey_kind kind = survey_kind::ces;
+  static constexpr int min_score = survey_score_range(kind).low;
+  static constexpr int max_score = survey_score_range(kind).high;
 
   /// Adds one answer; throws invalid_input unless `score` is an integer 1..7.
   void add(double score) {
-    if (!detail::is_integer_score(score, min_score, max_score))
+    if (!is_integer_score(score, {min_score, max_score}))
       throw invalid_input(detail::score_domain_message("CES", min_score, max_score, score));
     add_unchecked(static_cast<int>(score));
   }
@@ -449,7 +445,7 @@ inline nps_summary summarize_nps(std::span<const double> scores) {
 }
 
 /// Throws invalid_input for a bad configuration or naming the first bad value.
-inline csat_summary summarize_csat(std::span<const double> scores, int scale = 5,
+inline csat_summary summarize_csat(std::span<const double> scores, int scale = default_csat_scale,
                                    int top_boxes = 2) {
   return detail::summarize_checked(scores, csat_summary(scale, top_boxes), "CSAT", 1, scale);
 }

@@ -51,8 +51,8 @@ class compensated_sum {
 
 /// Mergeable payment counts and volumes of one group (an account × month), per payment_type.
 struct payment_counts {
-  std::array<std::int64_t, 5> count{};            // by payment_type
-  std::array<detail::compensated_sum, 5> volume;  // Σ amount by payment_type
+  std::array<std::int64_t, enum_size<payment_type>> count{};            // by payment_type
+  std::array<detail::compensated_sum, enum_size<payment_type>> volume;  // Σ amount by payment_type
 
   std::int64_t n(payment_type t) const noexcept { return count[static_cast<std::size_t>(t)]; }
   double amount(payment_type t) const noexcept { return volume[static_cast<std::size_t>(t)].value(); }
@@ -108,16 +108,6 @@ struct payment_thresholds {
   }
 };
 
-/// none: no payments, so no ratio; ok; warning: ratio ≥ warning; breach: ratio ≥ breach.
-enum class payment_flag : std::uint8_t { none, ok, warning, breach };
-
-namespace detail {
-template <>
-struct enum_names<payment_flag> {
-  static constexpr std::array<std::string_view, 4> values{"none", "ok", "warning", "breach"};
-};
-}  // namespace detail
-
 inline payment_flag chargeback_flag(const payment_counts& c, const payment_thresholds& th = {}) noexcept {
   const double r = c.chargeback_ratio();
   if (std::isnan(r)) return payment_flag::none;
@@ -144,9 +134,10 @@ inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_
                         std::to_string(rows.type.size()) + ", " + std::to_string(rows.amount.size()) + ")");
   auto keep = [&](std::size_t r) {
     const std::int64_t t = rows.type[r];
-    if (t < 0 || t > 4)
+    if (t < 0 || t >= std::int64_t(enum_size<payment_type>))
       throw invalid_input("payments[" + std::to_string(r) + "]: unknown type code " + std::to_string(t) +
-                          ": expected 0..4 (" + enum_choices<payment_type>() + ")");
+                          ": expected 0.." + std::to_string(enum_size<payment_type> - 1) + " (" +
+                          enum_choices<payment_type>() + ")");
     const double a = rows.amount[r];
     if (!(a >= 0) || !std::isfinite(a))
       throw invalid_input("payments[" + std::to_string(r) + "]: 'amount' must be a finite number ≥ 0, got " +

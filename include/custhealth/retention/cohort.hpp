@@ -22,46 +22,11 @@
 
 namespace custhealth {
 
-/// `on`: R(c,k) = share of cohort c with ≥ 1 qualifying event in period c+k ("N-period" retention).
-/// `on_or_after`: share with ≥ 1 qualifying event in any period ≥ c+k ("unbounded" retention).
-enum class cohort_mode : std::uint8_t { on, on_or_after };
-
-/// What puts an account in a cohort: the period of its first qualifying activity (its first usage
-/// event, or for revenue cohorts its first month with MRR > 0), or the period of its `start`.
-enum class cohort_origin : std::uint8_t { first_activity, start };
-
-/// What a cohort counts: accounts (heads) or MRR (revenue cohorts).
-enum class cohort_value : std::uint8_t { accounts, mrr };
-
-namespace detail {
-template <>
-struct enum_names<cohort_mode> {
-  static constexpr std::array<std::string_view, 2> values{"on", "on_or_after"};
-};
-template <>
-struct enum_names<cohort_origin> {
-  static constexpr std::array<std::string_view, 2> values{"first_activity", "start"};
-};
-template <>
-struct enum_names<cohort_value> {
-  static constexpr std::array<std::string_view, 2> values{"accounts", "mrr"};
-};
-
-/// The enumerated value named `s`, or invalid_input naming the argument and the choices
-/// (`unknown mode "daily": expected one of on, on_or_after`).
-template <class E>
-E parse_choice(std::string_view argument, std::string_view s) {
-  if (auto e = enum_from_string<E>(s)) return *e;
-  throw invalid_input("unknown " + std::string(argument) + " \"" + std::string(s) + "\": expected one of " +
-                      enum_choices<E>());
-}
-}  // namespace detail
-
-inline cohort_mode parse_cohort_mode(std::string_view s) { return detail::parse_choice<cohort_mode>("mode", s); }
+inline cohort_mode parse_cohort_mode(std::string_view s) { return parse_enum<cohort_mode>("mode", s); }
 inline cohort_origin parse_cohort_origin(std::string_view s) {
-  return detail::parse_choice<cohort_origin>("cohort_by", s);
+  return parse_enum<cohort_origin>("cohort_by", s);
 }
-inline cohort_value parse_cohort_value(std::string_view s) { return detail::parse_choice<cohort_value>("value", s); }
+inline cohort_value parse_cohort_value(std::string_view s) { return parse_enum<cohort_value>("value", s); }
 
 /// The codes of the named events in `usage.events`, for the `events` filters; throws invalid_input
 /// for a name the usage table does not contain (a typo would otherwise silently empty the matrix).
@@ -461,7 +426,7 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
   if (t.size() == 0) throw invalid_input("revenue cohorts: the mrr table is empty");
   if (o.unit != period::month && o.unit != period::quarter)
     throw invalid_input(std::string("revenue cohorts: MRR is monthly, so the period must be M or Q, not ") +
-                        period_name(o.unit));
+                        std::string(to_string(o.unit)));
   if (o.mode != cohort_mode::on)
     throw invalid_input("revenue cohorts: only mode \"on\" is defined (MRR in period c+k over MRR in period c)");
   if (!o.events.empty()) throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");

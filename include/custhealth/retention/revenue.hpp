@@ -14,18 +14,7 @@
 
 namespace custhealth {
 
-/// How an account's MRR moved from the previous month to this one (DESIGN §4 "Retention"):
-/// new_business — first ever MRR > 0; reactivation — MRR > 0 after a month at 0, having paid before;
-/// expansion / contraction — up / down while paying in both months; churn — MRR > 0 → 0;
-/// unchanged — paying the same in both months.
-enum class mrr_movement : std::uint8_t { new_business, expansion, contraction, churn, reactivation, unchanged };
-
 namespace detail {
-template <>
-struct enum_names<mrr_movement> {
-  static constexpr std::array<std::string_view, 6> values{"new", "expansion", "contraction", "churn",
-                                                          "reactivation", "unchanged"};
-};
 
 inline mrr_movement classify_mrr(double previous, double current, bool paid_before) noexcept {
   if (!(previous > 0)) return paid_before ? mrr_movement::reactivation : mrr_movement::new_business;

@@ -23,7 +23,8 @@ namespace custhealth {
 /// First-response targets per priority, in seconds. Defaults (DESIGN §4): urgent 1 h, high 2 h,
 /// normal 2 h, low 8 h.
 struct sla_targets {
-  std::array<std::int64_t, 4> first_response{8 * 3600, 2 * 3600, 2 * 3600, 1 * 3600};  // low, normal, high, urgent
+  // low, normal, high, urgent
+  std::array<std::int64_t, enum_size<priority>> first_response{8 * 3600, 2 * 3600, 2 * 3600, 1 * 3600};
 
   std::int64_t operator[](priority p) const noexcept { return first_response[static_cast<std::size_t>(p)]; }
 
@@ -233,8 +234,9 @@ inline ticket ticket_at(const ticket_rows& rows, std::size_t r) {
          ")");
   if (t.resolved != no_time && t.resolved < t.opened)
     fail("'resolved_at' (" + format_date(t.resolved) + ") is before 'opened_at' (" + format_date(t.opened) + ")");
-  if (!rows.prio.empty() && (rows.prio[r] < 0 || rows.prio[r] > 3))
-    fail("unknown priority code " + std::to_string(rows.prio[r]) + ": expected 0..3 (" + enum_choices<priority>() +
+  if (!rows.prio.empty() && (rows.prio[r] < 0 || rows.prio[r] >= std::int64_t(enum_size<priority>)))
+    fail("unknown priority code " + std::to_string(rows.prio[r]) + ": expected 0.." +
+         std::to_string(enum_size<priority> - 1) + " (" + enum_choices<priority>() +
          ")");
   return t;
 }
