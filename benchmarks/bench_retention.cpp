@@ -63,7 +63,7 @@ const dataset& portfolio(std::int64_t events, std::int64_t accounts) {
 void BM_CohortRetention(benchmark::State& state, period unit, cohort_mode mode) {
   const auto& d = portfolio(state.range(0), state.range(1));
   cohort_options o;
-  o.unit = unit;
+  o.period = unit;
   o.mode = mode;
   for (auto _ : state) benchmark::DoNotOptimize(cohort_retention(d, o));
   state.SetItemsProcessed(state.iterations() * state.range(0));

@@ -188,16 +188,49 @@ dataset::dataset(dataset_parts parts) : p_(std::move(parts)) {
   report_for(p_.report, account_table::name, p_.accounts.size());
   seal_accounts(p_.accounts, remap, n);
 
-  timestamp lo = std::numeric_limits<timestamp>::max(), hi = std::numeric_limits<timestamp>::min();
   check_times(p_.accounts, nullptr);
   auto seal = [&](auto& table) {
     check_times(table, (table.*std::remove_reference_t<decltype(table)>::sort_time).data());
     seal_events(table, remap, n, report_for(p_.report, table.name, table.size()));
-    for (auto t : table.*std::remove_reference_t<decltype(table)>::sort_time) lo = std::min(lo, t), hi = std::max(hi, t);
   };
   seal(p_.usage), seal(p_.surveys), seal(p_.tickets), seal(p_.mrr), seal(p_.payments);
   check_mrr(p_.mrr, p_.account_ids);
-  if (lo <= hi) range_ = {day_number(lo) * seconds_per_day, (day_number(hi) + 1) * seconds_per_day};
+
+  auto range_of = [&](table_id id, std::initializer_list<const column<timestamp>*> columns) {
+    timestamp lo = std::numeric_limits<timestamp>::max(), hi = std::numeric_limits<timestamp>::min();
+    for (const auto* c : columns)
+      for (const timestamp t : *c)
+        if (t != no_time) lo = std::min(lo, t), hi = std::max(hi, t);
+    if (lo > hi) return;
+    window& w = ranges_[static_cast<std::size_t>(id)];
+    w = {day_number(lo) * seconds_per_day, (day_number(hi) + 1) * seconds_per_day};
+    if (id == table_id::mrr) w.end = period_start(period_index(hi, period::month) + 1, period::month);
+  };
+  range_of(table_id::accounts, {&p_.accounts.start, &p_.accounts.end});
+  range_of(table_id::usage, {&p_.usage.time});
+  range_of(table_id::surveys, {&p_.surveys.time});
+  range_of(table_id::tickets, {&p_.tickets.opened, &p_.tickets.first_response, &p_.tickets.resolved});
+  range_of(table_id::mrr, {&p_.mrr.month});
+  range_of(table_id::payments, {&p_.payments.time});
+}
+
+window dataset::time_range() const noexcept {
+  window out{};
+  for (std::size_t t = 0; t < ranges_.size(); ++t) {
+    const window& w = ranges_[t];
+    if (w.end == w.begin || table_id(t) == table_id::accounts) continue;
+    out = out.end == out.begin ? w : window{std::min(out.begin, w.begin), std::max(out.end, w.end)};
+  }
+  return out.end != out.begin ? out : table_range(table_id::accounts);
+}
+
+timestamp dataset::data_end(std::initializer_list<table_id> tables) const noexcept {
+  timestamp end = no_time;
+  for (const table_id t : tables) {
+    const window& w = table_range(t);
+    if (w.end != w.begin) end = end == no_time ? w.end : std::min(end, w.end);
+  }
+  return end;
 }
 
 }  // namespace custhealth

@@ -50,7 +50,7 @@ void report_feedback(const report_context& ctx) {
     return;
   }
   const report_months range(ctx);
-  const time_grouping scope{period::month, ctx.as_of, 0};
+  const time_grouping scope{period::month, ctx.as_of};
   // CSAT on the scale the answers were given on: 1..5 unless larger scores say otherwise.
   const int scale = std::clamp(static_cast<int>(max_csat), 5, csat_summary::max_scale);
   const auto nps = by_month(nps_by(ctx.data, {}, scope), range, nps_summary{});
@@ -140,7 +140,7 @@ void report_payments(const report_context& ctx) {
     return;
   }
   const report_months range(ctx);
-  const time_grouping scope{period::month, ctx.as_of, 0};
+  const time_grouping scope{period::month, ctx.as_of};
   const payment_thresholds th;
   const auto months = by_month(payments_by(ctx.data, {}, scope), range, payment_counts{});
   const auto by_account = payments_by(ctx.data, {"account_id"}, scope);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cmath>
+#include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -181,14 +183,30 @@ class dataset {
   /// The CSAT scale the surveys were validated against (load_options::csat_scale).
   int csat_scale() const noexcept { return p_.csat_scale; }
 
-  /// The whole UTC days that hold events in any table: from the midnight before the earliest to
-  /// the midnight after the latest ({0, 0} when empty). Its `end` is the default "as of": the
-  /// last day of data counts in full.
-  window time_range() const noexcept { return range_; }
+  /// The whole UTC days holding one table's event times, from the midnight before the earliest to
+  /// the midnight after the latest ({0, 0} when it has none). Event times are usage, surveys and
+  /// payments `timestamp`; tickets `opened_at`, `first_response_at` and `resolved_at`; accounts
+  /// `start` and `end` (not `renewal_date`, which lies ahead); MRR rows stand for whole months, so
+  /// the mrr table ends on the first day of the month after its latest month.
+  window table_range(table_id t) const noexcept { return ranges_[static_cast<std::size_t>(t)]; }
+
+  /// The union of the event tables' ranges — the accounts' own only when no event table has rows, as
+  /// an `end` may be entered ahead of time ({0, 0} when every table is empty). The report's T.
+  window time_range() const noexcept;
+
+  /// The end of the data of the tables an analytic reads (DESIGN §2, default T): the earliest end
+  /// among those of `tables` that have rows, so that no table is read past its own end; no_time
+  /// when none has rows.
+  timestamp data_end(std::initializer_list<table_id> tables) const noexcept;
+
+  /// `as_of`, or data_end(tables) when it is no_time: how every analytic resolves its default T.
+  timestamp as_of_or_end(timestamp as_of, std::initializer_list<table_id> tables) const noexcept {
+    return as_of != no_time ? as_of : data_end(tables);
+  }
 
  private:
   dataset_parts p_;
-  window range_{};
+  std::array<window, enum_size<table_id>> ranges_{};
 };
 
 }  // namespace custhealth

@@ -130,10 +130,15 @@ struct time_column {
 
 /// The time axis of a grouped aggregate (DESIGN §2 "as of"). Rows are assigned by their time to a
 /// calendar period, to one trailing window, or (neither) to one all-time slot.
-struct time_grouping {
-  std::optional<period> per = period::month;  // calendar period (UTC; ISO weeks); nullopt: no period
-  timestamp as_of = no_time;                  // only rows with time < as_of; no_time: every row
-  std::int64_t window_days = 0;               // > 0: the window [as_of − W days, as_of) replaces `per`
+/// The point in time says which rows count (time < as_of; with a window, only the window's);
+/// `period` splits them into calendar periods unless a window is set.
+struct time_grouping : point_in_time {
+  std::optional<custhealth::period> period = custhealth::period::month;  // nullopt: no period
+
+  time_grouping() = default;
+  time_grouping(std::optional<custhealth::period> p, timestamp as_of = no_time,  // NOLINT: implicit by design
+                std::int64_t window_days = 0) noexcept
+      : point_in_time{as_of, window_days}, period(p) {}
 };
 
 /// The keys of a grouped result: per group, a code for each key (labels say what it names) and the
@@ -144,7 +149,7 @@ struct group_keys {
   std::vector<std::vector<std::int32_t>> codes;        // per key, per group; no_code = absent
   std::vector<std::vector<std::int32_t>> input_codes;  // per key: each label's code in the input key
                                                        // column (empty after a merge of shards)
-  std::optional<period> per;                           // the calendar period of `start` (none with a window)
+  std::optional<custhealth::period> period;            // the calendar period of `start` (none with a window)
   std::int64_t window_days = 0;                        // > 0 when grouped by a trailing window
   std::vector<timestamp> start;                        // per group: first second of its period or window;
                                                        // no_time when grouped over all time
@@ -205,7 +210,7 @@ struct grouped {
   /// groups by key labels and period start, adding their values with `+=`. Exact, associative and
   /// commutative whenever Value's `+=` is (survey, SLA and payment counts are).
   grouped& operator+=(const grouped& other) {
-    if (keys.names != other.keys.names || keys.per != other.keys.per || keys.window_days != other.keys.window_days)
+    if (keys.names != other.keys.names || keys.period != other.keys.period || keys.window_days != other.keys.window_days)
       throw invalid_input("cannot merge grouped results with different keys or time axes");
     const std::size_t n_keys = keys.names.size();
     // The union of the labels of each key, and both sides' codes remapped into it.
@@ -252,7 +257,7 @@ struct grouped {
   /// Equal when the same groups (by labels and period start) hold equal values, whatever the
   /// dictionaries' codes.
   friend bool operator==(const grouped& a, const grouped& b) {
-    if (a.keys.names != b.keys.names || a.keys.per != b.keys.per || a.keys.window_days != b.keys.window_days ||
+    if (a.keys.names != b.keys.names || a.keys.period != b.keys.period || a.keys.window_days != b.keys.window_days ||
         a.size() != b.size())
       return false;
     for (std::size_t g = 0; g < a.size(); ++g) {

@@ -228,10 +228,24 @@ struct window {
   constexpr bool contains(timestamp t) const noexcept { return t >= begin && t < end; }
 };
 
+/// The last calendar period fully observed before `as_of` (the one containing `as_of` is partial
+/// unless `as_of` is its first second, and then it has not begun).
+constexpr std::int64_t last_complete_period(timestamp as_of, period p) noexcept { return period_index(as_of, p) - 1; }
+
 /// The trailing window of `days` days as of `as_of`: [as_of − days, as_of). Only rows strictly
 /// before the as-of moment count, which keeps point-in-time features free of leakage.
 constexpr window trailing_window(timestamp as_of, std::int64_t days) noexcept {
   return {as_of - days * seconds_per_day, as_of};
 }
+
+/// The moment an analytic looks from (DESIGN §2 "as of"): only rows with time < `as_of` count, and
+/// with a window only those of [as_of − W days, as_of). no_time means "the end of the data", which
+/// dataset::as_of_or_end resolves for the tables the analytic reads.
+struct point_in_time {
+  timestamp as_of = no_time;
+  std::int64_t window_days = 0;  // 0: no window
+
+  constexpr window trailing() const noexcept { return trailing_window(as_of, window_days); }
+};
 
 }  // namespace custhealth

@@ -154,3 +154,39 @@ TEST(Dataset, RefusesImplausibleTimesInPartsBuiltByHand) {
   EXPECT_EQ(dataset(usage_parts({"a"}, {0, 0}, {from_civil(1900, 1, 1), from_civil(2199, 12, 31, 23, 59, 59)}, {1, 1}))
                 .usage().size(), 2u);
 }
+
+TEST(Dataset, EachTableEndsAtItsOwnLatestEventTimeInWholeDays) {
+  // DESIGN §2, default T: a table's end is the midnight after its latest event time (tickets: any
+  // of opened, first response, resolved; MRR: the month after its latest month); an analytic
+  // reading several tables takes the earliest of their ends, skipping empty tables.
+  dataset_parts p;
+  p.account_ids.intern("a");
+  p.usage.account = column(std::vector<std::int32_t>{0, 0});
+  p.usage.time = column(std::vector<timestamp>{from_civil(2024, 1, 3, 5), from_civil(2024, 2, 10, 23)});
+  p.usage.event = column(std::vector<std::int32_t>{p.usage.events.intern("x"), 0});
+  p.usage.value = column(std::vector<double>{1, 1});
+  p.tickets.account = column(std::vector<std::int32_t>{0});
+  p.tickets.opened = column(std::vector<timestamp>{from_civil(2024, 1, 20)});
+  p.tickets.first_response = column(std::vector<timestamp>{from_civil(2024, 1, 21)});
+  p.tickets.resolved = column(std::vector<timestamp>{from_civil(2024, 3, 2, 12)});
+  p.tickets.prio = column(std::vector<priority>{priority::high});
+  p.tickets.owner = column(std::vector<std::int32_t>{no_code});
+  p.mrr.account = column(std::vector<std::int32_t>{0});
+  p.mrr.month = column(std::vector<timestamp>{from_civil(2024, 1, 1)});
+  p.mrr.mrr = column(std::vector<double>{100});
+  const dataset d(std::move(p));
+
+  EXPECT_EQ(d.table_range(table_id::usage).begin, from_civil(2024, 1, 3));
+  EXPECT_EQ(d.table_range(table_id::usage).end, from_civil(2024, 2, 11));
+  EXPECT_EQ(d.table_range(table_id::tickets).end, from_civil(2024, 3, 3));  // the resolution counts
+  EXPECT_EQ(d.table_range(table_id::mrr).end, from_civil(2024, 2, 1));      // January in full
+  EXPECT_EQ(d.table_range(table_id::surveys).end, d.table_range(table_id::surveys).begin);
+  EXPECT_EQ(d.data_end({table_id::usage}), from_civil(2024, 2, 11));
+  EXPECT_EQ(d.data_end({table_id::usage, table_id::tickets}), from_civil(2024, 2, 11));
+  EXPECT_EQ(d.data_end({table_id::tickets, table_id::mrr}), from_civil(2024, 2, 1));
+  EXPECT_EQ(d.data_end({table_id::surveys, table_id::tickets}), from_civil(2024, 3, 3));  // empty skipped
+  EXPECT_EQ(d.data_end({table_id::surveys}), no_time);
+  EXPECT_EQ(d.as_of_or_end(from_civil(2024, 1, 15), {table_id::usage}), from_civil(2024, 1, 15));
+  EXPECT_EQ(d.time_range().begin, from_civil(2024, 1, 1));
+  EXPECT_EQ(d.time_range().end, from_civil(2024, 3, 3));
+}

@@ -103,7 +103,7 @@ TEST(GroupedNps, HandCalculatedSegmentByMonth) {
   EXPECT_EQ(got.keys.start[1], from_civil(2024, 1, 1));
   EXPECT_EQ(got.keys.start[2], from_civil(2024, 2, 1));
   EXPECT_EQ(got.keys.names, std::vector<std::string>{"segment"});
-  EXPECT_EQ(got.keys.per, period::month);
+  EXPECT_EQ(got.keys.period, period::month);
 
   EXPECT_DOUBLE_EQ(got.values[0].score(), 0.0);
   EXPECT_EQ(got.values[0].passives(), 1);
@@ -170,7 +170,7 @@ TEST(GroupedNps, TrailingWindowIsHalfOpen) {
   const auto got = nps_by(d.rows(), {std::nullopt, as_of, 30});
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got.keys.window_days, 30);
-  EXPECT_FALSE(got.keys.per.has_value());
+  EXPECT_FALSE(got.keys.period.has_value());
   EXPECT_EQ(got.keys.start[0], as_of - 30 * seconds_per_day);
   EXPECT_EQ(got.values[0].n(), 2);
   EXPECT_EQ(got.values[0].promoters(), 2);
@@ -384,10 +384,8 @@ TEST(GroupedFeedback, OtherBadInputThrows) {
   d.segment[0] = -2;
   EXPECT_THAT(invalid_input_message([&] { nps_by(d.rows()); }), HasSubstr("code -2"));
   d.segment[0] = 0;
-  EXPECT_THAT(invalid_input_message([&] {
-                nps_by(d.rows(), {std::nullopt, no_time, 30});
-              }),
-              HasSubstr("needs an as-of time"));
+  // A window without an as-of time ends at the midnight after the latest answer (DESIGN §2).
+  EXPECT_EQ(nps_by(d.rows(), {std::nullopt, no_time, 30}), nps_by(d.rows(), {std::nullopt, from_civil(2024, 1, 2), 30}));
   EXPECT_THAT(invalid_input_message([&] { nps_by(d.rows(), {std::nullopt, 0, -1}); }), HasSubstr("window_days"));
   auto rows = d.rows();
   const std::vector<double> two{1, 2};

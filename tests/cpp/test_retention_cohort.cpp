@@ -120,7 +120,7 @@ TEST(CohortRetention, IsoWeeksStartOnMonday) {
   const auto d = usage_dataset({{"x", "2023-12-31T23:00:00Z"}, {"x", "2024-01-01"}, {"x", "2024-01-07T23:59:59Z"},
                                 {"x", "2024-01-08"}, {"y", "2024-01-07"}});
   cohort_options o;
-  o.unit = period::week;
+  o.period = period::week;
   o.as_of = from_civil(2024, 1, 15);  // a Monday: the week of 2024-01-08 is complete
   const auto m = cohort_retention(d, o);
   ASSERT_EQ(m.n_cohorts(), 2u);
@@ -134,13 +134,13 @@ TEST(CohortRetention, IsoWeeksStartOnMonday) {
 TEST(CohortRetention, DaysAndQuarters) {
   const auto d = usage_dataset({{"a", "2024-03-31T12:00:00Z"}, {"a", "2024-04-01T00:00:00Z"}, {"b", "2024-04-01T08:00:00Z"}});
   cohort_options o;
-  o.unit = period::day;
+  o.period = period::day;
   o.as_of = from_civil(2024, 4, 2);
   auto m = cohort_retention(d, o);
   ASSERT_EQ(m.n_cohorts(), 2u);
   EXPECT_THAT(rates(m, 0), DoublesNanEq(std::vector<double>{1, 1}));
   EXPECT_THAT(rates(m, 1), DoublesNanEq(std::vector<double>{1, nan}));
-  o.unit = period::quarter;
+  o.period = period::quarter;
   o.as_of = from_civil(2024, 7, 1);
   m = cohort_retention(d, o);
   ASSERT_EQ(m.n_cohorts(), 2u);
@@ -208,16 +208,16 @@ TEST(CohortRetention, BadArgumentsAreClearErrors) {
   EXPECT_THAT([] { (void)cohort_retention(dataset{}); },
               ::testing::ThrowsMessage<invalid_input>(HasSubstr("the usage table is empty")));
   cohort_options daily;
-  daily.unit = period::day;
+  daily.period = period::day;
   daily.as_of = from_civil(9000, 1, 1);
   EXPECT_THAT([&] { (void)cohort_retention(usage_dataset(small), daily); },
               ::testing::ThrowsMessage<invalid_input>(HasSubstr("offsets is too large")));
   const auto d = mrr_dataset({{"a", "2024-01", 100}});
   cohort_options o;
   o.value = cohort_value::mrr;
-  o.unit = period::week;
+  o.period = period::week;
   EXPECT_THAT([&] { (void)cohort_retention(d, o); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("must be M or Q")));
-  o.unit = period::month;
+  o.period = period::month;
   o.mode = cohort_mode::on_or_after;
   EXPECT_THAT([&] { (void)cohort_retention(d, o); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("only mode \"on\"")));
   // Negative and duplicated MRR: the dataset refuses them (test_dataset.cpp).
@@ -271,7 +271,7 @@ TEST(CohortRetention, MatchesABruteForceCountOnAGeneratedPortfolio) {
   for (const auto unit : {period::week, period::month}) {
     for (const auto mode : {cohort_mode::on, cohort_mode::on_or_after}) {
       cohort_options o;
-      o.unit = unit;
+      o.period = unit;
       o.mode = mode;
       const auto m = cohort_retention(d, o);
       // Independently: the set of active periods per account, then counts per (cohort, offset).
@@ -337,9 +337,9 @@ TEST(CohortRetention, ShardsByAccountMergeExactly) {
 
   cohort_options weekly = o;
   weekly.value = cohort_value::accounts;
-  weekly.unit = period::week;
+  weekly.period = period::week;
   cohort_options monthly = weekly;
-  monthly.unit = period::month;
+  monthly.period = period::month;
   auto a = cohort_retention(even, weekly);
   EXPECT_THAT([&] { a += cohort_retention(odd, monthly); },
               ::testing::ThrowsMessage<invalid_input>(HasSubstr("cannot be merged")));

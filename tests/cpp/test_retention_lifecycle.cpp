@@ -67,7 +67,7 @@ TEST(Lifecycle, PeriodsWithoutActivityAndIsoWeeks) {
   // x: weeks of 2024-01-01 and 2024-01-15, nothing in the week of 2024-01-08.
   const auto d = usage_dataset({{"x", "2024-01-02", "login"}, {"x", "2024-01-21T23:00:00Z", "login"}, {"y", "2024-01-07", "login"}});
   lifecycle_options o;
-  o.unit = period::week;
+  o.period = period::week;
   o.as_of = from_civil(2024, 1, 29);
   const auto t = lifecycle(d, o);
   using row = std::array<std::int64_t, 5>;
@@ -112,7 +112,7 @@ TEST(Lifecycle, ShardsMergeExactly) {
 TEST(Lifecycle, BadInput) {
   EXPECT_THAT([] { (void)lifecycle(dataset{}); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("the usage table is empty")));
   lifecycle_options weekly;
-  weekly.unit = period::week;
+  weekly.period = period::week;
   weekly.as_of = from_civil(2024, 6, 1);
   lifecycle_options monthly;
   monthly.as_of = weekly.as_of;

@@ -283,8 +283,8 @@ def test_bad_input_raises_invalid_input_error():
         ch.feedback_summary(df, "xps")
     with pytest.raises(ch.InvalidInputError, match="unknown period"):
         ch.feedback_summary(df, period="Y")
-    with pytest.raises(ch.InvalidInputError, match="needs an as-of time"):
-        ch.feedback_summary(df, window_days=30)
+    with pytest.raises(ch.InvalidInputError, match="window_days must be a whole number of days ≥ 1"):
+        ch.feedback_summary(df, window_days=0)
     with pytest.raises(ch.InvalidInputError, match="missing required column 'score'"):
         ch.feedback_summary(df.drop(columns="score"))
     with pytest.raises(ch.InvalidInputError, match="unknown key 'region'"):
@@ -319,3 +319,18 @@ def test_a_dataset_remembers_its_csat_scale(tmp_path):
         import pickle
         assert pickle.loads(pickle.dumps(ds)).csat_scale == 10
     assert ch.generate(n_accounts=5, days=60, seed=1).csat_scale == 5
+
+
+def test_window_without_as_of_ends_at_the_end_of_the_answers():
+    # DESIGN §2: the default T is the midnight after the latest answer, on both routes.
+    ds = ch.generate(n_accounts=120, days=200, seed=5)
+    df = ds.table("surveys")
+    nps = df[df.kind == "nps"]
+    end = df.timestamp.max().normalize() + pd.Timedelta(days=1)  # the table's end, of every kind
+    window = nps[(nps.timestamp >= end - pd.Timedelta(days=30)) & (nps.timestamp < end)]
+    expected = 100.0 * ((window.score >= 9).mean() - (window.score <= 6).mean())
+    for data in (ds, df):
+        got = ch.feedback_summary(data, "nps", window_days=30)
+        assert got.n.iloc[0] == len(window)
+        assert got.score.iloc[0] == pytest.approx(expected, abs=1e-12)
+        pd.testing.assert_frame_equal(got, ch.feedback_summary(data, "nps", window_days=30, as_of=end))

@@ -103,12 +103,14 @@ def test_sla_equals_pandas(by, period):
         assert ours[ours.owner == "solo"].opened.sum() == 1  # a group of one (its resolution: another period)
 
 
-def test_sla_default_as_of_is_after_the_latest_time():
+def test_sla_default_as_of_is_the_midnight_after_the_latest_time():
+    # DESIGN §2: whole days, the latest of opened_at, first_response_at and resolved_at.
     df = random_tickets(seed=2, n=500)
     latest = pd.concat([df.opened_at, df.first_response_at, df.resolved_at]).max()
+    end = latest.normalize() + pd.Timedelta(days=1)
     ours = ch.sla_summary(df, by="priority")
-    assert ours.attrs["as_of"] == latest + pd.Timedelta(seconds=1)
-    explicit = ch.sla_summary(df, by="priority", as_of=latest + pd.Timedelta(seconds=1))
+    assert ours.attrs["as_of"] == end
+    explicit = ch.sla_summary(df, by="priority", as_of=end)
     pd.testing.assert_frame_equal(ours, explicit)
 
 
@@ -169,26 +171,27 @@ def test_dataset_equals_pandas_on_its_tables():
     assert got.to_dict() == open_.account_id.astype(str).value_counts().to_dict()
 
 
-def test_dataset_default_as_of_is_the_end_of_its_data():
-    # DESIGN §2/§4 and the C++ library: over a Dataset, T is the midnight after the latest event in
-    # any table (the tables' own times: usage, surveys, ticket openings, MRR months, payments).
+def test_dataset_default_as_of_is_the_end_of_the_tickets_table():
+    # DESIGN §2: over a Dataset, T is the end of the tables the analytic reads — for SLA the tickets'
+    # own event times (opened, first response, resolved), in whole days; the same on the DataFrame
+    # route, and not moved by other tables that run on longer.
     ds = ch.generate(n_accounts=150, days=300, seed=8)
     frames = ds.to_frames()
-    latest = max(frames[t][c].max() for t, c in (("usage", "timestamp"), ("surveys", "timestamp"),
-                                                 ("tickets", "opened_at"), ("mrr", "month"),
-                                                 ("payments", "timestamp")))
-    end = latest.normalize() + pd.Timedelta(days=1)
     tickets = frames["tickets"]
-    after_tickets = pd.concat([tickets.opened_at, tickets.first_response_at, tickets.resolved_at]).max()
-    assert end != after_tickets + pd.Timedelta(seconds=1)  # else this test could not tell the defaults apart
+    latest_ticket = pd.concat([tickets.opened_at, tickets.first_response_at, tickets.resolved_at]).max()
+    end = latest_ticket.normalize() + pd.Timedelta(days=1)
+    # Usage runs on five days past the tickets.
+    later = frames["usage"].iloc[[0]].assign(timestamp=end + pd.Timedelta(days=5))
+    frames["usage"] = pd.concat([frames["usage"], later], ignore_index=True)
+    ds = ch.Dataset(**frames)
     ours = ch.sla_summary(ds, by="priority")
     assert ours.attrs["as_of"] == end
     compare(ours, pandas_sla(tickets, ["priority"], "M", end), ["priority", "period"], support.SLA_COLUMNS)
     backlog = ch.ticket_backlog(ds)
     assert backlog.attrs["as_of"] == end
     assert backlog.open.iloc[0] == int((tickets.resolved_at.isna() | (tickets.resolved_at >= end)).sum())
-    # A bare tickets DataFrame has no other tables: its default stays one second after its latest time.
-    assert ch.sla_summary(tickets, by="priority").attrs["as_of"] == after_tickets + pd.Timedelta(seconds=1)
+    # The bare tickets DataFrame resolves the same T.
+    assert ch.sla_summary(tickets, by="priority").attrs["as_of"] == end
 
 
 def test_opened_at_is_read_in_place():

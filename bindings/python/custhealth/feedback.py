@@ -137,7 +137,8 @@ def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | Non
     ------
     InvalidInputError
         A score outside its kind's range (or NaN), an unknown kind, period or key, a missing column,
-        a window without ``as_of``.
+        ``window_days`` below 1. (A window without ``as_of`` ends at the midnight after the latest
+        answer.)
     """
     by = as_by(by)
     raw, keys = _raw(data, kind, by, period, as_of, window_days, scale, top_boxes, confidence, time_col, score_col,

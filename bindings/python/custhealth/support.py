@@ -78,10 +78,9 @@ def sla_summary(data: Any, by: str | Sequence[str] | None = None, period: str | 
         ``plan``, ``account_owner``), or a tickets DataFrame (keys: any of its columns).
     by, period, window_days : as in :func:`feedback_summary`.
     as_of : date-like, optional
-        The moment T. Default for a Dataset: the end of its data (the midnight after its latest
-        event in any table), as for every other analytic and the C++ library, so SLA numbers do
-        not depend on the route. A tickets DataFrame has no other tables to end with: its default
-        is one second after the latest time in the tickets (every recorded event counts).
+        The moment T. Default: the end of the tickets — the midnight after their latest opening,
+        first response or resolution — on a Dataset and a tickets DataFrame alike, as in the C++
+        library, so SLA numbers do not depend on the route.
     targets : mapping, optional
         First-response targets by priority, in hours or as timedeltas, overriding
         ``DEFAULT_TARGETS_HOURS`` (urgent 1 h, high 2 h, normal 2 h, low 8 h).

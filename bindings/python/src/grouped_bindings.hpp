@@ -79,7 +79,7 @@ inline time_column times_of(const py::object& a, std::int64_t ticks_per_second, 
 inline time_grouping scope_of(const std::optional<std::string>& per, std::optional<timestamp> as_of,
                               std::int64_t window_days) {
   time_grouping scope;
-  scope.per = per ? std::optional<period>(parse_period(*per)) : std::nullopt;
+  scope.period = per ? std::optional<period>(parse_period(*per)) : std::nullopt;
   scope.as_of = as_of.value_or(no_time);
   scope.window_days = window_days;
   return scope;

@@ -36,7 +36,7 @@ void register_cohorts(py::module_& m) {
       [](const dataset& d, const std::string& period_name, const std::string& mode, const std::string& cohort_by,
          const std::string& value, const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of) {
         cohort_options o;
-        o.unit = parse_period(period_name);
+        o.period = parse_period(period_name);
         o.mode = parse_cohort_mode(mode);
         o.cohort_by = parse_cohort_origin(cohort_by);
         o.value = parse_cohort_value(value);
@@ -83,7 +83,7 @@ void register_lifecycle(py::module_& m) {
       [](const dataset& d, const std::string& period_name, const std::optional<std::vector<std::string>>& events,
          std::optional<timestamp> as_of) {
         lifecycle_options o;
-        o.unit = parse_period(period_name);
+        o.period = parse_period(period_name);
         o.events = event_filter(d, events);
         o.as_of = as_of.value_or(no_time);
         const lifecycle_table t = without_gil([&] { return lifecycle(d, o); });

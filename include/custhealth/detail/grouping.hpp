@@ -122,7 +122,7 @@ class period_map {
       slots_ = 1;
       return;
     }
-    if (!scope.per) {
+    if (!scope.period) {
       mode_ = mode::all_time;
       slots_ = 1;
       return;
@@ -132,15 +132,15 @@ class period_map {
     range_lo_ = lo, range_hi_ = hi;
     day_lo_ = floor_div(lo, ticks_per_day);
     day_hi_ = floor_div(hi, ticks_per_day);
-    first_ = period_index(day_lo_ * seconds_per_day, *scope.per);
-    slots_ = period_index(day_hi_ * seconds_per_day, *scope.per) - first_ + 1;
+    first_ = period_index(day_lo_ * seconds_per_day, *scope.period);
+    slots_ = period_index(day_hi_ * seconds_per_day, *scope.period) - first_ + 1;
     mode_ = mode::calendar;
     if (day_hi_ - day_lo_ < max_table_days && !__builtin_mul_overflow(day_lo_, ticks_per_day, &tick_lo_)) {
       mode_ = mode::table;
       span_ = std::uint64_t(hi) - std::uint64_t(tick_lo_);
       day_slot_.resize(std::size_t(day_hi_ - day_lo_ + 1));
       for (std::int64_t d = day_lo_; d <= day_hi_; ++d)
-        day_slot_[std::size_t(d - day_lo_)] = std::int32_t(period_index(d * seconds_per_day, *scope.per) - first_);
+        day_slot_[std::size_t(d - day_lo_)] = std::int32_t(period_index(d * seconds_per_day, *scope.period) - first_);
     }
   }
 
@@ -165,7 +165,7 @@ class period_map {
         if (tick >= end_) return -1;
         const std::int64_t day = floor_div(tick, ticks_per_day);
         if (day < day_lo_ || day > day_hi_) return -1;  // outside the scanned range: a caller's bug, not a crash
-        return period_index(day * seconds_per_day, *scope_.per) - first_;
+        return period_index(day * seconds_per_day, *scope_.period) - first_;
       }
       case mode::empty:
         return -1;
@@ -214,8 +214,8 @@ class period_map {
   /// The first second of a slot: the period's start, the window's start, or no_time (all time).
   timestamp start(std::int64_t s) const noexcept {
     if (scope_.window_days > 0) return scope_.as_of - scope_.window_days * seconds_per_day;
-    if (!scope_.per) return no_time;
-    return period_start(first_ + s, *scope_.per);
+    if (!scope_.period) return no_time;
+    return period_start(first_ + s, *scope_.period);
   }
 
  private:
@@ -385,7 +385,7 @@ class grouper {
   template <class PeriodMap>
   group_keys keys(const PeriodMap& map, const time_grouping& scope) const {
     group_keys out;
-    out.per = scope.window_days > 0 ? std::nullopt : scope.per;
+    out.period = scope.window_days > 0 ? std::nullopt : scope.period;
     out.window_days = scope.window_days;
     const std::size_t n = full_keys_.size();
     for (std::size_t k = 0; k < keys_.size(); ++k) {
@@ -582,10 +582,14 @@ bool scan_rows(const PeriodMap& map, const grouper& g, const time_column& times,
 /// group, which starts as `init`. An absent time of a kept row throws invalid_input. One pass over
 /// the rows, plus a second only when a row falls outside the time range estimated from a sample.
 /// Groups come out in the canonical order; memory is O(groups), or O(key × period combinations)
-/// when those are few.
+/// when those are few. A window without an as-of time ends at the end of the rows' data: the midnight
+/// after their latest time (whole days, as dataset::data_end).
 template <class Value, class Keep, class Add>
-grouped<Value> group_rows(std::span<const key_column> keys, const time_column& times, const time_grouping& scope,
+grouped<Value> group_rows(std::span<const key_column> keys, const time_column& times, time_grouping scope,
                           const Value& init, row_names names, Keep&& keep, Add&& add) {
+  if (scope.window_days > 0 && scope.as_of == no_time)
+    if (const auto r = tick_range(times.ticks))
+      scope.as_of = (day_number(floor_div(r->second, times.ticks_per_second)) + 1) * seconds_per_day;
   for (const auto& k : keys) {
     const std::size_t n = k.via.empty() ? k.codes.size() : k.via.size();
     if (n != times.size() && !k.codes.empty())

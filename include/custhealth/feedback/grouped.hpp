@@ -125,8 +125,9 @@ inline survey_rows survey_rows_of(const dataset& data, survey_kind kind, const s
 
 /// Summaries of `init`'s kind per group of the dataset's surveys.
 template <class Summary>
-grouped<Summary> summarize_by(const dataset& data, const std::vector<std::string>& by, const time_grouping& scope,
+grouped<Summary> summarize_by(const dataset& data, const std::vector<std::string>& by, time_grouping scope,
                               const Summary& init) {
+  scope.as_of = data.as_of_or_end(scope.as_of, {table_id::surveys});
   return summarize_by(survey_rows_of(data, detail::domain_of(init).kind, by), scope, init);
 }
 

@@ -157,7 +157,8 @@ inline payment_rows payment_rows_of(const dataset& data, const std::vector<std::
 }
 
 inline grouped<payment_counts> payments_by(const dataset& data, const std::vector<std::string>& by,
-                                           const time_grouping& scope = {}) {
+                                           time_grouping scope = {}) {
+  scope.as_of = data.as_of_or_end(scope.as_of, {table_id::payments});
   return payments_by(payment_rows_of(data, by), scope);
 }
 

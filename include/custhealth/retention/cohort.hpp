@@ -130,13 +130,6 @@ inline month_range mrr_months(const mrr_table& t, timestamp as_of) {
   return out;
 }
 
-/// First second after the last month in the MRR table: MRR rows are monthly snapshots, so a month
-/// with rows counts as fully observed. no_time when the table is empty.
-inline timestamp mrr_end(const mrr_table& t) {
-  const auto months = mrr_months(t, std::numeric_limits<timestamp>::max());
-  return months.empty() ? no_time : period_start(months.last + 1, period::month);
-}
-
 /// A dense block of cells: rows keyed by an absolute period index, a few columns. `+=` re-frames both
 /// to the union of their rows and columns and adds cell by cell, which is how partial states of
 /// disjoint account shards merge; integer counts held as doubles stay exact below 2^53.
@@ -192,7 +185,7 @@ struct cohort_builder;
 
 /// What cohort_retention computes.
 struct cohort_options {
-  period unit = period::month;                             // D, W (ISO, Monday), M or Q
+  custhealth::period period = custhealth::period::month;                             // D, W (ISO, Monday), M or Q
   cohort_mode mode = cohort_mode::on;
   cohort_origin cohort_by = cohort_origin::first_activity;
   cohort_value value = cohort_value::accounts;             // mrr: revenue cohorts (unit M or Q, mode on)
@@ -212,21 +205,21 @@ struct cohort_options {
 class cohort_matrix {
  public:
   cohort_matrix() = default;
-  cohort_matrix(period unit, cohort_mode mode, cohort_value value, timestamp as_of)
-      : unit_(unit), mode_(mode), value_(value), as_of_(as_of) {}
+  cohort_matrix(custhealth::period p, cohort_mode mode, cohort_value value, timestamp as_of)
+      : period_(p), mode_(mode), value_(value), as_of_(as_of) {}
 
-  period unit() const noexcept { return unit_; }
+  custhealth::period period() const noexcept { return period_; }
   cohort_mode mode() const noexcept { return mode_; }
   cohort_value value() const noexcept { return value_; }
   timestamp as_of() const noexcept { return as_of_; }
   /// L: the last period that ends at or before as_of.
-  std::int64_t last_observed_period() const noexcept { return period_index(as_of_, unit_) - 1; }
+  std::int64_t last_observed_period() const noexcept { return last_complete_period(as_of_, period_); }
 
   std::size_t n_cohorts() const noexcept { return std::size_t(sizes_.rows()); }
   std::size_t n_offsets() const noexcept { return counts_.cols(); }
   /// Period index of cohort row `i`, and the first second of that period.
   std::int64_t cohort_period(std::size_t i) const noexcept { return sizes_.first() + std::int64_t(i); }
-  timestamp cohort_start(std::size_t i) const noexcept { return period_start(cohort_period(i), unit_); }
+  timestamp cohort_start(std::size_t i) const noexcept { return period_start(cohort_period(i), period_); }
 
   /// The cohort's size: its accounts, or for revenue cohorts its MRR in the cohort period.
   double size(std::size_t i) const noexcept { return sizes_.at(cohort_period(i), 0); }
@@ -264,7 +257,7 @@ class cohort_matrix {
   /// Adds the partial state of a disjoint set of accounts; throws invalid_input when the two were
   /// computed with different unit, mode, value or as-of (their cells would not mean the same).
   cohort_matrix& operator+=(const cohort_matrix& other) {
-    if (unit_ != other.unit_ || mode_ != other.mode_ || value_ != other.value_ || as_of_ != other.as_of_)
+    if (period_ != other.period_ || mode_ != other.mode_ || value_ != other.value_ || as_of_ != other.as_of_)
       throw invalid_input("cohort matrices differ in period, mode, value or as_of and cannot be merged");
     sizes_ += other.sizes_;
     counts_ += other.counts_;
@@ -291,7 +284,7 @@ class cohort_matrix {
     counts_.reframe(first, rows, offsets_from(first));
   }
 
-  period unit_ = period::month;
+  custhealth::period period_ = custhealth::period::month;
   cohort_mode mode_ = cohort_mode::on;
   cohort_value value_ = cohort_value::accounts;
   timestamp as_of_ = 0;
@@ -311,7 +304,7 @@ struct cohort_builder {
   const column<timestamp>& starts;  // the accounts' start dates, one per account code
 
   cohort_builder(const cohort_options& o, timestamp as_of, const dataset& data)
-      : m(o.unit, o.mode, o.value, as_of), last_full(m.last_observed_period()), starts(data.accounts().start) {}
+      : m(o.period, o.mode, o.value, as_of), last_full(m.last_observed_period()), starts(data.accounts().start) {}
 
   void frame(std::int64_t lo, std::int64_t hi) {
     if (lo == no_period || hi < lo) return;
@@ -330,7 +323,7 @@ struct cohort_builder {
   /// "<what> by start: no account has a start date" when no account has one.
   std::int64_t start_cohort(std::int32_t a) const {
     const timestamp s = starts[std::size_t(a)];
-    return s != no_time && s < m.as_of() ? period_index(s, m.unit()) : no_period;
+    return s != no_time && s < m.as_of() ? period_index(s, m.period()) : no_period;
   }
   void frame_by_start(std::string_view what) {
     if (std::none_of(starts.begin(), starts.end(), [](timestamp s) { return s != no_time; }))
@@ -344,8 +337,8 @@ struct cohort_builder {
   /// earliest_period) to the period holding the last second before as_of.
   template <class Table>
   void frame_by_first_activity(const Table& t) {
-    const std::int64_t lo = earliest_period(t, m.unit(), m.as_of());
-    frame(lo, lo == no_period ? no_period : period_index(m.as_of() - 1, m.unit()));
+    const std::int64_t lo = earliest_period(t, m.period(), m.as_of());
+    frame(lo, lo == no_period ? no_period : period_index(m.as_of() - 1, m.period()));
   }
   void add_to_cohort(std::int64_t cohort, double size) {
     double* s = m.sizes_.row(cohort);
@@ -377,7 +370,7 @@ struct cohort_builder {
 inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o) {
   const auto& usage = data.usage();
   if (usage.size() == 0) throw invalid_input("cohort retention: the usage table is empty");
-  const timestamp as_of = o.as_of != no_time ? o.as_of : data.time_range().end;
+  const timestamp as_of = data.as_of_or_end(o.as_of, {table_id::usage});
   const activity_filter filter(usage, o.events);
   const bool by_start = o.cohort_by == cohort_origin::start;
   const bool on = o.mode == cohort_mode::on;
@@ -398,16 +391,16 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
       continue;
     }
     if (on) {
-      for_each_active_period(usage, a, filter, o.unit, as_of, [&](std::int64_t p) {
+      for_each_active_period(usage, a, filter, o.period, as_of, [&](std::int64_t p) {
         if (cohort == no_period) cohort = p;
         if (p >= cohort && p <= b.last_full) b.cell(cohort, p) += 1;  // activity before the start counts nowhere
       });
     } else {
       // "Active in some period ≥ c+k" depends on the last active period only: two short scans.
       const auto [first, last] = active_bounds(usage, a, filter, as_of);
-      if (cohort == no_period && first >= 0) cohort = period_index(usage.time[std::size_t(first)], o.unit);
+      if (cohort == no_period && first >= 0) cohort = period_index(usage.time[std::size_t(first)], o.period);
       if (cohort != no_period && last >= 0)
-        if (const auto p = std::min(period_index(usage.time[std::size_t(last)], o.unit), b.last_full); p >= cohort)
+        if (const auto p = std::min(period_index(usage.time[std::size_t(last)], o.period), b.last_full); p >= cohort)
           b.cell(cohort, p) += 1;  // the last active offset; finish() turns these into suffix sums
     }
     if (cohort == no_period) {
@@ -424,13 +417,13 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
 inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& o) {
   const auto& t = data.mrr();
   if (t.size() == 0) throw invalid_input("revenue cohorts: the mrr table is empty");
-  if (o.unit != period::month && o.unit != period::quarter)
+  if (o.period != period::month && o.period != period::quarter)
     throw invalid_input(std::string("revenue cohorts: MRR is monthly, so the period must be M or Q, not ") +
-                        std::string(to_string(o.unit)));
+                        std::string(to_string(o.period)));
   if (o.mode != cohort_mode::on)
     throw invalid_input("revenue cohorts: only mode \"on\" is defined (MRR in period c+k over MRR in period c)");
   if (!o.events.empty()) throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");
-  const timestamp as_of = o.as_of != no_time ? o.as_of : mrr_end(t);
+  const timestamp as_of = data.as_of_or_end(o.as_of, {table_id::mrr});
   const bool by_start = o.cohort_by == cohort_origin::start;
   const auto n = std::int32_t(data.n_accounts());
 
@@ -452,7 +445,7 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
     for (auto r = std::size_t(t.index.begin(a)); r < std::size_t(t.index.end(a)); ++r) {
       if (t.month[r] >= as_of) break;
       const double v = t.mrr[r];
-      const auto p = period_index(t.month[r], o.unit);
+      const auto p = period_index(t.month[r], o.period);
       if (cohort == no_period) {
         if (!(v > 0)) continue;
         cohort = p;

@@ -10,7 +10,7 @@
 namespace custhealth {
 
 struct lifecycle_options {
-  period unit = period::month;        // D, W (ISO, Monday), M or Q
+  custhealth::period period = custhealth::period::month;        // D, W (ISO, Monday), M or Q
   std::vector<std::int32_t> events;   // codes into usage.events that count as activity; empty: all
   timestamp as_of = no_time;          // only events < as_of; default: dataset::time_range().end
 };
@@ -29,13 +29,13 @@ class lifecycle_table {
   enum state : std::size_t { new_accounts, retained, resurrected, dormant, n_states };
 
   lifecycle_table() = default;
-  lifecycle_table(period unit, timestamp as_of) : unit_(unit), as_of_(as_of) {}
+  lifecycle_table(custhealth::period p, timestamp as_of) : period_(p), as_of_(as_of) {}
 
-  period unit() const noexcept { return unit_; }
+  custhealth::period period() const noexcept { return period_; }
   timestamp as_of() const noexcept { return as_of_; }
   std::size_t size() const noexcept { return std::size_t(grid_.rows()); }
   std::int64_t period_at(std::size_t i) const noexcept { return grid_.first() + std::int64_t(i); }
-  timestamp start(std::size_t i) const noexcept { return period_start(period_at(i), unit_); }
+  timestamp start(std::size_t i) const noexcept { return period_start(period_at(i), period_); }
 
   std::int64_t count(std::size_t i, state s) const noexcept { return std::int64_t(grid_.at(period_at(i), s)); }
   std::int64_t new_count(std::size_t i) const noexcept { return count(i, new_accounts); }
@@ -48,7 +48,7 @@ class lifecycle_table {
   }
 
   lifecycle_table& operator+=(const lifecycle_table& other) {
-    if (unit_ != other.unit_ || as_of_ != other.as_of_)
+    if (period_ != other.period_ || as_of_ != other.as_of_)
       throw invalid_input("lifecycle tables differ in period or as_of and cannot be merged");
     grid_ += other.grid_;
     return *this;
@@ -58,7 +58,7 @@ class lifecycle_table {
  private:
   friend lifecycle_table lifecycle(const dataset&, const lifecycle_options&);
 
-  period unit_ = period::month;
+  custhealth::period period_ = custhealth::period::month;
   timestamp as_of_ = 0;
   detail::period_grid grid_;  // rows: periods; columns: the states
 };
@@ -68,13 +68,13 @@ class lifecycle_table {
 inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& options = {}) {
   const auto& usage = data.usage();
   if (usage.size() == 0) throw invalid_input("lifecycle: the usage table is empty");
-  const timestamp as_of = options.as_of != no_time ? options.as_of : data.time_range().end;
-  lifecycle_table out(options.unit, as_of);
-  const std::int64_t last = period_index(as_of, options.unit) - 1;  // the last fully observed period
+  const timestamp as_of = data.as_of_or_end(options.as_of, {table_id::usage});
+  lifecycle_table out(options.period, as_of);
+  const std::int64_t last = last_complete_period(as_of, options.period);
   // Walking only up to the start of the partial period yields fully observed periods only.
-  const timestamp limit = period_start(last + 1, options.unit);
+  const timestamp limit = period_start(last + 1, options.period);
   const detail::activity_filter filter(usage, options.events);
-  const std::int64_t first = detail::earliest_period(usage, options.unit, limit);
+  const std::int64_t first = detail::earliest_period(usage, options.period, limit);
   if (first == detail::no_period) return out;
   auto& grid = out.grid_;
   grid = detail::period_grid(first, last - first + 1, lifecycle_table::n_states);
@@ -82,7 +82,7 @@ inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& o
   std::int64_t first_active = detail::no_period;
   for (std::int32_t a = 0; a < std::int32_t(data.n_accounts()); ++a) {
     std::int64_t previous = detail::no_period;
-    detail::for_each_active_period(usage, a, filter, options.unit, limit, [&](std::int64_t p) {
+    detail::for_each_active_period(usage, a, filter, options.period, limit, [&](std::int64_t p) {
       if (previous == detail::no_period) {
         grid.row(p)[lifecycle_table::new_accounts] += 1;
         if (first_active == detail::no_period || p < first_active) first_active = p;

@@ -23,11 +23,11 @@ inline mrr_movement classify_mrr(double previous, double current, bool paid_befo
                             : current < previous ? mrr_movement::contraction : mrr_movement::unchanged;
 }
 
-/// Refuses an empty table and resolves as_of (default: no limit). The values need no check here:
+/// Refuses an empty table and resolves as_of (default: the end of the mrr table). The values need no check here:
 /// the dataset has refused negative, non-finite and duplicated MRR when it was built.
 inline timestamp prepare_mrr(const dataset& data, timestamp as_of, std::string_view what) {
   if (data.mrr().size() == 0) throw invalid_input(std::string(what) + ": the mrr table is empty");
-  return as_of != no_time ? as_of : std::numeric_limits<timestamp>::max();
+  return data.as_of_or_end(as_of, {table_id::mrr});
 }
 
 /// The one walk of an account's MRR months behind movements and the bridge: calls

@@ -27,23 +27,16 @@ struct tenure_data {
 /// Tenure of every account (DESIGN §4): (end − start) in days when the account ended before as_of
 /// (observed = 1), else (as_of − start) in days, censored (observed = 0) — an end at or after as_of
 /// is not yet known as of as_of. Accounts without a start, or starting at or after as_of, are
-/// excluded and counted. as_of defaults to dataset::time_range().end (the midnight after the last
-/// day with events), or when the dataset has no event rows, the midnight after the latest start or end. Throws invalid_input when no account has a
-/// start date (no accounts table) or an end precedes its start.
+/// excluded and counted. as_of defaults to the end of the accounts and usage tables (dataset::data_end):
+/// usage is how far the accounts' activity has been observed — an `end` entered ahead of time (a
+/// scheduled cancellation) must not count as observed — and without usage the accounts' own end,
+/// the midnight after their latest start or end. Throws invalid_input when no account has a start date
+/// (no accounts table) or an end precedes its start.
 inline tenure_data tenure(const dataset& data, timestamp as_of = no_time) {
   const auto& acc = data.accounts();
   const bool any_start = std::any_of(acc.start.begin(), acc.start.end(), [](timestamp s) { return s != no_time; });
   if (!any_start) throw invalid_input("tenure: no account has a start date (load an accounts table)");
-  if (as_of == no_time) {
-    const auto range = data.time_range();
-    if (range.end > range.begin) {
-      as_of = range.end;
-    } else {
-      timestamp latest = std::numeric_limits<timestamp>::min();
-      for (std::size_t a = 0; a < acc.size(); ++a) latest = std::max({latest, acc.start[a], acc.end[a]});
-      as_of = (day_number(latest) + 1) * seconds_per_day;  // as time_range(): the last day counts in full
-    }
-  }
+  as_of = data.as_of_or_end(as_of, {table_id::accounts, table_id::usage});
   tenure_data out;
   out.as_of = as_of;
   for (std::size_t a = 0; a < acc.size(); ++a) {

@@ -200,21 +200,21 @@ inline time_span seconds_range(const time_column& c) noexcept {
   return r;
 }
 
-/// One second after the latest time anywhere in the tickets (so every recorded event counts);
-/// no_time for an empty table. `opened` and `resolved` are those columns' seconds_range, which
+/// The midnight after the latest time anywhere in the tickets (whole days, as dataset::data_end,
+/// so both routes resolve the same T and every recorded event counts); no_time for an empty table. `opened` and `resolved` are those columns' seconds_range, which
 /// sla_pass has already; only the first responses are scanned here.
-inline timestamp after_latest_ticket(const ticket_rows& rows, const time_span& opened, const time_span& resolved) {
+inline timestamp tickets_end(const ticket_rows& rows, const time_span& opened, const time_span& resolved) {
   timestamp latest = no_time;
   for (const time_span& r : {opened, seconds_range(rows.first_response), resolved})
     if (r) latest = std::max(latest, r->second);
-  return latest == no_time ? no_time : latest + 1;
+  return latest == no_time ? no_time : (day_number(latest) + 1) * seconds_per_day;
 }
 
-/// Checks the columns' lengths and returns the as-of time: `as_of`, or after_latest_ticket.
+/// Checks the columns' lengths and returns the as-of time: `as_of`, or tickets_end.
 inline timestamp ticket_as_of(const ticket_rows& rows, timestamp as_of) {
   check_ticket_columns(rows);
   if (as_of != no_time) return as_of;
-  return after_latest_ticket(rows, seconds_range(rows.opened), seconds_range(rows.resolved));
+  return tickets_end(rows, seconds_range(rows.opened), seconds_range(rows.resolved));
 }
 
 /// One ticket's times in seconds, checked: opened present, first response and resolution not
@@ -248,7 +248,7 @@ inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope,
   // One scan per time column gives both the default as-of time and the time axis, which must hold
   // the opening and the resolution periods.
   const time_span opened = seconds_range(rows.opened), resolved = seconds_range(rows.resolved);
-  if (scope.as_of == no_time) scope.as_of = after_latest_ticket(rows, opened, resolved);
+  if (scope.as_of == no_time) scope.as_of = tickets_end(rows, opened, resolved);
   const timestamp as_of = scope.as_of;
   const std::size_t n = rows.opened.size();
   time_span range = opened ? opened : resolved;
@@ -344,7 +344,7 @@ inline grouped<sla_counts> sla_counts_by(const ticket_rows& rows, const time_gro
 /// combination (no period). `as_of` defaults to one second after the latest time in the table.
 inline grouped<backlog_counts> ticket_backlog(const ticket_rows& rows, timestamp as_of = no_time) {
   as_of = detail::ticket_as_of(rows, as_of);  // no_time only for an empty table: no rows, no groups
-  const time_grouping scope{std::nullopt, as_of, 0};
+  const time_grouping scope{std::nullopt, as_of};
   return detail::group_rows(
       rows.keys, rows.opened, scope, backlog_counts{}, {"tickets", "opened_at"},
       [&](std::size_t r) {
@@ -364,13 +364,11 @@ inline ticket_rows ticket_rows_of(const dataset& data, const std::vector<std::st
 }
 
 /// The as-of time of sla_summary and ticket_backlog over `data`: `as_of` when given, else the end of
-/// the data (dataset::time_range().end: the midnight after the latest event in any table, so the
-/// last day counts in full), as for every other analytic over a dataset — not the latest ticket
-/// time, which is the default of a bare tickets table. no_time when there are no tickets (no rows,
-/// no groups), as for an empty table.
+/// the tickets table (dataset::data_end: the midnight after its latest opening, response or
+/// resolution, so the last day counts in full; tickets_end gives the same for bare
+/// columns). no_time when there are no tickets (no rows, no groups).
 inline timestamp sla_as_of(const dataset& data, timestamp as_of = no_time) noexcept {
-  if (as_of != no_time || data.tickets().size() == 0) return as_of;
-  return data.time_range().end;
+  return data.as_of_or_end(as_of, {table_id::tickets});
 }
 
 inline grouped<sla_stats> sla_summary(const dataset& data, const std::vector<std::string>& by,
