@@ -1,6 +1,7 @@
 // Benchmarks of the Kaplan–Meier kernel without Python: the two sorts of survival keys, building the
 // event table (counting sort for integer days, a sort for continuous times), fitting the curve from it,
-// and the log-rank test.
+// and the log-rank test. Fits share a survival_workspace and hand their results back to it, as a caller
+// that fits repeatedly would (and as the Python module does).
 
 #include <benchmark/benchmark.h>
 
@@ -10,7 +11,10 @@
 #include <vector>
 
 #include "custhealth/detail/simd_sort.hpp"
+#include "custhealth/detail/survival_sort.hpp"
 #include "custhealth/retention/kaplan_meier.hpp"
+#include "custhealth/retention/logrank.hpp"
+#include "custhealth/retention/survival_workspace.hpp"
 
 namespace {
 
@@ -69,7 +73,12 @@ BENCHMARK(BM_SortSurvivalKeys)
 
 void BM_KaplanMeierEventTable(benchmark::State& state) {
   const auto s = make_sample(state.range(0), state.range(1) != 0);
-  for (auto _ : state) benchmark::DoNotOptimize(km_event_table::from_spans(s.durations, s.observed));
+  survival_workspace workspace;
+  for (auto _ : state) {
+    auto table = km_event_table::from_spans(s.durations, s.observed, {}, {}, &workspace);
+    benchmark::DoNotOptimize(table);
+    table.recycle(workspace);
+  }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_KaplanMeierEventTable)
@@ -80,7 +89,12 @@ BENCHMARK(BM_KaplanMeierEventTable)
 void BM_KaplanMeierFitTable(benchmark::State& state) {
   const auto s = make_sample(state.range(0), state.range(1) != 0);
   const auto table = km_event_table::from_spans(s.durations, s.observed);
-  for (auto _ : state) benchmark::DoNotOptimize(kaplan_meier(table));
+  survival_workspace workspace;
+  for (auto _ : state) {
+    auto curve = kaplan_meier(table.copy(&workspace), 0.95, &workspace);
+    benchmark::DoNotOptimize(curve);
+    curve.recycle(workspace);
+  }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(table.size()));
   state.counters["rows"] = static_cast<double>(table.size());
 }
@@ -91,7 +105,12 @@ BENCHMARK(BM_KaplanMeierFitTable)
 
 void BM_KaplanMeier(benchmark::State& state) {
   const auto s = make_sample(state.range(0), state.range(1) != 0);
-  for (auto _ : state) benchmark::DoNotOptimize(kaplan_meier(s.durations, s.observed));
+  survival_workspace workspace;
+  for (auto _ : state) {
+    auto curve = kaplan_meier(s.durations, s.observed, {}, {}, 0.95, &workspace);
+    benchmark::DoNotOptimize(curve);
+    curve.recycle(workspace);
+  }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_KaplanMeier)
@@ -101,7 +120,8 @@ BENCHMARK(BM_KaplanMeier)
 
 void BM_LogRankTwoGroups(benchmark::State& state) {
   const auto s = make_sample(state.range(0), state.range(1) != 0);
-  for (auto _ : state) benchmark::DoNotOptimize(logrank_test(s.durations, s.observed, s.groups));
+  survival_workspace workspace;
+  for (auto _ : state) benchmark::DoNotOptimize(logrank_test(s.durations, s.observed, s.groups, {}, &workspace));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_LogRankTwoGroups)

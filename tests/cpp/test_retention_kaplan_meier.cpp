@@ -1,6 +1,7 @@
 // tests/cpp/test_retention_kaplan_meier.cpp — Kaplan–Meier curves, the mergeable event table and the
-// log-rank test, pinned against published values (gehan, dd, waltons) and statsmodels computations.
+// log-rank test (logrank.hpp), pinned against published values (gehan, dd, waltons) and statsmodels.
 #include "custhealth/retention/kaplan_meier.hpp"
+#include "custhealth/retention/logrank.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -846,7 +847,7 @@ TEST(LogRank, BadInput) {
 
 }  // namespace
 
-// The fast paths (bucket sort of continuous times, S as a running product, pooled columns) against the
+// The fast paths (bucket sort of continuous times, S as a running product, reused columns) against the
 // direct formulas of the estimator as lifelines writes them (S = exp Σ log(1 − d/n)), with the events,
 // censorings and numbers at risk tallied independently from the sample ordered by std::sort.
 TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
@@ -866,9 +867,10 @@ TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return durations[a] < durations[b]; });
   const auto table = km_event_table::from_spans(durations, observed);
-  for (int round = 0; round < 2; ++round) {  // the second fit reuses the first one's pooled columns
-    const auto r = kaplan_meier(table);  // its columns go back to the pool when it dies
-    const auto [band_low, band_high] = r.confidence_band();
+  survival_workspace workspace;
+  for (int round = 0; round < 2; ++round) {  // the second fit reuses the first one's columns
+    auto r = kaplan_meier(table, 0.95, &workspace);
+    auto [band_low, band_high] = r.confidence_band(&workspace);
     const double z = detail::z_critical(0.95);
     double log_s = 0.0, greenwood = 0.0, low = 1.0, high = 1.0;
     std::size_t next = 0;  // subjects order[0, next) have left before the current row's time
@@ -898,27 +900,32 @@ TEST(KaplanMeier, FastContinuousPathMatchesDirectFormulas) {
       ASSERT_NEAR(band_high[i], high, 1e-10 * high) << i;
     }
     ASSERT_EQ(next, n);  // every subject left at some row
+    r.recycle(workspace);
+    for (auto* column : {&band_low, &band_high}) workspace.recycle(std::move(*column));
   }
 }
 
-// Reused buffers must not leak values between fits: the same sample fitted with a full pool, after
-// release_survival_buffers(), and through copies of its table gives the same curve.
+// Reused buffers must not leak values between fits: the same sample fitted without a workspace, through
+// one holding another fit's columns, after its release(), and through copies of its table gives the
+// same curve.
 TEST(KaplanMeier, PooledBuffersChangeNothing) {
   using namespace custhealth;
   std::mt19937_64 rng(17);
   std::exponential_distribution<double> life(1.0 / 300.0);
-  const std::size_t n = 600'000;  // columns of 4.8 MB: above the pool's 4 MiB floor
+  const std::size_t n = 600'000;  // columns of 4.8 MB: above the workspace's 4 MiB floor
   std::vector<double> durations(n);
   std::vector<std::uint8_t> observed(n);
   for (std::size_t i = 0; i < n; ++i) {
     durations[i] = life(rng);
     observed[i] = static_cast<std::uint8_t>(rng() % 3 != 0);
   }
+  survival_workspace workspace;
   const auto fresh = kaplan_meier(durations, observed);
-  (void)kaplan_meier(durations, std::vector<std::uint8_t>(n, 1));  // fills the pool with other values
-  const auto reused = kaplan_meier(durations, observed);
-  release_survival_buffers();
-  const auto released = kaplan_meier(durations, observed);
+  // Fills the workspace with other values.
+  kaplan_meier(durations, std::vector<std::uint8_t>(n, 1), {}, {}, 0.95, &workspace).recycle(workspace);
+  const auto reused = kaplan_meier(durations, observed, {}, {}, 0.95, &workspace);
+  workspace.release();
+  const auto released = kaplan_meier(durations, observed, {}, {}, 0.95, &workspace);
   const auto table = km_event_table::from_spans(durations, observed);
   km_event_table copied = table;
   copied = table;

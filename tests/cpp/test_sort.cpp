@@ -1,7 +1,7 @@
 // tests/cpp/test_sort.cpp — the two sorts of survival keys (the portable bucket sort and the AVX-512
 // quicksort) against std::sort on inputs shaped to hit their edges: sizes around every leaf, duplicates.
 #include "custhealth/detail/simd_sort.hpp"
-#include "custhealth/retention/kaplan_meier.hpp"
+#include "custhealth/detail/survival_sort.hpp"
 
 #include <gtest/gtest.h>
 

@@ -18,7 +18,8 @@ from .dataset import Dataset, generate, read_csv
 from .feedback import CesResult, CsatResult, NpsResult, ZTestResult, ces, csat, csat_test, feedback_summary, nps, nps_test
 from .payments import payments_summary
 from .support import sla_summary, ticket_backlog
-from .survival import KaplanMeier, LogRankResult, logrank_test, multivariate_logrank_test, tenure_survival
+from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_logrank_test, release_survival_buffers,
+                       tenure_survival)
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "LogRankResult",
     "logrank_test",
     "multivariate_logrank_test",
+    "release_survival_buffers",
     "tenure_survival",
     "CohortRetention",
     "cohort_retention",

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'revenue_retention', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -284,6 +284,8 @@ class KaplanMeierResult:
         ...
 def _survival_input_addresses(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> tuple[int, int]:
     ...
+def _survival_spare_bytes() -> int:
+    ...
 def backlog_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
     ...
 def backlog_dataset(dataset: Dataset, by: collections.abc.Sequence[str], as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
@@ -340,6 +342,10 @@ def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period
     ...
 def read_csv(paths: collections.abc.Mapping[str, str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
     ...
+def release_survival_buffers() -> None:
+    """
+    Frees the spare buffers that Kaplan–Meier fits and log-rank tests from Python keep for reuse.
+    """
 def revenue_retention(dataset: Dataset, months: typing.SupportsInt | typing.SupportsIndex = 12, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)

@@ -1,5 +1,5 @@
 """Survival analysis for Python users: Kaplan–Meier curves and log-rank tests over the C++ core
-(custhealth/retention/kaplan_meier.hpp), with lifelines' names and conventions, and account tenures."""
+(custhealth/retention/kaplan_meier.hpp, logrank.hpp), with lifelines' names and conventions, and account tenures."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ._core import InvalidInputError
 from ._convert import moment
 from .retention import _dataset, _seconds
 
-__all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank_test", "tenure_survival"]
+__all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank_test", "release_survival_buffers",
+           "tenure_survival"]
 
 
 # ---- conversions at the edge: validate shapes and flags here, values in the core ----
@@ -242,7 +243,7 @@ class KaplanMeier:
     def _frame(self, columns: dict[str, np.ndarray]) -> pd.DataFrame:
         index = pd.Index(self.timeline, name="timeline")
         if len(columns) == 1:
-            # One fresh, writable array from the core (pooled memory) or from _on_timeline: wrapped, not
+            # One fresh, writable array from the core (the workspace's memory) or from _on_timeline: wrapped, not
             # copied — a copy of a million rows into new memory costs more than the fit.
             ((name, values),) = columns.items()
             return pd.DataFrame(values.reshape(-1, 1), columns=[name], index=index, copy=False)
@@ -603,3 +604,17 @@ def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any =
         raise InvalidInputError(f"multivariate_logrank_test: groups[{int(np.argmax(codes < 0))}] is missing")
     raw = _core.logrank_test(t, e, codes.astype(np.intc), _optional_floats(weights, "weights"))
     return LogRankResult(raw, list(uniques))
+
+
+# ---- memory ----
+
+def release_survival_buffers() -> None:
+    """Frees the spare buffers kept for reuse by Kaplan–Meier fits and log-rank tests.
+
+    Fits from Python share one workspace of the C++ core: the sort buffers of a fit, and the columns of
+    fitted curves and of their frames once Python drops them, are kept (at most 128 MiB of each kind,
+    only buffers of 4 MiB or more) so that the next large fit writes into memory already faulted in.
+    Results are the same with or without it. Call this in a long-running process after a burst of
+    large fits; later fits refill it.
+    """
+    _core.release_survival_buffers()

@@ -2,12 +2,15 @@
 // (custhealth.survival): numpy in without a copy, the GIL released while C++ fits, numpy out.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "bindings.hpp"
 #include "custhealth/retention/kaplan_meier.hpp"
+#include "custhealth/retention/logrank.hpp"
+#include "custhealth/retention/survival_workspace.hpp"
 
 namespace custhealth::python {
 
@@ -15,17 +18,33 @@ namespace {
 
 using km_result_ptr = std::shared_ptr<kaplan_meier_result>;
 
-/// A column of a fitted curve handed to numpy without a copy; when the array dies the buffer goes back
-/// to the core's pool of columns, so the next fit fills reused memory instead of faulting in fresh pages.
-py::array_t<double> pooled_numpy(std::vector<double>&& values) {
-  return to_numpy(std::move(values), &detail::km::give_column);
+/// The one workspace of the fits made from Python (thread-safe, so fits with the GIL released may share
+/// it): a data team fits curve after curve in a session, and the spare buffers of the last fit keep the
+/// next one from faulting in fresh pages. custhealth.release_survival_buffers() frees them.
+survival_workspace& python_workspace() {
+  static survival_workspace workspace;
+  return workspace;
 }
 
-/// A writable copy of one column of a fitted curve, in pooled memory (see pooled_numpy): what a DataFrame
-/// the caller may modify wraps without a further copy.
+/// A fitted curve owned by Python: when the KaplanMeierResult dies its columns go to the workspace.
+km_result_ptr owned_by_python(kaplan_meier_result&& r) {
+  return km_result_ptr(new kaplan_meier_result(std::move(r)), [](kaplan_meier_result* p) {
+    p->recycle(python_workspace());
+    delete p;
+  });
+}
+
+void recycle_column(std::vector<double>& column) { python_workspace().recycle(std::move(column)); }
+
+/// A column of a fitted curve handed to numpy without a copy; when the array dies the buffer goes to the
+/// workspace, so the next fit fills reused memory instead of faulting in fresh pages.
+py::array_t<double> pooled_numpy(std::vector<double>&& values) { return to_numpy(std::move(values), &recycle_column); }
+
+/// A writable copy of one column of a fitted curve, in the workspace's memory (see pooled_numpy): what a
+/// DataFrame the caller may modify wraps without a further copy.
 template <std::vector<double> kaplan_meier_result::*Column>
 py::array_t<double> column_copy(const kaplan_meier_result& r) {
-  return pooled_numpy(detail::km::copy_column(r.*Column));
+  return pooled_numpy(detail::km::copy_column(r.*Column, &python_workspace()));
 }
 
 /// A read-only numpy view of one column of a fitted curve; the array keeps the Python result object
@@ -50,7 +69,7 @@ km_result_ptr fit_kaplan_meier(const array_of<double>& durations, const array_of
   const auto in = optional_span(entry);
   const auto w = optional_span(weights);
   py::gil_scoped_release release;
-  return std::make_shared<kaplan_meier_result>(kaplan_meier(t, e, in, w, confidence));
+  return owned_by_python(kaplan_meier(t, e, in, w, confidence, &python_workspace()));
 }
 
 py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
@@ -62,7 +81,7 @@ py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint
   logrank_result r;
   {
     py::gil_scoped_release release;
-    r = logrank_test(t, e, g, w);
+    r = logrank_test(t, e, g, w, &python_workspace());
   }
   py::dict out;
   out["statistic"] = r.statistic;
@@ -88,14 +107,15 @@ void register_survival(py::module_& m) {
       .def_readonly("confidence", &kaplan_meier_result::confidence)
       .def("survival_copy", &column_copy<&kaplan_meier_result::survival>, "A writable copy of S(t) per timeline row.")
       .def(
-          "variance", [](const kaplan_meier_result& r) { return pooled_numpy(r.variance()); },
+          "variance", [](const kaplan_meier_result& r) { return pooled_numpy(r.variance(&python_workspace())); },
           "Greenwood variance of S(t) per timeline row.")
-      .def("cumulative_density", [](const kaplan_meier_result& r) { return pooled_numpy(r.cumulative_density()); })
-      .def("removed", [](const kaplan_meier_result& r) { return pooled_numpy(r.removed()); })
+      .def("cumulative_density",
+           [](const kaplan_meier_result& r) { return pooled_numpy(r.cumulative_density(&python_workspace())); })
+      .def("removed", [](const kaplan_meier_result& r) { return pooled_numpy(r.removed(&python_workspace())); })
       .def(
           "confidence_band",
           [](const kaplan_meier_result& r) {
-            auto [low, high] = r.confidence_band();
+            auto [low, high] = r.confidence_band(&python_workspace());
             return std::pair{pooled_numpy(std::move(low)), pooled_numpy(std::move(high))};
           },
           "The exponential-Greenwood band per timeline row, as (low, high) arrays.")
@@ -127,6 +147,11 @@ void register_survival(py::module_& m) {
 Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.)pbdoc");
   m.def("logrank_test", &run_logrank, py::arg("durations"), py::arg("observed"), py::arg("groups"),
         py::arg("weights") = py::none(), "Log-rank test across integer group codes (k >= 2).");
+  m.def(
+      "release_survival_buffers", [] { python_workspace().release(); },
+      "Frees the spare buffers that Kaplan–Meier fits and log-rank tests from Python keep for reuse.");
+  // For the workspace test: bytes of spare buffers held.
+  m.def("_survival_spare_bytes", [] { return python_workspace().spare_bytes(); });
   // For the zero-copy test: the addresses the core reads for the arrays kaplan_meier would be given.
   m.def("_survival_input_addresses", [](const array_of<double>& durations, const array_of<std::uint8_t>& observed) {
     return std::pair{reinterpret_cast<std::uintptr_t>(as_span(durations).data()),

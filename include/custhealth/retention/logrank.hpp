@@ -1,0 +1,150 @@
+// custhealth/retention/logrank.hpp — log-rank tests of equal hazards across k ≥ 2 groups (Mantel 1966),
+// with case weights, as lifelines' multivariate_logrank_test and statsmodels' survdiff.
+#pragma once
+
+#include <Eigen/Dense>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "custhealth/detail/stats.hpp"
+#include "custhealth/detail/survival_input.hpp"
+#include "custhealth/detail/survival_sort.hpp"
+#include "custhealth/error.hpp"
+#include "custhealth/retention/survival_workspace.hpp"
+
+namespace custhealth {
+
+/// Result of a log-rank test of equal hazards across groups.
+struct logrank_result {
+  double statistic = detail::nan;  ///< (O − E)ᵀ V⁻ (O − E) over the first k − 1 groups, χ² under H0
+  int df = 0;                      ///< k − 1
+  double p_value = detail::nan;    ///< P(χ²_df ≥ statistic)
+  std::vector<int> groups;         ///< the distinct group codes, ascending; the order of the vectors below
+  std::vector<double> observed;    ///< O: weighted events per group
+  std::vector<double> expected;    ///< E: Σ_t n_g(t) d(t) / n(t) per group
+};
+
+/// Log-rank test (Mantel 1966; Peto & Peto 1972) for k ≥ 2 groups, as lifelines'
+/// `multivariate_logrank_test` (and `logrank_test` for k = 2) and statsmodels' `survdiff`: at each
+/// distinct event time, with n_g at risk in group g (duration ≥ t), n = Σ n_g and d events,
+///   E_g += n_g·d/n,   V_gh += d(n − d)/(n²(n − 1)) · (n·n_g·[g = h] − n_g·n_h),
+/// the factor (n − d)/(n − 1) taken as 1 when n = 1. The statistic uses the first k − 1 groups (V has
+/// rank k − 1) and a pseudo-inverse, as lifelines' `pinv`, so a degenerate V (no events) gives 0.
+/// `groups` are integer codes; `weights` (case weights) may be empty. Throws invalid_input for bad
+/// values, mismatched lengths, fewer than two groups or a group whose weights sum to 0. A `workspace`
+/// lends its spare sort buffers and gets them back (see survival_workspace); the result is the same to
+/// the bit with or without one.
+inline logrank_result logrank_test(std::span<const double> durations, std::span<const std::uint8_t> observed,
+                                   std::span<const int> groups, std::span<const double> weights = {},
+                                   survival_workspace* workspace = nullptr) {
+  constexpr std::string_view where = "logrank_test";
+  const std::size_t n = durations.size();
+  detail::km::check_same_length(where, "groups", groups.size(), n, false);
+  detail::km::check_survival_spans(where, durations, observed, {}, weights);
+
+  logrank_result result;
+  // Distinct codes: a presence table when their range is small (the usual case), else sort + unique.
+  std::vector<std::uint32_t> index(n);
+  if (n > 0) {
+    const auto [lo_it, hi_it] = std::minmax_element(groups.begin(), groups.end());
+    const std::int64_t lo = *lo_it, span = static_cast<std::int64_t>(*hi_it) - lo + 1;
+    if (span <= static_cast<std::int64_t>(2 * n + 1024)) {
+      std::vector<std::uint32_t> slot(static_cast<std::size_t>(span), 0);
+      for (int g : groups) slot[static_cast<std::size_t>(g - lo)] = 1;
+      std::uint32_t k = 0;
+      for (std::size_t c = 0; c < slot.size(); ++c)
+        if (slot[c]) {
+          slot[c] = k++;
+          result.groups.push_back(static_cast<int>(lo + static_cast<std::int64_t>(c)));
+        }
+      for (std::size_t i = 0; i < n; ++i) index[i] = slot[static_cast<std::size_t>(groups[i] - lo)];
+    } else {
+      result.groups.assign(groups.begin(), groups.end());
+      std::sort(result.groups.begin(), result.groups.end());
+      result.groups.erase(std::unique(result.groups.begin(), result.groups.end()), result.groups.end());
+      for (std::size_t i = 0; i < n; ++i)
+        index[i] = static_cast<std::uint32_t>(
+            std::lower_bound(result.groups.begin(), result.groups.end(), groups[i]) - result.groups.begin());
+    }
+  }
+  const std::size_t k = result.groups.size();
+  if (k < 2)
+    throw invalid_input(std::string(where) + ": needs at least two groups, found " + std::to_string(k));
+
+  detail::km::scratch_buffer<detail::km::grouped_key> unsorted(n, workspace), sorted(n, workspace);
+  std::vector<double> at_risk(k, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    unsorted.data()[i] = {detail::km::time_key(durations[i], observed[i] != 0), w, index[i]};
+    at_risk[index[i]] += w;
+  }
+  for (std::size_t g = 0; g < k; ++g)
+    if (!(at_risk[g] > 0.0))
+      throw invalid_input(std::string(where) + ": group " + std::to_string(result.groups[g]) +
+                          " is empty (its weights sum to 0)");
+  // Records in (time, flag) order: integer times within ~2n (tenures in days) by a counting sort, others
+  // by the bucket sort.
+  const detail::km::grouped_key* records = sorted.data();
+  if (const std::size_t span = detail::km::dense_time_span(durations, {}, n); span != 0) {
+    detail::km::counting_sort_by_key(unsorted.data(), sorted.data(), n, span);
+  } else {
+    detail::km::sort_by_key(unsorted.data(), sorted.data(), n);
+    records = unsorted.data();
+  }
+
+  result.observed.assign(k, 0.0);
+  result.expected.assign(k, 0.0);
+  const auto m = static_cast<Eigen::Index>(k - 1);
+  Eigen::MatrixXd v = Eigen::MatrixXd::Zero(m, m);
+  std::vector<double> deaths(k, 0.0), removed(k, 0.0);
+  std::vector<std::uint32_t> touched;
+  touched.reserve(k);
+  for (std::size_t i = 0; i < n;) {
+    const std::uint64_t t = records[i].key >> 1;
+    double d = 0.0;
+    for (; i < n && (records[i].key >> 1) == t; ++i) {
+      const auto& r = records[i];
+      if (removed[r.group] == 0.0 && deaths[r.group] == 0.0) touched.push_back(r.group);
+      removed[r.group] += r.weight;
+      if (r.key & 1) {
+        deaths[r.group] += r.weight;
+        d += r.weight;
+      }
+    }
+    if (d > 0.0) {
+      double total = 0.0;
+      for (double a : at_risk) total += a;
+      for (std::size_t g = 0; g < k; ++g) result.expected[g] += at_risk[g] * d / total;
+      const double ratio = total == 1.0 ? 1.0 : (total - d) / (total - 1.0);
+      const double factor = ratio * d / (total * total);
+      for (Eigen::Index g = 0; g < m; ++g) {
+        const double ng = at_risk[static_cast<std::size_t>(g)];
+        for (Eigen::Index h = 0; h < m; ++h) v(g, h) -= factor * ng * at_risk[static_cast<std::size_t>(h)];
+        v(g, g) += factor * total * ng;
+      }
+    }
+    for (std::uint32_t g : touched) {
+      result.observed[g] += deaths[g];
+      at_risk[g] -= removed[g];
+      deaths[g] = removed[g] = 0.0;
+    }
+    touched.clear();
+  }
+
+  Eigen::VectorXd diff(m);
+  for (Eigen::Index g = 0; g < m; ++g)
+    diff(g) = result.observed[static_cast<std::size_t>(g)] - result.expected[static_cast<std::size_t>(g)];
+  const Eigen::VectorXd solved = Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(v).solve(diff);
+  result.statistic = diff.dot(solved);
+  result.df = static_cast<int>(k - 1);
+  result.p_value = detail::chi2_sf(result.statistic, result.df);
+  return result;
+}
+
+}  // namespace custhealth
