@@ -48,6 +48,9 @@ enum class cohort_value : std::uint8_t { accounts, mrr };
 /// unchanged — paying the same in both months.
 enum class mrr_movement : std::uint8_t { new_business, expansion, contraction, churn, reactivation, unchanged };
 
+/// A ticket's first-response SLA as of T (see classify_sla).
+enum class sla_state : std::uint8_t { met, breached, pending };
+
 /// none: no payments, so no ratio; ok; warning: ratio ≥ warning; breach: ratio ≥ breach.
 enum class payment_flag : std::uint8_t { none, ok, warning, breach };
 
@@ -73,6 +76,7 @@ CUSTHEALTH_ENUM_NAMES(cohort_origin, "first_activity", "start");
 CUSTHEALTH_ENUM_NAMES(cohort_value, "accounts", "mrr");
 CUSTHEALTH_ENUM_NAMES(mrr_movement, "new", "expansion", "contraction", "churn", "reactivation", "unchanged");
 CUSTHEALTH_ENUM_NAMES(payment_flag, "none", "ok", "warning", "breach");
+CUSTHEALTH_ENUM_NAMES(sla_state, "met", "breached", "pending");
 #undef CUSTHEALTH_ENUM_NAMES
 }  // namespace detail
 

@@ -15,3 +15,8 @@ run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/cmake -B ${build} -G ${GENERATOR} -D
     -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${build})
 run(${build}/quickstart ${prefix}/share/custhealth/sample)
+# The signals example prints every catalogue signal of the first account: check one is there.
+execute_process(COMMAND ${build}/account_signals ${prefix}/share/custhealth/sample OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "usage.events_30d [0-9]+\n.*account.seats ")
+  message(FATAL_ERROR "account_signals failed (${rc}): ${out}")
+endif()

@@ -20,6 +20,7 @@ from .payments import payments_summary
 from .support import sla_summary, ticket_backlog
 from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_logrank_test, release_survival_buffers,
                        tenure_survival)
+from .signals import signal_catalog, signals
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "InvalidInputError",
     "ModelSpecError",
     "Dataset",
+    "signal_catalog",
+    "signals",
     "generate",
     "read_csv",
     "nps",

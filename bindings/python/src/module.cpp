@@ -52,4 +52,5 @@ PYBIND11_MODULE(_core, m) {
   register_payments(m);
   register_retention(m);
   register_survival(m);
+  register_signals(m);
 }

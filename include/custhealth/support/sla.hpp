@@ -38,6 +38,16 @@ struct sla_targets {
   }
 };
 
+/// DESIGN §4: met if answered before T within target, breached if answered late or still
+/// unanswered at T with the target passed, pending otherwise. An answer at T itself could still be
+/// in time, so an unanswered ticket is breached only once T − opened exceeds the target.
+constexpr sla_state classify_sla(timestamp opened, timestamp first_response, std::int64_t target,
+                                 timestamp as_of) noexcept {
+  if (first_response != no_time && first_response < as_of)
+    return first_response - opened <= target ? sla_state::met : sla_state::breached;
+  return as_of - opened > target ? sla_state::breached : sla_state::pending;
+}
+
 /// Tickets as plain arrays, borrowed. An empty optional column means absent for every row.
 struct ticket_rows {
   time_column opened;          // required, present in every row
@@ -276,17 +286,13 @@ inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope,
       const std::int32_t id = g.group(key, opened_slot);
       sla_counts& c = value(id);
       ++c.opened;
-      const std::int64_t target = targets[t.prio];
+      const sla_state state = classify_sla(t.opened, t.first_response, targets[t.prio], as_of);
+      ++(state == sla_state::met ? c.met : state == sla_state::breached ? c.breached : c.pending);
       if (t.first_response != no_time && t.first_response < as_of) {
         const std::int64_t frt = t.first_response - t.opened;
         ++c.answered;
         c.first_response_seconds += frt;
-        ++(frt <= target ? c.met : c.breached);
         if (quantiles) frt_group.push_back(id), frt_seconds.push_back(frt);
-      } else {
-        // Unanswered at T: an answer at T itself could still be in time, so breached only once
-        // T − opened exceeds the target.
-        ++(as_of - t.opened > target ? c.breached : c.pending);
       }
       if (t.resolved != no_time && t.resolved < as_of) {
         const std::int64_t res = t.resolved - t.opened;

@@ -1,0 +1,91 @@
+"""The signal layer (DESIGN §4 "Signals"): for every account, named values as of a moment T — usage
+in trailing windows, the last NPS answer, SLA breaches, chargeback ratio, MRR change, days to renewal —
+computed in one sweep of each account's rows for one T or many. Everything per-account above it (the
+scorecard, churn features, alerts) reads these columns and computes none of its own.
+
+Only rows strictly before T are read, so signals at T are free of leakage: rows at or after T never
+change them. Counts and sums are 0 where an account has no rows; ratios and "last" values are NaN
+where undefined.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import seconds_to_datetime, to_seconds
+from ._grouping import invalid
+from .dataset import Dataset
+from .support import _targets
+
+
+def signal_catalog() -> pd.DataFrame:
+    """The catalogue: one row per signal, in output order — ``name``, ``table``, ``unit``,
+    ``window_days`` (NaN for a value that is not a trailing window), ``higher_is_better`` and a one-line
+    ``definition``."""
+    out = pd.DataFrame(_core.SIGNAL_CATALOG)
+    out["window_days"] = out["window_days"].astype(float).where(out["window_days"] > 0)
+    return out
+
+
+def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, *, n_threads: int | None = None,
+            targets: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Signals of every account of ``ds`` as of ``as_of``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    as_of : date-like or a list of them, optional
+        The moment T (only rows before it count). A list gives every T in one sweep; it is sorted and
+        de-duplicated. Default: the end of the dataset's data (``ds.time_range``'s end).
+    names : list of str, optional
+        Signals to return, in this order (default: the whole catalogue, see ``signal_catalog()``).
+    n_threads : int, optional
+        Threads over accounts (default 1); the numbers are the same bits for any count.
+    targets : mapping, optional
+        First-response SLA targets by priority, as in ``sla_summary``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``account_id`` (the dataset's ids and dtype, every account), one float64 column per
+        signal; with a list of dates, a ``(as_of, account_id)`` MultiIndex.
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown signal name (the message lists close names), ``n_threads`` below 1, an empty list.
+    """
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"signals: expected a custhealth.Dataset, got {type(ds).__name__}")
+    many = isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series))
+    if as_of is None:
+        moments = [int(ds._native.time_range[1])]
+    else:
+        try:
+            moments = [to_seconds(t) for t in (as_of if many else [as_of])]
+        except (TypeError, ValueError) as err:
+            raise invalid(f"as_of: {err}") from None
+    threads = 1 if n_threads is None else n_threads
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
+        raise invalid(f"n_threads must be a whole number ≥ 1, got {n_threads!r}")
+    native = _core.signals(ds._native, moments, list(names or []), int(threads), _targets(targets))
+    times = seconds_to_datetime(np.asarray(native["as_of"]))
+    begin = int(ds._native.time_range[0])
+    if int(np.asarray(native["as_of"])[0]) <= begin or ds._native.time_range[0] == ds._native.time_range[1]:
+        warnings.warn(f"signals: as_of {times[0].date()} is not after the first data: every count is 0 and every "
+                      "ratio NaN", UserWarning, stacklevel=2)
+    ids = ds.table("accounts")["account_id"]
+    columns = {name: np.asarray(v) for name, v in zip(native["names"], native["values"])}
+    if many:
+        index = pd.MultiIndex.from_product([times.rename("as_of"), pd.Index(ids, name="account_id")])
+    else:
+        index = pd.Index(ids, name="account_id")
+    return pd.DataFrame(columns, index=index, columns=list(columns) if columns else None)
+
+
+__all__ = ["signal_catalog", "signals"]

@@ -1,0 +1,51 @@
+// bindings/python/src/register_signals.cpp — the signal layer for Python: the catalogue as plain data
+// and compute_signals as a dict of numpy columns (moved, not copied) that custhealth/signals.py frames.
+
+#include "bindings.hpp"
+#include "custhealth/signals/signals.hpp"
+
+namespace custhealth::python {
+
+void register_signals(py::module_& m) {
+  py::list catalog;
+  for (const signal_info& s : signal_catalog) {
+    py::dict row;
+    row["name"] = std::string(s.name);
+    row["table"] = std::string(to_string(s.table));
+    row["unit"] = std::string(s.unit);
+    row["window_days"] = s.window_days;
+    row["higher_is_better"] = s.higher_is_better;
+    row["definition"] = std::string(s.definition);
+    catalog.append(row);
+  }
+  m.attr("SIGNAL_CATALOG") = catalog;
+
+  m.def(
+      "signals",
+      [](const dataset& data, std::vector<timestamp> as_of, std::vector<std::string> names,
+         std::int32_t n_threads, const std::vector<std::int64_t>& targets) {
+        signal_options o;
+        o.names = std::move(names);
+        o.n_threads = n_threads;
+        for (std::size_t p = 0; p < targets.size() && p < enum_size<priority>; ++p) o.targets.set(priority(p), targets[p]);
+        signal_frame f;
+        {
+          py::gil_scoped_release release;
+          f = compute_signals(data, std::move(as_of), o);
+        }
+        py::dict out;
+        out["as_of"] = to_numpy(std::move(f.as_of));
+        py::list names_out, values;
+        for (std::size_t j = 0; j < f.names.size(); ++j) {
+          names_out.append(std::string(f.names[j]));
+          values.append(to_numpy(std::move(f.values[j])));
+        }
+        out["names"] = names_out;
+        out["values"] = values;
+        return out;
+      },
+      py::arg("dataset"), py::arg("as_of"), py::arg("names"), py::arg("n_threads"), py::arg("targets"),
+      "Signals of every account at each as-of time (see custhealth.signals)");
+}
+
+}  // namespace custhealth::python
