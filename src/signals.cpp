@@ -287,6 +287,60 @@ class account_sweep {
   scratch& s_;
 };
 
+/// The adoption signals (DESIGN §4 "Adoption") from the usage signals already in `all`: a second,
+/// per-T pass over accounts, since depth ranks an account within its segment.
+void adoption(const dataset& data, const std::vector<timestamp>& as_of, std::vector<std::vector<double>>& all) {
+  const usage_table& u = data.usage();
+  const account_table& acc = data.accounts();
+  const std::size_t n = data.n_accounts();
+  // Eligible features at T: the events anyone used before T (the default catalogue of DESIGN §4).
+  std::vector<timestamp> first_use(u.events.size(), std::numeric_limits<timestamp>::max());
+  for (std::size_t r = 0; r < u.size(); ++r)
+    first_use[std::size_t(u.event[r])] = std::min(first_use[std::size_t(u.event[r])], u.time[r]);
+  std::sort(first_use.begin(), first_use.end());
+  const auto& events = all[column_of("usage.events_30d")];
+  const auto& active_days = all[column_of("usage.active_days_30d")];
+  const auto& features = all[column_of("usage.features_30d")];
+  const auto& users = all[column_of("usage.active_users_30d")];
+  auto& breadth = all[column_of("adoption.breadth")];
+  auto& depth = all[column_of("adoption.depth")];
+  auto& seats_used = all[column_of("adoption.seat_utilisation")];
+  struct ranked {
+    std::int32_t segment;
+    double per_day;
+    std::size_t row;
+  };
+  std::vector<ranked> active;
+  for (std::size_t k = 0; k < as_of.size(); ++k) {
+    const auto eligible =
+        double(std::lower_bound(first_use.begin(), first_use.end(), as_of[k]) - first_use.begin());
+    active.clear();
+    for (std::size_t a = 0; a < n; ++a) {
+      const std::size_t row = k * n + a;
+      breadth[row] = eligible > 0 ? features[row] / eligible : nan;
+      const double seats = value_or(acc.seats, a, nan);
+      seats_used[row] = seats > 0 ? users[row] / seats : nan;
+      if (active_days[row] > 0)
+        active.push_back({value_or(acc.segment, a, no_code), events[row] / active_days[row], row});
+    }
+    // Mid-rank percentile within the segment: (accounts below + half of those tied) / accounts.
+    std::sort(active.begin(), active.end(), [](const ranked& x, const ranked& y) {
+      return x.segment != y.segment ? x.segment < y.segment : x.per_day < y.per_day;
+    });
+    for (std::size_t lo = 0; lo < active.size();) {
+      std::size_t hi = lo;
+      while (hi < active.size() && active[hi].segment == active[lo].segment) ++hi;
+      for (std::size_t i = lo; i < hi;) {
+        std::size_t j = i;
+        while (j < hi && active[j].per_day == active[i].per_day) ++j;
+        for (std::size_t t = i; t < j; ++t) depth[active[t].row] = (double(i - lo) + double(j - i) / 2) / double(hi - lo);
+        i = j;
+      }
+      lo = hi;
+    }
+  }
+}
+
 /// Edit distance, for "did you mean" in the unknown-name error.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -348,6 +402,8 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
                         std::int32_t(n * std::size_t(i + 1) / std::size_t(threads)));
     for (auto& th : pool) th.join();
   }
+
+  adoption(data, as_of, all);
 
   signal_frame out;
   out.as_of = std::move(as_of);

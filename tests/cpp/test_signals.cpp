@@ -81,6 +81,9 @@ TEST(Signals, HandComputedAccount) {
   EXPECT_DOUBLE_EQ(at(f, "usage.dau_mau"), 4.0 / 30 / 2);
   // Weekly counts 0,0,1,0,0,0,0,4 (T−40 d lies in week 3 of 8): pair slopes have median 0.
   EXPECT_EQ(at(f, "usage.trend_8w"), 0.0);
+  EXPECT_EQ(at(f, "adoption.breadth"), 1.0);            // login and report, of the two events in use
+  EXPECT_EQ(at(f, "adoption.depth"), 0.5);              // the only active account of its segment
+  EXPECT_EQ(at(f, "adoption.seat_utilisation"), 0.5);   // 2 users, 4 seats
   EXPECT_EQ(at(f, "nps.last"), 3);
   EXPECT_EQ(at(f, "nps.n_180d"), 2);
   EXPECT_EQ(at(f, "nps.score_180d"), 0.0);      // one promoter, one detractor
@@ -110,6 +113,8 @@ TEST(Signals, RowsAtOrAfterTDoNotCount) {
   EXPECT_EQ(at(f, "nps.n_180d", 0, 1), 0);
   EXPECT_TRUE(std::isnan(at(f, "mrr.current", 0, 1)));
   EXPECT_TRUE(std::isnan(at(f, "account.tenure_days", 0, 1)));  // starts at T
+  EXPECT_TRUE(std::isnan(at(f, "adoption.depth", 0, 1)));       // not active
+  EXPECT_TRUE(std::isnan(at(f, "adoption.seat_utilisation", 0, 1)));  // no seats
 }
 
 TEST(Signals, ManyTimesEqualOneAtATimeAndThreadsChangeNothing) {

@@ -17,6 +17,7 @@ NAMES = [
     "usage.events_7d", "usage.events_30d", "usage.events_90d", "usage.value_30d",
     "usage.active_days_7d", "usage.active_days_30d", "usage.active_days_90d",
     "usage.active_users_30d", "usage.features_30d", "usage.days_since_last", "usage.trend_8w", "usage.dau_mau",
+    "adoption.breadth", "adoption.depth", "adoption.seat_utilisation",
     "nps.last", "nps.score_180d", "nps.n_180d", "csat.rate_90d", "ces.mean_90d",
     "support.tickets_30d", "support.open", "support.open_high", "support.sla_breaches_30d",
     "support.sla_met_rate_90d",
@@ -36,12 +37,12 @@ COUNTS = [
 ZERO_WITHOUT_ROWS = COUNTS + ["usage.value_30d", "payments.volume_30d"]
 # NaN for an account without rows: the ratios, the "last" values, MRR.
 NAN_WITHOUT_ROWS = [
-    "usage.days_since_last", "usage.trend_8w", "usage.dau_mau", "nps.last", "nps.score_180d", "csat.rate_90d",
+    "usage.days_since_last", "usage.trend_8w", "usage.dau_mau", "adoption.depth", "nps.last", "nps.score_180d", "csat.rate_90d",
     "ces.mean_90d", "support.sla_met_rate_90d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
     "payments.decline_rate_30d", "mrr.current", "mrr.change_90d",
 ]
 
-TABLE_OF_FAMILY = {"usage": "usage", "nps": "surveys", "csat": "surveys", "ces": "surveys", "support": "tickets",
+TABLE_OF_FAMILY = {"usage": "usage", "adoption": "usage", "nps": "surveys", "csat": "surveys", "ces": "surveys", "support": "tickets",
                    "payments": "payments", "mrr": "mrr", "account": "accounts"}
 
 
@@ -50,7 +51,7 @@ def window_days(name: str) -> float:
     30 for DAU/MAU (the 30 d window), 90 for the MRR change; NaN for "last" values and attributes."""
     if name == "usage.trend_8w":
         return 56.0
-    if name == "usage.dau_mau":
+    if name == "usage.dau_mau" or name.startswith("adoption."):
         return 30.0
     suffix = name.rsplit("_", 1)[-1]
     if suffix.endswith("d") and suffix[:-1].isdigit():
@@ -247,6 +248,26 @@ def account_signals(accounts: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp) 
     return out.astype(float)
 
 
+def adoption_signals(signals: pd.DataFrame, usage: pd.DataFrame, accounts: pd.DataFrame,
+                     as_of: pd.Timestamp) -> pd.DataFrame:
+    """Breadth over the events anyone used before T; depth as the mid-rank percentile
+    (average rank − ½) / n of events per active day among the active accounts of each segment (a
+    missing segment is a segment of its own); seats used, NaN without seats."""
+    out = pd.DataFrame(index=signals.index)
+    eligible = usage.loc[usage.timestamp < as_of, "event"].nunique()
+    out["adoption.breadth"] = signals["usage.features_30d"] / eligible if eligible else np.nan
+    a = accounts.set_index("account_id").reindex(signals.index)
+    active = signals["usage.active_days_30d"] > 0
+    per_day = (signals["usage.events_30d"] / signals["usage.active_days_30d"])[active]
+    segment = a.segment.astype(object).where(a.segment.notna(), "<none>")[active]
+    ranks = per_day.groupby(segment).rank(method="average")
+    sizes = per_day.groupby(segment).transform("size")
+    out["adoption.depth"] = ((ranks - 0.5) / sizes).reindex(signals.index)
+    seats = a.seats.where(a.seats > 0)
+    out["adoption.seat_utilisation"] = signals["usage.active_users_30d"] / seats
+    return out.astype(float)
+
+
 # ---- the whole catalogue ----------------------------------------------------------------------------
 
 def account_ids(frames: dict[str, pd.DataFrame]) -> pd.Index:
@@ -271,5 +292,6 @@ def reference_signals(frames: dict[str, pd.DataFrame], as_of, csat_scale: int = 
         account_signals(f["accounts"], ids, as_of),
     ]
     out = pd.concat(parts, axis=1)
+    out = pd.concat([out, adoption_signals(out, f["usage"], f["accounts"], as_of)], axis=1)
     assert sorted(out.columns) == sorted(NAMES)
     return out[NAMES]
