@@ -211,7 +211,7 @@ inline std::size_t partition(const Source& from, u64* to, std::size_t n, u64 piv
   // right keys at its top, and the register is stored whole at both ends: the lanes past the kept ones
   // land in the unwritten middle and are overwritten later. Each store goes as two 32-byte halves: a
   // 64-byte store at an 8-byte offset nearly always splits across cache lines, and the halves cost
-  // less (partition 0.36 → 0.28 ms per million keys on this Zen 5).
+  // less (measured: benchmarks/README.md, "Survival internals").
   for (; i + 16 <= n; i += 8) {
     const vec v = from.full(i);
     const __mmask8 l = goes_left(v, 0xFF);
@@ -305,7 +305,7 @@ inline void sort_u64(std::uint64_t* keys, std::uint64_t* scratch, std::size_t n)
 
 /// Writes the survival keys of times[0, n) (≥ 0) and flags[0, n) (0 or 1) — detail::km::time_key — into
 /// keys[0, n), sorted, using scratch[0, n). The first partition makes the keys as it reads the times, so
-/// the unsorted keys are never written and read back (~0.4 ms a million). Requires has_sort_u64().
+/// the unsorted keys are never written and read back (one pass over memory saved). Requires has_sort_u64().
 inline void sort_time_keys(const double* times, const std::uint8_t* flags, std::uint64_t* keys, std::uint64_t* scratch,
                            std::size_t n) {
   const avx512::time_key_source source{times, flags};
