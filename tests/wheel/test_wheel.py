@@ -55,6 +55,7 @@ def test_wheel_holds_the_compiled_core_inside_the_package(fresh):
     listing = run(python, "-m", "pip", "show", "--files", "custhealth").stdout
     assert re.search(r"custhealth/_core\..*\.so", listing), listing
     assert "custhealth/py.typed" in listing
+    assert "custhealth/models/adoption_v1.json" in listing  # the shipped model files
 
 
 def test_import_without_numpy_or_pandas_names_what_is_missing(fresh):

@@ -21,6 +21,7 @@ from .support import sla_summary, ticket_backlog
 from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_logrank_test, release_survival_buffers,
                        tenure_survival)
 from .signals import signal_catalog, signals
+from .adoption import adoption
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "InvalidInputError",
     "ModelSpecError",
     "Dataset",
+    "adoption",
     "signal_catalog",
     "signals",
     "generate",

@@ -53,4 +53,5 @@ PYBIND11_MODULE(_core, m) {
   register_retention(m);
   register_survival(m);
   register_signals(m);
+  register_scorecard(m);
 }

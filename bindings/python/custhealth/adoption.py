@@ -1,0 +1,63 @@
+"""Product adoption (DESIGN §4 "Adoption"): the adoption signals of every account as of T and the
+adoption score 0-100 of a model file (``models/adoption_v1.json`` by default) — a scorecard over the
+signal layer, explained in the points each measure cost."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import to_seconds
+from ._grouping import invalid
+from .dataset import Dataset
+
+
+def model_text(model: str) -> tuple[str, str]:
+    """The JSON text of a shipped model (by name, e.g. "adoption_v1") or of a file path, with the name
+    errors should give it."""
+    if os.path.exists(model):
+        with open(model, encoding="utf-8") as f:
+            return f.read(), os.path.basename(model)
+    shipped = resources.files("custhealth") / "models" / f"{model}.json"
+    if not shipped.is_file():
+        names = sorted(p.name[:-5] for p in (resources.files("custhealth") / "models").iterdir()
+                       if p.name.endswith(".json"))
+        raise invalid(f"no model {model!r}: expected a path or one of {', '.join(names)}")
+    return shipped.read_text(encoding="utf-8"), f"{model}.json"
+
+
+def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: str = "adoption_v1") -> pd.DataFrame:
+    """Adoption of every account as of ``as_of``: the signals the model reads (breadth, depth,
+    stickiness, seat utilisation, recency, trend), ``score`` (0-100; NaN for accounts not active at T:
+    not started, or ended before T), ``band``, and per measure the points it cost
+    (``lost:<group>/<signal>``; they sum to ``100 - score``).
+
+    ``window_days`` is the adoption window; the catalogue's adoption signals are defined over 30 days,
+    so 30 is the one value accepted for now. Default ``as_of``: the end of the dataset's data."""
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"adoption: expected a custhealth.Dataset, got {type(ds).__name__}")
+    if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
+        raise invalid(f"window_days must be a whole number of days ≥ 1, got {window_days!r}")
+    if window_days != 30:
+        raise invalid(f"window_days={window_days}: the adoption signals are defined over 30 days (DESIGN §4)")
+    text, source = model_text(model)
+    card = _core.scorecard_check(text, source)
+    moment = int(ds._native.time_range[1]) if as_of is None else to_seconds(as_of)
+    raw = _core.scorecard_score(ds._native, text, source, moment)
+    index = pd.Index(ds.table("accounts")["account_id"], name="account_id")
+    out = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])}, index=index)
+    out["score"] = np.asarray(raw["score"])
+    codes: np.ndarray = np.asarray(raw["band"], dtype=np.int64)
+    out["band"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(card["bands"]), ordered=True))
+    for name, lost in zip(raw["measure_names"], raw["points_lost"]):
+        out[f"lost:{name}"] = np.asarray(lost)
+    out.attrs.update(model=card["name"], version=card["version"], as_of=pd.Timestamp(moment, unit="s"))
+    return out
+
+
+__all__ = ["adoption", "model_text"]
