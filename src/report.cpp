@@ -161,6 +161,7 @@ void write_report(const dataset& data, const report_options& options, std::ostre
   else
     out << "Customer health report, as of " << format_date(as_of) << "\n\n";
   detail::report_overview(ctx);
+  detail::report_adoption(ctx);
   detail::report_monthly_activity(ctx);
   detail::report_feedback(ctx);
   detail::report_sla(ctx);

@@ -10,12 +10,15 @@
 
 namespace custhealth {
 
+struct scorecard;
+
 enum class report_format { text, markdown };
 
 struct report_options {
   timestamp as_of = no_time;  // default: the end of the data
   report_format format = report_format::text;
   int months = 12;            // how many months the monthly sections show
+  const scorecard* adoption = nullptr;  // the adoption model (models/adoption_v1.json); none: section skipped
 };
 
 /// A small table of already-formatted cells, rendered aligned (text) or as a Markdown table.

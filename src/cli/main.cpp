@@ -6,11 +6,13 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "custhealth/io/csv.hpp"
 #include "custhealth/report.hpp"
+#include "custhealth/scorecard/scorecard.hpp"
 #include "custhealth/synth/generate.hpp"
 
 namespace fs = std::filesystem;
@@ -48,6 +50,19 @@ struct data_arguments {
     load_options options;
     options.strict = !lenient;
     return read_csv(f, options);
+  }
+
+  /// The shipped adoption model: the source tree's models/ or the installed share/custhealth/models.
+  static scorecard adoption_model() {
+    std::stringstream dirs(CUSTHEALTH_MODEL_DIRS);
+    for (std::string d; std::getline(dirs, d, ':');)
+      if (std::ifstream in(fs::path(d) / "adoption_v1.json"); in) {
+        std::stringstream text;
+        text << in.rdbuf();
+        return scorecard::parse(text.str(), "adoption_v1.json");
+      }
+    throw invalid_input("the adoption model adoption_v1.json is not installed (looked in " +
+                        std::string(CUSTHEALTH_MODEL_DIRS) + ")");
   }
 
   static fs::path sample_dir() {
@@ -110,6 +125,8 @@ int main(int argc, char** argv) {
         std::cerr << "custhealth: warning: --as-of " << format_date(report.as_of) << " is not after the first data ("
                   << (data.time_range().begin == data.time_range().end ? std::string("none") : format_date(data.time_range().begin))
                   << "): every section is empty\n";
+      const scorecard adoption = report_data.adoption_model();
+      report.adoption = &adoption;
       write_report(data, report, std::cout);
     }
   } catch (const std::exception& e) {

@@ -29,6 +29,26 @@ def test_report_runs_on_the_bundled_sample():
     assert "Monthly activity" in out
 
 
+def test_report_adoption_section_agrees_with_the_python_score(tmp_path):
+    # The section's per-segment mean scores and least-adopted account are those of ch.adoption on the
+    # same files (one engine, two routes: this pins the CLI's wiring of the model and the as-of).
+    import custhealth as ch
+
+    run("generate", "--accounts", "120", "--days", "300", "--seed", "5", "--out", str(tmp_path))
+    out = run("report", "--data", str(tmp_path), "--as-of", "2024-11-01").stdout
+    section = out[out.index("Adoption (adoption_v1)"):out.index("Monthly activity")]
+    ds = ch.read_csv(**{t: str(tmp_path / f"{t}.csv") for t in ("accounts", "usage", "surveys", "tickets", "mrr",
+                                                                  "payments")})
+    a = ch.adoption(ds, as_of="2024-11-01")
+    segments = ds.table("accounts").set_index("account_id").segment.reindex(a.index).astype(object)
+    means = a.score.groupby(segments).mean()
+    for segment, mean in means.items():
+        line = next(l for l in section.splitlines() if l.strip().startswith(str(segment)))
+        assert line.split()[2] == f"{mean:.1f}", (segment, line)
+    least = a.score.dropna().sort_values(kind="stable").index[0]
+    assert f"{least} " in section.split("Least adopted")[1].splitlines()[3]
+
+
 def test_generate_then_summary_counts_every_table(tmp_path):
     run("generate", "--accounts", "40", "--days", "200", "--seed", "3", "--out", str(tmp_path))
     for table in ("accounts", "usage", "surveys", "tickets", "mrr", "payments", "truth"):
