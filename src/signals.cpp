@@ -86,6 +86,7 @@ struct scratch {
   std::vector<std::uint64_t> user_stamp, event_stamp;
   std::vector<std::int64_t> user_day;
   std::vector<std::int32_t> new_day_prefix;
+  std::vector<char> key_feature;  // per event code: one of signal_options::key_features
   std::uint64_t stamp = 0;
 };
 
@@ -120,6 +121,15 @@ class account_sweep {
       return hi > lo ? 1 + prefix[std::size_t(hi - b)] - prefix[std::size_t(lo - b + 1)] : 0;
     };
     const bool has_users = !u.user.empty();
+    // The first use of a key feature (rows are time-sorted, so the first one found).
+    timestamp first_value = no_time;
+    if (!s_.key_feature.empty())
+      for (std::int64_t i = b; i < e; ++i)
+        if (s_.key_feature[std::size_t(u.event[std::size_t(i)])]) {
+          first_value = t[i];
+          break;
+        }
+    const timestamp start = value_or(d_.accounts().start, std::size_t(a), no_time);
     each_as_of<3>(t, b, e, as_of_, {7, 30, 90}, [&](std::size_t k, timestamp T, std::int64_t hi, const auto& lo) {
       const auto [lo7, lo30, lo90] = lo;
       put(column_of("usage.events_7d"), k, a, double(hi - lo7));
@@ -129,6 +139,8 @@ class account_sweep {
       put(column_of("usage.active_days_30d"), k, a, distinct_days(lo30, hi));
       put(column_of("usage.active_days_90d"), k, a, distinct_days(lo90, hi));
       put(column_of("usage.days_since_last"), k, a, hi > b ? days(T - t[hi - 1]) : nan);
+      put(column_of("adoption.time_to_value_days"), k, a,
+          first_value != no_time && first_value < T && start != no_time ? days(first_value - start) : nan);
 
       double value = 0;
       std::int64_t users = 0, features = 0, user_days = 0;
@@ -389,6 +401,11 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
     s.user_stamp.assign(data.usage().users.size(), 0);
     s.user_day.assign(data.usage().users.size(), 0);
     s.event_stamp.assign(data.usage().events.size(), 0);
+    for (const auto& name : options.key_features)
+      if (const auto code = data.usage().events.find(name); code != no_code) {
+        s.key_feature.resize(data.usage().events.size(), 0);
+        s.key_feature[std::size_t(code)] = 1;
+      }
     account_sweep sweep(data, as_of, options, all, s);
     for (std::int32_t a = first; a < last; ++a) sweep.run(a);
   };

@@ -105,6 +105,16 @@ TEST(Signals, HandComputedAccount) {
   EXPECT_EQ(at(f, "account.seats"), 4);
 }
 
+TEST(Signals, TimeToValueFromTheModelsKeyFeatures) {
+  signal_options o;
+  o.names = {"adoption.time_to_value_days"};
+  EXPECT_TRUE(std::isnan(compute_signals(portfolio(), {T}, o).at(0, 0, 0)));  // no key features
+  o.key_features = {"report", "not_an_event"};
+  const auto f = compute_signals(portfolio(), {T - 7 * day, T}, o);
+  EXPECT_TRUE(std::isnan(f.at(0, 0, 0)));              // the first report (T − 6 d + 1 h) is later
+  EXPECT_DOUBLE_EQ(f.at(0, 1, 0), 94 + 1.0 / 24);       // start T − 100 d
+}
+
 TEST(Signals, RowsAtOrAfterTDoNotCount) {
   const auto f = compute_signals(portfolio(), {T});
   EXPECT_EQ(at(f, "usage.events_7d", 0, 1), 0);

@@ -17,7 +17,7 @@ NAMES = [
     "usage.events_7d", "usage.events_30d", "usage.events_90d", "usage.value_30d",
     "usage.active_days_7d", "usage.active_days_30d", "usage.active_days_90d",
     "usage.active_users_30d", "usage.features_30d", "usage.days_since_last", "usage.trend_8w", "usage.dau_mau",
-    "adoption.breadth", "adoption.depth", "adoption.seat_utilisation",
+    "adoption.breadth", "adoption.depth", "adoption.seat_utilisation", "adoption.time_to_value_days",
     "nps.last", "nps.score_180d", "nps.n_180d", "csat.rate_90d", "ces.mean_90d",
     "support.tickets_30d", "support.open", "support.open_high", "support.sla_breaches_30d",
     "support.sla_met_rate_90d",
@@ -37,7 +37,7 @@ COUNTS = [
 ZERO_WITHOUT_ROWS = COUNTS + ["usage.value_30d", "payments.volume_30d"]
 # NaN for an account without rows: the ratios, the "last" values, MRR.
 NAN_WITHOUT_ROWS = [
-    "usage.days_since_last", "usage.trend_8w", "usage.dau_mau", "adoption.depth", "nps.last", "nps.score_180d", "csat.rate_90d",
+    "usage.days_since_last", "usage.trend_8w", "usage.dau_mau", "adoption.depth", "adoption.time_to_value_days", "nps.last", "nps.score_180d", "csat.rate_90d",
     "ces.mean_90d", "support.sla_met_rate_90d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
     "payments.decline_rate_30d", "mrr.current", "mrr.change_90d",
 ]
@@ -51,6 +51,8 @@ def window_days(name: str) -> float:
     30 for DAU/MAU (the 30 d window), 90 for the MRR change; NaN for "last" values and attributes."""
     if name == "usage.trend_8w":
         return 56.0
+    if name == "adoption.time_to_value_days":
+        return np.nan
     if name == "usage.dau_mau" or name.startswith("adoption."):
         return 30.0
     suffix = name.rsplit("_", 1)[-1]
@@ -249,7 +251,7 @@ def account_signals(accounts: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp) 
 
 
 def adoption_signals(signals: pd.DataFrame, usage: pd.DataFrame, accounts: pd.DataFrame,
-                     as_of: pd.Timestamp) -> pd.DataFrame:
+                     as_of: pd.Timestamp, key_features=()) -> pd.DataFrame:
     """Breadth over the events anyone used before T; depth as the mid-rank percentile
     (average rank − ½) / n of events per active day among the active accounts of each segment (a
     missing segment is a segment of its own); seats used, NaN without seats."""
@@ -265,6 +267,9 @@ def adoption_signals(signals: pd.DataFrame, usage: pd.DataFrame, accounts: pd.Da
     out["adoption.depth"] = ((ranks - 0.5) / sizes).reindex(signals.index)
     seats = a.seats.where(a.seats > 0)
     out["adoption.seat_utilisation"] = signals["usage.active_users_30d"] / seats
+    key = usage[usage.event.isin(list(key_features)) & (usage.timestamp < as_of)]
+    first = key.groupby("account_id").timestamp.min().reindex(signals.index)
+    out["adoption.time_to_value_days"] = _seconds(first - a.start) / 86400
     return out.astype(float)
 
 
@@ -278,7 +283,7 @@ def account_ids(frames: dict[str, pd.DataFrame]) -> pd.Index:
     return pd.Index(sorted(ids), dtype=object, name="account_id")
 
 
-def reference_signals(frames: dict[str, pd.DataFrame], as_of, csat_scale: int = 5) -> pd.DataFrame:
+def reference_signals(frames: dict[str, pd.DataFrame], as_of, csat_scale: int = 5, key_features=()) -> pd.DataFrame:
     """Every signal of NAMES for every account (index: account ids as text, sorted) as of T."""
     as_of = pd.Timestamp(as_of)
     f = {name: plain(df) for name, df in frames.items()}
@@ -292,6 +297,6 @@ def reference_signals(frames: dict[str, pd.DataFrame], as_of, csat_scale: int = 
         account_signals(f["accounts"], ids, as_of),
     ]
     out = pd.concat(parts, axis=1)
-    out = pd.concat([out, adoption_signals(out, f["usage"], f["accounts"], as_of)], axis=1)
+    out = pd.concat([out, adoption_signals(out, f["usage"], f["accounts"], as_of, key_features)], axis=1)
     assert sorted(out.columns) == sorted(NAMES)
     return out[NAMES]

@@ -26,7 +26,7 @@ def ds():
 def pandas_score(ds, card: dict, as_of: str) -> pd.Series:
     """DESIGN §4's scorecard over ch.signals (itself pinned against pandas in test_signals.py)."""
     names = [m["signal"] for g in card["groups"] for m in g["measures"]]
-    sig = ch.signals(ds, as_of=as_of, names=list(dict.fromkeys(names)))
+    sig = ch.signals(ds, as_of=as_of, names=list(dict.fromkeys(names)), key_features=card["key_features"])
     acc = ds.table("accounts").set_index("account_id")
     t = pd.Timestamp(as_of)
     active = acc.start.notna() & (acc.start < t) & ~(acc.end.notna() & (acc.end < t))
@@ -138,3 +138,18 @@ def test_bad_arguments(ds, tmp_path):
     broken.write_text("{ not json")
     with pytest.raises(ch.ModelSpecError, match="broken.json: not valid JSON"):
         ch.adoption(ds, model=str(broken))
+
+
+def test_time_to_value_is_days_from_start_to_the_first_key_feature(ds):
+    import signals_reference as ref
+
+    keys = ["dashboard_edit", "integration_setup", "no_such_event"]
+    got = ch.signals(ds, as_of=T, names=["adoption.time_to_value_days"], key_features=keys)
+    frames = {n: ref.plain(df) for n, df in ds.to_frames().items()}
+    usage, acc = frames["usage"], frames["accounts"].set_index("account_id")
+    first = usage[usage.event.isin(keys) & (usage.timestamp < pd.Timestamp(T))].groupby("account_id").timestamp.min()
+    expected = ((first.reindex(acc.index) - acc.start).dt.total_seconds() / 86400).reindex(got.index.astype(str))
+    np.testing.assert_allclose(got["adoption.time_to_value_days"].to_numpy(), expected.to_numpy(), equal_nan=True)
+    assert got["adoption.time_to_value_days"].notna().sum() > 50
+    # Without key features it is undefined.
+    assert ch.signals(ds, as_of=T, names=["adoption.time_to_value_days"]).iloc[:, 0].isna().all()

@@ -33,7 +33,7 @@ def signal_catalog() -> pd.DataFrame:
 
 
 def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, *, n_threads: int | None = None,
-            targets: Mapping[str, Any] | None = None) -> pd.DataFrame:
+            targets: Mapping[str, Any] | None = None, key_features: Sequence[str] | None = None) -> pd.DataFrame:
     """Signals of every account of ``ds`` as of ``as_of``.
 
     Parameters
@@ -48,6 +48,9 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
         Threads over accounts (default 1); the numbers are the same bits for any count.
     targets : mapping, optional
         First-response SLA targets by priority, as in ``sla_summary``.
+    key_features : list of str, optional
+        The events that mark first value, for ``adoption.time_to_value_days`` (NaN without them;
+        ``ch.adoption`` passes its model's list). Names the usage table lacks never occur.
 
     Returns
     -------
@@ -73,7 +76,8 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
     threads = 1 if n_threads is None else n_threads
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
         raise invalid(f"n_threads must be a whole number ≥ 1, got {n_threads!r}")
-    native = _core.signals(ds._native, moments, list(names or []), int(threads), _targets(targets))
+    native = _core.signals(ds._native, moments, list(names or []), int(threads), _targets(targets),
+                           list(key_features or []))
     times = seconds_to_datetime(np.asarray(native["as_of"]))
     begin = int(ds._native.time_range[0])
     if int(np.asarray(native["as_of"])[0]) <= begin or ds._native.time_range[0] == ds._native.time_range[1]:

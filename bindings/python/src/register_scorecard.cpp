@@ -29,6 +29,7 @@ void register_scorecard(py::module_& m) {
           const scorecard card = scorecard::parse(text, source);
           signal_options o;
           o.names = card.signals();
+          o.key_features = card.key_features;
           f = compute_signals(data, {as_of}, o);
           s = score_accounts(card, data, f);
         }

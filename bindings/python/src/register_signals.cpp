@@ -23,9 +23,10 @@ void register_signals(py::module_& m) {
   m.def(
       "signals",
       [](const dataset& data, std::vector<timestamp> as_of, std::vector<std::string> names,
-         std::int32_t n_threads, const std::vector<std::int64_t>& targets) {
+         std::int32_t n_threads, const std::vector<std::int64_t>& targets, std::vector<std::string> key_features) {
         signal_options o;
         o.names = std::move(names);
+        o.key_features = std::move(key_features);
         o.n_threads = n_threads;
         for (std::size_t p = 0; p < targets.size() && p < enum_size<priority>; ++p) o.targets.set(priority(p), targets[p]);
         signal_frame f;
@@ -45,6 +46,7 @@ void register_signals(py::module_& m) {
         return out;
       },
       py::arg("dataset"), py::arg("as_of"), py::arg("names"), py::arg("n_threads"), py::arg("targets"),
+      py::arg("key_features"),
       "Signals of every account at each as-of time (see custhealth.signals)");
 }
 

@@ -46,6 +46,8 @@ inline constexpr std::array signal_catalog = std::to_array<signal_info>({
      "mid-rank percentile (0-1) of events per active day in 30 d among the segment's accounts active in 30 d"},
     {"adoption.seat_utilisation", table_id::usage, "ratio", 30, true,
      "usage.active_users_30d / seats (NaN without seats)"},
+    {"adoption.time_to_value_days", table_id::usage, "days", 0, false,
+     "days from start to the first use of a key feature (the model's list) before T"},
     {"nps.last", table_id::surveys, "score", 0, true, "the last NPS answer before T"},
     {"nps.score_180d", table_id::surveys, "NPS", 180, true, "NPS of the answers in 180 d"},
     {"nps.n_180d", table_id::surveys, "answers", 180, true, "NPS answers in 180 d"},
@@ -88,6 +90,8 @@ struct signal_frame {
 struct signal_options {
   std::vector<std::string> names;  // empty: every signal of the catalogue
   std::int32_t n_threads = 1;      // accounts split into contiguous blocks; the same bits as 1
+  std::vector<std::string> key_features;  // events that mark first value (time_to_value); names absent
+                                          // from the usage table never occur, so they add nothing
   sla_targets targets{};
 };
 
