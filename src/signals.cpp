@@ -425,9 +425,12 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
   signal_frame out;
   out.as_of = std::move(as_of);
   out.n_accounts = n;
-  for (const std::size_t c : columns) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const std::size_t c = columns[i];
     out.names.push_back(signal_catalog[c].name);
-    out.values.push_back(all[c]);  // a copy: one column may be asked twice
+    // Moved, unless the column is asked again later (a copy then, the last one moves).
+    const bool again = std::find(columns.begin() + std::ptrdiff_t(i) + 1, columns.end(), c) != columns.end();
+    out.values.push_back(again ? all[c] : std::move(all[c]));
   }
   return out;
 }
