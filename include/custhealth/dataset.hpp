@@ -2,8 +2,8 @@
 // dictionary, the domain checks every loader applies, and the ingest report of what was rejected.
 #pragma once
 
-#include <cmath>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -92,8 +92,8 @@ inline std::optional<problem> finite_non_negative(const char* column, double v, 
   return std::nullopt;
 }
 
-/// The score range of each survey kind: NPS 0..10, CSAT 1..scale, CES 1..7, integers — the summaries' own
-/// ranges and test.
+/// The score range of each survey kind (enums.hpp's survey_score_range, which the summaries share):
+/// NPS 0..10, CSAT 1..scale, CES 1..7, integers.
 inline std::optional<problem> survey_score(const char* column, survey_kind kind, double score, int csat_scale,
                                            std::string_view text) {
   const score_range range = survey_score_range(kind, csat_scale);
