@@ -17,11 +17,7 @@ void report_adoption(const report_context& ctx) {
   const scorecard& card = *ctx.options.adoption;
   ctx.heading("Adoption (" + card.name + ")");
   if (ctx.data.usage().size() == 0) return ctx.note("No usage table: no adoption score.");
-  signal_options o;
-  o.names = card.signals();
-  o.key_features = card.key_features;
-  const signal_frame f = compute_signals(ctx.data, {ctx.as_of}, o);
-  const scorecard_scores s = score_accounts(card, ctx.data, f);
+  const scorecard_scores s = score_card(card, ctx.data, ctx.as_of).scores;
   const account_table& acc = ctx.data.accounts();
 
   // By segment: accounts scored, mean score, and the share of each band.

@@ -254,31 +254,25 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
     }
 
   // w_eff = (W_g / Σ W of present groups) · (w / Σ w of present measures in g); score = Σ w_eff · s.
+  std::vector<double> present(card.groups.size());  // per group: Σ w of its present measures
   for (std::size_t a = 0; a < n; ++a) {
     if (!scored[a]) continue;
     double group_total = 0;
-    std::size_t j = 0;
-    std::vector<double> within(out.measure_score.size(), 0);  // w / Σ w present in its group
-    std::vector<double> group_weight(card.groups.size(), 0);
-    for (std::size_t g = 0; g < card.groups.size(); ++g) {
-      double present = 0;
-      for (std::size_t i = 0; i < card.groups[g].measures.size(); ++i)
-        if (!std::isnan(out.measure_score[j + i][a])) present += card.groups[g].measures[i].weight;
-      for (std::size_t i = 0; i < card.groups[g].measures.size(); ++i)
-        if (!std::isnan(out.measure_score[j + i][a])) within[j + i] = card.groups[g].measures[i].weight / present;
-      if (present > 0) group_weight[g] = card.groups[g].weight, group_total += card.groups[g].weight;
-      j += card.groups[g].measures.size();
+    for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g) {
+      present[g] = 0;
+      for (const auto& m : card.groups[g].measures)
+        if (!std::isnan(out.measure_score[j++][a])) present[g] += m.weight;
+      if (present[g] > 0) group_total += card.groups[g].weight;
     }
     if (group_total == 0) continue;
     double score = 0;
-    j = 0;
-    for (std::size_t g = 0; g < card.groups.size(); ++g)
-      for (std::size_t i = 0; i < card.groups[g].measures.size(); ++i, ++j) {
-        const double s = out.measure_score[j][a];
-        if (std::isnan(s) || group_weight[g] == 0) continue;
-        const double w = group_weight[g] / group_total * within[j];
+    for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
+      for (const auto& m : card.groups[g].measures) {
+        const double s = out.measure_score[j++][a];
+        if (std::isnan(s)) continue;  // a present measure makes its group present
+        const double w = card.groups[g].weight / group_total * (m.weight / present[g]);
         score += w * s;
-        out.points_lost[j][a] = w * (100 - s);
+        out.points_lost[j - 1][a] = w * (100 - s);
       }
     out.score[a] = score;
     for (std::size_t b = 0; b < card.bands.size(); ++b)
@@ -287,6 +281,15 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
         break;
       }
   }
+  return out;
+}
+
+scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of) {
+  signal_options o;
+  o.names = card.signals();
+  o.key_features = card.key_features;
+  scored_card out{compute_signals(data, {as_of}, o), {}};
+  out.scores = score_accounts(card, data, out.signals);
   return out;
 }
 

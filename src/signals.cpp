@@ -87,6 +87,7 @@ struct scratch {
   std::vector<std::int64_t> user_day;
   std::vector<std::int32_t> new_day_prefix;
   std::vector<char> key_feature;  // per event code: one of signal_options::key_features
+  std::vector<std::pair<timestamp, bool>> resolved;  // an account's resolution times, high/urgent
   std::uint64_t stamp = 0;
 };
 
@@ -207,16 +208,30 @@ class account_sweep {
     const ticket_table& tk = d_.tickets();
     const std::int64_t b = tk.index.begin(a), e = tk.index.end(a);
     const timestamp* t = tk.opened.data();
+    auto high = [&](std::size_t r) {
+      const priority p = value_or(tk.prio, r, priority::normal);
+      return p == priority::high || p == priority::urgent;
+    };
+    // Open at T = opened before T − resolved before T (a resolution never precedes its opening):
+    // cursors over the account's sorted resolution times instead of a scan of its tickets per T.
+    auto& resolved = s_.resolved;
+    resolved.clear();
+    for (std::int64_t i = b; i < e; ++i)
+      if (const timestamp r = value_or(tk.resolved, std::size_t(i), no_time); r != no_time)
+        resolved.push_back({r, high(std::size_t(i))});
+    std::sort(resolved.begin(), resolved.end());
+    std::size_t resolved_before = 0;
+    std::int64_t opened_before = b, high_opened = 0, high_resolved = 0, resolved_all = 0;
     each_as_of<2>(t, b, e, as_of_, {30, 90}, [&](std::size_t k, timestamp T, std::int64_t hi, const auto& lo) {
       const auto [lo30, lo90] = lo;
-      std::int64_t open = 0, open_high = 0, breaches = 0, met = 0, breached = 0;
-      for (std::int64_t i = b; i < hi; ++i) {
+      for (; opened_before < hi; ++opened_before) high_opened += high(std::size_t(opened_before));
+      for (; resolved_before < resolved.size() && resolved[resolved_before].first < T; ++resolved_before)
+        ++resolved_all, high_resolved += resolved[resolved_before].second;
+      const std::int64_t open = (hi - b) - resolved_all, open_high = high_opened - high_resolved;
+      std::int64_t breaches = 0, met = 0, breached = 0;
+      for (std::int64_t i = lo90; i < hi; ++i) {
         const auto r = std::size_t(i);
         const priority p = value_or(tk.prio, r, priority::normal);
-        const timestamp resolved = value_or(tk.resolved, r, no_time);
-        if (resolved == no_time || resolved >= T)
-          ++open, open_high += p == priority::high || p == priority::urgent;
-        if (i < lo90) continue;
         const sla_state state = classify_sla(t[i], value_or(tk.first_response, r, no_time), options_.targets[p], T);
         met += state == sla_state::met, breached += state == sla_state::breached;
         if (i >= lo30) breaches += state == sla_state::breached;

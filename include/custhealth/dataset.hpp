@@ -98,10 +98,8 @@ inline std::optional<problem> survey_score(const char* column, survey_kind kind,
                                            std::string_view text) {
   const score_range range = survey_score_range(kind, csat_scale);
   if (!is_integer_score(score, range)) {
-    std::string kind_name(to_string(kind));
-    for (auto& c : kind_name) c = static_cast<char>(c - 'a' + 'A');
     return problem{column,
-                   kind_name + " must be an integer " + std::to_string(range.low) + ".." + std::to_string(range.high),
+                   std::string(survey_label(kind)) + " must be an integer " + std::to_string(range.low) + ".." + std::to_string(range.high),
                    std::string(text)};
   }
   return std::nullopt;

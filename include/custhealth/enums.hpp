@@ -151,6 +151,12 @@ constexpr score_range survey_score_range(survey_kind kind, int csat_scale = defa
   return {0, 0};
 }
 
+/// A survey kind as messages name it: "NPS", "CSAT", "CES".
+constexpr std::string_view survey_label(survey_kind kind) noexcept {
+  constexpr std::array<std::string_view, enum_size<survey_kind>> labels{"NPS", "CSAT", "CES"};
+  return labels[static_cast<std::size_t>(kind)];
+}
+
 /// True when `x` is an integer in [low, high]; false for NaN and ±inf (all comparisons fail).
 constexpr bool is_integer_score(double x, score_range r) noexcept {
   return x >= r.low && x <= r.high && x == static_cast<double>(static_cast<int>(x));

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'scorecard_check', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -350,13 +350,9 @@ def revenue_retention(dataset: Dataset, months: typing.SupportsInt | typing.Supp
     """
     GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)
     """
-def scorecard_check(text: str, source: str) -> dict:
-    """
-    Validates model JSON (raises ModelSpecError with the JSON path)
-    """
 def scorecard_score(dataset: Dataset, text: str, source: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
     """
-    Scores of every account as of one time by a model file's card (see custhealth.adoption)
+    A model file's card (parsed and validated: ModelSpecError with the JSON path) scoring every account as of one time (see custhealth.adoption)
     """
 def signals(dataset: Dataset, as_of: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], names: collections.abc.Sequence[str], n_threads: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], key_features: collections.abc.Sequence[str]) -> dict:
     """

@@ -46,17 +46,16 @@ def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: st
     if window_days != 30:
         raise invalid(f"window_days={window_days}: the adoption signals are defined over 30 days (DESIGN §4)")
     text, source = model_text(model)
-    card = _core.scorecard_check(text, source)
     moment = int(ds._native.time_range[1]) if as_of is None else to_seconds(as_of)
     raw = _core.scorecard_score(ds._native, text, source, moment)
-    index = pd.Index(ds.table("accounts")["account_id"], name="account_id")
-    out = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])}, index=index)
+    out = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])},
+                       index=ds._account_index())
     out["score"] = np.asarray(raw["score"])
     codes: np.ndarray = np.asarray(raw["band"], dtype=np.int64)
-    out["band"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(card["bands"]), ordered=True))
+    out["band"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(raw["bands"]), ordered=True))
     for name, lost in zip(raw["measure_names"], raw["points_lost"]):
         out[f"lost:{name}"] = np.asarray(lost)
-    out.attrs.update(model=card["name"], version=card["version"], as_of=pd.Timestamp(moment, unit="s"))
+    out.attrs.update(model=raw["name"], version=raw["version"], as_of=pd.Timestamp(moment, unit="s"))
     return out
 
 

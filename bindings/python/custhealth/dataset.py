@@ -206,6 +206,12 @@ class Dataset:
         """Account ids in code order (sorted)."""
         return self._native.account_ids
 
+    def _account_index(self) -> pd.Index:
+        """Every account, in code order, as the ``account_id`` index of per-account results: the
+        accounts table's ids with their dtype."""
+        ids: pd.Index = pd.Index(self.table("accounts")["account_id"], name="account_id")
+        return ids
+
     @property
     def ingest_report(self) -> dict[str, dict[str, Any]]:
         """Per table: source, read, accepted, rejected, duplicates, reasons (reason → count) and

@@ -83,12 +83,9 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
     if int(np.asarray(native["as_of"])[0]) <= begin or ds._native.time_range[0] == ds._native.time_range[1]:
         warnings.warn(f"signals: as_of {times[0].date()} is not after the first data: every count is 0 and every "
                       "ratio NaN", UserWarning, stacklevel=2)
-    ids = ds.table("accounts")["account_id"]
+    ids = ds._account_index()
     columns = {name: np.asarray(v) for name, v in zip(native["names"], native["values"])}
-    if many:
-        index = pd.MultiIndex.from_product([times.rename("as_of"), pd.Index(ids, name="account_id")])
-    else:
-        index = pd.Index(ids, name="account_id")
+    index: pd.Index = pd.MultiIndex.from_product([times.rename("as_of"), ids]) if many else ids
     return pd.DataFrame(columns, index=index, columns=list(columns) if columns else None)
 
 

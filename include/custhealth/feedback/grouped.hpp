@@ -45,13 +45,13 @@ struct score_domain {
   survey_kind kind;
 };
 inline score_domain domain_of(const nps_summary&) noexcept {
-  return {"NPS", survey_score_range(survey_kind::nps), survey_kind::nps};
+  return {survey_label(survey_kind::nps), survey_score_range(survey_kind::nps), survey_kind::nps};
 }
 inline score_domain domain_of(const csat_summary& s) noexcept {
-  return {"CSAT", survey_score_range(survey_kind::csat, s.scale()), survey_kind::csat};
+  return {survey_label(survey_kind::csat), survey_score_range(survey_kind::csat, s.scale()), survey_kind::csat};
 }
 inline score_domain domain_of(const ces_summary&) noexcept {
-  return {"CES", survey_score_range(survey_kind::ces), survey_kind::ces};
+  return {survey_label(survey_kind::ces), survey_score_range(survey_kind::ces), survey_kind::ces};
 }
 
 [[noreturn, gnu::cold, gnu::noinline]] inline void throw_bad_score(const score_domain& d, std::size_t r, double x) {

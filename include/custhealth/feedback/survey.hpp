@@ -157,7 +157,7 @@ class nps_summary {
   /// Adds one answer; throws invalid_input unless `score` is an integer 0..10.
   void add(double score) {
     if (!is_integer_score(score, {min_score, max_score}))
-      throw invalid_input(detail::score_domain_message("NPS", min_score, max_score, score));
+      throw invalid_input(detail::score_domain_message(survey_label(kind), min_score, max_score, score));
     add_unchecked(static_cast<int>(score));
   }
 
@@ -257,7 +257,7 @@ class csat_summary {
   /// Adds one answer; throws invalid_input unless `score` is an integer 1..scale.
   void add(double score) {
     if (!is_integer_score(score, survey_score_range(survey_kind::csat, scale_)))
-      throw invalid_input(detail::score_domain_message("CSAT", 1, scale_, score));
+      throw invalid_input(detail::score_domain_message(survey_label(survey_kind::csat), 1, scale_, score));
     add_unchecked(static_cast<int>(score));
   }
 
@@ -340,7 +340,7 @@ class ces_summary {
   /// Adds one answer; throws invalid_input unless `score` is an integer 1..7.
   void add(double score) {
     if (!is_integer_score(score, {min_score, max_score}))
-      throw invalid_input(detail::score_domain_message("CES", min_score, max_score, score));
+      throw invalid_input(detail::score_domain_message(survey_label(kind), min_score, max_score, score));
     add_unchecked(static_cast<int>(score));
   }
 
@@ -440,19 +440,19 @@ inline z_test_result csat_test(const csat_summary& a, const csat_summary& b) {
 
 /// Throws invalid_input naming the first bad value: `score[17]: NPS must be an integer 0..10, got 11`.
 inline nps_summary summarize_nps(std::span<const double> scores) {
-  return detail::summarize_checked(scores, nps_summary{}, "NPS", nps_summary::min_score,
+  return detail::summarize_checked(scores, nps_summary{}, survey_label(survey_kind::nps), nps_summary::min_score,
                                    nps_summary::max_score);
 }
 
 /// Throws invalid_input for a bad configuration or naming the first bad value.
 inline csat_summary summarize_csat(std::span<const double> scores, int scale = default_csat_scale,
                                    int top_boxes = 2) {
-  return detail::summarize_checked(scores, csat_summary(scale, top_boxes), "CSAT", 1, scale);
+  return detail::summarize_checked(scores, csat_summary(scale, top_boxes), survey_label(survey_kind::csat), 1, scale);
 }
 
 /// Throws invalid_input naming the first bad value.
 inline ces_summary summarize_ces(std::span<const double> scores) {
-  return detail::summarize_checked(scores, ces_summary{}, "CES", ces_summary::min_score,
+  return detail::summarize_checked(scores, ces_summary{}, survey_label(survey_kind::ces), ces_summary::min_score,
                                    ces_summary::max_score);
 }
 

@@ -77,4 +77,11 @@ struct scorecard_scores {
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
                                 std::size_t as_of_index = 0);
 
+/// A card's signals (with its key features) at one as-of time, and the scores on them.
+struct scored_card {
+  signal_frame signals;
+  scorecard_scores scores;
+};
+scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of);
+
 }  // namespace custhealth
