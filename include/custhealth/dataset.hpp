@@ -150,6 +150,12 @@ struct dataset_parts {
   int csat_scale = default_csat_scale;
 };
 
+/// Calls `f(table)` for each of the six tables of `parts`, in table_id order.
+template <class Parts, class F>
+void for_each_table(Parts& parts, F&& f) {
+  f(parts.accounts), f(parts.usage), f(parts.surveys), f(parts.tickets), f(parts.mrr), f(parts.payments);
+}
+
 /// Calls `f(column)` for every column of `table`, in declaration order.
 template <class Table, class F>
 void for_each_column(Table& table, F&& f) {

@@ -90,6 +90,14 @@ constexpr const auto& enum_names() noexcept {
   return detail::enum_names<E>::values;
 }
 
+/// All values of an enumeration, in order (`for (auto t : enum_values<table_id>())`).
+template <class E>
+constexpr auto enum_values() noexcept {
+  std::array<E, enum_size<E>> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<E>(i);
+  return out;
+}
+
 /// The name of an enumerated value ("nps", "urgent", "chargeback", "M").
 template <class E>
 constexpr std::string_view to_string(E e) noexcept {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -176,9 +178,54 @@ struct account_index {
   std::int64_t count(std::int32_t a) const noexcept { return end(a) - begin(a); }
 };
 
+// ---- the schema: each table's columns, once -----------------------------------------------------
+// Every table declares its columns twice side by side and nowhere else: `schema` (names, kinds, what
+// an absent column or an empty field means, the checks) and `columns()` (the C++ members, in the same
+// order). The CSV reader and writer, the array loader (io/), sorting, filtering and Python's table
+// list all walk them, so a column is added in one place.
+
+/// What a column holds, and so how it is parsed and written.
+enum class column_kind : std::uint8_t {
+  id,      // the account id: a code into the dataset's account dictionary
+  text,    // a code into one of the table's dictionaries (`dictionaries()`, in column order)
+  choice,  // one of an enum's names (enums.hpp)
+  time,    // a date or time (DESIGN §2)
+  month,   // YYYY-MM or any time in the month, kept as the month's first second
+  number,  // a float64
+};
+
+/// A check of a parsed value (DESIGN §3); the ones comparing two columns name the other in
+/// `column_schema::relative_to`.
+enum class column_check : std::uint8_t {
+  none,
+  finite,        // a finite number
+  non_negative,  // finite and ≥ 0 (money, seats)
+  survey_score,  // an integer in the score range of the row's survey kind
+  not_before,    // not before the other column's time (end ≥ start, response ≥ opening)
+};
+
+/// One column of an input table.
+struct column_schema {
+  std::string_view name;  // the default name (DESIGN §2); load_options::columns renames it
+  column_kind kind;
+  bool required = false;  // a file or frame without the column is refused
+  /// An empty field (or NA, NULL, ...) means "missing" (no_time, NaN, no_code) or `fill`; when
+  /// false it rejects the row as "is empty".
+  bool nullable = false;
+  /// The value of an absent optional column, and of an empty nullable field: NaN means missing;
+  /// for a choice, the enum's value.
+  double fill = std::numeric_limits<double>::quiet_NaN();
+  column_check check = column_check::none;
+  int relative_to = -1;  // the earlier column a two-column check compares with
+  /// An absent column stays empty (size 0) rather than filled with missing values: analytics tell
+  /// "the input has no user ids" from "this row has none".
+  bool empty_when_absent = false;
+};
+
+/// Which rows of a table may not share a key (the later one is rejected).
+enum class row_key : std::uint8_t { none, account, account_month };
+
 // ---- the six tables (DESIGN §2) ----------------------------------------------------------------
-// Each table lists its columns once, in columns(), so that sorting, filtering and the Python
-// conversion are written once for all tables (see for_each_column in dataset.hpp). Optional columns are empty when absent.
 
 /// Product usage events.
 struct usage_table {
@@ -191,10 +238,22 @@ struct usage_table {
   account_index index;
 
   static constexpr std::string_view name = "usage";
+  static constexpr table_id id = table_id::usage;
+  static constexpr row_key key = row_key::none;
+  static constexpr std::array<column_schema, 5> schema{{
+      {.name = "account_id", .kind = column_kind::id, .required = true},
+      {.name = "timestamp", .kind = column_kind::time, .required = true},
+      {.name = "event", .kind = column_kind::text, .required = true},
+      // An absent column counts each event once; an empty value in the column is rejected, not a silent 1.
+      {.name = "value", .kind = column_kind::number, .fill = 1.0, .check = column_check::finite},
+      {.name = "user_id", .kind = column_kind::text, .nullable = true, .empty_when_absent = true},
+  }};
   static constexpr auto sort_time = &usage_table::time;
   std::size_t size() const noexcept { return account.size(); }
   template <class Self>
   static auto columns(Self& t) { return std::tie(t.account, t.time, t.event, t.value, t.user); }
+  template <class Self>
+  static auto dictionaries(Self& t) { return std::tie(t.events, t.users); }
 };
 
 /// One row per account (after loading, row == account code).
@@ -208,9 +267,23 @@ struct account_table {
   dictionary segments, plans, owners;
 
   static constexpr std::string_view name = "accounts";
+  static constexpr table_id id = table_id::accounts;
+  static constexpr row_key key = row_key::account;
+  static constexpr std::array<column_schema, 8> schema{{
+      {.name = "account_id", .kind = column_kind::id, .required = true},
+      {.name = "start", .kind = column_kind::time, .required = true},
+      {.name = "end", .kind = column_kind::time, .nullable = true, .check = column_check::not_before, .relative_to = 1},
+      {.name = "segment", .kind = column_kind::text, .nullable = true},
+      {.name = "plan", .kind = column_kind::text, .nullable = true},
+      {.name = "owner", .kind = column_kind::text, .nullable = true},
+      {.name = "seats", .kind = column_kind::number, .nullable = true, .check = column_check::non_negative},
+      {.name = "renewal_date", .kind = column_kind::time, .nullable = true},
+  }};
   std::size_t size() const noexcept { return account.size(); }
   template <class Self>
   static auto columns(Self& t) { return std::tie(t.account, t.start, t.end, t.segment, t.plan, t.owner, t.seats, t.renewal); }
+  template <class Self>
+  static auto dictionaries(Self& t) { return std::tie(t.segments, t.plans, t.owners); }
 };
 
 /// NPS / CSAT / CES answers.
@@ -224,10 +297,21 @@ struct survey_table {
   account_index index;
 
   static constexpr std::string_view name = "surveys";
+  static constexpr table_id id = table_id::surveys;
+  static constexpr row_key key = row_key::none;
+  static constexpr std::array<column_schema, 5> schema{{
+      {.name = "account_id", .kind = column_kind::id, .required = true},
+      {.name = "timestamp", .kind = column_kind::time, .required = true},
+      {.name = "kind", .kind = column_kind::choice, .required = true},
+      {.name = "score", .kind = column_kind::number, .required = true, .check = column_check::survey_score, .relative_to = 2},
+      {.name = "respondent", .kind = column_kind::text, .nullable = true, .empty_when_absent = true},
+  }};
   static constexpr auto sort_time = &survey_table::time;
   std::size_t size() const noexcept { return account.size(); }
   template <class Self>
   static auto columns(Self& t) { return std::tie(t.account, t.time, t.kind, t.score, t.respondent); }
+  template <class Self>
+  static auto dictionaries(Self& t) { return std::tie(t.respondents); }
 };
 
 /// Support tickets.
@@ -242,10 +326,22 @@ struct ticket_table {
   account_index index;
 
   static constexpr std::string_view name = "tickets";
+  static constexpr table_id id = table_id::tickets;
+  static constexpr row_key key = row_key::none;
+  static constexpr std::array<column_schema, 6> schema{{
+      {.name = "account_id", .kind = column_kind::id, .required = true},
+      {.name = "opened_at", .kind = column_kind::time, .required = true},
+      {.name = "first_response_at", .kind = column_kind::time, .nullable = true, .check = column_check::not_before, .relative_to = 1},
+      {.name = "resolved_at", .kind = column_kind::time, .nullable = true, .check = column_check::not_before, .relative_to = 1},
+      {.name = "priority", .kind = column_kind::choice, .nullable = true, .fill = double(priority::normal)},
+      {.name = "owner", .kind = column_kind::text, .nullable = true},
+  }};
   static constexpr auto sort_time = &ticket_table::opened;
   std::size_t size() const noexcept { return account.size(); }
   template <class Self>
   static auto columns(Self& t) { return std::tie(t.account, t.opened, t.first_response, t.resolved, t.prio, t.owner); }
+  template <class Self>
+  static auto dictionaries(Self& t) { return std::tie(t.owners); }
 };
 
 /// Monthly recurring revenue; `month` is the first second of the month.
@@ -256,10 +352,19 @@ struct mrr_table {
   account_index index;
 
   static constexpr std::string_view name = "mrr";
+  static constexpr table_id id = table_id::mrr;
+  static constexpr row_key key = row_key::account_month;
+  static constexpr std::array<column_schema, 3> schema{{
+      {.name = "account_id", .kind = column_kind::id, .required = true},
+      {.name = "month", .kind = column_kind::month, .required = true},
+      {.name = "mrr", .kind = column_kind::number, .required = true, .check = column_check::non_negative},
+  }};
   static constexpr auto sort_time = &mrr_table::month;
   std::size_t size() const noexcept { return account.size(); }
   template <class Self>
   static auto columns(Self& t) { return std::tie(t.account, t.month, t.mrr); }
+  template <class Self>
+  static auto dictionaries(Self&) { return std::tuple<>(); }
 };
 
 /// Payment activity of merchants.
@@ -273,10 +378,72 @@ struct payment_table {
   account_index index;
 
   static constexpr std::string_view name = "payments";
+  static constexpr table_id id = table_id::payments;
+  static constexpr row_key key = row_key::none;
+  static constexpr std::array<column_schema, 5> schema{{
+      {.name = "account_id", .kind = column_kind::id, .required = true},
+      {.name = "timestamp", .kind = column_kind::time, .required = true},
+      {.name = "type", .kind = column_kind::choice, .required = true},
+      {.name = "amount", .kind = column_kind::number, .required = true, .check = column_check::non_negative},
+      {.name = "currency", .kind = column_kind::text, .nullable = true, .empty_when_absent = true},
+  }};
   static constexpr auto sort_time = &payment_table::time;
   std::size_t size() const noexcept { return account.size(); }
   template <class Self>
   static auto columns(Self& t) { return std::tie(t.account, t.time, t.type, t.amount, t.currency); }
+  template <class Self>
+  static auto dictionaries(Self& t) { return std::tie(t.currencies); }
 };
+
+// ---- the schema agrees with the members ----------------------------------------------------------
+
+namespace detail {
+
+template <class T>
+constexpr bool holds_kind(column_kind k) {
+  switch (k) {
+    case column_kind::id:
+    case column_kind::text: return std::is_same_v<T, std::int32_t>;
+    case column_kind::choice: return std::is_enum_v<T>;
+    case column_kind::time:
+    case column_kind::month: return std::is_same_v<T, timestamp>;
+    case column_kind::number: return std::is_same_v<T, double>;
+  }
+  return false;
+}
+
+/// Every column's member type fits its kind, one dictionary per text column, the account id
+/// first, two-column checks look back, and a required column is never "empty is fine".
+template <class Table>
+consteval bool schema_fits() {
+  using columns = decltype(Table::columns(std::declval<Table&>()));
+  constexpr auto& s = Table::schema;
+  if (std::tuple_size_v<columns> != s.size() || s[0].kind != column_kind::id) return false;
+  std::size_t texts = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    texts += s[i].kind == column_kind::text;
+    if (s[i].relative_to >= int(i) || (s[i].required && s[i].nullable)) return false;
+    if ((s[i].check == column_check::not_before || s[i].check == column_check::survey_score) != (s[i].relative_to >= 0))
+      return false;
+  }
+  const bool kinds = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return (holds_kind<typename std::remove_cvref_t<std::tuple_element_t<I, columns>>::value_type>(s[I].kind) && ...);
+  }(std::make_index_sequence<std::tuple_size_v<columns>>{});
+  return kinds && texts == std::tuple_size_v<decltype(Table::dictionaries(std::declval<Table&>()))>;
+}
+
+/// The index of column `i` among the table's text columns: which of `dictionaries()` it codes into.
+template <class Table>
+consteval std::size_t text_rank(std::size_t i) {
+  std::size_t rank = 0;
+  for (std::size_t j = 0; j < i; ++j) rank += Table::schema[j].kind == column_kind::text;
+  return rank;
+}
+
+}  // namespace detail
+
+static_assert(detail::schema_fits<usage_table>() && detail::schema_fits<account_table>() &&
+              detail::schema_fits<survey_table>() && detail::schema_fits<ticket_table>() &&
+              detail::schema_fits<mrr_table>() && detail::schema_fits<payment_table>());
 
 }  // namespace custhealth

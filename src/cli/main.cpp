@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -23,30 +24,27 @@ namespace {
 /// Where the data comes from: a folder, one file per table, or (neither) the bundled sample.
 struct data_arguments {
   std::string dir;
-  csv_files files;
-  std::string usage, accounts, surveys, tickets, mrr, payments;
+  std::array<std::string, enum_size<table_id>> paths;  // --usage, --accounts, ... by table_id
   bool lenient = false;
 
   void add_to(CLI::App& app) {
     app.add_option("--data", dir, "Folder of usage.csv, accounts.csv, surveys.csv, tickets.csv, mrr.csv, payments.csv");
-    app.add_option("--usage", usage, "usage table (CSV)")->check(CLI::ExistingFile);
-    app.add_option("--accounts", accounts, "accounts table (CSV)")->check(CLI::ExistingFile);
-    app.add_option("--surveys", surveys, "surveys table (CSV)")->check(CLI::ExistingFile);
-    app.add_option("--tickets", tickets, "tickets table (CSV)")->check(CLI::ExistingFile);
-    app.add_option("--mrr", mrr, "mrr table (CSV)")->check(CLI::ExistingFile);
-    app.add_option("--payments", payments, "payments table (CSV)")->check(CLI::ExistingFile);
+    for (const auto t : enum_values<table_id>()) {
+      const std::string name(to_string(t));
+      app.add_option("--" + name, paths[std::size_t(t)], name + " table (CSV)")->check(CLI::ExistingFile);
+    }
     app.add_flag("--lenient", lenient, "Count and skip bad rows instead of stopping at the first one");
   }
 
   dataset load() const {
     csv_files f;
     if (!dir.empty()) f = csv_files::in_directory(dir);
-    auto set = [](std::optional<fs::path>& slot, const std::string& path) {
-      if (!path.empty()) slot = path;
-    };
-    set(f.usage, usage), set(f.accounts, accounts), set(f.surveys, surveys), set(f.tickets, tickets);
-    set(f.mrr, mrr), set(f.payments, payments);
-    if (!f.usage && !f.accounts && !f.surveys && !f.tickets && !f.mrr && !f.payments) f = csv_files::in_directory(sample_dir());
+    bool any = false;
+    for (const auto t : enum_values<table_id>()) {
+      if (!paths[std::size_t(t)].empty()) f[t] = paths[std::size_t(t)];
+      any = any || f[t];
+    }
+    if (!any) f = csv_files::in_directory(sample_dir());
     load_options options;
     options.strict = !lenient;
     return read_csv(f, options);

@@ -3,6 +3,8 @@
 
 #include "custhealth/io/csv.hpp"
 
+#include "loader.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,6 +15,9 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <unordered_map>
 
 namespace custhealth {
@@ -22,14 +27,12 @@ namespace fs = std::filesystem;
 csv_files csv_files::in_directory(const fs::path& dir) {
   if (!fs::is_directory(dir)) throw invalid_input(dir.string() + ": not a directory");
   csv_files files;
-  auto pick = [&](std::optional<fs::path>& slot, std::string_view table) {
-    auto path = dir / (std::string(table) + ".csv");
-    if (fs::is_regular_file(path)) slot = path;
-  };
-  pick(files.usage, usage_table::name), pick(files.accounts, account_table::name);
-  pick(files.surveys, survey_table::name), pick(files.tickets, ticket_table::name);
-  pick(files.mrr, mrr_table::name), pick(files.payments, payment_table::name);
-  if (!files.usage && !files.accounts && !files.surveys && !files.tickets && !files.mrr && !files.payments)
+  bool any = false;
+  for (const auto t : enum_values<table_id>()) {
+    auto path = dir / (std::string(to_string(t)) + ".csv");
+    if (fs::is_regular_file(path)) files[t] = path, any = true;
+  }
+  if (!any)
     throw invalid_input(dir.string() + ": no usage.csv, accounts.csv, surveys.csv, tickets.csv, mrr.csv or payments.csv");
   return files;
 }
@@ -361,59 +364,7 @@ class table_reader {
   std::int64_t line() const { return tok_.line(); }
   const load_options& options() const { return options_; }
 
-  // Field parsers: each returns the value, or records the problem and returns nothing.
-  std::optional<timestamp> time(const field_ref& col, bool required) {
-    const auto s = trim(field(col));
-    if (s.empty()) {
-      if (!required) return no_time;
-      fail(col, "is empty", s);
-      return std::nullopt;
-    }
-    const auto t = parse_time(s, options_.time_unit);
-    if (!t) {
-      fail(col, "cannot parse as a date or time", s);
-      return std::nullopt;
-    }
-    if (!check(checks::plausible_time(col.name.c_str(), *t, s))) return std::nullopt;
-    return t;
-  }
-  /// A number; an empty field (or an absent column) gives `if_empty`, or a problem when none.
-  std::optional<double> number(const field_ref& col, std::optional<double> if_empty) {
-    const auto s = field(col);
-    if (trim(s).empty()) {
-      if (!if_empty) fail(col, "is empty", s);
-      return if_empty;
-    }
-    if (auto v = parse_number(s)) return v;
-    fail(col, "cannot parse as a number", s);
-    return std::nullopt;
-  }
-  std::optional<std::string_view> id(const field_ref& col) {
-    const auto s = trim(field(col));
-    if (s.empty()) {
-      fail(col, "is empty", s);
-      return std::nullopt;
-    }
-    return s;
-  }
-  template <class E>
-  std::optional<E> enumerated(const field_ref& col, std::optional<E> if_empty) {
-    const auto s = trim(field(col));
-    if (s.empty() && if_empty) return if_empty;
-    if (auto e = enum_from_string<E>(s)) return e;
-    fail(col, "expected one of " + enum_choices<E>(), s);
-    return std::nullopt;
-  }
-  bool check(const std::optional<problem>& p) {
-    if (p) reject(*p);
-    return !p;
-  }
-
  private:
-  void fail(const field_ref& col, std::string reason, std::string_view value) {
-    reject({col.name, std::move(reason), std::string(value)});
-  }
-
   mapped_file file_;
   tokenizer tok_;
   const load_options& options_;
@@ -423,217 +374,128 @@ class table_reader {
   std::unordered_map<std::string, std::size_t> columns_;
 };
 
-const double missing = std::numeric_limits<double>::quiet_NaN();
+/// Reads one table's rows by its schema (table.hpp): each field parsed by its column's kind and
+/// checked as it is read (the first bad column names the row's problem), then the texts interned —
+/// only for accepted rows, so an id seen only in rejected rows is no account — and the key checked.
+template <class Table>
+void read_table(table_reader& in, dictionary& ids, Table& t) {
+  constexpr auto& schema = Table::schema;
+  constexpr std::size_t n = schema.size();
+  using members = decltype(Table::columns(t));
+  std::array<field_ref, n> fields;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string name(schema[i].name);
+    fields[i] = schema[i].required ? in.require(name) : in.find(name);
+  }
+  // A column absent from the file is filled, unless its schema keeps it empty.
+  std::array<bool, n> stored{};
+  for (std::size_t i = 0; i < n; ++i) stored[i] = fields[i].present() || !schema[i].empty_when_absent;
 
-/// Reserves `n` rows (see expected_rows) in each of `columns`, so none grows by doubling. Every
-/// column a reader fills goes here; one filled only when the file has it is reserved only then.
-template <class... Columns>
-void reserve_all(std::size_t n, Columns&... columns) {
-  (columns.reserve(n), ...);
-}
-
-// ---- one reader per table; each appends accepted rows to plain vectors ------------------------
-
-void read_usage(table_reader& in, dictionary& ids, usage_table& t) {
-  const field_ref c_account = in.require("account_id"), c_time = in.require("timestamp"), c_event = in.require("event");
-  const field_ref c_value = in.find("value"), c_user = in.find("user_id");
-  std::vector<std::int32_t> account, event, user;
-  std::vector<timestamp> time;
-  std::vector<double> value;
+  auto vectors = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::tuple<std::vector<typename std::remove_cvref_t<std::tuple_element_t<I, members>>::value_type>...>{};
+  }(std::make_index_sequence<n>{});
   const auto rows = in.expected_rows();
-  reserve_all(rows, account, event, time, value);
-  if (c_user.present()) user.reserve(rows);
-  interner account_code(ids), event_code(t.events), user_code(t.users);
-  while (in.next()) {
-    auto a = in.id(c_account);
-    if (!a) continue;
-    auto ts = in.time(c_time, true);
-    if (!ts) continue;
-    auto e = in.id(c_event);
-    if (!e) continue;
-    // `value` defaults to 1 where the column is absent; an empty value in the column is a rejected
-    // row, not a silent 1 (DESIGN §3).
-    auto v = in.number(c_value, c_value.present() ? std::nullopt : std::optional(1.0));
-    if (!v || !in.check(checks::finite(c_value.name.c_str(), *v, in.field(c_value)))) continue;
-    const auto u = trim(in.field(c_user));
-    account.push_back(account_code(*a)), time.push_back(*ts), event.push_back(event_code(*e)), value.push_back(*v);
-    if (c_user.present()) user.push_back(u.empty() ? no_code : user_code(u));
-    in.accept();
-  }
-  t.account = column(std::move(account)), t.time = column(std::move(time)), t.event = column(std::move(event));
-  t.value = column(std::move(value)), t.user = column(std::move(user));
-}
-
-void read_accounts(table_reader& in, dictionary& ids, account_table& t) {
-  const field_ref c_account = in.require("account_id"), c_start = in.require("start");
-  const field_ref c_end = in.find("end"), c_segment = in.find("segment"), c_plan = in.find("plan");
-  const field_ref c_owner = in.find("owner"), c_seats = in.find("seats"), c_renewal = in.find("renewal_date");
-  std::vector<std::int32_t> account, segment, plan, owner;
-  std::vector<timestamp> start, end, renewal;
-  std::vector<double> seats;
-  reserve_all(in.expected_rows(), account, start, end, seats, renewal, segment, plan, owner);
-  std::unordered_map<std::int32_t, std::int64_t> line_of;  // an account may have one row only
-  auto optional_code = [&](const field_ref& c, dictionary& dict) {
-    const auto s = trim(in.field(c));
-    return s.empty() ? no_code : dict.intern(s);
-  };
-  while (in.next()) {
-    auto a = in.id(c_account);
-    if (!a) continue;
-    auto s = in.time(c_start, true);
-    if (!s) continue;
-    auto e = in.time(c_end, false);
-    if (!e || !in.check(checks::not_before(c_end.name.c_str(), *e, c_start.name.c_str(), *s))) continue;
-    auto seat = in.number(c_seats, missing);
-    if (!seat ||
-        (!std::isnan(*seat) && !in.check(checks::finite_non_negative(c_seats.name.c_str(), *seat, in.field(c_seats)))))
-      continue;
-    auto r = in.time(c_renewal, false);
-    if (!r) continue;
-    const auto code = ids.intern(*a);
-    if (auto [it, fresh] = line_of.emplace(code, in.line()); !fresh) {
-      in.reject({c_account.name, "account already has a row on line " + std::to_string(it->second), std::string(*a)});
-      continue;
-    }
-    account.push_back(code), start.push_back(*s), end.push_back(*e), seats.push_back(*seat), renewal.push_back(*r);
-    segment.push_back(optional_code(c_segment, t.segments)), plan.push_back(optional_code(c_plan, t.plans));
-    owner.push_back(optional_code(c_owner, t.owners));
-    in.accept();
-  }
-  t.account = column(std::move(account)), t.start = column(std::move(start)), t.end = column(std::move(end));
-  t.segment = column(std::move(segment)), t.plan = column(std::move(plan)), t.owner = column(std::move(owner));
-  t.seats = column(std::move(seats)), t.renewal = column(std::move(renewal));
-}
-
-void read_surveys(table_reader& in, dictionary& ids, survey_table& t) {
-  const field_ref c_account = in.require("account_id"), c_time = in.require("timestamp"), c_kind = in.require("kind");
-  const field_ref c_score = in.require("score"), c_respondent = in.find("respondent");
-  std::vector<std::int32_t> account, respondent;
-  std::vector<timestamp> time;
-  std::vector<survey_kind> kind;
-  std::vector<double> score;
-  const auto rows = in.expected_rows();
-  reserve_all(rows, account, time, kind, score);
-  if (c_respondent.present()) respondent.reserve(rows);
-  interner account_code(ids), respondent_code(t.respondents);
-  while (in.next()) {
-    auto a = in.id(c_account);
-    if (!a) continue;
-    auto ts = in.time(c_time, true);
-    if (!ts) continue;
-    auto k = in.enumerated<survey_kind>(c_kind, std::nullopt);
-    if (!k) continue;
-    auto s = in.number(c_score, std::nullopt);
-    if (!s || !in.check(checks::survey_score(c_score.name.c_str(), *k, *s, in.options().csat_scale, in.field(c_score)))) continue;
-    const auto r = trim(in.field(c_respondent));
-    account.push_back(account_code(*a)), time.push_back(*ts), kind.push_back(*k), score.push_back(*s);
-    if (c_respondent.present()) respondent.push_back(r.empty() ? no_code : respondent_code(r));
-    in.accept();
-  }
-  t.account = column(std::move(account)), t.time = column(std::move(time)), t.kind = column(std::move(kind));
-  t.score = column(std::move(score)), t.respondent = column(std::move(respondent));
-}
-
-void read_tickets(table_reader& in, dictionary& ids, ticket_table& t) {
-  const field_ref c_account = in.require("account_id"), c_opened = in.require("opened_at");
-  const field_ref c_response = in.find("first_response_at"), c_resolved = in.find("resolved_at");
-  const field_ref c_priority = in.find("priority"), c_owner = in.find("owner");
-  std::vector<std::int32_t> account, owner;
-  std::vector<timestamp> opened, response, resolved;
-  std::vector<priority> prio;
-  reserve_all(in.expected_rows(), account, opened, response, resolved, prio, owner);
-  interner account_code(ids), owner_code(t.owners);
-  while (in.next()) {
-    auto a = in.id(c_account);
-    if (!a) continue;
-    auto o = in.time(c_opened, true);
-    if (!o) continue;
-    auto f = in.time(c_response, false);
-    if (!f || !in.check(checks::not_before(c_response.name.c_str(), *f, c_opened.name.c_str(), *o))) continue;
-    auto r = in.time(c_resolved, false);
-    if (!r || !in.check(checks::not_before(c_resolved.name.c_str(), *r, c_opened.name.c_str(), *o))) continue;
-    auto p = in.enumerated<priority>(c_priority, priority::normal);
-    if (!p) continue;
-    const auto w = trim(in.field(c_owner));
-    account.push_back(account_code(*a)), opened.push_back(*o), response.push_back(*f), resolved.push_back(*r);
-    prio.push_back(*p), owner.push_back(w.empty() ? no_code : owner_code(w));
-    in.accept();
-  }
-  t.account = column(std::move(account)), t.opened = column(std::move(opened));
-  t.first_response = column(std::move(response)), t.resolved = column(std::move(resolved));
-  t.prio = column(std::move(prio)), t.owner = column(std::move(owner));
-}
-
-void read_mrr(table_reader& in, dictionary& ids, mrr_table& t) {
-  const field_ref c_account = in.require("account_id"), c_month = in.require("month"), c_mrr = in.require("mrr");
-  std::vector<std::int32_t> account;
-  std::vector<timestamp> month;
-  std::vector<double> mrr;
-  reserve_all(in.expected_rows(), account, month, mrr);
-  std::unordered_map<std::uint64_t, std::int64_t> line_of;  // (account, month) is the key of this table
+  std::apply([&](auto&... v) {
+    std::size_t i = 0;
+    ((stored[i++] ? v.reserve(rows) : void()), ...);
+  }, vectors);
   interner account_code(ids);
+  auto texts = std::apply([](auto&... d) { return std::tuple<decltype(interner(d))...>{interner(d)...}; },
+                          Table::dictionaries(t));
+  detail::key_index keys(Table::key);
+  std::array<detail::cell, n> row;
+  std::array<std::string_view, n> text;
+
+  // Parses and checks column I of the current record into row[I]; false after rejecting the row.
+  auto parse = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+    using value_type = typename std::remove_cvref_t<std::tuple_element_t<I, members>>::value_type;
+    constexpr column_schema c = schema[I];
+    const field_ref& f = fields[I];
+    detail::cell& x = row[I] = {};
+    const std::string_view s = text[I] = trim(in.field(f));
+    if (s.empty()) {
+      // Required and non-nullable: "is empty". An absent optional column takes its fill; so does an
+      // empty field of a nullable one (usage `value` is neither: an empty value is no silent 1).
+      if (f.present() ? !c.nullable : c.required) {
+        in.reject({f.name, "is empty", std::string(s)});
+        return false;
+      }
+      if constexpr (std::is_enum_v<value_type>) x.code = static_cast<std::int32_t>(c.fill);
+      else x.number = c.fill;
+      return true;
+    }
+    bool parsed = true;
+    if constexpr (std::is_enum_v<value_type>) {
+      const auto e = enum_from_string<value_type>(s);
+      if (!e) {
+        in.reject({f.name, "expected one of " + enum_choices<value_type>(), std::string(s)});
+        return false;
+      }
+      x.code = static_cast<std::int32_t>(*e);
+    } else if constexpr (c.kind == column_kind::time || c.kind == column_kind::month) {
+      const auto v = c.kind == column_kind::month ? parse_month(s, in.options().time_unit) : parse_time(s, in.options().time_unit);
+      parsed = v.has_value();
+      x.time = v.value_or(no_time);
+      if (x.time == no_time && parsed) {  // the "no time" sentinel written out is no time (issue 12, defect 2)
+        in.reject(*checks::plausible_time(f.name.c_str(), x.time, s));
+        return false;
+      }
+    } else if constexpr (c.kind == column_kind::number) {
+      const auto v = parse_number(s);
+      parsed = v.has_value();
+      x.number = v.value_or(0.0);
+    }
+    if (!parsed) {
+      in.reject({f.name, std::string(detail::unparsable(c.kind)), std::string(s)});
+      return false;
+    }
+    if constexpr (c.check != column_check::none || c.kind == column_kind::time || c.kind == column_kind::month) {
+      const auto other = c.relative_to;
+      const auto p = detail::check_cell(c, f.name.c_str(), x, other >= 0 ? &row[std::size_t(other)] : nullptr,
+                                        other >= 0 ? fields[std::size_t(other)].name.c_str() : "",
+                                        in.options().csat_scale, [&] { return std::string(s); });
+      if (p) {
+        in.reject(*p);
+        return false;
+      }
+    }
+    return true;
+  };
+  // The value of column I that goes into its member: texts become codes here.
+  auto store = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+    using value_type = typename std::remove_cvref_t<std::tuple_element_t<I, members>>::value_type;
+    constexpr column_kind kind = schema[I].kind;
+    if (!stored[I]) return;
+    auto& v = std::get<I>(vectors);
+    if constexpr (kind == column_kind::id) v.push_back(row[I].code);
+    else if constexpr (kind == column_kind::text)
+      v.push_back(text[I].empty() ? no_code : std::get<detail::text_rank<Table>(I)>(texts)(text[I]));
+    else if constexpr (std::is_enum_v<value_type>) v.push_back(static_cast<value_type>(row[I].code));
+    else if constexpr (kind == column_kind::number) v.push_back(row[I].number);
+    else v.push_back(row[I].time);
+  };
+  constexpr int month = detail::month_column<Table>();
+
   while (in.next()) {
-    auto a = in.id(c_account);
-    if (!a) continue;
-    const auto ms = in.field(c_month);
-    const auto m = parse_month(trim(ms), in.options().time_unit);
-    if (!m) {
-      in.reject({c_month.name, "cannot parse as a month (YYYY-MM or a date)", std::string(ms)});
+    const bool ok = [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return (parse(std::integral_constant<std::size_t, I>{}) && ...);
+    }(std::make_index_sequence<n>{});
+    if (!ok) continue;
+    row[0].code = account_code(text[0]);
+    if (const auto first = keys.earlier(row[0].code, month >= 0 ? row[std::size_t(month)].time : no_time, in.line());
+        first >= 0) {
+      in.reject(keys.repeated(fields[0].name, month >= 0 ? fields[std::size_t(month)].name : "", std::string(text[0]),
+                              month >= 0 ? std::string(text[std::size_t(month)]) : "", " on line " + std::to_string(first)));
       continue;
     }
-    if (!in.check(checks::plausible_time(c_month.name.c_str(), *m, ms))) continue;
-    auto v = in.number(c_mrr, std::nullopt);
-    if (!v || !in.check(checks::finite_non_negative(c_mrr.name.c_str(), *v, in.field(c_mrr)))) continue;
-    const auto code = account_code(*a);
-    const auto key = (std::uint64_t(std::uint32_t(code)) << 32) | std::uint32_t(period_index(*m, period::month));
-    if (auto [it, fresh] = line_of.emplace(key, in.line()); !fresh) {
-      in.reject({c_month.name,
-                 "account " + std::string(*a) + " already has this month on line " + std::to_string(it->second),
-                 std::string(ms)});
-      continue;
-    }
-    account.push_back(code), month.push_back(*m), mrr.push_back(*v);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (store(std::integral_constant<std::size_t, I>{}), ...);
+    }(std::make_index_sequence<n>{});
     in.accept();
   }
-  t.account = column(std::move(account)), t.month = column(std::move(month)), t.mrr = column(std::move(mrr));
-}
-
-void read_payments(table_reader& in, dictionary& ids, payment_table& t) {
-  const field_ref c_account = in.require("account_id"), c_time = in.require("timestamp"), c_type = in.require("type");
-  const field_ref c_amount = in.require("amount"), c_currency = in.find("currency");
-  std::vector<std::int32_t> account, currency;
-  std::vector<timestamp> time;
-  std::vector<payment_type> type;
-  std::vector<double> amount;
-  const auto rows = in.expected_rows();
-  reserve_all(rows, account, time, type, amount);
-  if (c_currency.present()) currency.reserve(rows);
-  interner account_code(ids), currency_code(t.currencies);
-  while (in.next()) {
-    auto a = in.id(c_account);
-    if (!a) continue;
-    auto ts = in.time(c_time, true);
-    if (!ts) continue;
-    auto k = in.enumerated<payment_type>(c_type, std::nullopt);
-    if (!k) continue;
-    auto v = in.number(c_amount, std::nullopt);
-    if (!v || !in.check(checks::finite_non_negative(c_amount.name.c_str(), *v, in.field(c_amount)))) continue;
-    const auto cur = trim(in.field(c_currency));
-    account.push_back(account_code(*a)), time.push_back(*ts), type.push_back(*k), amount.push_back(*v);
-    if (c_currency.present()) currency.push_back(cur.empty() ? no_code : currency_code(cur));
-    in.accept();
-  }
-  t.account = column(std::move(account)), t.time = column(std::move(time)), t.type = column(std::move(type));
-  t.amount = column(std::move(amount)), t.currency = column(std::move(currency));
-}
-
-template <class Table, class Read>
-void load(const std::optional<fs::path>& path, const load_options& options, dataset_parts& parts, Table& table,
-          Read read) {
-  if (!path) return;
-  auto& report = parts.report.tables.emplace_back();
-  table_reader in(*path, Table::name, options, report);
-  read(in, parts.account_ids, table);
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((std::get<I>(Table::columns(t)) = column(std::move(std::get<I>(vectors)))), ...);
+  }(std::make_index_sequence<n>{});
 }
 
 }  // namespace
@@ -641,12 +503,13 @@ void load(const std::optional<fs::path>& path, const load_options& options, data
 dataset read_csv(const csv_files& files, const load_options& options) {
   dataset_parts parts;
   parts.csat_scale = options.csat_scale;
-  load(files.accounts, options, parts, parts.accounts, read_accounts);
-  load(files.usage, options, parts, parts.usage, read_usage);
-  load(files.surveys, options, parts, parts.surveys, read_surveys);
-  load(files.tickets, options, parts, parts.tickets, read_tickets);
-  load(files.mrr, options, parts, parts.mrr, read_mrr);
-  load(files.payments, options, parts, parts.payments, read_payments);
+  for_each_table(parts, [&](auto& table) {
+    using table_type = std::remove_reference_t<decltype(table)>;
+    const auto& path = files[table_type::id];
+    if (!path) return;
+    table_reader in(*path, table_type::name, options, parts.report.tables.emplace_back());
+    read_table(in, parts.account_ids, table);
+  });
   return dataset(std::move(parts));
 }
 

@@ -8,13 +8,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <initializer_list>
 #include <optional>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "custhealth/io/csv.hpp"
@@ -185,7 +186,7 @@ std::optional<field> enum_field(std::string_view name, const column<E>& c) {
 
 /// Writes `rows` rows of the present fields to `path`, with a header of their names.
 /// Writes the rows `keep` accepts (all when it is empty).
-void write_table(const std::filesystem::path& path, std::size_t rows, std::initializer_list<std::optional<field>> all,
+void write_table(const std::filesystem::path& path, std::size_t rows, const std::vector<std::optional<field>>& all,
                  const std::function<bool(std::size_t)>& keep = {}) {
   std::vector<field> fields;
   for (const auto& f : all)
@@ -244,55 +245,47 @@ std::string format_time(timestamp t) {
 
 }  // namespace detail
 
+namespace {
+
+/// Writes one table by its schema (table.hpp): required columns always, optional ones when they
+/// carry a value; the rows `keep` accepts.
+template <class Table>
+void write_table_of(const Table& t, const dictionary_text& ids, const std::filesystem::path& dir,
+                    const std::function<bool(std::size_t)>& keep = {}) {
+  const auto texts = std::apply([](const auto&... d) { return std::tuple<decltype(dictionary_text(d))...>{dictionary_text(d)...}; },
+                                Table::dictionaries(t));
+  const auto columns = Table::columns(t);
+  const auto fields = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) -> std::optional<field> {
+      constexpr column_schema c = Table::schema[J];
+      const auto& values = std::get<J>(columns);
+      if constexpr (c.kind == column_kind::id) return code_field(c.name, values, ids, true);
+      else if constexpr (c.kind == column_kind::text)
+        return code_field(c.name, values, std::get<detail::text_rank<Table>(J)>(texts), c.required);
+      else if constexpr (c.kind == column_kind::choice) return enum_field(c.name, values);
+      else if constexpr (c.kind == column_kind::month) return make_field(c.name, values, c.required, put_month);
+      else if constexpr (c.kind == column_kind::time) return time_field(c.name, values, c.required);
+      else return number_field(c.name, values, c.required);
+    };
+    return std::vector<std::optional<field>>{one(std::integral_constant<std::size_t, I>{})...};
+  };
+  write_table(table_path(dir, t.name), t.size(), fields(std::make_index_sequence<Table::schema.size()>{}), keep);
+}
+
+}  // namespace
+
 void write_csv(const dataset& data, const std::filesystem::path& dir) {
   make_directory(dir);
   const dictionary_text ids(data.account_ids());
   // Accounts seen only in event tables have no start and no accounts row in the input: they are
   // left out (read_csv gives them their row again), so the files read back (issue 12, defect 8).
   const auto& accounts = data.accounts();
-  const auto has_start = [&](std::size_t r) { return accounts.start[r] != no_time; };
-  if (const auto& t = accounts; std::any_of(t.start.begin(), t.start.end(), [](timestamp s) { return s != no_time; })) {
-    const dictionary_text segments(t.segments), plans(t.plans), owners(t.owners);
-    write_table(table_path(dir, t.name), t.size(),
-                {code_field("account_id", t.account, ids, true), time_field("start", t.start, true),
-                 time_field("end", t.end), code_field("segment", t.segment, segments), code_field("plan", t.plan, plans),
-                 code_field("owner", t.owner, owners), number_field("seats", t.seats),
-                 time_field("renewal_date", t.renewal)},
-                has_start);
-  }
-  if (const auto& t = data.usage(); t.size() > 0) {
-    const dictionary_text events(t.events), users(t.users);
-    write_table(table_path(dir, t.name), t.size(),
-                {code_field("account_id", t.account, ids, true), time_field("timestamp", t.time, true),
-                 code_field("event", t.event, events, true), number_field("value", t.value),
-                 code_field("user_id", t.user, users)});
-  }
-  if (const auto& t = data.surveys(); t.size() > 0) {
-    const dictionary_text respondents(t.respondents);
-    write_table(table_path(dir, t.name), t.size(),
-                {code_field("account_id", t.account, ids, true), time_field("timestamp", t.time, true),
-                 enum_field("kind", t.kind), number_field("score", t.score, true),
-                 code_field("respondent", t.respondent, respondents)});
-  }
-  if (const auto& t = data.tickets(); t.size() > 0) {
-    const dictionary_text owners(t.owners);
-    write_table(table_path(dir, t.name), t.size(),
-                {code_field("account_id", t.account, ids, true), time_field("opened_at", t.opened, true),
-                 time_field("first_response_at", t.first_response), time_field("resolved_at", t.resolved),
-                 enum_field("priority", t.prio), code_field("owner", t.owner, owners)});
-  }
-  if (const auto& t = data.mrr(); t.size() > 0) {
-    write_table(table_path(dir, t.name), t.size(),
-                {code_field("account_id", t.account, ids, true), make_field("month", t.month, true, put_month),
-                 number_field("mrr", t.mrr, true)});
-  }
-  if (const auto& t = data.payments(); t.size() > 0) {
-    const dictionary_text currencies(t.currencies);
-    write_table(table_path(dir, t.name), t.size(),
-                {code_field("account_id", t.account, ids, true), time_field("timestamp", t.time, true),
-                 enum_field("type", t.type), number_field("amount", t.amount, true),
-                 code_field("currency", t.currency, currencies)});
-  }
+  if (std::any_of(accounts.start.begin(), accounts.start.end(), [](timestamp s) { return s != no_time; }))
+    write_table_of(accounts, ids, dir, [&](std::size_t r) { return accounts.start[r] != no_time; });
+  auto events = [&](const auto& t) {
+    if (t.size() > 0) write_table_of(t, ids, dir);
+  };
+  events(data.usage()), events(data.surveys()), events(data.tickets()), events(data.mrr()), events(data.payments());
 }
 
 void write_truth_csv(const portfolio_truth& truth, const dataset& data, const std::filesystem::path& dir) {

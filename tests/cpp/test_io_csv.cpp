@@ -172,7 +172,7 @@ TEST_F(CsvTest, RejectionsNameRenamedColumnsAsTheFileDoes) {
   EXPECT_THAT(d.report().find("mrr")->examples,
               ::testing::ElementsAre(at("mrr.csv", 2) + ": column 'period': cannot parse as a month (YYYY-MM or a date): \"2024-13\"",
                                      at("mrr.csv", 3) + ": column 'amount_mrr': must not be negative: \"-5\"",
-                                     at("mrr.csv", 5) + ": column 'period': account a already has this month on line 4: \"2024-01\""));
+                                     at("mrr.csv", 5) + ": column 'period': account already has a row for this month on line 4: \"2024-01\""));
 }
 
 TEST_F(CsvTest, EmptyFileHasNoHeader) {
@@ -254,7 +254,7 @@ TEST_F(CsvTest, NegativeMrr) {
 
 TEST_F(CsvTest, DuplicatedMrrMonth) {
   EXPECT_THAT(error_of(&csv_files::mrr, "mrr.csv", "account_id,month,mrr\na,2024-01,5\na,2024-01-15,6\n"),
-              HasSubstr("mrr.csv:3: column 'month': account a already has this month on line 2"));
+              HasSubstr("mrr.csv:3: column 'month': account already has a row for this month on line 2"));
 }
 
 TEST_F(CsvTest, AccountEndingBeforeItStarts) {

@@ -1,10 +1,11 @@
 // tests/fuzz/fuzz_loaders.cpp — a libFuzzer target over every CSV loader (each table, strict and
-// lenient) and the write_csv → read_csv round trip, under ASan + UBSan (tests/fuzz/run).
+// lenient), the write_csv → read_csv round trip and the array loader, under ASan + UBSan (tests/fuzz/run).
 //
 // The first byte picks the table (byte % 6, in the order of `tables` below) and the mode
 // (byte / 6 % 2: 0 strict, 1 lenient); the rest is the file. Invariants checked per input: no
 // sanitizer report; no exception but invalid_input; `read == accepted + rejected` for every table;
-// whatever loads is written out and read back strictly to the same tables.
+// whatever loads is written out and read back strictly to the same tables, and its columns load
+// strictly through read_arrays to the same values.
 
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../cpp/arrays_of.hpp"
 #include "custhealth/io/csv.hpp"
 
 namespace fs = std::filesystem;
@@ -119,5 +121,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_same(loaded->tickets(), back.tickets());
   check_same(loaded->mrr(), back.mrr());
   check_same(loaded->payments(), back.payments());
+
+  // The array loader accepts, strictly, every row the CSV reader accepted, and holds the same values.
+  const auto arrays = custhealth::test::as_arrays(*loaded);
+  try {
+    if (const auto d = custhealth::test::difference(*loaded, read_arrays(arrays.tables)))
+      broken("the array loader read other values: " + *d);
+  } catch (const invalid_input& e) {
+    broken(std::string("the array loader rejects what read_csv accepted: ") + e.what());
+  }
   return 0;
 }

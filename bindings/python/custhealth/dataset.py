@@ -14,17 +14,10 @@ from ._convert import NO_TIME, check_time_unit, number_column, seconds_to_dateti
 
 TABLES: tuple[str, ...] = _core.ENUMS["table"]
 
-# Each table's columns by their default names, and how the core reads them.
-_SCHEMA: dict[str, dict[str, str]] = {
-    "accounts": {"account_id": "id", "start": "time", "end": "time", "segment": "str", "plan": "str",
-                 "owner": "str", "seats": "num", "renewal_date": "time"},
-    "usage": {"account_id": "id", "timestamp": "time", "event": "str", "value": "num", "user_id": "str"},
-    "surveys": {"account_id": "id", "timestamp": "time", "kind": "str", "score": "num", "respondent": "str"},
-    "tickets": {"account_id": "id", "opened_at": "time", "first_response_at": "time", "resolved_at": "time",
-                "priority": "str", "owner": "str"},
-    "mrr": {"account_id": "id", "month": "time", "mrr": "num"},
-    "payments": {"account_id": "id", "timestamp": "time", "type": "str", "amount": "num", "currency": "str"},
-}
+# Each table's columns by their default names and kinds, in column order: the core's schema
+# (table.hpp), the one list every loader and writer reads.
+_SCHEMA: dict[str, dict[str, str]] = {table: {name: kind for name, kind, _required in columns}
+                                      for table, columns in _core.SCHEMA.items()}
 _DEFAULT_NAMES = sorted({c for cols in _SCHEMA.values() for c in cols})
 # `<name>_col=` for every default column name, plus the short forms of the suffixed ones
 # (account_col, user_col, opened_col, first_response_col, resolved_col, renewal_col).
@@ -112,23 +105,24 @@ class Dataset:
         names = np.array([str(u) for u in raw_uniques], dtype=object)
         uniques, rank = np.unique(names, return_inverse=True)
         codes = np.where(raw_codes < 0, -1, rank[np.maximum(raw_codes, 0)] if len(rank) else -1)
+        id_values = list(uniques)  # one list for every table: the core converts it once
         tables: dict[str, dict[str, Any]] = {}
         start = 0
         for name, df in frames.items():
-            converted: dict[str, Any] = {account_name: codes[start:start + len(df)].astype(np.int64)}
+            converted: dict[str, Any] = {account_name: (codes[start:start + len(df)].astype(np.int64), id_values)}
             start += len(df)
-            for default, role in _SCHEMA[name].items():
+            for default, kind in _SCHEMA[name].items():
                 actual = mapping.get(default, default)
-                if role == "id" or actual not in df.columns:
+                if kind == "id" or actual not in df.columns:
                     continue
                 series = df[actual]
                 try:
-                    converted[actual] = (time_column(series, unit) if role == "time" else
-                                         number_column(series) if role == "num" else string_column(series))
+                    converted[actual] = (time_column(series, unit) if kind in ("time", "month") else
+                                         number_column(series) if kind == "number" else string_column(series))
                 except ValueError as err:
                     raise _core.InvalidInputError(f"{name}: {err}") from None
             tables[name] = converted
-        self._native = _core.from_arrays(tables, list(uniques), strict, csat_scale, mapping, unit)
+        self._native = _core.from_arrays(tables, strict, csat_scale, mapping, unit)
 
     @classmethod
     def _wrap(cls, native: Any) -> "Dataset":
@@ -171,12 +165,16 @@ class Dataset:
             kept = {}
             for column, values in columns.items():
                 if isinstance(values, tuple):
-                    if len(values[0]) == rows:
-                        kept[column] = (values[0][keep], values[1])
+                    codes, names = values
+                    if len(codes) == rows:
+                        # choices travel as their enum values: codes into the enum's names
+                        kept[column] = (np.asarray(codes, dtype=np.int64)[keep], names)
+                elif column == "account_id":
+                    kept[column] = (values.astype(np.int64)[keep], ids)
                 elif len(values) == rows:  # else an optional column the original input lacked
-                    kept[column] = (values.astype(np.int64) if column == "account_id" else values)[keep]
+                    kept[column] = values[keep]
             arrays[name] = kept
-        self._native = _core.from_arrays(arrays, ids, True, csat_scale, {}, "s")
+        self._native = _core.from_arrays(arrays, True, csat_scale, {}, "s")
         self._report = report
 
     def __eq__(self, other: object) -> bool:

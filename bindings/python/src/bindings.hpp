@@ -64,17 +64,20 @@ std::span<const T> as_span(const array_of<T>& a) {
   return {a.data(), static_cast<std::size_t>(a.shape(0))};
 }
 
-/// A column that borrows the array's memory; the array stays alive as long as the column. The
-/// reference is dropped under the GIL, wherever the last copy of the column dies.
-template <class T>
-column<T> borrow(const array_of<T>& a) {
-  const auto values = as_span(a);
-  auto* holder = new py::object(a);
-  std::shared_ptr<const void> keep(holder, [](const void* p) {
+/// An owner that keeps a Python object alive; the reference is dropped under the GIL, wherever
+/// the last copy dies.
+inline std::shared_ptr<const void> keep_alive(py::object o) {
+  return std::shared_ptr<const void>(new py::object(std::move(o)), [](const void* p) {
     py::gil_scoped_acquire gil;
     delete static_cast<const py::object*>(p);
   });
-  return column<T>(values.data(), values.size(), std::move(keep));
+}
+
+/// A column that borrows the array's memory; the array stays alive as long as the column.
+template <class T>
+column<T> borrow(const array_of<T>& a) {
+  const auto values = as_span(a);
+  return column<T>(values.data(), values.size(), keep_alive(a));
 }
 
 /// A read-only numpy view of a column that shares (and keeps alive) its storage.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "custhealth/dataset.hpp"
 
@@ -15,6 +16,22 @@ namespace custhealth {
 struct csv_files {
   std::optional<std::filesystem::path> usage, accounts, surveys, tickets, mrr, payments;
 
+  /// The file of one table.
+  std::optional<std::filesystem::path>& operator[](table_id t) noexcept {
+    return const_cast<std::optional<std::filesystem::path>&>(std::as_const(*this)[t]);
+  }
+  const std::optional<std::filesystem::path>& operator[](table_id t) const noexcept {
+    switch (t) {
+      case table_id::accounts: return accounts;
+      case table_id::usage: return usage;
+      case table_id::surveys: return surveys;
+      case table_id::tickets: return tickets;
+      case table_id::mrr: return mrr;
+      case table_id::payments: break;
+    }
+    return payments;
+  }
+
   /// The tables of DESIGN §2 found in `dir` as `<table>.csv` (usage.csv, accounts.csv, ...).
   /// Throws invalid_input when `dir` is not a directory or holds none of them.
   static csv_files in_directory(const std::filesystem::path& dir);
@@ -22,7 +39,7 @@ struct csv_files {
 
 /// Reads the files into one dataset (one account dictionary across tables).
 ///
-/// Columns are found by header name (defaults of DESIGN §2, renamed through
+/// Columns are found by header name (each table's schema in table.hpp, renamed through
 /// `options.columns`); extra columns are ignored. Accepts RFC 4180 quoting, CRLF line ends, a
 /// UTF-8 byte-order mark and empty optional fields.
 ///
