@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'ces', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -290,11 +290,23 @@ def backlog_arrays(opened: typing.Any, first_response: typing.Any, resolved: typ
     ...
 def backlog_dataset(dataset: Dataset, by: collections.abc.Sequence[str], as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
     ...
+def brier(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    Brier score (= sklearn.metrics.brier_score_loss); NaN when the weights sum to 0.
+    """
+def calibration(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], bins: typing.SupportsInt | typing.SupportsIndex, strategy: str) -> dict:
+    """
+    The calibration table's columns (non-empty bins only; = sklearn.calibration.calibration_curve).
+    """
 def ces(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CesResult:
     ...
 def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', cohort_by: str = 'first_activity', value: str = 'accounts', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN
+    """
+def concordance(event_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], predicted_scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_observed: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]] | None = None) -> tuple:
+    """
+    (concordant, tied, pairs, index) as lifelines.utils.concordance_index counts them; index NaN without pairs.
     """
 def csat(scores: typing.Any, scale: typing.SupportsInt | typing.SupportsIndex = 5, top_boxes: typing.SupportsInt | typing.SupportsIndex = 2, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CsatResult:
     ...
@@ -320,6 +332,14 @@ def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Seque
     """
     Lifecycle counts per fully observed period (see custhealth.lifecycle)
     """
+def lift(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
+    """
+    precision_at_k over the overall positive rate; NaN without positives.
+    """
+def log_loss(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    Log loss, p clipped to [eps, 1 - eps] (= sklearn.metrics.log_loss); NaN when the weights sum to 0.
+    """
 def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> dict:
     """
     Log-rank test across integer group codes (k >= 2).
@@ -340,6 +360,14 @@ def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typ
     ...
 def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
+def pr_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    Average precision (= sklearn.metrics.average_precision_score); NaN without positives.
+    """
+def precision_at_k(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
+    """
+    Share of positives among the top ceil(k n) scores, ties at the cut shared out.
+    """
 def read_csv(paths: collections.abc.Mapping[str, str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
     ...
 def release_survival_buffers() -> None:
@@ -349,6 +377,10 @@ def release_survival_buffers() -> None:
 def revenue_retention(dataset: Dataset, months: typing.SupportsInt | typing.SupportsIndex = 12, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)
+    """
+def roc_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    ROC AUC, ties averaged (= sklearn.metrics.roc_auc_score); NaN with one class only.
     """
 def scorecard_score(dataset: Dataset, text: str, source: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
     """
@@ -365,6 +397,10 @@ def sla_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str
 def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Tenures in days with event flags (see custhealth.tenure)
+    """
+def top_k_count(n: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsFloat | typing.SupportsIndex) -> int:
+    """
+    How many of n accounts the top fraction k holds: ceil(k n), k n within 1e-9 of an integer taken as it.
     """
 def write_csv(dataset: Dataset, dir: str) -> None:
     ...

@@ -5,6 +5,12 @@
 #include "custhealth/payments/quality.hpp"
 #include "custhealth/support/sla.hpp"
 
+namespace custhealth::python {
+// Declared here, not beside the others in bindings.hpp, to keep the metrics change (issue 14, part 4) off
+// that shared header; it belongs there.
+void register_metrics(py::module_& m);
+}  // namespace custhealth::python
+
 namespace {
 
 /// `_core.ENUMS` and `_core.DEFAULTS`: the vocabulary and the defaults of enums.hpp, sla.hpp and
@@ -54,4 +60,5 @@ PYBIND11_MODULE(_core, m) {
   register_survival(m);
   register_signals(m);
   register_scorecard(m);
+  register_metrics(m);
 }
