@@ -217,6 +217,15 @@ def test_a_large_call_releases_the_gil(runs_without_gil):
     assert runs_without_gil(lambda: M.roc_auc(y, s))
 
 
+def test_readme_example_runs(root):
+    readme = (root / "README.md").read_text()
+    block = readme.split("### Metrics", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {"ch": ch}
+    exec(block, namespace)  # noqa: S102 (the README's own code)
+    y, p = namespace["y"], namespace["p"]
+    assert M.roc_auc(y, p) == pytest.approx(sklearn_metrics.roc_auc_score(y, p), rel=RTOL)
+
+
 # ---- undefined: NaN with a warning ----
 
 def test_undefined_metrics_are_nan_with_a_user_warning():
