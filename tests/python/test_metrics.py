@@ -13,6 +13,10 @@ import pytest
 import custhealth as ch
 from conftest import peer
 
+sklearn = peer("sklearn")
+if tuple(int(part) for part in sklearn.__version__.split(".")[:2]) < (1, 5):
+    pytest.skip(f"pins scikit-learn >= 1.5's log_loss (clipped at the dtype's eps); this is {sklearn.__version__}",
+                allow_module_level=True)
 sklearn_metrics = peer("sklearn.metrics")
 sklearn_calibration = peer("sklearn.calibration")
 lifelines_utils = peer("lifelines.utils")
@@ -261,7 +265,8 @@ BAD = [
     (lambda: M.roc_auc([0, 2, 1], [0.1, 0.2, 0.3]), r"roc_auc: y_true\[1\] must be 0 or 1, got 2"),
     (lambda: M.pr_auc([0, 0.5, 1], [0.1, 0.2, 0.3]), r"pr_auc: y_true\[1\] must be 0 or 1, got 0.5"),
     (lambda: M.brier([0, np.nan, 1], [0.1, 0.2, 0.3]), r"brier: y_true\[1\] must be 0 or 1, got NaN"),
-    (lambda: M.roc_auc(pd.Series([0, None, 1], dtype="Int64"), [0.1, 0.2, 0.3]), r"y_true\[1\] must be 0 or 1, got NaN"),
+    (lambda: M.roc_auc(pd.Series([0, None, 1], dtype="Int64"), [0.1, 0.2, 0.3]),
+     r"y_true\[1\] must be 0 or 1, got NaN"),
     (lambda: M.roc_auc(["a", "b", "c"], [0.1, 0.2, 0.3]), r"y_true must hold 0/1 or booleans"),
     (lambda: M.roc_auc([0, 1, 0], [0.1, np.nan, 0.3]), r"roc_auc: y_score\[1\] is NaN: values must be finite"),
     (lambda: M.pr_auc([0, 1, 0], [0.1, 0.2, np.inf]), r"pr_auc: y_score\[2\] is inf"),

@@ -31,7 +31,8 @@ bool take_as(labels& out) {
 
 labels read_labels(const py::array& a, const char* name) {
   if (a.ndim() != 1)
-    throw invalid_input(std::string(name) + " must be one-dimensional, got " + std::to_string(a.ndim()) + " dimensions");
+    throw invalid_input(std::string(name) + " must be one-dimensional, got " + std::to_string(a.ndim()) +
+                        " dimensions");
   labels out{a, {}};
   if (take_as<bool>(out) || take_as<std::uint8_t>(out) || take_as<std::int8_t>(out) || take_as<std::int32_t>(out) ||
       take_as<std::int64_t>(out) || take_as<float>(out) || take_as<double>(out))
@@ -49,7 +50,8 @@ std::span<const double> optional_values(const std::optional<array_of<double>>& a
 
 /// A metric of (labels, scores, optional weights) with the GIL released while it runs.
 template <double (*Metric)(label_view, std::span<const double>, std::span<const double>)>
-double weighted_metric(const py::array& y, const array_of<double>& score, const std::optional<array_of<double>>& weights) {
+double weighted_metric(const py::array& y, const array_of<double>& score,
+                       const std::optional<array_of<double>>& weights) {
   const labels l = read_labels(y, "y_true");
   const auto s = values(score);
   const auto w = optional_values(weights);
