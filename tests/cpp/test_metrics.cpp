@@ -8,6 +8,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <utility>
 #include <numbers>
 #include <random>
 #include <vector>
@@ -195,6 +198,46 @@ TEST(Metrics, RocAucEqualsPairCountOnMixedSignScoresWithTies) {
     EXPECT_NEAR(roc_auc(y, s, w3), roc_auc(y, s, w), 1e-14);
     EXPECT_DOUBLE_EQ(roc_auc(y, shifted), roc_auc(y, s));
     EXPECT_DOUBLE_EQ(pr_auc(y, shifted), pr_auc(y, s));
+  }
+}
+
+/// ROC AUC and average precision from per-score sums kept in a std::map (no sort of ours involved):
+/// Σ_v neg(v)·(pos above v + ½ pos(v)) / (P·N), and Σ_v pos(v)/P · precision(≥ v), v from the top.
+std::pair<double, double> map_auc_ap(const std::vector<int>& y, const std::vector<double>& s,
+                                     const std::vector<double>& w) {
+  std::map<double, std::pair<double, double>, std::greater<>> by_score;  // score → (neg, pos)
+  for (std::size_t i = 0; i < y.size(); ++i) (y[i] != 0 ? by_score[s[i]].second : by_score[s[i]].first) += w[i];
+  double above = 0, neg_total = 0, area = 0, fp = 0, ap = 0;
+  for (const auto& [score, np] : by_score) {
+    area += np.first * (above + 0.5 * np.second);
+    above += np.second;
+    neg_total += np.first;
+    fp += np.first;
+    if (np.second > 0) ap += np.second * above / (above + fp);
+  }
+  return {area / above / neg_total, ap / above};
+}
+
+TEST(Metrics, RankingOnBothSortPaths) {
+  // 60,000 scores: with 300 distinct values (a sample of them repeats: the radix sort) and continuous
+  // (the survival sort); both signs, with and without weights.
+  std::mt19937_64 rng(15);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (bool tied : {true, false}) {
+    const std::size_t n = 60'000;
+    std::vector<int> y(n);
+    std::vector<double> s(n), w(n), ones(n, 1.0);
+    for (std::size_t i = 0; i < n; ++i) {
+      y[i] = static_cast<int>(rng() % 4 == 0);
+      const double x = normal(rng) + 0.5 * y[i];
+      s[i] = tied ? std::round(x * 50) / 50 : x;
+      w[i] = static_cast<double>(rng() % 7) / 3;
+    }
+    for (const auto* weights : {&ones, &w}) {
+      const auto [auc, ap] = map_auc_ap(y, s, *weights);
+      EXPECT_NEAR(roc_auc(y, s, *weights), auc, 1e-12) << tied;
+      EXPECT_NEAR(pr_auc(y, s, *weights), ap, 1e-12) << tied;
+    }
   }
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "custhealth/detail/survival_memory.hpp"
@@ -225,9 +226,55 @@ struct compensated_sum {
   double value() const noexcept { return sum + compensation; }
 };
 
+/// Stable LSD radix sort of records[0, n) on their 64-bit keys, 11 bits a pass, using scratch[0, n);
+/// a pass whose digit is the same in every key is skipped. Needs n < 2³².
+template <class Record>
+void radix_sort(Record* records, Record* scratch, std::size_t n) {
+  constexpr unsigned bits = 11, passes = (64 + bits - 1) / bits;
+  constexpr std::size_t radix = std::size_t{1} << bits, mask = radix - 1;
+  std::vector<std::uint32_t> counts(passes * radix, 0);
+  for (std::size_t i = 0; i < n; ++i) {  // every pass's histogram in one read
+    const std::uint64_t k = km::key_of(records[i]);
+    for (unsigned p = 0; p < passes; ++p) ++counts[p * radix + ((k >> (p * bits)) & mask)];
+  }
+  Record *from = records, *to = scratch;
+  for (unsigned p = 0; p < passes; ++p) {
+    std::uint32_t* next = counts.data() + p * radix;
+    if (std::find(next, next + radix, static_cast<std::uint32_t>(n)) != next + radix) continue;  // one digit
+    std::uint32_t offset = 0;
+    for (std::size_t d = 0; d < radix; ++d) offset += std::exchange(next[d], offset);
+    for (std::size_t i = 0; i < n; ++i) to[next[(km::key_of(from[i]) >> (p * bits)) & mask]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != records) std::copy_n(from, n, records);
+}
+
+/// True when the scores repeat a lot: fewer than 900 distinct values among 1,024 spread over the run,
+/// as when ~3,000 or fewer distinct scores are shared by many accounts (a 0–100 health score with one
+/// decimal has 1,001). Such keys favour the radix sort: its scatter writes go to few places, while the
+/// bucket sort spends its time on the crowds of equal keys (measured: benchmarks/README.md, "Metrics").
+template <class Record>
+bool heavily_tied(const Record* records, std::size_t n) {
+  constexpr std::size_t size = 1024;
+  if (n < 16 * size) return false;
+  std::array<std::uint64_t, size> sample;
+  for (std::size_t i = 0; i < size; ++i) sample[i] = km::key_of(records[(2 * i + 1) * (n / (2 * size))]) >> 1;
+  std::sort(sample.begin(), sample.end());
+  return static_cast<std::size_t>(std::unique(sample.begin(), sample.end()) - sample.begin()) < 900;
+}
+
+/// Sorts one run of score keys: the radix sort when the scores are heavily tied, else the survival
+/// sort (AVX-512 where the CPU has it, else a bucket sort linear in n for spread-out values).
+template <class Record>
+void sort_scores(Record* records, Record* scratch, std::size_t n) {
+  if (n < std::numeric_limits<std::uint32_t>::max() && heavily_tied(records, n))
+    radix_sort(records, scratch, n);
+  else
+    km::sort_records_in_place(records, scratch, n);
+}
+
 /// The scores as sort keys with the label in the flag bit — the survival keys of detail/survival_sort.hpp,
-/// whose sorts (AVX-512 where the CPU has it, else a bucket sort linear in n for spread-out values) need a
-/// time ≥ 0. So a score s ≥ 0 (−0 counts as +0) goes to the `upper` run as |s|, and s < 0 to the `lower`
+/// whose sorts (see sort_scores) need a time ≥ 0. So a score s ≥ 0 (−0 counts as +0) goes to the `upper` run as |s|, and s < 0 to the `lower`
 /// run as |s| = −s: each run sorts ascending in |s|, and descending score order is the upper run read
 /// backwards, then the lower run read forwards. Every bit of the score is kept, so ties are exact.
 template <class Record>
@@ -261,8 +308,8 @@ ranked_scores<Record> rank_scores(std::string_view metric, const label_view& y, 
   });
   r.n_upper = up;
   auto* scratch = reinterpret_cast<Record*>(r.scratch.data());
-  km::sort_records_in_place(out, scratch, up);
-  km::sort_records_in_place(out + up, scratch + up, r.n - up);
+  sort_scores(out, scratch, up);
+  sort_scores(out + up, scratch + up, r.n - up);
   return r;
 }
 
