@@ -23,9 +23,10 @@
 #include "custhealth/enums.hpp"
 #include "custhealth/error.hpp"
 
-// Every function here equals a peer's number on the same input (tests/python/test_metrics.py pins them):
+// Each function equals a peer's number on the same input (tests/python/test_metrics.py pins them):
 // scikit-learn 1.9's roc_auc_score, average_precision_score, brier_score_loss, log_loss and
-// calibration_curve, and lifelines' utils.concordance_index. Conventions shared by all of them:
+// calibration_curve, and lifelines' utils.concordance_index — except lift and precision_at_k, which
+// neither has (pinned by hand and against numpy). Conventions shared by all of them:
 //   - y is 0/1 (bool or numeric; anything else, NaN included, is invalid_input naming the index);
 //   - scores and probabilities are finite (NaN or ±inf is invalid_input); probabilities lie in [0, 1];
 //   - weights, where taken, are finite and ≥ 0 (scaling them all changes nothing);
@@ -45,8 +46,9 @@ concept label_type = std::same_as<T, bool> || std::same_as<T, std::uint8_t> || s
 }  // namespace detail::metrics
 
 /// 0/1 labels (churned or not, event observed or not) read in place from the caller's contiguous array
-/// of bool, (u)int8, int32, int64, float or double — no conversion copy. A default-constructed view means
-/// "not given" (concordance_index then takes every event as observed).
+/// of bool, (u)int8, int32, int64, float or double — no conversion copy. A view, as std::span: the array
+/// must outlive it. A default-constructed view means "not given" (concordance_index then takes every
+/// event as observed).
 class label_view {
  public:
   enum class kind : std::uint8_t { none, boolean, u8, i8, i32, i64, f32, f64 };
