@@ -51,6 +51,10 @@ enum class mrr_movement : std::uint8_t { new_business, expansion, contraction, c
 /// A ticket's first-response SLA as of T (see classify_sla).
 enum class sla_state : std::uint8_t { met, breached, pending };
 
+/// How metrics' calibration() places its bin edges: `uniform`, bins of equal width over [0, 1];
+/// `quantile`, bins holding about equal numbers of predictions (numpy's linear percentiles of p).
+enum class calibration_strategy : std::uint8_t { uniform, quantile };
+
 /// none: no payments, so no ratio; ok; warning: ratio ≥ warning; breach: ratio ≥ breach.
 enum class payment_flag : std::uint8_t { none, ok, warning, breach };
 
@@ -77,6 +81,7 @@ CUSTHEALTH_ENUM_NAMES(cohort_value, "accounts", "mrr");
 CUSTHEALTH_ENUM_NAMES(mrr_movement, "new", "expansion", "contraction", "churn", "reactivation", "unchanged");
 CUSTHEALTH_ENUM_NAMES(payment_flag, "none", "ok", "warning", "breach");
 CUSTHEALTH_ENUM_NAMES(sla_state, "met", "breached", "pending");
+CUSTHEALTH_ENUM_NAMES(calibration_strategy, "uniform", "quantile");
 #undef CUSTHEALTH_ENUM_NAMES
 }  // namespace detail
 

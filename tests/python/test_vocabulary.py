@@ -13,6 +13,12 @@ def test_enum_names_are_designs():
     assert support.PRIORITIES == ("low", "normal", "high", "urgent")
     assert payments.TYPES == ("payment", "refund", "chargeback", "decline", "cancellation")
     assert _core.ENUMS["cohort_mode"] == ("on", "on_or_after")
+    assert _core.ENUMS["calibration_strategy"] == ("uniform", "quantile")
+    # One schema per table (table.hpp): the columns, their kinds and which are required.
+    assert _core.SCHEMA["usage"] == [("account_id", "id", True), ("timestamp", "time", True), ("event", "text", True),
+                                     ("value", "number", False), ("user_id", "text", False)]
+    assert [name for name, _, _ in _core.SCHEMA["mrr"]] == ["account_id", "month", "mrr"]
+    assert list(_core.SCHEMA) == list(TABLES)
 
 
 def test_defaults_are_designs():

@@ -22,6 +22,7 @@ from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_lo
                        tenure_survival)
 from .signals import signal_catalog, signals
 from .adoption import adoption
+from . import metrics
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "mrr_bridge",
     "revenue_retention",
     "tenure",
+    "metrics",
 ]

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'ces', 'cohort_retention', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'ces', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -290,11 +290,23 @@ def backlog_arrays(opened: typing.Any, first_response: typing.Any, resolved: typ
     ...
 def backlog_dataset(dataset: Dataset, by: collections.abc.Sequence[str], as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
     ...
+def brier(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    Brier score (= sklearn.metrics.brier_score_loss); NaN when the weights sum to 0.
+    """
+def calibration(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], bins: typing.SupportsInt | typing.SupportsIndex, strategy: str) -> dict:
+    """
+    The calibration table's columns (non-empty bins only; = sklearn.calibration.calibration_curve).
+    """
 def ces(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CesResult:
     ...
 def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', cohort_by: str = 'first_activity', value: str = 'accounts', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN
+    """
+def concordance(event_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], predicted_scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_observed: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]] | None = None) -> tuple:
+    """
+    (concordant, tied, pairs, index) as lifelines.utils.concordance_index counts them; index NaN without pairs.
     """
 def csat(scores: typing.Any, scale: typing.SupportsInt | typing.SupportsIndex = 5, top_boxes: typing.SupportsInt | typing.SupportsIndex = 2, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CsatResult:
     ...
@@ -320,6 +332,14 @@ def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Seque
     """
     Lifecycle counts per fully observed period (see custhealth.lifecycle)
     """
+def lift(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
+    """
+    precision_at_k over the overall positive rate; NaN without positives.
+    """
+def log_loss(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    Log loss, p clipped to [eps, 1 - eps] (= sklearn.metrics.log_loss); NaN when the weights sum to 0.
+    """
 def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> dict:
     """
     Log-rank test across integer group codes (k >= 2).
@@ -340,6 +360,14 @@ def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typ
     ...
 def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
+def pr_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    Average precision (= sklearn.metrics.average_precision_score); NaN without positives.
+    """
+def precision_at_k(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
+    """
+    Share of positives among the top ceil(k n) scores, ties at the cut shared out.
+    """
 def read_csv(paths: collections.abc.Mapping[str, str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
     ...
 def release_survival_buffers() -> None:
@@ -349,6 +377,10 @@ def release_survival_buffers() -> None:
 def revenue_retention(dataset: Dataset, months: typing.SupportsInt | typing.SupportsIndex = 12, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)
+    """
+def roc_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
+    """
+    ROC AUC, ties averaged (= sklearn.metrics.roc_auc_score); NaN with one class only.
     """
 def scorecard_score(dataset: Dataset, text: str, source: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
     """
@@ -366,10 +398,14 @@ def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | 
     """
     Tenures in days with event flags (see custhealth.tenure)
     """
+def top_k_count(n: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsFloat | typing.SupportsIndex) -> int:
+    """
+    How many of n accounts the top fraction k holds: ceil(k n), k n within 1e-9 of an integer taken as it.
+    """
 def write_csv(dataset: Dataset, dir: str) -> None:
     ...
 DEFAULTS: dict = {'sla_first_response_seconds': {'low': 28800, 'normal': 7200, 'high': 7200, 'urgent': 3600}, 'chargeback_warning': 0.0065, 'chargeback_breach': 0.009, 'csat_scale': 5, 'ticks_per_second': {'s': 1, 'ms': 1000, 'us': 1000000, 'ns': 1000000000}}
-ENUMS: dict = {'table': ('accounts', 'usage', 'surveys', 'tickets', 'mrr', 'payments'), 'time_unit': ('s', 'ms', 'us', 'ns'), 'period': ('D', 'W', 'M', 'Q'), 'survey_kind': ('nps', 'csat', 'ces'), 'priority': ('low', 'normal', 'high', 'urgent'), 'payment_type': ('payment', 'refund', 'chargeback', 'decline', 'cancellation'), 'nps_category': ('detractor', 'passive', 'promoter'), 'cohort_mode': ('on', 'on_or_after'), 'cohort_origin': ('first_activity', 'start'), 'cohort_value': ('accounts', 'mrr'), 'mrr_movement': ('new', 'expansion', 'contraction', 'churn', 'reactivation', 'unchanged'), 'payment_flag': ('none', 'ok', 'warning', 'breach')}
+ENUMS: dict = {'table': ('accounts', 'usage', 'surveys', 'tickets', 'mrr', 'payments'), 'time_unit': ('s', 'ms', 'us', 'ns'), 'period': ('D', 'W', 'M', 'Q'), 'survey_kind': ('nps', 'csat', 'ces'), 'priority': ('low', 'normal', 'high', 'urgent'), 'payment_type': ('payment', 'refund', 'chargeback', 'decline', 'cancellation'), 'nps_category': ('detractor', 'passive', 'promoter'), 'cohort_mode': ('on', 'on_or_after'), 'cohort_origin': ('first_activity', 'start'), 'cohort_value': ('accounts', 'mrr'), 'mrr_movement': ('new', 'expansion', 'contraction', 'churn', 'reactivation', 'unchanged'), 'payment_flag': ('none', 'ok', 'warning', 'breach'), 'sla_state': ('met', 'breached', 'pending'), 'calibration_strategy': ('uniform', 'quantile')}
 SCHEMA: dict = {'accounts': [('account_id', 'id', True), ('start', 'time', True), ('end', 'time', False), ('segment', 'text', False), ('plan', 'text', False), ('owner', 'text', False), ('seats', 'number', False), ('renewal_date', 'time', False)], 'usage': [('account_id', 'id', True), ('timestamp', 'time', True), ('event', 'text', True), ('value', 'number', False), ('user_id', 'text', False)], 'surveys': [('account_id', 'id', True), ('timestamp', 'time', True), ('kind', 'choice', True), ('score', 'number', True), ('respondent', 'text', False)], 'tickets': [('account_id', 'id', True), ('opened_at', 'time', True), ('first_response_at', 'time', False), ('resolved_at', 'time', False), ('priority', 'choice', False), ('owner', 'text', False)], 'mrr': [('account_id', 'id', True), ('month', 'month', True), ('mrr', 'number', True)], 'payments': [('account_id', 'id', True), ('timestamp', 'time', True), ('type', 'choice', True), ('amount', 'number', True), ('currency', 'text', False)]}
 SIGNAL_CATALOG: list = [{'name': 'usage.events_7d', 'table': 'usage', 'unit': 'rows', 'window_days': 7, 'higher_is_better': True, 'definition': 'usage rows in [T - 7 d, T)'}, {'name': 'usage.events_30d', 'table': 'usage', 'unit': 'rows', 'window_days': 30, 'higher_is_better': True, 'definition': 'usage rows in [T - 30 d, T)'}, {'name': 'usage.events_90d', 'table': 'usage', 'unit': 'rows', 'window_days': 90, 'higher_is_better': True, 'definition': 'usage rows in [T - 90 d, T)'}, {'name': 'usage.value_30d', 'table': 'usage', 'unit': 'value', 'window_days': 30, 'higher_is_better': True, 'definition': 'sum of usage value in [T - 30 d, T)'}, {'name': 'usage.active_days_7d', 'table': 'usage', 'unit': 'days', 'window_days': 7, 'higher_is_better': True, 'definition': 'distinct days with a usage row in 7 d'}, {'name': 'usage.active_days_30d', 'table': 'usage', 'unit': 'days', 'window_days': 30, 'higher_is_better': True, 'definition': 'distinct days with a usage row in 30 d'}, {'name': 'usage.active_days_90d', 'table': 'usage', 'unit': 'days', 'window_days': 90, 'higher_is_better': True, 'definition': 'distinct days with a usage row in 90 d'}, {'name': 'usage.active_users_30d', 'table': 'usage', 'unit': 'users', 'window_days': 30, 'higher_is_better': True, 'definition': 'distinct user_id in 30 d'}, {'name': 'usage.features_30d', 'table': 'usage', 'unit': 'events', 'window_days': 30, 'higher_is_better': True, 'definition': 'distinct event names in 30 d'}, {'name': 'usage.days_since_last', 'table': 'usage', 'unit': 'days', 'window_days': 0, 'higher_is_better': False, 'definition': '(T - time of the last usage row before T) / 1 d'}, {'name': 'usage.trend_8w', 'table': 'usage', 'unit': '1/week', 'window_days': 56, 'higher_is_better': True, 'definition': 'Theil-Sen slope of the weekly row counts of the 8 weeks before T, over their mean'}, {'name': 'usage.dau_mau', 'table': 'usage', 'unit': 'ratio', 'window_days': 30, 'higher_is_better': True, 'definition': 'distinct (user, day) pairs in 30 d / 30 / usage.active_users_30d'}, {'name': 'adoption.breadth', 'table': 'usage', 'unit': 'ratio', 'window_days': 30, 'higher_is_better': True, 'definition': 'usage.features_30d / the events anyone used before T'}, {'name': 'adoption.depth', 'table': 'usage', 'unit': 'percentile', 'window_days': 30, 'higher_is_better': True, 'definition': "mid-rank percentile (0-1) of events per active day in 30 d among the segment's accounts active in 30 d"}, {'name': 'adoption.seat_utilisation', 'table': 'usage', 'unit': 'ratio', 'window_days': 30, 'higher_is_better': True, 'definition': 'usage.active_users_30d / seats (NaN without seats)'}, {'name': 'adoption.time_to_value_days', 'table': 'usage', 'unit': 'days', 'window_days': 0, 'higher_is_better': False, 'definition': "days from start to the first use of a key feature (the model's list) before T"}, {'name': 'nps.last', 'table': 'surveys', 'unit': 'score', 'window_days': 0, 'higher_is_better': True, 'definition': 'the last NPS answer before T'}, {'name': 'nps.score_180d', 'table': 'surveys', 'unit': 'NPS', 'window_days': 180, 'higher_is_better': True, 'definition': 'NPS of the answers in 180 d'}, {'name': 'nps.n_180d', 'table': 'surveys', 'unit': 'answers', 'window_days': 180, 'higher_is_better': True, 'definition': 'NPS answers in 180 d'}, {'name': 'csat.rate_90d', 'table': 'surveys', 'unit': '%', 'window_days': 90, 'higher_is_better': True, 'definition': 'CSAT top-box share of the answers in 90 d, in percent'}, {'name': 'ces.mean_90d', 'table': 'surveys', 'unit': 'score', 'window_days': 90, 'higher_is_better': False, 'definition': 'mean CES answer in 90 d (1 = least effort)'}, {'name': 'support.tickets_30d', 'table': 'tickets', 'unit': 'tickets', 'window_days': 30, 'higher_is_better': False, 'definition': 'tickets opened in 30 d'}, {'name': 'support.open', 'table': 'tickets', 'unit': 'tickets', 'window_days': 0, 'higher_is_better': False, 'definition': 'tickets opened before T and not resolved before T'}, {'name': 'support.open_high', 'table': 'tickets', 'unit': 'tickets', 'window_days': 0, 'higher_is_better': False, 'definition': 'open tickets of priority high or urgent'}, {'name': 'support.sla_breaches_30d', 'table': 'tickets', 'unit': 'tickets', 'window_days': 30, 'higher_is_better': False, 'definition': 'first-response SLA breaches as of T among tickets opened in 30 d'}, {'name': 'support.sla_met_rate_90d', 'table': 'tickets', 'unit': 'ratio', 'window_days': 90, 'higher_is_better': True, 'definition': 'met / (met + breached) among tickets opened in 90 d'}, {'name': 'payments.volume_30d', 'table': 'payments', 'unit': 'amount', 'window_days': 30, 'higher_is_better': True, 'definition': 'sum of payment amounts in 30 d (NaN for several currencies)'}, {'name': 'payments.refund_rate_90d', 'table': 'payments', 'unit': 'ratio', 'window_days': 90, 'higher_is_better': False, 'definition': 'refunds / payments in 90 d, by count'}, {'name': 'payments.chargeback_ratio_90d', 'table': 'payments', 'unit': 'ratio', 'window_days': 90, 'higher_is_better': False, 'definition': 'chargebacks / payments in 90 d'}, {'name': 'payments.decline_rate_30d', 'table': 'payments', 'unit': 'ratio', 'window_days': 30, 'higher_is_better': False, 'definition': 'declines / (payments + declines) in 30 d'}, {'name': 'mrr.current', 'table': 'mrr', 'unit': 'money/month', 'window_days': 0, 'higher_is_better': True, 'definition': 'MRR of the month containing T - 1 s (0 after a paid month without a row; NaN if never paid)'}, {'name': 'mrr.change_90d', 'table': 'mrr', 'unit': 'ratio', 'window_days': 90, 'higher_is_better': True, 'definition': '(current - MRR 3 months earlier) / MRR 3 months earlier'}, {'name': 'account.tenure_days', 'table': 'accounts', 'unit': 'days', 'window_days': 0, 'higher_is_better': True, 'definition': 'days from start to T, or to an end before T'}, {'name': 'account.days_to_renewal', 'table': 'accounts', 'unit': 'days', 'window_days': 0, 'higher_is_better': True, 'definition': 'days from T to renewal_date'}, {'name': 'account.seats', 'table': 'accounts', 'unit': 'seats', 'window_days': 0, 'higher_is_better': True, 'definition': 'seats'}]
 __version__: str = '0.1.0'

@@ -26,6 +26,7 @@ void register_retention(py::module_& m);
 void register_survival(py::module_& m);
 void register_signals(py::module_& m);
 void register_scorecard(py::module_& m);
+void register_metrics(py::module_& m);
 
 /// A numpy array of T, converted only when its dtype or layout does not fit.
 template <class T>

@@ -22,6 +22,7 @@ void register_vocabulary(pybind11::module_& m) {
   add("survey_kind", survey_kind{}), add("priority", priority{}), add("payment_type", payment_type{});
   add("nps_category", nps_category{}), add("cohort_mode", cohort_mode{}), add("cohort_origin", cohort_origin{});
   add("cohort_value", cohort_value{}), add("mrr_movement", mrr_movement{}), add("payment_flag", payment_flag{});
+  add("sla_state", sla_state{}), add("calibration_strategy", calibration_strategy{});
   m.attr("ENUMS") = enums;
 
   py::dict defaults, targets;
@@ -54,4 +55,5 @@ PYBIND11_MODULE(_core, m) {
   register_survival(m);
   register_signals(m);
   register_scorecard(m);
+  register_metrics(m);
 }
