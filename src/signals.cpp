@@ -46,7 +46,8 @@ inline std::int64_t gallop(const timestamp* t, std::int64_t from, std::int64_t e
 
 /// The first row of an account's rows [begin, end) inside the widest window at the first T: a
 /// binary search, since a single T near the end of the data is far from the account's first row.
-std::int64_t window_start(const timestamp* t, std::int64_t begin, std::int64_t end, timestamp T, std::int64_t window_days) {
+std::int64_t window_start(const timestamp* t, std::int64_t begin, std::int64_t end, timestamp T,
+                          std::int64_t window_days) {
   return std::lower_bound(t + begin, t + end, T - window_days * seconds_per_day) - t;
 }
 
@@ -152,11 +153,12 @@ class account_sweep {
         usage_(want.any(table_id::usage)), surveys_(want.any(table_id::surveys)),
         tickets_(want.any(table_id::tickets)), payments_(want.any(table_id::payments)),
         mrr_(want.any(table_id::mrr)), accounts_(want.any(table_id::accounts)),
-        days_(want.column[column_of("usage.active_days_7d")] || want.column[column_of("usage.active_days_30d")] || want.column[column_of("usage.active_days_90d")] ||
-              want.column[column_of("usage.dau_mau")]),
-        scan30_(want.column[column_of("usage.value_30d")] || want.column[column_of("usage.features_30d")] || want.column[column_of("usage.active_users_30d")] ||
-                want.column[column_of("usage.dau_mau")]),
-        trend_(want.column[column_of("usage.trend_8w")]), ttv_(want.column[column_of("adoption.time_to_value_days")]) {
+        days_(want.column[column_of("usage.active_days_7d")] || want.column[column_of("usage.active_days_30d")] ||
+              want.column[column_of("usage.active_days_90d")] || want.column[column_of("usage.dau_mau")]),
+        scan30_(want.column[column_of("usage.value_30d")] || want.column[column_of("usage.features_30d")] ||
+                want.column[column_of("usage.active_users_30d")] || want.column[column_of("usage.dau_mau")]),
+        trend_(want.column[column_of("usage.trend_8w")]),
+        ttv_(want.column[column_of("adoption.time_to_value_days")]) {
     // The calendar months mrr.* reads at each T (the one holding T − 1 s and 3 before it), once
     // for all accounts.
     for (const timestamp T : as_of_) {
@@ -390,7 +392,8 @@ class account_sweep {
       const std::int64_t lo90 = gallop(t, w90.lo, e, T - 90 * seconds_per_day);
       lo30 = gallop(t, std::max(lo30, lo90), e, T - 30 * seconds_per_day);
       hi = gallop(t, std::max(hi, lo30), e, T);
-      w90.move_to(lo90, hi, [&](std::int64_t i, int sign) { last90.count[std::size_t(p.type[std::size_t(i)])] += sign; });
+      w90.move_to(lo90, hi,
+                  [&](std::int64_t i, int sign) { last90.count[std::size_t(p.type[std::size_t(i)])] += sign; });
       payment_counts last30;
       std::int32_t currency = no_code;
       bool several_currencies = false;
@@ -469,10 +472,11 @@ class account_sweep {
 /// DESIGN §4). An account's rows are time-sorted, so its rows at or after the latest first use
 /// found so far cannot lower any event's first use: the scan stops there, usually after a few rows
 /// per account, and gives the same minima as reading every row.
-std::vector<double> events_used_before(const usage_table& u, std::size_t n_accounts, const std::vector<timestamp>& as_of) {
+std::vector<double> events_used_before(const usage_table& u, std::size_t n_accounts,
+                                       const std::vector<timestamp>& as_of) {
   constexpr timestamp never = std::numeric_limits<timestamp>::max();
   std::vector<timestamp> first_use(u.events.size(), never);
-  timestamp bound = u.events.size() ? never : as_of.back();  // no first use at or after it can matter
+  timestamp bound = never;  // the latest first use found so far: never while an event is unseen
   for (std::size_t a = 0; a < n_accounts; ++a)
     for (std::int64_t i = u.index.begin(std::int32_t(a)), e = u.index.end(std::int32_t(a)); i < e; ++i) {
       const timestamp t = u.time[std::size_t(i)];
@@ -522,7 +526,8 @@ void adoption(const dataset& data, const std::vector<timestamp>& as_of, std::vec
   for (std::size_t g = 1; g < group_start.size(); ++g) group_start[g] += group_start[g - 1];
   {
     std::vector<std::size_t> next(group_start);
-    for (std::size_t a = 0; a < n; ++a) by_segment[next[std::size_t(value_or(acc.segment, a, no_code) + 1)]++] = std::uint32_t(a);
+    for (std::size_t a = 0; a < n; ++a)
+      by_segment[next[std::size_t(value_or(acc.segment, a, no_code) + 1)]++] = std::uint32_t(a);
   }
   std::vector<std::pair<std::uint64_t, std::uint32_t>> active, buffer;
   for (std::size_t k = 0; k < as_of.size(); ++k) {
@@ -554,7 +559,8 @@ void adoption(const dataset& data, const std::vector<timestamp>& as_of, std::vec
       for (std::size_t i = 0; i < active.size();) {
         std::size_t j = i;
         while (j < active.size() && active[j].first == active[i].first) ++j;
-        for (std::size_t r = i; r < j; ++r) depth[base + active[r].second] = (double(i) + double(j - i) / 2) / double(active.size());
+        for (std::size_t r = i; r < j; ++r)
+          depth[base + active[r].second] = (double(i) + double(j - i) / 2) / double(active.size());
         i = j;
       }
     }
