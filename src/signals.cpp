@@ -1,12 +1,18 @@
 // src/signals.cpp — the per-table signal providers and the sweep over accounts: each account's rows
-// of each table are walked once, with one cursor per window edge advancing as T grows.
+// of each table are read once for all T, window edges moving forward as T grows.
 
 #include "custhealth/signals/signals.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <thread>
+#include <utility>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "custhealth/feedback/survey.hpp"
 #include "custhealth/payments/quality.hpp"
@@ -24,42 +30,44 @@ consteval std::size_t column_of(std::string_view name) {
   throw "unknown signal";
 }
 
-/// A cursor over one account's time-sorted rows: the first row at or after a moment that only
-/// grows, so all the T of a sweep cost one pass per window edge.
-class cursor {
- public:
-  cursor() = default;
-  cursor(const timestamp* times, std::int64_t begin, std::int64_t end) : t_(times), i_(begin), end_(end) {}
-  std::int64_t advance_to(timestamp moment) noexcept {
-    while (i_ < end_ && t_[i_] < moment) ++i_;
-    return i_;
-  }
+/// The first row of [from, end) at or after `moment`, for rows sorted by time with those before
+/// `from` earlier than `moment`. A few rows are tried in turn (a window edge usually moves by a few
+/// rows), then galloping (Bentley & Yao 1976) costs O(log d) for a row d places on: a single T
+/// finds its edges without walking the account's earlier rows and a sweep still moves each edge
+/// forward once.
+inline std::int64_t gallop(const timestamp* t, std::int64_t from, std::int64_t end, timestamp moment) noexcept {
+  for (const std::int64_t stop = std::min(from + 4, end); from < stop; ++from)
+    if (t[from] >= moment) return from;
+  if (from >= end || t[from] >= moment) return from;
+  std::int64_t below = from, step = 1;  // t[below] < moment
+  while (below + step < end && t[below + step] < moment) below += step, step *= 2;
+  return std::lower_bound(t + below + 1, t + std::min(below + step, end), moment) - t;
+}
 
- private:
-  const timestamp* t_ = nullptr;
-  std::int64_t i_ = 0, end_ = 0;
+/// The first row of an account's rows [begin, end) inside the widest window at the first T: a
+/// binary search, since a single T near the end of the data is far from the account's first row.
+std::int64_t window_start(const timestamp* t, std::int64_t begin, std::int64_t end, timestamp T,
+                          std::int64_t window_days) {
+  return std::lower_bound(t + begin, t + end, T - window_days * seconds_per_day) - t;
+}
+
+/// The rows [lo, hi) of a trailing window, moved forward as T grows: each row enters once and
+/// leaves once, so the window's integer counters cost O(rows) over the whole sweep. Floating-point
+/// sums are never kept this way (removing a term does not undo its rounding): those windows are
+/// summed afresh, in row order, at each T.
+struct sliding_window {
+  std::int64_t lo = 0, hi = 0;
+
+  /// Moves to [new_lo, new_hi) (neither edge moves back), calling f(row, -1) for each row that
+  /// leaves and f(row, +1) for each that enters.
+  template <class F>
+  void move_to(std::int64_t new_lo, std::int64_t new_hi, F&& f) {
+    for (std::int64_t i = lo; i < std::min(new_lo, hi); ++i) f(i, -1);
+    lo = new_lo, hi = std::max(hi, new_lo);
+    for (std::int64_t i = hi; i < new_hi; ++i) f(i, +1);
+    hi = new_hi;
+  }
 };
-
-/// Calls f(k, T, hi, lo) for every as-of time T = as_of[k] (ascending) with the account's rows
-/// [begin, hi) before T and lo[w] the first of them inside the window of window_days[w] days.
-template <std::size_t N, class F>
-void each_as_of(const timestamp* t, std::int64_t begin, std::int64_t end, const std::vector<timestamp>& as_of,
-                const std::array<std::int64_t, N>& window_days, F&& f) {
-  cursor before(t, begin, end);
-  std::array<cursor, N> from{};
-  from.fill(cursor(t, begin, end));
-  for (std::size_t k = 0; k < as_of.size(); ++k) {
-    const timestamp T = as_of[k];
-    std::array<std::int64_t, N> lo{};
-    for (std::size_t w = 0; w < N; ++w) lo[w] = from[w].advance_to(T - window_days[w] * seconds_per_day);
-    f(k, T, before.advance_to(T), lo);
-  }
-}
-
-/// The first row of [begin, end) at or after `moment` (for the trend's eight week edges).
-std::int64_t first_at_or_after(const timestamp* t, std::int64_t begin, std::int64_t end, timestamp moment) {
-  return std::lower_bound(t + begin, t + end, moment) - t;
-}
 
 /// Row r of an optional column, or `absent` when the column is (a table loaded without it).
 template <class T>
@@ -69,23 +77,68 @@ T value_or(const column<T>& c, std::size_t r, T absent) noexcept {
 
 double days(std::int64_t seconds) { return static_cast<double>(seconds) / static_cast<double>(seconds_per_day); }
 
+/// The comparators of Batcher's odd–even merge sort ("Sorting networks and their applications",
+/// 1968) for 32 inputs, less those that cannot change positions `keep` of 28 inputs padded with +∞:
+/// the ones that touch a padding position (it always holds +∞) and those no kept output depends on.
+template <std::size_t N, std::size_t... Keep>
+consteval auto selection_network() {
+  constexpr std::size_t pow2 = std::bit_ceil(N);
+  std::array<std::pair<std::uint8_t, std::uint8_t>, pow2 * 8> all{};
+  std::size_t n = 0;
+  for (std::size_t p = 1; p < pow2; p <<= 1)
+    for (std::size_t k = p; k >= 1; k >>= 1)
+      for (std::size_t j = k % p; j + k < pow2; j += 2 * k)
+        for (std::size_t i = 0; i < std::min(k, pow2 - j - k); ++i)
+          if ((i + j) / (2 * p) == (i + j + k) / (2 * p) && i + j + k < N)
+            all[n++] = {std::uint8_t(i + j), std::uint8_t(i + j + k)};
+  std::array<bool, pow2> live{};
+  ((live[Keep] = true), ...);
+  std::array<bool, pow2 * 8> used{};
+  for (std::size_t c = n; c-- > 0;)
+    if (live[all[c].first] || live[all[c].second]) used[c] = live[all[c].first] = live[all[c].second] = true;
+  std::array<std::pair<std::uint8_t, std::uint8_t>, pow2 * 8> out{};
+  std::size_t m = 0;
+  for (std::size_t c = 0; c < n; ++c)
+    if (used[c]) out[m++] = all[c];
+  return std::pair{out, m};
+}
+
 /// Sen (1968), "Estimates of the regression coefficient based on Kendall's tau": the median of the
-/// pairwise slopes (c_j − c_i)/(j − i) of weekly counts (per week), as scipy.stats.theilslopes.
+/// pairwise slopes (c_j − c_i)/(j − i) of weekly counts (per week), as scipy.stats.theilslopes. The
+/// 14th and 15th smallest of the 28 come from a fixed network of min/max (no data-dependent
+/// branches, which a sort or a selection mispredicts about every other comparison).
 double theil_sen_slope(const std::array<double, 8>& c) {
   std::array<double, 28> slopes{};
   std::size_t k = 0;
   for (std::size_t i = 0; i < c.size(); ++i)
     for (std::size_t j = i + 1; j < c.size(); ++j) slopes[k++] = (c[j] - c[i]) / double(j - i);
-  std::sort(slopes.begin(), slopes.end());
+  static constexpr auto network = selection_network<28, 13, 14>();
+  for (std::size_t n = 0; n < network.second; ++n) {
+    const auto [i, j] = network.first[n];
+    const double x = slopes[i], y = slopes[j];
+    slopes[i] = std::min(x, y), slopes[j] = std::max(x, y);
+  }
   return (slopes[13] + slopes[14]) / 2;
 }
+
+/// Which signals to compute: the requested ones and those the adoption signals are derived from.
+/// Each provider skips the work of the families nobody asked for.
+struct wanted {
+  std::array<bool, n_signals> column{};
+
+  bool any(table_id table) const {
+    for (std::size_t i = 0; i < n_signals; ++i)
+      if (column[i] && signal_catalog[i].table == table) return true;
+    return false;
+  }
+};
 
 /// Per-thread scratch: "last seen" stamps per user and per event, so a window's distinct users,
 /// events and (user, day) pairs cost one pass over its rows and no clearing.
 struct scratch {
   std::vector<std::uint64_t> user_stamp, event_stamp;
-  std::vector<std::int64_t> user_day;
-  std::vector<std::int32_t> new_day_prefix;
+  std::vector<std::int32_t> user_day;
+  std::vector<std::int32_t> day_ordinal;
   std::vector<char> key_feature;  // per event code: one of signal_options::key_features
   std::vector<std::pair<timestamp, bool>> resolved;  // an account's resolution times, high/urgent
   std::uint64_t stamp = 0;
@@ -95,113 +148,187 @@ struct scratch {
 class account_sweep {
  public:
   account_sweep(const dataset& data, const std::vector<timestamp>& as_of, const signal_options& options,
-                std::vector<std::vector<double>>& out, scratch& s)
-      : d_(data), as_of_(as_of), options_(options), out_(out), s_(s) {}
+                const wanted& want, std::vector<std::vector<double>>& out, scratch& s)
+      : d_(data), as_of_(as_of), options_(options), out_(out), s_(s),
+        usage_(want.any(table_id::usage)), surveys_(want.any(table_id::surveys)),
+        tickets_(want.any(table_id::tickets)), payments_(want.any(table_id::payments)),
+        mrr_(want.any(table_id::mrr)), accounts_(want.any(table_id::accounts)),
+        days_(want.column[column_of("usage.active_days_7d")] || want.column[column_of("usage.active_days_30d")] ||
+              want.column[column_of("usage.active_days_90d")] || want.column[column_of("usage.dau_mau")]),
+        scan30_(want.column[column_of("usage.value_30d")] || want.column[column_of("usage.features_30d")] ||
+                want.column[column_of("usage.active_users_30d")] || want.column[column_of("usage.dau_mau")]),
+        trend_(want.column[column_of("usage.trend_8w")]),
+        ttv_(want.column[column_of("adoption.time_to_value_days")]) {
+    // The calendar months mrr.* reads at each T (the one holding T − 1 s and 3 before it), once
+    // for all accounts.
+    for (const timestamp T : as_of_) {
+      const std::int64_t month = period_index(T - 1, period::month);
+      auto bounds = [](std::int64_t i) {
+        return month_bounds{period_start(i, period::month), period_start(i + 1, period::month)};
+      };
+      months_.push_back({bounds(month), bounds(month - 3)});
+    }
+  }
 
   void run(std::int32_t a) {
-    usage(a), surveys(a), tickets(a), payments(a), mrr(a), account(a);
+    if (usage_) usage(a);
+    if (surveys_) surveys(a);
+    if (tickets_) tickets(a);
+    if (payments_) payments(a);
+    if (mrr_) mrr(a);
+    if (accounts_) account(a);
   }
 
  private:
+  /// Columns nobody asked for are empty and not written.
   void put(std::size_t column, std::size_t t, std::int32_t a, double v) {
-    out_[column][t * d_.n_accounts() + std::size_t(a)] = v;
+    if (auto& c = out_[column]; !c.empty()) c[t * d_.n_accounts() + std::size_t(a)] = v;
   }
 
   void usage(std::int32_t a) {
     const usage_table& u = d_.usage();
     const std::int64_t b = u.index.begin(a), e = u.index.end(a);
     const timestamp* t = u.time.data();
-    // new_day_prefix[k]: rows among the account's first k that start a new day, so the distinct
-    // days of rows [lo, hi) are 1 + prefix[hi] − prefix[lo + 1] (rows are time-sorted).
-    auto& prefix = s_.new_day_prefix;
-    prefix.assign(std::size_t(e - b + 1), 0);
-    for (std::int64_t i = b; i < e; ++i)
-      prefix[std::size_t(i - b + 1)] =
-          prefix[std::size_t(i - b)] + (i == b || day_number(t[i]) != day_number(t[i - 1]) ? 1 : 0);
+    // The rows any window of the sweep reads: from the 90-day edge of the first T to the last T.
+    const std::int64_t first = window_start(t, b, e, as_of_.front(), 90);
+    const std::int64_t last = gallop(t, first, e, as_of_.back());
+    // day_ordinal[i − first]: the distinct days among rows [first, i], so the distinct days of rows
+    // [lo, hi) are ordinal[hi − 1] − ordinal[lo] + 1 (rows are time-sorted) and two rows share a
+    // day iff they share an ordinal.
+    auto& ordinal = s_.day_ordinal;
+    if (days_ || scan30_) {
+      ordinal.resize(std::size_t(last - first));
+      std::int32_t n = 0;
+      for (std::int64_t i = first, previous = std::numeric_limits<std::int64_t>::min(); i < last; ++i) {
+        const std::int64_t day = day_number(t[i]);
+        n += day != previous, previous = day;
+        ordinal[std::size_t(i - first)] = n;
+      }
+    }
     auto distinct_days = [&](std::int64_t lo, std::int64_t hi) -> double {
-      return hi > lo ? 1 + prefix[std::size_t(hi - b)] - prefix[std::size_t(lo - b + 1)] : 0;
+      return hi > lo ? ordinal[std::size_t(hi - 1 - first)] - ordinal[std::size_t(lo - first)] + 1 : 0;
     };
     const bool has_users = !u.user.empty();
-    // The first use of a key feature (rows are time-sorted, so the first one found).
+    // The first use of a key feature before the last T (rows are time-sorted: the first one found).
     timestamp first_value = no_time;
-    if (!s_.key_feature.empty())
-      for (std::int64_t i = b; i < e; ++i)
+    if (ttv_ && !s_.key_feature.empty())
+      for (std::int64_t i = b; i < last; ++i)
         if (s_.key_feature[std::size_t(u.event[std::size_t(i)])]) {
           first_value = t[i];
           break;
         }
     const timestamp start = value_or(d_.accounts().start, std::size_t(a), no_time);
-    each_as_of<3>(t, b, e, as_of_, {7, 30, 90}, [&](std::size_t k, timestamp T, std::int64_t hi, const auto& lo) {
-      const auto [lo7, lo30, lo90] = lo;
+    std::int64_t lo90 = first;
+    for (std::size_t k = 0; k < as_of_.size(); ++k) {
+      const timestamp T = as_of_[k];
+      lo90 = gallop(t, lo90, last, T - 90 * seconds_per_day);
+      // One pass over the rows of the trend's 8 weeks [T − 56 d, T): their weekly counts, the rows
+      // of the last 30 days, and the end of the rows before T.
+      const timestamp weeks_begin = T - 56 * seconds_per_day, since30 = T - 30 * seconds_per_day;
+      std::array<std::int64_t, 8> week{};
+      std::int64_t in30 = 0, hi = gallop(t, lo90, last, weeks_begin);
+      for (; hi < last && t[hi] < T; ++hi) {
+        ++week[std::size_t((t[hi] - weeks_begin) / (7 * seconds_per_day))];
+        in30 += t[hi] >= since30;
+      }
+      const std::int64_t lo30 = hi - in30, lo7 = hi - week[7];
       put(column_of("usage.events_7d"), k, a, double(hi - lo7));
       put(column_of("usage.events_30d"), k, a, double(hi - lo30));
       put(column_of("usage.events_90d"), k, a, double(hi - lo90));
-      put(column_of("usage.active_days_7d"), k, a, distinct_days(lo7, hi));
-      put(column_of("usage.active_days_30d"), k, a, distinct_days(lo30, hi));
-      put(column_of("usage.active_days_90d"), k, a, distinct_days(lo90, hi));
+      if (days_) {
+        put(column_of("usage.active_days_7d"), k, a, distinct_days(lo7, hi));
+        put(column_of("usage.active_days_30d"), k, a, distinct_days(lo30, hi));
+        put(column_of("usage.active_days_90d"), k, a, distinct_days(lo90, hi));
+      }
       put(column_of("usage.days_since_last"), k, a, hi > b ? days(T - t[hi - 1]) : nan);
       put(column_of("adoption.time_to_value_days"), k, a,
           first_value != no_time && first_value < T && start != no_time ? days(first_value - start) : nan);
 
-      double value = 0;
-      std::int64_t users = 0, features = 0, user_days = 0;
-      const std::uint64_t stamp = ++s_.stamp;
-      for (std::int64_t i = lo30; i < hi; ++i) {
-        value += value_or(u.value, std::size_t(i), 1.0);
-        const auto ev = std::size_t(u.event[std::size_t(i)]);
-        if (s_.event_stamp[ev] != stamp) s_.event_stamp[ev] = stamp, ++features;
-        if (!has_users || u.user[std::size_t(i)] == no_code) continue;
-        const auto user = std::size_t(u.user[std::size_t(i)]);
-        const std::int64_t day = day_number(t[i]);
-        if (s_.user_stamp[user] != stamp) {
-          s_.user_stamp[user] = stamp, s_.user_day[user] = day, ++users, ++user_days;
-        } else if (s_.user_day[user] != day) {  // days only grow along the rows
-          s_.user_day[user] = day, ++user_days;
+      if (scan30_) {
+        double value = 0;
+        std::int64_t users = 0, features = 0, user_days = 0;
+        const std::uint64_t stamp = ++s_.stamp;
+        // Counted without data-dependent branches: whether a row brings a new event, user or (user,
+        // day) is as good as random, and a mispredicted branch per row costs more than the rest.
+        // Plain pointers, so that the compiler need not reload the columns after each store.
+        const double* values = u.value.empty() ? nullptr : u.value.data();
+        const std::int32_t* events = u.event.data();
+        const std::int32_t* user_of = has_users ? u.user.data() : nullptr;
+        const std::int32_t* day_of = ordinal.data();  // from row `first`
+        std::uint64_t* event_stamp = s_.event_stamp.data();
+        std::uint64_t* user_stamp = s_.user_stamp.data();
+        std::int32_t* user_day = s_.user_day.data();
+        for (std::int64_t i = lo30; i < hi; ++i) {
+          value += values ? values[i] : 1.0;
+          const auto ev = std::size_t(events[i]);
+          features += event_stamp[ev] != stamp, event_stamp[ev] = stamp;
+          if (!user_of || user_of[i] == no_code) continue;
+          const auto user = std::size_t(user_of[i]);
+          const std::int32_t day = day_of[i - first];
+          const bool new_user = user_stamp[user] != stamp;
+          users += new_user;
+          user_days += new_user || user_day[user] != day;  // days only grow along the rows
+          user_stamp[user] = stamp, user_day[user] = day;
         }
+        put(column_of("usage.value_30d"), k, a, value);
+        put(column_of("usage.features_30d"), k, a, double(features));
+        put(column_of("usage.active_users_30d"), k, a, has_users ? double(users) : nan);
+        put(column_of("usage.dau_mau"), k, a, has_users && users > 0 ? double(user_days) / 30.0 / double(users) : nan);
       }
-      put(column_of("usage.value_30d"), k, a, value);
-      put(column_of("usage.features_30d"), k, a, double(features));
-      put(column_of("usage.active_users_30d"), k, a, has_users ? double(users) : nan);
-      put(column_of("usage.dau_mau"), k, a,
-          has_users && users > 0 ? double(user_days) / 30.0 / double(users) : nan);
 
-      std::array<double, 8> weeks{};
-      std::int64_t edge = first_at_or_after(t, b, hi, T - 56 * seconds_per_day);
-      double total = 0;
-      for (std::size_t w = 0; w < weeks.size(); ++w) {
-        const std::int64_t next = first_at_or_after(t, edge, hi, T - std::int64_t(7 - w) * 7 * seconds_per_day);
-        weeks[w] = double(next - edge), total += weeks[w], edge = next;
+      if (trend_) {
+        std::array<double, 8> weeks{};
+        double total = 0;
+        for (std::size_t w = 0; w < weeks.size(); ++w) weeks[w] = double(week[w]), total += weeks[w];
+        put(column_of("usage.trend_8w"), k, a, total > 0 ? theil_sen_slope(weeks) / (total / 8) : nan);
       }
-      put(column_of("usage.trend_8w"), k, a, total > 0 ? theil_sen_slope(weeks) / (total / 8) : nan);
-    });
+    }
   }
 
   void surveys(std::int32_t a) {
     const survey_table& s = d_.surveys();
     const std::int64_t b = s.index.begin(a), e = s.index.end(a);
     const timestamp* t = s.time.data();
-    std::int64_t seen = b, last_nps = -1;
-    each_as_of<2>(t, b, e, as_of_, {90, 180}, [&](std::size_t k, timestamp, std::int64_t hi, const auto& lo) {
-      const auto [lo90, lo180] = lo;
-      for (; seen < hi; ++seen)
-        if (s.kind[std::size_t(seen)] == survey_kind::nps) last_nps = seen;
+    // Answers per kind and score in the 180- and 90-day windows (scores are validated integers
+    // 0..10 for every kind); the summaries are built from these counts at each T.
+    using histogram = std::array<std::array<std::int64_t, 11>, enum_size<survey_kind>>;
+    histogram in180{}, in90{};
+    const std::int64_t first = window_start(t, b, e, as_of_.front(), 180);
+    sliding_window w180{first, first}, w90{first, first};
+    auto count_into = [&](histogram& h) {
+      return [&](std::int64_t i, int sign) {
+        h[std::size_t(s.kind[std::size_t(i)])][std::size_t(s.score[std::size_t(i)])] += sign;
+      };
+    };
+    std::int64_t hi = first, seen = b, last_nps = -1;
+    for (std::size_t k = 0; k < as_of_.size(); ++k) {
+      const timestamp T = as_of_[k];
+      const std::int64_t lo180 = gallop(t, w180.lo, e, T - 180 * seconds_per_day);
+      const std::int64_t lo90 = gallop(t, std::max(w90.lo, lo180), e, T - 90 * seconds_per_day);
+      hi = gallop(t, std::max(hi, lo90), e, T);
+      // The last NPS answer: the latest among the rows new at this T, else the one before.
+      for (std::int64_t i = hi - 1; i >= seen; --i)
+        if (s.kind[std::size_t(i)] == survey_kind::nps) {
+          last_nps = i;
+          break;
+        }
+      seen = hi;
+      w180.move_to(lo180, hi, count_into(in180));
+      w90.move_to(lo90, hi, count_into(in90));
       nps_summary nps;
       csat_summary csat(d_.csat_scale());
       ces_summary ces;
-      for (std::int64_t i = lo180; i < hi; ++i) {
-        const int score = static_cast<int>(s.score[std::size_t(i)]);  // validated integers
-        const survey_kind kind = s.kind[std::size_t(i)];
-        if (kind == survey_kind::nps) nps.add_unchecked(score);
-        if (i < lo90) continue;
-        if (kind == survey_kind::csat) csat.add_unchecked(score);
-        if (kind == survey_kind::ces) ces.add_unchecked(score);
+      for (int score = 0; score <= 10; ++score) {
+        if (const auto n = in180[std::size_t(survey_kind::nps)][std::size_t(score)]) nps.add_unchecked(score, n);
+        if (const auto n = in90[std::size_t(survey_kind::csat)][std::size_t(score)]) csat.add_unchecked(score, n);
+        if (const auto n = in90[std::size_t(survey_kind::ces)][std::size_t(score)]) ces.add_unchecked(score, n);
       }
       put(column_of("nps.last"), k, a, last_nps >= 0 ? s.score[std::size_t(last_nps)] : nan);
       put(column_of("nps.score_180d"), k, a, nps.score());
       put(column_of("nps.n_180d"), k, a, double(nps.n()));
       put(column_of("csat.rate_90d"), k, a, csat.score());
       put(column_of("ces.mean_90d"), k, a, ces.mean());
-    });
+    }
   }
 
   void tickets(std::int32_t a) {
@@ -222,12 +349,18 @@ class account_sweep {
     std::sort(resolved.begin(), resolved.end());
     std::size_t resolved_before = 0;
     std::int64_t opened_before = b, high_opened = 0, high_resolved = 0, resolved_all = 0;
-    each_as_of<2>(t, b, e, as_of_, {30, 90}, [&](std::size_t k, timestamp T, std::int64_t hi, const auto& lo) {
-      const auto [lo30, lo90] = lo;
+    std::int64_t lo90 = window_start(t, b, e, as_of_.front(), 90), lo30 = lo90;
+    for (std::size_t k = 0; k < as_of_.size(); ++k) {
+      const timestamp T = as_of_[k];
+      lo90 = gallop(t, lo90, e, T - 90 * seconds_per_day);
+      lo30 = gallop(t, std::max(lo30, lo90), e, T - 30 * seconds_per_day);
+      const std::int64_t hi = gallop(t, std::max(opened_before, lo30), e, T);
       for (; opened_before < hi; ++opened_before) high_opened += high(std::size_t(opened_before));
       for (; resolved_before < resolved.size() && resolved[resolved_before].first < T; ++resolved_before)
         ++resolved_all, high_resolved += resolved[resolved_before].second;
       const std::int64_t open = (hi - b) - resolved_all, open_high = high_opened - high_resolved;
+      // The SLA state depends on T (a pending ticket becomes breached as T passes its target), so
+      // the 90-day window is classified afresh at each T.
       std::int64_t breaches = 0, met = 0, breached = 0;
       for (std::int64_t i = lo90; i < hi; ++i) {
         const auto r = std::size_t(i);
@@ -241,22 +374,31 @@ class account_sweep {
       put(column_of("support.open_high"), k, a, double(open_high));
       put(column_of("support.sla_breaches_30d"), k, a, double(breaches));
       put(column_of("support.sla_met_rate_90d"), k, a, met + breached > 0 ? double(met) / double(met + breached) : nan);
-    });
+    }
   }
 
   void payments(std::int32_t a) {
     const payment_table& p = d_.payments();
     const std::int64_t b = p.index.begin(a), e = p.index.end(a);
     const timestamp* t = p.time.data();
-    each_as_of<2>(t, b, e, as_of_, {30, 90}, [&](std::size_t k, timestamp, std::int64_t hi, const auto& lo) {
-      const auto [lo30, lo90] = lo;
-      payment_counts last30, last90;
+    // Rows per type in the 90-day window, slid; the 30-day window's volume is a floating-point
+    // sum and is added up afresh, in row order, at each T.
+    payment_counts last90;
+    const std::int64_t first = window_start(t, b, e, as_of_.front(), 90);
+    sliding_window w90{first, first};
+    std::int64_t lo30 = first, hi = first;
+    for (std::size_t k = 0; k < as_of_.size(); ++k) {
+      const timestamp T = as_of_[k];
+      const std::int64_t lo90 = gallop(t, w90.lo, e, T - 90 * seconds_per_day);
+      lo30 = gallop(t, std::max(lo30, lo90), e, T - 30 * seconds_per_day);
+      hi = gallop(t, std::max(hi, lo30), e, T);
+      w90.move_to(lo90, hi,
+                  [&](std::int64_t i, int sign) { last90.count[std::size_t(p.type[std::size_t(i)])] += sign; });
+      payment_counts last30;
       std::int32_t currency = no_code;
       bool several_currencies = false;
-      for (std::int64_t i = lo90; i < hi; ++i) {
+      for (std::int64_t i = lo30; i < hi; ++i) {
         const auto r = std::size_t(i);
-        last90.add(p.type[r], p.amount[r]);
-        if (i < lo30) continue;
         last30.add(p.type[r], p.amount[r]);
         if (p.type[r] != payment_type::payment || p.currency.empty()) continue;
         if (currency != no_code && p.currency[r] != currency) several_currencies = true;
@@ -266,31 +408,34 @@ class account_sweep {
       put(column_of("payments.refund_rate_90d"), k, a, last90.refund_rate());
       put(column_of("payments.chargeback_ratio_90d"), k, a, last90.chargeback_ratio());
       put(column_of("payments.decline_rate_30d"), k, a, last30.decline_rate());
-    });
+    }
   }
 
   void mrr(std::int32_t a) {
     const mrr_table& m = d_.mrr();
     const std::int64_t b = m.index.begin(a), e = m.index.end(a);
     const timestamp* t = m.month.data();
-    // The MRR of month index `month` from the rows [b, hi): its row, else 0 after a paid month,
-    // else NaN (never paid).
-    auto mrr_of = [&](std::int64_t month, std::int64_t hi) {
-      bool paid_before = false;
-      for (std::int64_t i = b; i < hi; ++i) {
-        const std::int64_t mi = period_index(t[i], period::month);
-        if (mi == month) return m.mrr[std::size_t(i)];
-        if (mi > month) break;
-        paid_before |= m.mrr[std::size_t(i)] > 0;
-      }
-      return paid_before ? 0.0 : nan;
+    // The MRR of a month from the rows before T: its row, else 0 after a paid month, else NaN (never
+    // paid). One cursor per month looked up (this one and 3 before), moving forward as T grows;
+    // `paid` says whether a row before the cursor had MRR > 0.
+    struct month_cursor {
+      std::int64_t row;
+      bool paid = false;
     };
-    each_as_of<0>(t, b, e, as_of_, {}, [&](std::size_t k, timestamp T, std::int64_t hi, const auto&) {
-      const std::int64_t month = period_index(T - 1, period::month);
-      const double current = mrr_of(month, hi), earlier = mrr_of(month - 3, hi);
+    auto mrr_of = [&](month_cursor& c, const month_bounds& month, std::int64_t hi) {
+      for (; c.row < hi && t[c.row] < month.begin; ++c.row) c.paid |= m.mrr[std::size_t(c.row)] > 0;
+      if (c.row < hi && t[c.row] < month.end) return m.mrr[std::size_t(c.row)];
+      return c.paid ? 0.0 : nan;
+    };
+    month_cursor current_row{b}, earlier_row{b};
+    std::int64_t hi = b;
+    for (std::size_t k = 0; k < as_of_.size(); ++k) {
+      hi = gallop(t, hi, e, as_of_[k]);
+      const double current = mrr_of(current_row, months_[k].current, hi);
+      const double earlier = mrr_of(earlier_row, months_[k].earlier, hi);
       put(column_of("mrr.current"), k, a, current);
       put(column_of("mrr.change_90d"), k, a, earlier > 0 ? (current - earlier) / earlier : nan);
-    });
+    }
   }
 
   void account(std::int32_t a) {
@@ -312,60 +457,130 @@ class account_sweep {
   const signal_options& options_;
   std::vector<std::vector<double>>& out_;
   scratch& s_;
+  const bool usage_, surveys_, tickets_, payments_, mrr_, accounts_;  // providers with a signal asked for
+  const bool days_, scan30_, trend_, ttv_;                            // usage families asked for
+  struct month_bounds {
+    timestamp begin, end;
+  };
+  struct mrr_months {
+    month_bounds current, earlier;
+  };
+  std::vector<mrr_months> months_;  // per T
 };
+
+/// For each T, the number of events anyone used before T (the default feature catalogue of
+/// DESIGN §4). An account's rows are time-sorted, so its rows at or after the latest first use
+/// found so far cannot lower any event's first use: the scan stops there, usually after a few rows
+/// per account, and gives the same minima as reading every row.
+std::vector<double> events_used_before(const usage_table& u, std::size_t n_accounts,
+                                       const std::vector<timestamp>& as_of) {
+  constexpr timestamp never = std::numeric_limits<timestamp>::max();
+  std::vector<timestamp> first_use(u.events.size(), never);
+  timestamp bound = never;  // the latest first use found so far: never while an event is unseen
+  for (std::size_t a = 0; a < n_accounts; ++a)
+    for (std::int64_t i = u.index.begin(std::int32_t(a)), e = u.index.end(std::int32_t(a)); i < e; ++i) {
+      const timestamp t = u.time[std::size_t(i)];
+      if (t >= std::min(bound, as_of.back())) break;
+      auto& f = first_use[std::size_t(u.event[std::size_t(i)])];
+      if (t < f) f = t, bound = *std::max_element(first_use.begin(), first_use.end());
+    }
+  std::sort(first_use.begin(), first_use.end());
+  std::vector<double> eligible;
+  for (const timestamp T : as_of)
+    eligible.push_back(double(std::lower_bound(first_use.begin(), first_use.end(), T) - first_use.begin()));
+  return eligible;
+}
+
+/// Sorts (key, row) pairs by key: LSD radix sort by bytes, skipping the bytes all keys share (for
+/// the bits of positive doubles of similar size, most of the exponent).
+void radix_sort(std::vector<std::pair<std::uint64_t, std::uint32_t>>& v,
+                std::vector<std::pair<std::uint64_t, std::uint32_t>>& buffer) {
+  std::array<std::array<std::size_t, 256>, 8> counts{};
+  for (const auto& x : v)
+    for (std::size_t d = 0; d < 8; ++d) ++counts[d][(x.first >> (8 * d)) & 0xff];
+  buffer.resize(v.size());
+  for (std::size_t d = 0; d < 8; ++d) {
+    auto& c = counts[d];
+    if (std::find(c.begin(), c.end(), v.size()) != c.end()) continue;  // one value: nothing to reorder
+    std::size_t offset = 0;
+    for (auto& n : c) offset += std::exchange(n, offset);
+    for (const auto& x : v) buffer[c[(x.first >> (8 * d)) & 0xff]++] = x;
+    v.swap(buffer);
+  }
+}
 
 /// The adoption signals (DESIGN §4 "Adoption") from the usage signals already in `all`: a second,
 /// per-T pass over accounts, since depth ranks an account within its segment.
 void adoption(const dataset& data, const std::vector<timestamp>& as_of, std::vector<std::vector<double>>& all) {
-  const usage_table& u = data.usage();
   const account_table& acc = data.accounts();
   const std::size_t n = data.n_accounts();
-  // Eligible features at T: the events anyone used before T (the default catalogue of DESIGN §4).
-  std::vector<timestamp> first_use(u.events.size(), std::numeric_limits<timestamp>::max());
-  for (std::size_t r = 0; r < u.size(); ++r)
-    first_use[std::size_t(u.event[r])] = std::min(first_use[std::size_t(u.event[r])], u.time[r]);
-  std::sort(first_use.begin(), first_use.end());
-  const auto& events = all[column_of("usage.events_30d")];
-  const auto& active_days = all[column_of("usage.active_days_30d")];
-  const auto& features = all[column_of("usage.features_30d")];
-  const auto& users = all[column_of("usage.active_users_30d")];
   auto& breadth = all[column_of("adoption.breadth")];
   auto& depth = all[column_of("adoption.depth")];
   auto& seats_used = all[column_of("adoption.seat_utilisation")];
-  struct ranked {
-    std::int32_t segment;
-    double per_day;
-    std::size_t row;
-  };
-  std::vector<ranked> active;
+  const std::vector<double> eligible =
+      breadth.empty() ? std::vector<double>(as_of.size()) : events_used_before(data.usage(), n, as_of);
+  // Accounts grouped by segment once (codes 0.., no_code first), in account order within each.
+  std::vector<std::size_t> group_start(acc.segments.size() + 2, 0);
+  std::vector<std::uint32_t> by_segment(n);
+  for (std::size_t a = 0; a < n; ++a) ++group_start[std::size_t(value_or(acc.segment, a, no_code) + 2)];
+  for (std::size_t g = 1; g < group_start.size(); ++g) group_start[g] += group_start[g - 1];
+  {
+    std::vector<std::size_t> next(group_start);
+    for (std::size_t a = 0; a < n; ++a)
+      by_segment[next[std::size_t(value_or(acc.segment, a, no_code) + 1)]++] = std::uint32_t(a);
+  }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> active, buffer;
   for (std::size_t k = 0; k < as_of.size(); ++k) {
-    const auto eligible =
-        double(std::lower_bound(first_use.begin(), first_use.end(), as_of[k]) - first_use.begin());
-    active.clear();
-    for (std::size_t a = 0; a < n; ++a) {
-      const std::size_t row = k * n + a;
-      breadth[row] = eligible > 0 ? features[row] / eligible : nan;
-      const double seats = value_or(acc.seats, a, nan);
-      seats_used[row] = seats > 0 ? users[row] / seats : nan;
-      if (active_days[row] > 0)
-        active.push_back({value_or(acc.segment, a, no_code), events[row] / active_days[row], row});
-    }
+    const std::size_t base = k * n;
+    if (!breadth.empty() || !seats_used.empty())
+      for (std::size_t a = 0; a < n; ++a) {
+        const std::size_t row = base + a;
+        if (!breadth.empty())
+          breadth[row] = eligible[k] > 0 ? all[column_of("usage.features_30d")][row] / eligible[k] : nan;
+        if (!seats_used.empty()) {
+          const double seats = value_or(acc.seats, a, nan);
+          seats_used[row] = seats > 0 ? all[column_of("usage.active_users_30d")][row] / seats : nan;
+        }
+      }
+    if (depth.empty()) continue;
     // Mid-rank percentile within the segment: (accounts below + half of those tied) / accounts.
-    std::sort(active.begin(), active.end(), [](const ranked& x, const ranked& y) {
-      return x.segment != y.segment ? x.segment < y.segment : x.per_day < y.per_day;
-    });
-    for (std::size_t lo = 0; lo < active.size();) {
-      std::size_t hi = lo;
-      while (hi < active.size() && active[hi].segment == active[lo].segment) ++hi;
-      for (std::size_t i = lo; i < hi;) {
+    // Events per active day is a positive double, so its bits order like its values and are
+    // equal exactly when the values are.
+    const auto& events = all[column_of("usage.events_30d")];
+    const auto& active_days = all[column_of("usage.active_days_30d")];
+    for (std::size_t g = 0; g + 1 < group_start.size(); ++g) {
+      active.clear();
+      for (std::size_t i = group_start[g]; i < group_start[g + 1]; ++i) {
+        const std::size_t row = base + by_segment[i];
+        if (active_days[row] > 0)
+          active.push_back({std::bit_cast<std::uint64_t>(events[row] / active_days[row]), std::uint32_t(row - base)});
+      }
+      radix_sort(active, buffer);
+      for (std::size_t i = 0; i < active.size();) {
         std::size_t j = i;
-        while (j < hi && active[j].per_day == active[i].per_day) ++j;
-        for (std::size_t t = i; t < j; ++t) depth[active[t].row] = (double(i - lo) + double(j - i) / 2) / double(hi - lo);
+        while (j < active.size() && active[j].first == active[i].first) ++j;
+        for (std::size_t r = i; r < j; ++r)
+          depth[base + active[r].second] = (double(i) + double(j - i) / 2) / double(active.size());
         i = j;
       }
-      lo = hi;
     }
   }
+}
+
+/// A column of `size` NaN. The result of many T is large (35 columns × T × accounts) and its first
+/// touch, page by page, cost more than computing it: like numpy for its large arrays, ask Linux for
+/// transparent huge pages (a hint; without them the pages are the usual ones).
+std::vector<double> filled_with_nan(std::size_t size) {
+  std::vector<double> v;
+  v.reserve(size);
+#ifdef __linux__
+  constexpr std::uintptr_t huge = std::uintptr_t(1) << 21;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(v.data()) + huge - 1) & ~(huge - 1);
+  const auto end = reinterpret_cast<std::uintptr_t>(v.data() + size) & ~(huge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+  v.assign(size, nan);
+  return v;
 }
 
 /// Edit distance, for "did you mean" in the unknown-name error.
@@ -409,8 +624,21 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
   std::sort(as_of.begin(), as_of.end());
   as_of.erase(std::unique(as_of.begin(), as_of.end()), as_of.end());
 
+  // The columns asked for and those the adoption signals are computed from.
+  wanted want;
+  for (const std::size_t c : columns) want.column[c] = true;
+  auto needs = [&](std::string_view name, std::initializer_list<std::size_t> inputs) {
+    if (want.column[signal_index(name)])
+      for (const std::size_t c : inputs) want.column[c] = true;
+  };
+  needs("adoption.breadth", {column_of("usage.features_30d")});
+  needs("adoption.depth", {column_of("usage.events_30d"), column_of("usage.active_days_30d")});
+  needs("adoption.seat_utilisation", {column_of("usage.active_users_30d")});
+
   const std::size_t n = data.n_accounts();
-  std::vector<std::vector<double>> all(n_signals, std::vector<double>(as_of.size() * n, nan));
+  std::vector<std::vector<double>> all(n_signals);
+  for (std::size_t c = 0; c < n_signals; ++c)
+    if (want.column[c]) all[c] = filled_with_nan(as_of.size() * n);
   auto block = [&](std::int32_t first, std::int32_t last) {
     scratch s;
     s.user_stamp.assign(data.usage().users.size(), 0);
@@ -421,7 +649,7 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
         s.key_feature.resize(data.usage().events.size(), 0);
         s.key_feature[std::size_t(code)] = 1;
       }
-    account_sweep sweep(data, as_of, options, all, s);
+    account_sweep sweep(data, as_of, options, want, all, s);
     for (std::int32_t a = first; a < last; ++a) sweep.run(a);
   };
   const auto threads = std::int32_t(std::min<std::size_t>(std::size_t(options.n_threads), std::max<std::size_t>(n, 1)));
@@ -435,7 +663,9 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
     for (auto& th : pool) th.join();
   }
 
-  adoption(data, as_of, all);
+  if (want.column[column_of("adoption.breadth")] || want.column[column_of("adoption.depth")] ||
+      want.column[column_of("adoption.seat_utilisation")])
+    adoption(data, as_of, all);
 
   signal_frame out;
   out.as_of = std::move(as_of);

@@ -1,6 +1,8 @@
 // Signals on a hand-built account, each value computed by hand from DESIGN §4's definitions.
 #include "custhealth/signals/signals.hpp"
 
+#include "custhealth/synth/generate.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -145,6 +147,35 @@ TEST(Signals, ManyTimesEqualOneAtATimeAndThreadsChangeNothing) {
         EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << all.names[j] << " at " << t;
       }
   }
+}
+
+// Only the asked signals (and those adoption derives from) are computed: each one alone, and a
+// subset, must be the bits of the whole catalogue. A generated portfolio at monthly and daily T
+// (windows that slide by a month and by a day) and at a T before all data.
+TEST(Signals, AskedSubsetsEqualTheWholeCatalogue) {
+  generate_options g;
+  g.n_accounts = 300, g.days = 400, g.seed = 5;
+  const dataset d = generate(g).data;
+  std::vector<timestamp> times{from_civil(2023, 1, 1), from_civil(2024, 6, 17) + 13 * hour + 45 * 60 + 10};
+  for (int m = 1; m <= 12; ++m) times.push_back(from_civil(2024, m, 1));
+  for (int k = 0; k < 10; ++k) times.push_back(from_civil(2024, 9, 3) + k * day);
+  signal_options options;
+  options.key_features = {"export"};
+  const auto whole = compute_signals(d, times, options);
+  auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
+    return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
+  };
+  for (std::size_t j = 0; j < n_signals; ++j) {
+    options.names = {std::string(signal_catalog[j].name)};
+    const auto alone = compute_signals(d, times, options);
+    ASSERT_EQ(alone.values.size(), 1u);
+    EXPECT_TRUE(same_bits(alone.values[0], whole.values[j])) << signal_catalog[j].name;
+  }
+  options.names = {"adoption.depth", "usage.trend_8w", "nps.last", "adoption.depth"};
+  const auto some = compute_signals(d, times, options);
+  ASSERT_EQ(some.values.size(), 4u);
+  for (std::size_t i = 0; i < some.values.size(); ++i)
+    EXPECT_TRUE(same_bits(some.values[i], whole.values[signal_index(some.names[i])])) << some.names[i];
 }
 
 TEST(Signals, BadArguments) {
