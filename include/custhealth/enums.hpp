@@ -55,6 +55,10 @@ enum class sla_state : std::uint8_t { met, breached, pending };
 /// `quantile`, bins holding about equal numbers of predictions (numpy's linear percentiles of p).
 enum class calibration_strategy : std::uint8_t { uniform, quantile };
 
+/// Why an account is not in a churn training set at T (churn/labels.hpp): `none` when it is;
+/// no start date; start ≥ T; ended before T; inactive at T (inactivity labels).
+enum class churn_exclusion : std::uint8_t { none, no_start, not_started, ended, inactive };
+
 /// none: no payments, so no ratio; ok; warning: ratio ≥ warning; breach: ratio ≥ breach.
 enum class payment_flag : std::uint8_t { none, ok, warning, breach };
 
@@ -82,6 +86,7 @@ CUSTHEALTH_ENUM_NAMES(mrr_movement, "new", "expansion", "contraction", "churn", 
 CUSTHEALTH_ENUM_NAMES(payment_flag, "none", "ok", "warning", "breach");
 CUSTHEALTH_ENUM_NAMES(sla_state, "met", "breached", "pending");
 CUSTHEALTH_ENUM_NAMES(calibration_strategy, "uniform", "quantile");
+CUSTHEALTH_ENUM_NAMES(churn_exclusion, "none", "no_start", "not_started", "ended", "inactive");
 #undef CUSTHEALTH_ENUM_NAMES
 }  // namespace detail
 

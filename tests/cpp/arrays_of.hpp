@@ -21,6 +21,7 @@ namespace custhealth::test {
 struct arrays_of {
   std::map<table_id, array_table> tables;
   std::vector<std::shared_ptr<std::vector<std::int64_t>>> codes;
+  std::shared_ptr<account_table> accounts;  // the rows with a start
 };
 
 namespace detail_arrays {
@@ -96,14 +97,20 @@ std::optional<std::string> table_difference(const Table& a, const Table& b, cons
 
 }  // namespace detail_arrays
 
-/// Every table of `d` with rows, as columns.
+/// Every table of `d` with rows, as columns. Accounts seen only in event tables have no start and no
+/// accounts row in any input (as write_csv leaves them out): the accounts table keeps the others.
 inline arrays_of as_arrays(const dataset& d) {
   arrays_of out;
   const auto ids = detail_arrays::values(d.account_ids().values());
   auto add = [&](const auto& t) {
     if (t.size() > 0) out.tables[std::remove_cvref_t<decltype(t)>::id] = detail_arrays::table_arrays(t, ids, out);
   };
-  add(d.accounts()), add(d.usage()), add(d.surveys()), add(d.tickets()), add(d.mrr()), add(d.payments());
+  std::vector<std::int64_t> started;
+  for (std::size_t a = 0; a < d.accounts().size(); ++a)
+    if (d.accounts().start[a] != no_time) started.push_back(std::int64_t(a));
+  out.accounts = std::make_shared<account_table>(d.accounts());
+  for_each_column(*out.accounts, [&](auto& c) { c = gather(c, started); });
+  add(*out.accounts), add(d.usage()), add(d.surveys()), add(d.tickets()), add(d.mrr()), add(d.payments());
   return out;
 }
 

@@ -22,6 +22,7 @@ from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_lo
                        tenure_survival)
 from .signals import signal_catalog, signals
 from .adoption import adoption
+from .training import churn_features
 from . import metrics
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
@@ -32,6 +33,7 @@ __all__ = [
     "ModelSpecError",
     "Dataset",
     "adoption",
+    "churn_features",
     "signal_catalog",
     "signals",
     "generate",

@@ -1,7 +1,11 @@
-// bindings/python/src/register_signals.cpp — the signal layer for Python: the catalogue as plain data
-// and compute_signals as a dict of numpy columns (moved, not copied) that custhealth/signals.py frames.
+// bindings/python/src/register_signals.cpp — the signal layer for Python: the catalogue as plain data,
+// compute_signals and the churn labels beside them as dicts of numpy columns (moved, not copied) that
+// custhealth/signals.py and training.py frame.
+
+#include <algorithm>
 
 #include "bindings.hpp"
+#include "custhealth/churn/labels.hpp"
 #include "custhealth/signals/signals.hpp"
 
 namespace custhealth::python {
@@ -48,6 +52,26 @@ void register_signals(py::module_& m) {
       py::arg("dataset"), py::arg("as_of"), py::arg("names"), py::arg("n_threads"), py::arg("targets"),
       py::arg("key_features"),
       "Signals of every account at each as-of time (see custhealth.signals)");
+
+  m.def(
+      "churn_labels",
+      [](const dataset& data, std::vector<timestamp> as_of, int horizon_days, int inactivity_days) {
+        churn_labels l;
+        {
+          py::gil_scoped_release release;
+          l = compute_churn_labels(data, std::move(as_of), {horizon_days, inactivity_days});
+        }
+        std::vector<std::uint8_t> exclusion(l.exclusion.size());
+        std::transform(l.exclusion.begin(), l.exclusion.end(), exclusion.begin(), [](churn_exclusion e) { return std::uint8_t(e); });
+        py::dict out;
+        out["as_of"] = to_numpy(std::move(l.as_of));
+        out["exclusion"] = to_numpy(std::move(exclusion));
+        out["churned"] = to_numpy(std::move(l.churned));
+        out["horizon_complete"] = to_numpy(std::move(l.horizon_complete));
+        out["observed_until"] = l.observed_until;
+        return out;
+      },
+      py::arg("dataset"), py::arg("as_of"), py::arg("horizon_days"), py::arg("inactivity_days"));
 }
 
 }  // namespace custhealth::python

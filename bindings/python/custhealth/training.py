@@ -1,0 +1,122 @@
+"""Point-in-time training sets for churn models (DESIGN §4 "Churn risk"): the signals of every
+eligible account as of each date T, and whether it churned in the horizon [T, T + H) after it.
+
+Features read only rows before T (the signal layer's rule), labels only what happens from T on, so
+no future reaches the features of T: the leak most hand-built training sets have without knowing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import moment, to_seconds
+from ._grouping import invalid
+from .dataset import Dataset
+from .signals import signals as _signals
+
+#: Why an account is left out of the training set of a T (the counts are in ``meta.attrs["excluded"]``).
+EXCLUSIONS: tuple[str, ...] = _core.ENUMS["churn_exclusion"]
+
+_TENURE = "account.tenure_days"
+
+
+def churn_features(ds: Dataset, as_of: Any, horizon_days: int = 90, signals: Sequence[str] | None = None,
+                   label: str | int = "end", *, include_incomplete: bool = False, n_threads: int | None = None,
+                   targets: Mapping[str, Any] | None = None,
+                   key_features: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """A churn training set: features ``X``, labels ``y`` and ``meta``, one row per eligible account
+    and as-of date.
+
+    Parameters
+    ----------
+    ds : Dataset
+    as_of : date-like or a list of them
+        The dates T (sorted and de-duplicated).
+    horizon_days : int, default 90
+        H: churn is looked for in [T, T + H).
+    signals : list of str, optional
+        The feature columns (default: the whole catalogue, ``signal_catalog()``).
+    label : "end" or int, default "end"
+        ``"end"``: churned when the accounts table's ``end`` falls in [T, T + H). An integer N
+        (1 ≤ N ≤ H): inactivity — eligible when the account had a usage event in the N days before T,
+        churned when it has none in the last N days of the horizon, [T + H − N, T + H).
+    include_incomplete : bool, default False
+        Horizons that run past the end of the data (``meta.horizon_complete`` False) are left out
+        unless True; then ``y`` is a nullable ``Int8`` with ``<NA>`` where churn is not known yet
+        (a churn already seen is 1).
+    n_threads, targets, key_features
+        As in :func:`signals`.
+
+    Returns
+    -------
+    X : DataFrame
+        The signals, indexed by ``(as_of, account_id)``.
+    y : Series
+        ``churned``: 1 or 0 (int8), on the same index.
+    meta : DataFrame
+        ``horizon_complete``, ``tenure_days`` (the signal ``account.tenure_days``) and ``segment``, on the
+        same index; ``meta.attrs["excluded"]`` counts the accounts left out by reason (no start, not
+        started, ended before T, inactive at T) and ``meta.attrs["observed_until"]`` is the end of the
+        data the horizons are checked against (accounts and usage for ``"end"``, usage for inactivity).
+
+    Raises
+    ------
+    InvalidInputError
+        ``horizon_days`` ≤ 0, a label that is neither "end" nor 1..H days, no accounts table ("end"),
+        no usage (inactivity), no eligible account at any T, or every horizon incomplete.
+    """
+    if not isinstance(ds, Dataset):
+        raise TypeError(f"churn_features: expected a custhealth.Dataset, got {type(ds).__name__}")
+    if isinstance(horizon_days, bool) or not isinstance(horizon_days, (int, np.integer)) or horizon_days <= 0:
+        raise invalid(f"churn_features: horizon_days must be a whole number > 0, got {horizon_days!r}")
+    if label == "end":
+        inactivity = 0
+    elif isinstance(label, (int, np.integer)) and not isinstance(label, bool) and 1 <= label <= horizon_days:
+        inactivity = int(label)
+    else:
+        raise invalid(f"churn_features: label must be 'end' or a number of inactive days 1..{horizon_days}, "
+                      f"got {label!r}")
+    many = isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series))
+    try:
+        moments = [to_seconds(t) for t in (as_of if many else [as_of])]
+    except (TypeError, ValueError) as err:
+        raise invalid(f"churn_features: as_of: {err}") from None
+    native = _core.churn_labels(ds._native, moments, int(horizon_days), inactivity)
+
+    exclusion = np.asarray(native["exclusion"])
+    complete = np.asarray(native["horizon_complete"]).astype(bool)
+    churned = np.asarray(native["churned"])
+    eligible = exclusion == 0
+    if not eligible.any():
+        raise invalid("churn_features: no account is eligible at any as_of (each has no start, starts later, "
+                      "ended before it" + (", or was inactive" if inactivity else "") + ")")
+    keep = eligible if include_incomplete else eligible & complete
+    observed = moment(int(native["observed_until"]))
+    if not keep.any():
+        raise invalid(f"churn_features: every as_of's horizon of {horizon_days} days ends after the data "
+                      f"(observed until {observed.date()}): nothing is labelled; choose earlier dates, or pass "
+                      "include_incomplete=True to score them")
+
+    asked = list(signals) if signals is not None else [row["name"] for row in _core.SIGNAL_CATALOG]
+    wanted = asked if _TENURE in asked else [*asked, _TENURE]
+    frame = _signals(ds, as_of=list(np.asarray(native["as_of"])), names=wanted, n_threads=n_threads,
+                     targets=targets, key_features=key_features)
+    X = frame.loc[keep, asked]
+    values = churned[keep]
+    y = (pd.Series(pd.array(np.where(values < 0, 0, values), dtype="Int8"), index=X.index, name="churned")
+         .mask(values < 0) if include_incomplete else
+         pd.Series(values.astype(np.int8), index=X.index, name="churned"))
+    accounts = ds.table("accounts")
+    codes = np.tile(np.arange(ds.n_accounts), len(native["as_of"]))[keep]
+    meta = pd.DataFrame({"horizon_complete": complete[keep], "tenure_days": frame[_TENURE].to_numpy()[keep],
+                         "segment": accounts["segment"].array.take(codes)}, index=X.index)
+    meta.attrs["excluded"] = {name: int((exclusion == code).sum()) for code, name in enumerate(EXCLUSIONS) if code}
+    meta.attrs["observed_until"] = observed
+    return X, y, meta
+
+
+__all__ = ["churn_features", "EXCLUSIONS"]
