@@ -6,6 +6,8 @@ once; threads; the catalogue; bad input."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -415,3 +417,21 @@ def test_as_of_before_all_data_warns_and_gives_empty_signals(portfolio, frames):
     assert ours[ref.NAN_WITHOUT_ROWS].isna().all().all()
     assert ours["account.tenure_days"].isna().all()
     assert_matches_reference(ours, ref.reference_signals(frames, as_of))
+
+
+def test_default_as_of_is_the_earliest_end_of_the_tables_read_with_a_warning_when_they_lag():
+    # DESIGN §2: the default T of an analytic reading several tables is the earliest of their ends;
+    # more than 7 days apart, Python says so. Usage ends 2024-03-10 (midnight after Mar 9), surveys
+    # 2024-02-01 (after Jan 31).
+    usage = pd.DataFrame({"account_id": ["a", "a"], "timestamp": ["2024-01-05", "2024-03-09"], "event": ["x", "x"]})
+    surveys = pd.DataFrame({"account_id": ["a"], "timestamp": ["2024-01-31"], "kind": ["nps"], "score": [9.0]})
+    accounts = pd.DataFrame({"account_id": ["a"], "start": ["2024-01-01"]})
+    ds = ch.Dataset(usage=usage, surveys=surveys, accounts=accounts)
+    with pytest.warns(UserWarning, match=r"signals: as_of defaults to 2024-02-01, where the surveys table ends; "
+                                         r"usage runs on to 2024-03-10"):
+        out = ch.signals(ds, names=["usage.events_90d", "nps.last"])
+    assert out.loc["a", "usage.events_90d"] == 1.0 and out.loc["a", "nps.last"] == 9.0  # the March event is after T
+    # Signals of one table read only its end: no warning, T = 2024-03-10.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ch.signals(ds, names=["usage.events_90d"]).loc["a", "usage.events_90d"] == 2.0

@@ -23,6 +23,10 @@ class Dataset:
         """
         The columns of one table: numpy views; strings as (codes, values)
         """
+    def table_range(self, table: str) -> tuple[int, int]:
+        """
+        The whole days holding one table's event times ((0, 0) when it has none)
+        """
     @property
     def account_ids(self) -> list[str]:
         ...

@@ -4,13 +4,15 @@ account dictionary, loaded from CSV files, pandas DataFrames or the synthetic ge
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+import warnings
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import NO_TIME, check_time_unit, number_column, seconds_to_datetime, string_column, time_column, to_seconds
+from ._convert import (NO_TIME, check_time_unit, moment, number_column, seconds_to_datetime, string_column, time_column,
+                       to_seconds)
 
 TABLES: tuple[str, ...] = _core.ENUMS["table"]
 
@@ -209,6 +211,21 @@ class Dataset:
         accounts table's ids with their dtype."""
         ids: pd.Index = pd.Index(self.table("accounts")["account_id"], name="account_id")
         return ids
+
+    def _default_as_of(self, tables: Sequence[str], what: str) -> int:
+        """The default T of an analytic reading `tables` (DESIGN §2): the earliest end among those
+        with rows, so that no table is read past its own end — with a warning when their ends are more
+        than 7 days apart (a lagging table makes every later signal look like silence). The whole
+        dataset's end when none of them has rows."""
+        ends = {t: int(self._native.table_range(t)[1]) for t in tables if self._native.table_range(t)[1] != 0}
+        if not ends:
+            return int(self._native.time_range[1])
+        first, last = min(ends, key=ends.__getitem__), max(ends, key=ends.__getitem__)
+        if ends[last] - ends[first] > 7 * 86_400:
+            warnings.warn(f"{what}: as_of defaults to {moment(ends[first]).date()}, where the {first} table ends; "
+                          f"{last} runs on to {moment(ends[last]).date()}. Pass as_of= to choose", UserWarning,
+                          stacklevel=3)
+        return ends[first]
 
     @property
     def ingest_report(self) -> dict[str, dict[str, Any]]:

@@ -41,7 +41,8 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
     ds : Dataset
     as_of : date-like or a list of them, optional
         The moment T (only rows before it count). A list gives every T in one sweep; it is sorted and
-        de-duplicated. Default: the end of the dataset's data (``ds.time_range``'s end).
+        de-duplicated. Default: the end of the data of the event tables the signals read (DESIGN §2: the
+        earliest of their ends, with a warning when they are more than 7 days apart).
     names : list of str, optional
         Signals to return, in this order (default: the whole catalogue, see ``signal_catalog()``).
     n_threads : int, optional
@@ -67,7 +68,8 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
         raise TypeError(f"signals: expected a custhealth.Dataset, got {type(ds).__name__}")
     many = isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series))
     if as_of is None:
-        moments = [int(ds._native.time_range[1])]
+        event_tables = {row["table"] for row in _core.SIGNAL_CATALOG if not names or row["name"] in names} - {"accounts"}
+        moments = [ds._default_as_of(sorted(event_tables), "signals")]
     else:
         try:
             moments = [to_seconds(t) for t in (as_of if many else [as_of])]

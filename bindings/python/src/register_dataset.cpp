@@ -131,6 +131,10 @@ void register_dataset(py::module_& m) {
       .def_property_readonly("account_ids", [](const dataset& d) { return d.account_ids().values(); })
       .def_property_readonly("ingest_report", [](const dataset& d) { return report_dict(d.report()); })
       .def_property_readonly("time_range", [](const dataset& d) { return py::make_tuple(d.time_range().begin, d.time_range().end); })
+      .def("table_range", [](const dataset& d, const std::string& table) {
+        const auto w = d.table_range(parse_enum<table_id>("table", table));
+        return py::make_tuple(w.begin, w.end);
+      }, py::arg("table"), "The whole days holding one table's event times ((0, 0) when it has none)")
       .def("columns", [](const dataset& d, const std::string& table) -> py::dict {
         switch (parse_enum<table_id>("table", table)) {
           case table_id::accounts: return table_columns(d.accounts());
