@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -28,9 +29,14 @@ struct load_options {
   /// Column names in the input that differ from the defaults of DESIGN §2, as
   /// {default name → input name}, e.g. {"account_id", "customer"}; applied to every table.
   std::map<std::string, std::string> columns;
+  /// The same per table, {table name → {default name → input name}}, e.g.
+  /// {"usage", {{"timestamp", "event_time"}}}; it wins over `columns` for its table.
+  std::map<std::string, std::map<std::string, std::string>> table_columns;
 
-  /// The input's name of a column (by value: the default name may be a temporary).
-  std::string column(const std::string& default_name) const {
+  /// The input's name of a column of `table` (by value: the default name may be a temporary).
+  std::string column(std::string_view table, const std::string& default_name) const {
+    if (auto t = table_columns.find(std::string(table)); t != table_columns.end())
+      if (auto it = t->second.find(default_name); it != t->second.end()) return it->second;
     auto it = columns.find(default_name);
     return it == columns.end() ? default_name : it->second;
   }

@@ -25,6 +25,7 @@ namespace {
 struct data_arguments {
   std::string dir;
   std::array<std::string, enum_size<table_id>> paths;  // --usage, --accounts, ... by table_id
+  std::string columns;                                  // --columns FILE.json
   bool lenient = false;
 
   void add_to(CLI::App& app) {
@@ -33,6 +34,10 @@ struct data_arguments {
       const std::string name(to_string(t));
       app.add_option("--" + name, paths[std::size_t(t)], name + " table (CSV)")->check(CLI::ExistingFile);
     }
+    app.add_option("--columns", columns,
+                   "JSON file of column names that differ from the defaults: {\"usage\": {\"timestamp\": \"event_time\"}, "
+                   "\"*\": {\"account_id\": \"customer\"}}")
+        ->check(CLI::ExistingFile);
     app.add_flag("--lenient", lenient, "Count and skip bad rows instead of stopping at the first one");
   }
 
@@ -47,6 +52,7 @@ struct data_arguments {
     if (!any) f = csv_files::in_directory(sample_dir());
     load_options options;
     options.strict = !lenient;
+    if (!columns.empty()) add_column_names(options, columns);
     return read_csv(f, options);
   }
 

@@ -28,7 +28,7 @@ class table_loader {
   }
 
   /// The input's name of a schema column, and its column if given.
-  std::string name(std::string_view column) const { return options_.column(std::string(column)); }
+  std::string name(std::string_view column) const { return options_.column(table_, std::string(column)); }
   const array_column* find(std::string_view column) const {
     auto it = input_.find(name(column));
     return it == input_.end() ? nullptr : &it->second;

@@ -302,7 +302,7 @@ class table_reader {
 
   /// A column by its default name (renamed through the options); not present when the header lacks it.
   field_ref find(const std::string& default_name) const {
-    field_ref f{-1, options_.column(default_name)};
+    field_ref f{-1, options_.column(report_.table, default_name)};
     if (auto it = columns_.find(f.name); it != columns_.end()) f.index = static_cast<int>(it->second);
     return f;
   }

@@ -468,3 +468,37 @@ TEST_F(CsvTest, TextMustBeValidUtf8) {
   EXPECT_EQ(d.account_ids()[1], "caf\xC3\xA9");
   EXPECT_EQ(d.report().find("usage")->reasons.at("column 'event': is not valid UTF-8"), 1);
 }
+
+TEST_F(CsvTest, ColumnNamesPerTableWinOverThoseOfEveryTable) {
+  csv_files f;
+  f.usage = write("usage.csv", "customer,event_time,event\na,2024-01-01,x\n");
+  f.payments = write("payments.csv", "customer,timestamp,type,amount\na,2024-01-03,payment,5\n");
+  const auto names = write("columns.json", R"({"*": {"account_id": "customer"}, "usage": {"timestamp": "event_time"}})");
+  load_options o;
+  add_column_names(o, names);
+  EXPECT_EQ(o.column("usage", "timestamp"), "event_time");
+  EXPECT_EQ(o.column("payments", "timestamp"), "timestamp");
+  EXPECT_EQ(o.column("payments", "account_id"), "customer");
+  const dataset d = read_csv(f, o);
+  EXPECT_EQ(d.usage().size(), 1u);
+  EXPECT_EQ(d.payments().size(), 1u);
+}
+
+TEST_F(CsvTest, ColumnNamesFileErrorsNameTheJsonPath) {
+  auto error = [&](const std::string& text) {
+    load_options o;
+    try {
+      add_column_names(o, write("columns.json", text));
+    } catch (const invalid_input& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_THAT(error(R"({"usages": {}})"), HasSubstr("columns.json: $.usages: unknown table"));
+  EXPECT_THAT(error(R"({"mrr": {"timestamp": "t"}})"),
+              HasSubstr("columns.json: $.mrr.timestamp: unknown column: expected one of account_id, month, mrr"));
+  EXPECT_THAT(error(R"({"usage": {"timestamp": 3}})"), HasSubstr("$.usage.timestamp: the input's name must be a string"));
+  EXPECT_THAT(error(R"([1])"), HasSubstr("$: expected an object of tables"));
+  EXPECT_THAT(error("{"), HasSubstr("columns.json: not JSON"));
+  EXPECT_EQ(error(R"({"*": {"renewal_date": "renews"}})"), "(no error)");  // any table's column under "*"
+}

@@ -115,3 +115,18 @@ def test_as_of_before_all_data_warns(tmp_path):
     result = run("report", "--data", str(tmp_path), "--as-of", "2000-01-01")
     assert "warning: --as-of 2000-01-01 is not after the first data" in result.stderr
     assert "warning" not in run("report", "--data", str(tmp_path)).stderr
+
+
+def test_cli_reads_column_names_from_json(tmp_path):
+    pd.DataFrame({"customer": ["a", "b"], "event_time": ["2024-01-01", "2024-01-02"], "event": ["x", "y"]}).to_csv(
+        tmp_path / "usage.csv", index=False)
+    names = tmp_path / "columns.json"
+    names.write_text('{"*": {"account_id": "customer"}, "usage": {"timestamp": "event_time"}}')
+    out = run("summary", "--usage", str(tmp_path / "usage.csv"), "--columns", str(names), check=False)
+    assert out.returncode == 0, out.stderr
+    assert "usage" in out.stdout and " 2 " in out.stdout
+    names.write_text('{"usage": {"timestamp": "event_time", "stamp": "x"}}')
+    out = run("summary", "--usage", str(tmp_path / "usage.csv"), "--columns", str(names), check=False)
+    assert out.returncode != 0
+    assert "columns.json: $.usage.stamp: unknown column: expected one of account_id, timestamp, event, value, user_id" \
+        in out.stderr

@@ -346,3 +346,27 @@ def test_integer_ids_never_pass_through_float64():
     assert sorted(ds.account_ids) == sorted([str(big), str(big + 1), "12"])
     assert ds.ingest_report["surveys"]["rejected"] == 1  # the missing id, named, not dropped silently
     assert list(ds.table("surveys")["account_id"]) == ["12"]
+
+
+def test_column_names_per_table(tmp_path):
+    # Issue 12: the same default column under a different name in each table; per-table names win
+    # over *_col= for their table, and a misspelt table or column is an error, not ignored.
+    usage = pd.DataFrame({"customer": ["a", "b"], "event_time": ["2024-01-01", "2024-01-02"], "event": ["x", "y"]})
+    payments = pd.DataFrame({"customer": ["a"], "paid_at": ["2024-01-03"], "type": ["payment"], "amount": [5.0]})
+    columns = {"usage": {"timestamp": "event_time"}, "payments": {"timestamp": "paid_at"}}
+    ds = ch.Dataset(usage=usage, payments=payments, columns=columns, account_col="customer")
+    assert ds.account_ids == ["a", "b"]
+    assert list(ds.table("usage")["timestamp"]) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02")]
+    assert list(ds.table("payments")["timestamp"]) == [pd.Timestamp("2024-01-03")]
+    usage.to_csv(tmp_path / "usage.csv", index=False)
+    payments.to_csv(tmp_path / "payments.csv", index=False)
+    back = ch.read_csv(directory=tmp_path, columns=columns, account_col="customer")
+    assert back == ds
+    with pytest.raises(ch.InvalidInputError, match=r"usage\.csv:1: missing required column 'paid_at'"):
+        ch.read_csv(payments=tmp_path / "usage.csv", columns=columns, account_col="customer")
+    with pytest.raises(ch.InvalidInputError, match=r"columns: unknown table 'usages': expected one of accounts, usage"):
+        ch.Dataset(usage=usage, columns={"usages": {"timestamp": "event_time"}})
+    with pytest.raises(ch.InvalidInputError, match=r"columns\['usage'\]: unknown column 'time': expected one of "
+                                                   r"account_id, timestamp, event, value, user_id"):
+        ch.Dataset(usage=usage, columns={"usage": {"time": "event_time"}})
+

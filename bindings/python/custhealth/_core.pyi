@@ -324,7 +324,7 @@ def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: typing.Suppor
     ...
 def feedback_dataset(dataset: Dataset, kind: str, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
-def from_arrays(tables: dict, strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
+def from_arrays(tables: dict, strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, table_columns: collections.abc.Mapping[str, collections.abc.Mapping[str, str]] = {}, time_unit: str = 's') -> Dataset:
     ...
 def generate(n_accounts: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex, payments: bool) -> tuple[Dataset, dict]:
     ...
@@ -374,7 +374,7 @@ def precision_at_k(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y
     """
     Share of positives among the top ceil(k n) scores, ties at the cut shared out.
     """
-def read_csv(paths: collections.abc.Mapping[str, str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
+def read_csv(paths: collections.abc.Mapping[str, str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, table_columns: collections.abc.Mapping[str, collections.abc.Mapping[str, str]] = {}, time_unit: str = 's') -> Dataset:
     ...
 def release_survival_buffers() -> None:
     """

@@ -38,6 +38,23 @@ def column_mapping(kwargs: Mapping[str, Any]) -> dict[str, str]:
     return mapping
 
 
+def table_column_mapping(columns: Mapping[str, Mapping[str, str]] | None) -> dict[str, dict[str, str]]:
+    """``columns={"usage": {"timestamp": "event_time"}}``: per table, {default name: name in the
+    input}, checked against the tables' schemas (an unknown table or column is an error, not ignored)."""
+    out: dict[str, dict[str, str]] = {}
+    for table, names in (columns or {}).items():
+        if table not in _SCHEMA:
+            raise _core.InvalidInputError(f"columns: unknown table {table!r}: expected one of {', '.join(TABLES)}")
+        if not isinstance(names, Mapping):
+            raise TypeError(f"columns[{table!r}] must be a mapping {{default name: name in the input}}")
+        for default in names:
+            if default not in _SCHEMA[table]:
+                raise _core.InvalidInputError(f"columns[{table!r}]: unknown column {default!r}: expected one of "
+                                              f"{', '.join(_SCHEMA[table])}")
+        out[table] = {str(k): str(v) for k, v in names.items()}
+    return out
+
+
 def _id_column(series: pd.Series) -> pd.Series:
     """Account ids as their kind: a float column whose values are all whole (integer ids that
     pandas made float because one is missing) is read as integers, so `12` and `12.0` are one id
@@ -68,8 +85,12 @@ class Dataset:
         The unit of integer (or float) epoch times; default seconds. Datetimes and ISO strings are
         unaffected. Every time must lie in 1900..2199 (DESIGN §2): epoch milliseconds read as seconds
         are rejected with a hint to pass ``time_unit="ms"``.
+    columns : mapping, optional
+        Column names per table where they differ by table: ``{"usage": {"timestamp": "event_time"},
+        "payments": {"timestamp": "paid_at"}}`` (default name → name in the frame); these win over
+        ``*_col=`` for their table. An unknown table or column is an error.
     **cols
-        Column names that differ from the defaults: ``account_col="customer"``,
+        Column names that differ from the defaults in every table: ``account_col="customer"``,
         ``timestamp_col="ts"``, ``score_col=...`` (``<default name>_col`` for any column).
     """
 
@@ -79,20 +100,25 @@ class Dataset:
     def __init__(self, usage: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None,
                  surveys: pd.DataFrame | None = None, tickets: pd.DataFrame | None = None,
                  mrr: pd.DataFrame | None = None, payments: pd.DataFrame | None = None, *,
-                 strict: bool = True, csat_scale: int = 5, time_unit: str | None = None, **cols: str) -> None:
+                 strict: bool = True, csat_scale: int = 5, time_unit: str | None = None,
+                 columns: Mapping[str, Mapping[str, str]] | None = None, **cols: str) -> None:
         mapping = column_mapping(cols)
+        per_table = table_column_mapping(columns)
         unit = check_time_unit(time_unit)
         frames = {name: df for name, df in (("accounts", accounts), ("usage", usage), ("surveys", surveys),
                                             ("tickets", tickets), ("mrr", mrr), ("payments", payments))
                   if df is not None}
-        account_name = mapping.get("account_id", "account_id")
+
+        def name_of(table: str, default: str) -> str:  # the input's name, as load_options::column
+            return per_table.get(table, {}).get(default, mapping.get(default, default))
+
         for name, df in frames.items():
             if not isinstance(df, pd.DataFrame):
                 raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
-            if account_name not in df.columns:
-                raise _core.InvalidInputError(f"{name}: missing required column '{account_name}'")
+            if name_of(name, "account_id") not in df.columns:
+                raise _core.InvalidInputError(f"{name}: missing required column '{name_of(name, 'account_id')}'")
         # One account dictionary across tables, sorted, as the core keeps it.
-        ids = [_id_column(df[account_name]) for df in frames.values()]
+        ids = [_id_column(df[name_of(name, "account_id")]) for name, df in frames.items()]
         if len({str(i.dtype) for i in ids}) > 1:
             # Concatenating an int64 and a float64 column would make every id a float (and ids
             # beyond 2^53 collide): mixed kinds meet as their text, the dictionary's form anyway.
@@ -111,10 +137,11 @@ class Dataset:
         tables: dict[str, dict[str, Any]] = {}
         start = 0
         for name, df in frames.items():
-            converted: dict[str, Any] = {account_name: (codes[start:start + len(df)].astype(np.int64), id_values)}
+            converted: dict[str, Any] = {name_of(name, "account_id"): (codes[start:start + len(df)].astype(np.int64),
+                                                                        id_values)}
             start += len(df)
             for default, kind in _SCHEMA[name].items():
-                actual = mapping.get(default, default)
+                actual = name_of(name, default)
                 if kind == "id" or actual not in df.columns:
                     continue
                 series = df[actual]
@@ -124,7 +151,7 @@ class Dataset:
                 except ValueError as err:
                     raise _core.InvalidInputError(f"{name}: {err}") from None
             tables[name] = converted
-        self._native = _core.from_arrays(tables, strict, csat_scale, mapping, unit)
+        self._native = _core.from_arrays(tables, strict, csat_scale, mapping, per_table, unit)
 
     @classmethod
     def _wrap(cls, native: Any) -> "Dataset":
@@ -176,7 +203,7 @@ class Dataset:
                 elif len(values) == rows:  # else an optional column the original input lacked
                     kept[column] = values[keep]
             arrays[name] = kept
-        self._native = _core.from_arrays(arrays, True, csat_scale, {}, "s")
+        self._native = _core.from_arrays(arrays, True, csat_scale, {}, {}, "s")
         self._report = report
 
     def __eq__(self, other: object) -> bool:
@@ -276,13 +303,14 @@ def read_csv(usage: str | os.PathLike[str] | None = None, accounts: str | os.Pat
              surveys: str | os.PathLike[str] | None = None, tickets: str | os.PathLike[str] | None = None,
              mrr: str | os.PathLike[str] | None = None, payments: str | os.PathLike[str] | None = None, *,
              directory: str | os.PathLike[str] | None = None, strict: bool = True, csat_scale: int = 5,
-             time_unit: str | None = None, **cols: str) -> Dataset:
+             time_unit: str | None = None, columns: Mapping[str, Mapping[str, str]] | None = None,
+             **cols: str) -> Dataset:
     """Reads CSV files (RFC 4180, CRLF, a UTF-8 BOM) into a :class:`Dataset`.
 
     ``directory`` names a folder of ``usage.csv``, ``accounts.csv``, ...; single files override
     it. Errors name ``file:line: column 'x': reason``; ``strict=False`` counts bad rows in
-    ``ingest_report`` instead. ``*_col=`` keyword arguments rename columns and ``time_unit`` gives
-    the unit of integer epoch times, as in :class:`Dataset`.
+    ``ingest_report`` instead. ``*_col=`` keyword arguments and ``columns=`` (per table) rename
+    columns and ``time_unit`` gives the unit of integer epoch times, as in :class:`Dataset`.
     """
     paths = dict(_core.csv_directory(os.fspath(directory))) if directory is not None else {}
     for name, path in (("usage", usage), ("accounts", accounts), ("surveys", surveys), ("tickets", tickets),
@@ -291,7 +319,8 @@ def read_csv(usage: str | os.PathLike[str] | None = None, accounts: str | os.Pat
             paths[name] = os.fspath(path)
     if not paths:
         raise ValueError("read_csv needs at least one file or a directory")
-    return Dataset._wrap(_core.read_csv(paths, strict, csat_scale, column_mapping(cols), check_time_unit(time_unit)))
+    return Dataset._wrap(_core.read_csv(paths, strict, csat_scale, column_mapping(cols), table_column_mapping(columns),
+                                        check_time_unit(time_unit)))
 
 
 def generate(n_accounts: int = 1000, days: int = 730, seed: int = 7, end: Any = "2025-01-01",

@@ -49,11 +49,15 @@ std::map<table_id, array_table> array_tables(const py::dict& tables) {
   return out;
 }
 
-load_options make_options(bool strict, int csat_scale, std::map<std::string, std::string> columns, const std::string& unit) {
+using table_names = std::map<std::string, std::map<std::string, std::string>>;
+
+load_options make_options(bool strict, int csat_scale, std::map<std::string, std::string> columns,
+                          table_names table_columns, const std::string& unit) {
   load_options options;
   options.strict = strict;
   options.csat_scale = csat_scale;
   options.columns = std::move(columns);
+  options.table_columns = std::move(table_columns);
   options.time_unit = parse_time_unit(unit);
   return options;
 }
@@ -150,23 +154,25 @@ void register_dataset(py::module_& m) {
   m.attr("SCHEMA") = schema_dict();
 
   m.def("from_arrays", [](const py::dict& tables, bool strict, int csat_scale, std::map<std::string, std::string> columns,
-                          const std::string& unit) {
+                          table_names table_columns, const std::string& unit) {
     const auto input = array_tables(tables);
-    const auto options = make_options(strict, csat_scale, std::move(columns), unit);
+    const auto options = make_options(strict, csat_scale, std::move(columns), std::move(table_columns), unit);
     py::gil_scoped_release release;
     return std::make_shared<dataset>(read_arrays(input, options));
   }, py::arg("tables"), py::arg("strict") = true, py::arg("csat_scale") = 5,
-     py::arg("columns") = std::map<std::string, std::string>{}, py::arg("time_unit") = "s");
+     py::arg("columns") = std::map<std::string, std::string>{}, py::arg("table_columns") = table_names{},
+     py::arg("time_unit") = "s");
 
   m.def("read_csv", [](const std::map<std::string, std::string>& paths, bool strict, int csat_scale,
-                       std::map<std::string, std::string> columns, const std::string& unit) {
+                       std::map<std::string, std::string> columns, table_names table_columns, const std::string& unit) {
     csv_files files;
     for (const auto& [table, path] : paths) files[parse_enum<table_id>("table", table)] = path;
-    const auto options = make_options(strict, csat_scale, std::move(columns), unit);
+    const auto options = make_options(strict, csat_scale, std::move(columns), std::move(table_columns), unit);
     py::gil_scoped_release release;
     return std::make_shared<dataset>(read_csv(files, options));
   }, py::arg("paths"), py::arg("strict") = true, py::arg("csat_scale") = 5,
-     py::arg("columns") = std::map<std::string, std::string>{}, py::arg("time_unit") = "s");
+     py::arg("columns") = std::map<std::string, std::string>{}, py::arg("table_columns") = table_names{},
+     py::arg("time_unit") = "s");
 
   m.def("csv_directory", [](const std::string& dir) {
     const auto files = csv_files::in_directory(dir);

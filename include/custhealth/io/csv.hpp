@@ -52,6 +52,13 @@ dataset read_csv(const csv_files& files, const load_options& options = {});
 /// (times as ISO-8601 UTC, `YYYY-MM-DD` when at midnight), creating `dir` if needed.
 void write_csv(const dataset& data, const std::filesystem::path& dir);
 
+/// Adds the column names of a JSON file to `options` (the CLI's `--columns FILE.json`): an object of
+/// tables, each {default name: name in the input}, with `"*"` for every table —
+/// `{"*": {"account_id": "customer"}, "usage": {"timestamp": "event_time"}}`. Throws invalid_input
+/// naming the file and the JSON path of an unknown table, an unknown column of a table, or a name
+/// that is not a string.
+void add_column_names(load_options& options, const std::filesystem::path& json_file);
+
 namespace detail {
 /// Quotes a CSV field when it holds a delimiter, a quote or a line break (RFC 4180 §2.6–2.7).
 std::string csv_field(std::string_view s);
