@@ -23,11 +23,13 @@ from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_lo
 from .signals import signal_catalog, signals
 from .adoption import adoption
 from . import metrics
+from .churn import ConvergenceWarning, LogisticChurnModel
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
     "__version__",
     "ConvergenceError",
+    "ConvergenceWarning",
     "InvalidInputError",
     "ModelSpecError",
     "Dataset",
@@ -63,4 +65,5 @@ __all__ = [
     "revenue_retention",
     "tenure",
     "metrics",
+    "LogisticChurnModel",
 ]
