@@ -7,10 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
-#include <numeric>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -24,6 +25,9 @@ constexpr std::string_view where = "LogisticChurnModel";
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double eps = std::numeric_limits<double>::epsilon();
 constexpr std::size_t block_rows = 256;  // 256 × 33 doubles = 66 KiB: the block stays in L2 between its uses
+// Passes over X split the rows into fixed chunks whose partial sums are added in chunk order, so the result
+// is the same to the bit whatever the number of threads that ran them.
+constexpr std::size_t chunk_rows = 32768;
 
 using detail::metrics::number;
 using block = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -32,13 +36,15 @@ using block = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMa
 
 std::string in_quotes(const std::string& name) { return "'" + name + "'"; }
 
-/// log(1 + e^η) without overflow, and σ(η) = 1/(1 + e^−η), from one exponential.
+/// log(1 + e^η) without overflow, and σ(η) = 1/(1 + e^−η), from one exponential. log(1 + t) rather than
+/// log1p(t) (twice as fast in glibc): for t below ε it is off by t < 2.2e-16 in absolute terms, far below
+/// what a sum of losses resolves.
 struct logistic_terms {
   double softplus, p;
 };
 inline logistic_terms terms(double eta) noexcept {
   const double t = std::exp(-std::fabs(eta));
-  const double sp = std::max(eta, 0.0) + std::log1p(t);
+  const double sp = std::max(eta, 0.0) + std::log(1.0 + t);
   const double p = eta >= 0 ? 1.0 / (1.0 + t) : t / (1.0 + t);
   return {sp, p};
 }
@@ -90,8 +96,32 @@ void check_finite(matrix_view x, std::span<const std::size_t> cols, const std::v
     }
 }
 
+/// f(c, begin, end) for each chunk c of [0, n), on up to `threads` threads (0: one per core).
+template <class F>
+void for_each_chunk(std::size_t n, unsigned threads, F&& f) {
+  const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
+  auto run = [&](std::size_t c) { f(c, c * chunk_rows, std::min(n, (c + 1) * chunk_rows)); };
+  std::size_t workers = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
+  workers = std::min(workers, chunks);
+  if (workers <= 1) {
+    for (std::size_t c = 0; c < chunks; ++c) run(c);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t c; (c = next.fetch_add(1)) < chunks;) run(c);
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
+std::size_t chunk_count(std::size_t n) { return (n + chunk_rows - 1) / chunk_rows; }
+
 /// f, the gradient and the lower triangle of the Hessian at phi; eta receives Zφ.
 struct evaluation {
+  bool exact = true;  // the Hessian summed in double (else in float: good for a Newton direction only)
   double objective = 0.0, loss = 0.0;
   Eigen::VectorXd gradient;
   Eigen::MatrixXd hessian;  // lower triangle only
@@ -100,37 +130,67 @@ struct evaluation {
 
 class solver {
  public:
-  solver(const design& d, std::span<const double> y, std::span<const double> w, double l2)
-      : d_(d), y_(y), w_(w), l2_(l2), k_(d.p()) {}
+  solver(const design& d, std::span<const double> y, std::span<const double> w, double l2, unsigned threads)
+      : d_(d), y_(y), w_(w), l2_(l2), k_(d.p()), threads_(threads) {}
 
-  void evaluate(const Eigen::VectorXd& phi, evaluation& e) const {
+  /// With `exact` false the Hessian's blocks are summed in float (SSE does twice the flops) — precise to
+  /// ~1e-6, plenty for a Newton direction, while f and the gradient stay double; the standard errors and
+  /// the rank check always use an exact Hessian.
+  void evaluate(const Eigen::VectorXd& phi, evaluation& e, bool exact) const {
     const std::size_t n = y_.size();
+    e.exact = exact;
     const auto dim = static_cast<Eigen::Index>(k_ + 1);
     e.eta.resize(n);
+    struct partial {
+      double loss = 0.0;
+      Eigen::VectorXd gradient;
+      Eigen::MatrixXd hessian;
+    };
+    using float_block = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    std::vector<partial> parts(chunk_count(n));
+    for_each_chunk(n, threads_, [&](std::size_t c, std::size_t begin, std::size_t end) {
+      partial& part = parts[c];
+      part.gradient.setZero(dim);
+      part.hessian.setZero(dim, dim);
+      block z, zs;
+      float_block zf;
+      Eigen::MatrixXf hf;
+      if (!exact) hf.setZero(dim, dim);
+      Eigen::VectorXd r;
+      for (std::size_t i0 = begin; i0 < end; i0 += block_rows) {
+        const std::size_t m = std::min(block_rows, end - i0);
+        const auto mm = static_cast<Eigen::Index>(m);
+        d_.fill(i0, m, z);
+        Eigen::Map<Eigen::VectorXd> eta(e.eta.data() + i0, mm);
+        eta.noalias() = z * phi;
+        r.resize(mm);
+        if (exact) zs.resize(mm, dim);
+        else zf.resize(mm, dim);
+        double block_loss = 0.0;
+        for (std::size_t q = 0; q < m; ++q) {
+          const auto qq = static_cast<Eigen::Index>(q);
+          const double w = w_[i0 + q], yy = y_[i0 + q], et = eta[qq];
+          const auto [sp, p] = terms(et);
+          block_loss += w * (sp - yy * et);
+          r[qq] = w * (p - yy);
+          const double root = std::sqrt(w * p * (1.0 - p));  // Zs = diag(√(w p (1 − p)))·Z: H = ZsᵀZs
+          if (exact) zs.row(qq) = root * z.row(qq);
+          else zf.row(qq) = (root * z.row(qq)).cast<float>();
+        }
+        part.loss += block_loss;
+        part.gradient.noalias() += z.transpose() * r;
+        if (exact) part.hessian.selfadjointView<Eigen::Lower>().rankUpdate(zs.transpose());
+        else hf.selfadjointView<Eigen::Lower>().rankUpdate(zf.transpose());
+      }
+      if (!exact) part.hessian = hf.cast<double>();
+    });
+    double loss = 0.0;
     e.gradient.setZero(dim);
     e.hessian.setZero(dim, dim);
-    double loss = 0.0;
-    block z, zs;
-    Eigen::VectorXd r;
-    for (std::size_t i0 = 0; i0 < n; i0 += block_rows) {
-      const std::size_t m = std::min(block_rows, n - i0);
-      const auto mm = static_cast<Eigen::Index>(m);
-      d_.fill(i0, m, z);
-      Eigen::Map<Eigen::VectorXd> eta(e.eta.data() + i0, mm);
-      eta.noalias() = z * phi;
-      r.resize(mm);
-      zs.resize(mm, dim);
-      double block_loss = 0.0;
-      for (std::size_t q = 0; q < m; ++q) {
-        const double w = w_[i0 + q], yy = y_[i0 + q], et = eta[static_cast<Eigen::Index>(q)];
-        const auto [sp, p] = terms(et);
-        block_loss += w * (sp - yy * et);
-        r[static_cast<Eigen::Index>(q)] = w * (p - yy);
-        zs.row(static_cast<Eigen::Index>(q)) = std::sqrt(w * p * (1.0 - p)) * z.row(static_cast<Eigen::Index>(q));
-      }
-      loss += block_loss;
-      e.gradient.noalias() += z.transpose() * r;
-      e.hessian.selfadjointView<Eigen::Lower>().rankUpdate(zs.transpose());
+    for (const partial& part : parts) {
+      loss += part.loss;
+      e.gradient += part.gradient;
+      e.hessian.triangularView<Eigen::Lower>() += part.hessian;
     }
     const auto theta = phi.head(static_cast<Eigen::Index>(k_));
     e.loss = loss;
@@ -156,6 +216,7 @@ class solver {
   std::span<const double> y_, w_;
   double l2_;
   std::size_t k_;
+  unsigned threads_;
 };
 
 double gradient_norm(const Eigen::VectorXd& g, double weight_sum) { return g.cwiseAbs().maxCoeff() / weight_sum; }
@@ -256,7 +317,6 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
         fail("sample_weight[" + std::to_string(i) + "] must be finite and >= 0, got " + number(sample_weight[i]));
     std::copy(sample_weight.begin(), sample_weight.end(), wv.begin());
   }
-  check_finite(x, {}, feature_names, "X");
 
   detail::metrics::compensated_sum weight_sum, positive_sum;
   for (std::size_t i = 0; i < n; ++i) weight_sum.add(wv[i]), positive_sum.add(wv[i] * yv[i]);
@@ -277,18 +337,54 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
   model.mean_.assign(k, 0.0);
   model.sd_.assign(k, 0.0);
   {
-    std::vector<detail::metrics::compensated_sum> sums(k);
-    for (std::size_t i = 0; i < n; ++i)
-      if (wv[i] != 0.0)
-        for (std::size_t j = 0; j < k; ++j) sums[j].add(wv[i] * x(i, j));
-    for (std::size_t j = 0; j < k; ++j) model.mean_[j] = sums[j].value() / total;
-    std::vector<double> squares(k, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
-      if (wv[i] != 0.0)
-        for (std::size_t j = 0; j < k; ++j) {
-          const double dev = x(i, j) - model.mean_[j];
-          squares[j] += wv[i] * dev * dev;
+    // Per chunk, per 256-row block sums (so rounding grows with the number of blocks, not of rows),
+    // the chunks' sums then added with compensation. A non-finite value makes its column's sum
+    // non-finite (0·NaN and 0·inf too, so rows of weight 0 are checked as well): only then is X scanned
+    // for the first one, to name it.
+    const std::size_t chunks = chunk_count(n);
+    std::vector<double> part_sums(chunks * k, 0.0), part_squares(chunks * k, 0.0);
+    auto weighted_sums = [&](std::vector<double>& out, bool centred) {
+      for_each_chunk(n, options.threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
+        double* acc = out.data() + c * k;
+        const double* mu = model.mean_.data();
+        std::vector<double> blk(k);
+        for (std::size_t i0 = begin; i0 < end; i0 += block_rows) {
+          std::fill(blk.begin(), blk.end(), 0.0);
+          for (std::size_t i = i0; i < std::min(end, i0 + block_rows); ++i) {
+            const double wi = wv[i];
+            if (x.col_stride == 1) {  // C order: a contiguous row, vectorised
+              const double* row = x.data + static_cast<std::ptrdiff_t>(i) * x.row_stride;
+              if (centred)
+                for (std::size_t j = 0; j < k; ++j) blk[j] += wi * (row[j] - mu[j]) * (row[j] - mu[j]);
+              else
+                for (std::size_t j = 0; j < k; ++j) blk[j] += wi * row[j];
+            } else {
+              for (std::size_t j = 0; j < k; ++j) {
+                const double v = centred ? x(i, j) - mu[j] : x(i, j);
+                blk[j] += centred ? wi * v * v : wi * v;
+              }
+            }
+          }
+          for (std::size_t j = 0; j < k; ++j) acc[j] += blk[j];
         }
+      });
+      std::vector<double> total_of(k);
+      for (std::size_t j = 0; j < k; ++j) {
+        detail::metrics::compensated_sum sum;
+        for (std::size_t c = 0; c < chunks; ++c) sum.add(out[c * k + j]);
+        total_of[j] = sum.value();
+      }
+      return total_of;
+    };
+    const std::vector<double> sums = weighted_sums(part_sums, false);
+    for (std::size_t j = 0; j < k; ++j) {
+      if (!std::isfinite(sums[j])) {
+        check_finite(x, {}, model.names_, "X");  // throws, naming the first non-finite value
+        fail("column " + in_quotes(model.names_[j]) + " overflows: its values are too large to sum");
+      }
+      model.mean_[j] = sums[j] / total;
+    }
+    const std::vector<double> squares = weighted_sums(part_squares, true);
     for (std::size_t j = 0; j < k; ++j) {
       model.sd_[j] = std::sqrt(squares[j] / total);
       if (!(model.sd_[j] > 1e-12 * std::fabs(model.mean_[j])))
@@ -304,19 +400,24 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
     inv_scale[j] = 1.0 / scale[j];
   }
   const design d{x, {}, model.mean_, inv_scale};
-  const solver s(d, yv, wv, options.l2);
+  const solver s(d, yv, wv, options.l2, options.threads);
 
   // Newton from θ = 0, b = logit(weighted churn rate).
   const auto dim = static_cast<Eigen::Index>(k + 1);
   Eigen::VectorXd phi = Eigen::VectorXd::Zero(dim);
   phi[dim - 1] = std::log(positives / (total - positives));
   evaluation now, next;
-  s.evaluate(phi, now);
+  s.evaluate(phi, now, options.l2 == 0.0);  // the rank check needs the exact Hessian
   if (options.l2 == 0.0) check_rank(now.hessian, model.names_);
 
+  // Newton steps take float Hessians (evaluate) until the step predicted to be the last: the gradient of
+  // Newton's method falls quadratically, g' ≈ C·g², with C estimated from the last two steps, and once
+  // C·g² ≤ tol the next pass sums its Hessian in double — the one the standard errors need. If the
+  // prediction misses, one more exact pass at the final point supplies it.
   logistic_fit_stats& st = model.stats_;
   st.status = logistic_status::max_iter;
   constexpr double armijo = 1e-4;
+  double previous = nan;  // the gradient norm before the last step
   for (int step = 0;; ++step) {
     const double gnorm = gradient_norm(now.gradient, total);
     if (gnorm <= options.tol) {
@@ -324,15 +425,24 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
       break;
     }
     if (step == options.max_iter) break;
-    Eigen::MatrixXd h = now.hessian.selfadjointView<Eigen::Lower>();
-    const Eigen::LDLT<Eigen::MatrixXd> ldlt(h);
-    const Eigen::VectorXd dir = ldlt.solve(-now.gradient);
-    const double slope = now.gradient.dot(dir);
-    if (ldlt.info() != Eigen::Success || !dir.allFinite() || !(slope < 0.0)) {
+    Eigen::VectorXd dir;
+    double slope = nan;
+    for (;;) {
+      const Eigen::MatrixXd h = now.hessian.selfadjointView<Eigen::Lower>();
+      const Eigen::LDLT<Eigen::MatrixXd> ldlt(h);
+      dir = ldlt.solve(-now.gradient);
+      slope = now.gradient.dot(dir);
+      if ((ldlt.info() == Eigen::Success && dir.allFinite() && slope < 0.0) || now.exact) break;
+      s.evaluate(phi, now, true);  // a float Hessian too rough for a descent direction: the exact one
+    }
+    if (!(slope < 0.0) || !dir.allFinite()) {
       st.status = logistic_status::line_search_failed;
       break;
     }
-    s.evaluate(phi + dir, next);
+    const double c = gnorm / (previous * previous);  // NaN on the first step: not exact
+    const bool last = step + 1 == options.max_iter || c * gnorm * gnorm <= options.tol;
+    previous = gnorm;
+    s.evaluate(phi + dir, next, last);
     // The full step, or — near the optimum, where f changes by less than its rounding — a full step that
     // lowers the gradient.
     const bool full = next.objective <= now.objective + armijo * slope ||
@@ -356,10 +466,11 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
         break;
       }
       phi += t * dir;
-      s.evaluate(phi, now);
+      s.evaluate(phi, now, last);
     }
     st.iterations = step + 1;
   }
+  if (!now.exact) s.evaluate(phi, now, true);  // the standard errors' Hessian (same f and gradient)
   st.gradient_norm = gradient_norm(now.gradient, total);
   st.objective = now.objective;
   st.log_loss = now.loss / total;

@@ -187,6 +187,18 @@ TEST(LogisticChurnModel, FortranOrderAndColumnMapsScoreTheSame) {
   EXPECT_NEAR(again.intercept(), m.intercept(), 1e-12);
 }
 
+TEST(LogisticChurnModel, AnyNumberOfThreadsGivesTheSameFit) {
+  const random_data d(100'000, 3, 13);  // four chunks of rows
+  logistic_options o;
+  o.threads = 1;
+  const auto one = logistic_churn_model::fit(d.x.view(), d.y, {}, {}, o);
+  for (unsigned threads : {2u, 3u, 0u}) {
+    o.threads = threads;
+    const auto many = logistic_churn_model::fit(d.x.view(), d.y, {}, {}, o);
+    EXPECT_EQ(many.to_json(), one.to_json()) << threads << " threads";
+  }
+}
+
 TEST(LogisticChurnModel, NonConvergenceIsAStatus) {
   const random_data d(300, 3, 3);
   logistic_options o;

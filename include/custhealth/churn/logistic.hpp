@@ -71,6 +71,9 @@ struct logistic_options {
   int max_iter = 100;            ///< Newton steps, ≥ 1
   double tol = 1e-8;             ///< on the mean gradient's largest component, > 0
   bool require_convergence = false;  ///< throw convergence_error instead of returning a non-converged model
+  /// Threads for the passes over X (0: one per core). The rows are cut into fixed chunks whose sums are
+  /// added in order, so the fit is the same to the bit for any number of threads.
+  unsigned threads = 0;
 };
 
 /// What the fit reports; `objective` and `log_loss` are at the returned coefficients.
@@ -113,7 +116,8 @@ class logistic_churn_model {
   /// Fits the model. `x` is n × p (any strides), `y` n labels (0/1), `sample_weight` empty or n weights,
   /// `feature_names` p distinct names (empty: x0, x1, …). Throws invalid_input for the bad input listed above
   /// and convergence_error only when options.require_convergence; otherwise a fit that did not converge is
-  /// returned with its status. Complexity: O(n·p²) per Newton step, reading x in blocks (no copy of it).
+  /// returned with its status. Complexity: O(n·p²) per Newton step, reading x in blocks (no copy of it),
+  /// on options.threads threads.
   static logistic_churn_model fit(matrix_view x, label_view y, std::span<const double> sample_weight,
                                   std::vector<std::string> feature_names, const logistic_options& options = {});
 
