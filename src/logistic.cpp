@@ -336,17 +336,18 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
   model.tol_ = options.tol;
   model.mean_.assign(k, 0.0);
   model.sd_.assign(k, 0.0);
+  Eigen::MatrixXd m0;  // Σ wᵢuᵢuᵢᵀ (lower triangle), u = x − μ
+  Eigen::VectorXd a0, c0;  // Σ wᵢuᵢ, Σ wᵢyᵢuᵢ
   {
     // Per chunk, per 256-row block sums (so rounding grows with the number of blocks, not of rows),
     // the chunks' sums then added with compensation. A non-finite value makes its column's sum
     // non-finite (0·NaN and 0·inf too, so rows of weight 0 are checked as well): only then is X scanned
     // for the first one, to name it.
     const std::size_t chunks = chunk_count(n);
-    std::vector<double> part_sums(chunks * k, 0.0), part_squares(chunks * k, 0.0);
-    auto weighted_sums = [&](std::vector<double>& out, bool centred) {
+    std::vector<double> part_sums(chunks * k, 0.0);
+    auto weighted_sums = [&](std::vector<double>& out) {
       for_each_chunk(n, options.threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
         double* acc = out.data() + c * k;
-        const double* mu = model.mean_.data();
         std::vector<double> blk(k);
         for (std::size_t i0 = begin; i0 < end; i0 += block_rows) {
           std::fill(blk.begin(), blk.end(), 0.0);
@@ -354,15 +355,9 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
             const double wi = wv[i];
             if (x.col_stride == 1) {  // C order: a contiguous row, vectorised
               const double* row = x.data + static_cast<std::ptrdiff_t>(i) * x.row_stride;
-              if (centred)
-                for (std::size_t j = 0; j < k; ++j) blk[j] += wi * (row[j] - mu[j]) * (row[j] - mu[j]);
-              else
-                for (std::size_t j = 0; j < k; ++j) blk[j] += wi * row[j];
+              for (std::size_t j = 0; j < k; ++j) blk[j] += wi * row[j];
             } else {
-              for (std::size_t j = 0; j < k; ++j) {
-                const double v = centred ? x(i, j) - mu[j] : x(i, j);
-                blk[j] += centred ? wi * v * v : wi * v;
-              }
+              for (std::size_t j = 0; j < k; ++j) blk[j] += wi * x(i, j);
             }
           }
           for (std::size_t j = 0; j < k; ++j) acc[j] += blk[j];
@@ -376,7 +371,7 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
       }
       return total_of;
     };
-    const std::vector<double> sums = weighted_sums(part_sums, false);
+    const std::vector<double> sums = weighted_sums(part_sums);
     for (std::size_t j = 0; j < k; ++j) {
       if (!std::isfinite(sums[j])) {
         check_finite(x, {}, model.names_, "X");  // throws, naming the first non-finite value
@@ -384,9 +379,47 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
       }
       model.mean_[j] = sums[j] / total;
     }
-    const std::vector<double> squares = weighted_sums(part_squares, true);
+    // The centred columns u = x − μ in one more pass: M = Σ wᵢuᵢuᵢᵀ (whose diagonal gives the sds),
+    // a = Σ wᵢuᵢ (0 up to rounding) and c = Σ wᵢyᵢuᵢ — all that the first Newton step needs, since at
+    // θ = 0 every pᵢ is the same p₀ (below), so that pass over X is saved.
+    struct partial {
+      Eigen::MatrixXd m;
+      Eigen::VectorXd a, c;
+    };
+    std::vector<partial> parts(chunks);
+    const auto kk = static_cast<Eigen::Index>(k);
+    for_each_chunk(n, options.threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
+      partial& part = parts[c];
+      part.m.setZero(kk, kk);
+      part.a.setZero(kk);
+      part.c.setZero(kk);
+      const std::vector<double> none(k, 1.0);
+      const design centred{x, {}, model.mean_, none};
+      block u;
+      Eigen::VectorXd wb, wy;
+      for (std::size_t i0 = begin; i0 < end; i0 += block_rows) {
+        const std::size_t m = std::min(block_rows, end - i0);
+        const auto mm = static_cast<Eigen::Index>(m);
+        centred.fill(i0, m, u);  // u's last column is the ones of the intercept: dropped below
+        wb = Eigen::Map<const Eigen::VectorXd>(wv.data() + i0, mm);
+        wy = wb.cwiseProduct(Eigen::Map<const Eigen::VectorXd>(yv.data() + i0, mm));
+        const auto cols = u.leftCols(kk);
+        part.a.noalias() += cols.transpose() * wb;
+        part.c.noalias() += cols.transpose() * wy;
+        const block us = wb.cwiseSqrt().asDiagonal() * cols;
+        part.m.selfadjointView<Eigen::Lower>().rankUpdate(us.transpose());
+      }
+    });
+    m0.setZero(kk, kk);
+    a0.setZero(kk);
+    c0.setZero(kk);
+    for (const partial& part : parts) {
+      m0.triangularView<Eigen::Lower>() += part.m;
+      a0 += part.a;
+      c0 += part.c;
+    }
     for (std::size_t j = 0; j < k; ++j) {
-      model.sd_[j] = std::sqrt(squares[j] / total);
+      model.sd_[j] = std::sqrt(m0(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(j)) / total);
       if (!(model.sd_[j] > 1e-12 * std::fabs(model.mean_[j])))
         fail("column " + in_quotes(model.names_[j]) + " is constant (" + number(model.mean_[j]) +
              (sample_weight.empty() ? "" : " on every row of positive weight") + "): it cannot be standardised "
@@ -402,12 +435,32 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
   const design d{x, {}, model.mean_, inv_scale};
   const solver s(d, yv, wv, options.l2, options.threads);
 
-  // Newton from θ = 0, b = logit(weighted churn rate).
+  // Newton from θ = 0, b = logit(weighted churn rate) = b₀: every ηᵢ = b₀, pᵢ = p₀ = σ(b₀), and with z = u/s
+  //   f = W·log(1 + e^b₀) − P·b₀,  ∂f/∂θ = S⁻¹(p₀a − c),  ∂f/∂b = W·p₀ − P,
+  //   H = p₀(1 − p₀)·[S⁻¹MS⁻¹, S⁻¹a; aᵀS⁻¹, W] + l2 on the θ diagonal (exact: summed in double).
   const auto dim = static_cast<Eigen::Index>(k + 1);
+  const auto kk = static_cast<Eigen::Index>(k);
   Eigen::VectorXd phi = Eigen::VectorXd::Zero(dim);
-  phi[dim - 1] = std::log(positives / (total - positives));
+  const double b0 = std::log(positives / (total - positives));
+  phi[dim - 1] = b0;
   evaluation now, next;
-  s.evaluate(phi, now, options.l2 == 0.0);  // the rank check needs the exact Hessian
+  {
+    const auto [sp0, p0] = terms(b0);
+    const double v0 = p0 * (1.0 - p0);
+    const Eigen::Map<const Eigen::VectorXd> is(inv_scale.data(), kk);
+    now.exact = true;
+    now.eta.assign(n, b0);
+    now.loss = now.objective = total * sp0 - positives * b0;
+    now.gradient.resize(dim);
+    now.gradient.head(kk) = is.cwiseProduct(p0 * a0 - c0);
+    now.gradient[kk] = total * p0 - positives;
+    now.hessian.setZero(dim, dim);
+    now.hessian.topLeftCorner(kk, kk).triangularView<Eigen::Lower>() =
+        (v0 * (is.asDiagonal() * m0.triangularView<Eigen::Lower>().toDenseMatrix() * is.asDiagonal()));
+    now.hessian.row(kk).head(kk) = v0 * is.cwiseProduct(a0).transpose();
+    now.hessian(kk, kk) = v0 * total;
+    now.hessian.diagonal().head(kk).array() += options.l2;
+  }
   if (options.l2 == 0.0) check_rank(now.hessian, model.names_);
 
   // Newton steps take float Hessians (evaluate) until the step predicted to be the last: the gradient of
