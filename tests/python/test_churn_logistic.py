@@ -366,3 +366,14 @@ def test_invariances():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.array_equal(model.predict_logit(X.iloc[order]), model.predict_logit(X)[order])
+
+
+def test_readme_example_runs(root):
+    readme = (root / "README.md").read_text()
+    block = readme.split("### Logistic model", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {"ch": ch, "pd": pd}
+    exec(block, namespace)  # noqa: S102 (the README's own code)
+    model, X = namespace["model"], namespace["X"]
+    assert model.converged_ and len(X) > 1000
+    assert np.array_equal(namespace["same"].predict_proba(X), model.predict_proba(X))
+    np.testing.assert_allclose(namespace["contributions"].sum(axis=1), model.predict_logit(X), rtol=1e-12)

@@ -4,7 +4,9 @@
 custhealth's compiled core (private: import custhealth instead)
 """
 from __future__ import annotations
+import collections.abc
 import numpy
+import numpy.typing
 import typing
 __all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'ces', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
@@ -36,7 +38,7 @@ class Dataset:
     def n_accounts(self) -> int:
         ...
     @property
-    def time_range(self) -> tuple:
+    def time_range(self) -> tuple[int, int]:
         ...
 class NpsResult:
     """
@@ -49,7 +51,7 @@ class NpsResult:
         """
     def __eq__(self, arg0: NpsResult) -> bool:
         ...
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> tuple[tuple, float]:
         ...
     def __repr__(self) -> str:
         ...
@@ -104,7 +106,7 @@ class CsatResult:
         """
     def __eq__(self, arg0: CsatResult) -> bool:
         ...
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> tuple[tuple, float]:
         ...
     def __repr__(self) -> str:
         ...
@@ -162,7 +164,7 @@ class CesResult:
         """
     def __eq__(self, arg0: CesResult) -> bool:
         ...
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> tuple[tuple, float]:
         ...
     def __repr__(self) -> str:
         ...
@@ -205,7 +207,7 @@ class ZTestResult:
     __hash__: typing.ClassVar[None] = None
     def __eq__(self, arg0: ZTestResult) -> bool:
         ...
-    def __getstate__(self) -> tuple:
+    def __getstate__(self) -> tuple[float, float, float, float]:
         ...
     def __repr__(self) -> str:
         ...
@@ -229,41 +231,41 @@ class KaplanMeierResult:
     """
     A fitted Kaplan–Meier curve (see custhealth.KaplanMeier); columns are read-only views
     """
-    def confidence_band(self) -> tuple[numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]]:
+    def confidence_band(self) -> tuple[numpy.typing.NDArray[numpy.float64], numpy.typing.NDArray[numpy.float64]]:
         """
         The exponential-Greenwood band per timeline row, as (low, high) arrays.
         """
-    def cumulative_density(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def cumulative_density(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
-    def removed(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def removed(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
-    def survival_at(self, times: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def survival_at(self, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
         """
         S(t) of the right-continuous step function at each time (1 before the first).
         """
-    def survival_copy(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def survival_copy(self) -> numpy.typing.NDArray[numpy.float64]:
         """
         A writable copy of S(t) per timeline row.
         """
-    def survival_time(self, q: float) -> float:
+    def survival_time(self, q: typing.SupportsFloat | typing.SupportsIndex) -> float:
         """
         Smallest t with S(t) <= q; inf if never, NaN for an empty fit.
         """
-    def variance(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def variance(self) -> numpy.typing.NDArray[numpy.float64]:
         """
         Greenwood variance of S(t) per timeline row.
         """
     @property
-    def at_risk(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def at_risk(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
-    def censored(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def censored(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def confidence(self) -> float:
         ...
     @property
-    def entrance(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def entrance(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def median(self) -> float:
@@ -272,20 +274,20 @@ class KaplanMeierResult:
     def median_ci(self) -> tuple[float, float]:
         ...
     @property
-    def observed(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def observed(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
-    def survival(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def survival(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
-    def timeline(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def timeline(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
 class LogisticModel:
     """
     The fitted logistic churn model of custhealth/churn/logistic.hpp (use custhealth.LogisticChurnModel).
     """
     @staticmethod
-    def fit(X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sample_weight: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None, feature_names: list[str], l2: float, standardize: bool, max_iter: int, tol: float) -> LogisticModel:
+    def fit(X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, feature_names: collections.abc.Sequence[str], l2: typing.SupportsFloat | typing.SupportsIndex, standardize: bool, max_iter: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex) -> LogisticModel:
         """
         Fits on X (n x p float64, any strides, read in place), y (0/1) and optional weights.
         """
@@ -294,33 +296,33 @@ class LogisticModel:
         """
         The model of a file written by to_json().
         """
-    def columns_for(self, names: list[str]) -> list[int]:
+    def columns_for(self, names: collections.abc.Sequence[str]) -> list[int]:
         """
         For each model feature, its position among names; an error lists missing and extra ones.
         """
-    def contributions(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: list[int] | None = None) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def contributions(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] | None = None) -> numpy.typing.NDArray[numpy.float64]:
         """
         n x (p + 1) log-odds contributions: coef_std * (x - mean) / sd per feature, then intercept_std.
         """
-    def predict_logit(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: list[int] | None = None) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def predict_logit(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] | None = None) -> numpy.typing.NDArray[numpy.float64]:
         """
         The logit of each row (the sum of its contributions).
         """
-    def predict_proba(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: list[int] | None = None) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def predict_proba(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] | None = None) -> numpy.typing.NDArray[numpy.float64]:
         """
         P(churn) of each row.
         """
-    def summary(self, confidence: float = 0.95) -> dict:
+    def summary(self, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> dict:
         """
         The coefficient table's columns: term, coef, se, z, p, ci_lower, ci_upper, coef_std, se_std.
         """
     def to_json(self) -> str:
         ...
     @property
-    def coef(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def coef(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
-    def coef_std(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def coef_std(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def converged(self) -> bool:
@@ -356,7 +358,7 @@ class LogisticModel:
     def max_iter(self) -> int:
         ...
     @property
-    def mean(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def mean(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def objective(self) -> float:
@@ -365,13 +367,13 @@ class LogisticModel:
     def rows(self) -> int:
         ...
     @property
-    def sd(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def sd(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
-    def se(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def se(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
-    def se_std(self) -> numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]]:
+    def se_std(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
     @property
     def standardize(self) -> bool:
@@ -385,123 +387,123 @@ class LogisticModel:
     @property
     def weight_sum(self) -> float:
         ...
-def _survival_input_addresses(arg0: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], arg1: numpy.ndarray[typing.Any, numpy.dtype[numpy.uint8]]) -> tuple[int, int]:
+def _survival_input_addresses(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> tuple[int, int]:
     ...
 def _survival_spare_bytes() -> int:
     ...
-def backlog_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: int, priority: typing.Any, keys: list, as_of: int | None) -> dict:
+def backlog_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
     ...
-def backlog_dataset(dataset: Dataset, by: list[str], as_of: int | None) -> dict:
+def backlog_dataset(dataset: Dataset, by: collections.abc.Sequence[str], as_of: typing.SupportsInt | typing.SupportsIndex | None) -> dict:
     ...
-def brier(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], sample_weight: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None = None) -> float:
+def brier(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
     Brier score (= sklearn.metrics.brier_score_loss); NaN when the weights sum to 0.
     """
-def calibration(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], bins: int, strategy: str) -> dict:
+def calibration(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], bins: typing.SupportsInt | typing.SupportsIndex, strategy: str) -> dict:
     """
     The calibration table's columns (non-empty bins only; = sklearn.calibration.calibration_curve).
     """
-def ces(scores: typing.Any, confidence: float = 0.95) -> CesResult:
+def ces(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CesResult:
     ...
-def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', cohort_by: str = 'first_activity', value: str = 'accounts', events: list[str] | None = None, as_of: int | None = None) -> dict:
+def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', cohort_by: str = 'first_activity', value: str = 'accounts', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN
     """
-def concordance(event_times: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], predicted_scores: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], event_observed: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]] | None = None) -> tuple:
+def concordance(event_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], predicted_scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_observed: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]] | None = None) -> tuple:
     """
     (concordant, tied, pairs, index) as lifelines.utils.concordance_index counts them; index NaN without pairs.
     """
-def csat(scores: typing.Any, scale: int = 5, top_boxes: int = 2, confidence: float = 0.95) -> CsatResult:
+def csat(scores: typing.Any, scale: typing.SupportsInt | typing.SupportsIndex = 5, top_boxes: typing.SupportsInt | typing.SupportsIndex = 2, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> CsatResult:
     ...
 def csat_test(arg0: CsatResult, arg1: CsatResult) -> ZTestResult:
     ...
 def csv_directory(dir: str) -> dict[str, str]:
     ...
-def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: int, score: typing.Any, kind_codes: typing.Any, kind_code: int, keys: list, period: str | None, as_of: int | None, window_days: int, scale: int, top_boxes: int, confidence: float) -> dict:
+def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, score: typing.Any, kind_codes: typing.Any, kind_code: typing.SupportsInt | typing.SupportsIndex, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
-def feedback_dataset(dataset: Dataset, kind: str, by: list[str], period: str | None, as_of: int | None, window_days: int, scale: int, top_boxes: int, confidence: float) -> dict:
+def feedback_dataset(dataset: Dataset, kind: str, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
-def from_arrays(tables: dict, strict: bool = True, csat_scale: int = 5, columns: dict[str, str] = {}, time_unit: str = 's') -> Dataset:
+def from_arrays(tables: dict, strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
     ...
-def generate(n_accounts: int, days: int, seed: int, end: int, payments: bool) -> tuple:
+def generate(n_accounts: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex, payments: bool) -> tuple[Dataset, dict]:
     ...
-def kaplan_meier(durations: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], observed: numpy.ndarray[typing.Any, numpy.dtype[numpy.uint8]], entry: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None = None, weights: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None = None, confidence: float = 0.95) -> KaplanMeierResult:
+def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], entry: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> KaplanMeierResult:
     """
     Kaplan–Meier fit of float64 durations and uint8 event flags (0/1); entry and weights optional.
     
     Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.
     """
-def lifecycle(dataset: Dataset, period: str = 'M', events: list[str] | None = None, as_of: int | None = None) -> dict:
+def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Lifecycle counts per fully observed period (see custhealth.lifecycle)
     """
-def lift(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], k: float) -> float:
+def lift(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
     """
     precision_at_k over the overall positive rate; NaN without positives.
     """
-def log_loss(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], sample_weight: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None = None) -> float:
+def log_loss(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
     Log loss, p clipped to [eps, 1 - eps] (= sklearn.metrics.log_loss); NaN when the weights sum to 0.
     """
-def logrank_test(durations: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], observed: numpy.ndarray[typing.Any, numpy.dtype[numpy.uint8]], groups: numpy.ndarray[typing.Any, numpy.dtype[numpy.int32]], weights: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None = None) -> dict:
+def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> dict:
     """
     Log-rank test across integer group codes (k >= 2).
     """
-def mrr_bridge(dataset: Dataset, as_of: int | None = None) -> dict:
+def mrr_bridge(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Monthly MRR bridge (see custhealth.mrr_bridge)
     """
-def mrr_movements(dataset: Dataset, as_of: int | None = None) -> dict:
+def mrr_movements(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     MRR movements per account-month (see custhealth.mrr_movements)
     """
-def nps(scores: typing.Any, confidence: float = 0.95) -> NpsResult:
+def nps(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> NpsResult:
     ...
 def nps_test(arg0: NpsResult, arg1: NpsResult) -> ZTestResult:
     ...
-def payments_arrays(time: typing.Any, ticks_per_second: int, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: int | None, window_days: int, warning: float, breach: float) -> dict:
+def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
-def payments_dataset(dataset: Dataset, by: list[str], period: str | None, as_of: int | None, window_days: int, warning: float, breach: float) -> dict:
+def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
-def pr_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], sample_weight: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None = None) -> float:
+def pr_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
     Average precision (= sklearn.metrics.average_precision_score); NaN without positives.
     """
-def precision_at_k(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], k: float) -> float:
+def precision_at_k(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
     """
     Share of positives among the top ceil(k n) scores, ties at the cut shared out.
     """
-def read_csv(paths: dict[str, str], strict: bool = True, csat_scale: int = 5, columns: dict[str, str] = {}, time_unit: str = 's') -> Dataset:
+def read_csv(paths: collections.abc.Mapping[str, str], strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, time_unit: str = 's') -> Dataset:
     ...
 def release_survival_buffers() -> None:
     """
     Frees the spare buffers that Kaplan–Meier fits and log-rank tests from Python keep for reuse.
     """
-def revenue_retention(dataset: Dataset, months: int = 12, as_of: int | None = None) -> dict:
+def revenue_retention(dataset: Dataset, months: typing.SupportsInt | typing.SupportsIndex = 12, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)
     """
-def roc_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]], sample_weight: numpy.ndarray[typing.Any, numpy.dtype[numpy.float64]] | None = None) -> float:
+def roc_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
     ROC AUC, ties averaged (= sklearn.metrics.roc_auc_score); NaN with one class only.
     """
-def scorecard_score(dataset: Dataset, text: str, source: str, as_of: int) -> dict:
+def scorecard_score(dataset: Dataset, text: str, source: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
     """
     A model file's card (parsed and validated: ModelSpecError with the JSON path) scoring every account as of one time (see custhealth.adoption)
     """
-def signals(dataset: Dataset, as_of: list[int], names: list[str], n_threads: int, targets: list[int], key_features: list[str]) -> dict:
+def signals(dataset: Dataset, as_of: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], names: collections.abc.Sequence[str], n_threads: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], key_features: collections.abc.Sequence[str]) -> dict:
     """
     Signals of every account at each as-of time (see custhealth.signals)
     """
-def sla_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: int, priority: typing.Any, keys: list, period: str | None, as_of: int | None, window_days: int, targets: list[int], confidence: float) -> dict:
+def sla_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
-def sla_dataset(dataset: Dataset, by: list[str], period: str | None, as_of: int | None, window_days: int, targets: list[int], confidence: float) -> dict:
+def sla_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
-def tenure(dataset: Dataset, as_of: int | None = None) -> dict:
+def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Tenures in days with event flags (see custhealth.tenure)
     """
-def top_k_count(n: int, k: float) -> int:
+def top_k_count(n: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsFloat | typing.SupportsIndex) -> int:
     """
     How many of n accounts the top fraction k holds: ceil(k n), k n within 1e-9 of an integer taken as it.
     """

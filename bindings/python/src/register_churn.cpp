@@ -60,7 +60,8 @@ template <void (logistic_churn_model::*Score)(matrix_view, std::span<double>, st
 py::array_t<double> score_rows(const logistic_churn_model& model, const py::array& x,
                                const std::optional<std::vector<std::size_t>>& columns) {
   const matrix_input m = read_matrix(x);
-  // A shape, not a count: array_t(ssize_t) came out with stride 0 here (every value row 0's).
+  // A shape, not a count: built against Debian's pybind11 2.10 (older than numpy 2), array_t(ssize_t)
+  // came out with stride 0.
   py::array_t<double> out(std::vector<py::ssize_t>{static_cast<py::ssize_t>(m.view.rows)});
   double* data = out.mutable_data();  // written without the GIL: no Python object is touched
   {
