@@ -24,11 +24,13 @@ from .signals import signal_catalog, signals
 from .adoption import adoption
 from .training import churn_features
 from . import metrics
+from .churn import ConvergenceWarning, LogisticChurnModel
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
     "__version__",
     "ConvergenceError",
+    "ConvergenceWarning",
     "InvalidInputError",
     "ModelSpecError",
     "Dataset",
@@ -65,4 +67,5 @@ __all__ = [
     "revenue_retention",
     "tenure",
     "metrics",
+    "LogisticChurnModel",
 ]

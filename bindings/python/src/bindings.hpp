@@ -8,9 +8,11 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "custhealth/churn/metrics.hpp"
 #include "custhealth/dataset.hpp"
 
 namespace custhealth::python {
@@ -27,6 +29,7 @@ void register_survival(py::module_& m);
 void register_signals(py::module_& m);
 void register_scorecard(py::module_& m);
 void register_metrics(py::module_& m);
+void register_churn(py::module_& m);
 
 /// A numpy array of T, converted only when its dtype or layout does not fit.
 template <class T>
@@ -87,6 +90,38 @@ py::array_t<T> view(const column<T>& c) {
   auto* copy = new column<T>(c);
   py::capsule owner(copy, [](void* p) { delete static_cast<column<T>*>(p); });
   return readonly_array(c.data(), c.size(), owner);
+}
+
+/// 0/1 labels read in place when the array is a 1-D contiguous bool, (u)int8, int32, int64, float32 or
+/// float64 array (what numpy makes of lists, pandas columns, comparisons); anything else is converted to
+/// float64 first (`array` then holds the copy). Read `view` while `array` lives.
+struct label_array {
+  py::array array;
+  label_view view;
+};
+
+template <class T>
+bool take_labels_as(label_array& out) {
+  using exact = py::array_t<T, py::array::c_style>;
+  if (!py::isinstance<exact>(out.array)) return false;
+  out.view = std::span<const T>(static_cast<const T*>(out.array.data()), static_cast<std::size_t>(out.array.size()));
+  return true;
+}
+
+inline label_array read_label_array(const py::array& a, const char* name) {
+  if (a.ndim() != 1)
+    throw invalid_input(std::string(name) + " must be one-dimensional, got " + std::to_string(a.ndim()) +
+                        " dimensions");
+  label_array out{a, {}};
+  if (take_labels_as<bool>(out) || take_labels_as<std::uint8_t>(out) ||
+      take_labels_as<std::int8_t>(out) || take_labels_as<std::int32_t>(out) ||
+      take_labels_as<std::int64_t>(out) || take_labels_as<float>(out) ||
+      take_labels_as<double>(out))
+    return out;
+  out.array = array_of<double>::ensure(a);
+  if (!out.array) throw py::error_already_set();
+  take_labels_as<double>(out);
+  return out;
 }
 
 /// The dataset shared between Python objects (and kept alive by the views taken of it).

@@ -57,4 +57,5 @@ PYBIND11_MODULE(_core, m) {
   register_signals(m);
   register_scorecard(m);
   register_metrics(m);
+  register_churn(m);
 }
