@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'ZTestResult', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_score', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -285,6 +285,111 @@ class KaplanMeierResult:
         ...
     @property
     def timeline(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+class LogisticModel:
+    """
+    The fitted logistic churn model of custhealth/churn/logistic.hpp (use custhealth.LogisticChurnModel).
+    """
+    @staticmethod
+    def fit(X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, feature_names: collections.abc.Sequence[str], l2: typing.SupportsFloat | typing.SupportsIndex, standardize: bool, max_iter: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex) -> LogisticModel:
+        """
+        Fits on X (n x p float64, any strides, read in place), y (0/1) and optional weights.
+        """
+    @staticmethod
+    def from_json(text: str, source: str = 'model') -> LogisticModel:
+        """
+        The model of a file written by to_json().
+        """
+    def columns_for(self, names: collections.abc.Sequence[str]) -> list[int]:
+        """
+        For each model feature, its position among names; an error lists missing and extra ones.
+        """
+    def contributions(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] | None = None) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        n x (p + 1) log-odds contributions: coef_std * (x - mean) / sd per feature, then intercept_std.
+        """
+    def predict_logit(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] | None = None) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        The logit of each row (the sum of its contributions).
+        """
+    def predict_proba(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], columns: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] | None = None) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        P(churn) of each row.
+        """
+    def summary(self, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> dict:
+        """
+        The coefficient table's columns: term, coef, se, z, p, ci_lower, ci_upper, coef_std, se_std.
+        """
+    def to_json(self) -> str:
+        ...
+    @property
+    def coef(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def coef_std(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def converged(self) -> bool:
+        ...
+    @property
+    def feature_names(self) -> list[str]:
+        ...
+    @property
+    def gradient_norm(self) -> float:
+        ...
+    @property
+    def intercept(self) -> float:
+        ...
+    @property
+    def intercept_se(self) -> float:
+        ...
+    @property
+    def intercept_se_std(self) -> float:
+        ...
+    @property
+    def intercept_std(self) -> float:
+        ...
+    @property
+    def iterations(self) -> int:
+        ...
+    @property
+    def l2(self) -> float:
+        ...
+    @property
+    def log_loss(self) -> float:
+        ...
+    @property
+    def max_iter(self) -> int:
+        ...
+    @property
+    def mean(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def objective(self) -> float:
+        ...
+    @property
+    def rows(self) -> int:
+        ...
+    @property
+    def sd(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def se(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def se_std(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def standardize(self) -> bool:
+        ...
+    @property
+    def status(self) -> str:
+        ...
+    @property
+    def tol(self) -> float:
+        ...
+    @property
+    def weight_sum(self) -> float:
         ...
 def _survival_input_addresses(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> tuple[int, int]:
     ...

@@ -13,36 +13,6 @@ namespace custhealth::python {
 
 namespace {
 
-/// 0/1 labels read in place when the array is a 1-D contiguous bool, (u)int8, int32, int64, float32 or
-/// float64 array (what numpy makes of lists, pandas columns, comparisons); anything else is converted to
-/// float64 first (`array` then holds the copy). Read `view` while `array` lives.
-struct labels {
-  py::array array;
-  label_view view;
-};
-
-template <class T>
-bool take_as(labels& out) {
-  using exact = py::array_t<T, py::array::c_style>;
-  if (!py::isinstance<exact>(out.array)) return false;
-  out.view = std::span<const T>(static_cast<const T*>(out.array.data()), static_cast<std::size_t>(out.array.size()));
-  return true;
-}
-
-labels read_labels(const py::array& a, const char* name) {
-  if (a.ndim() != 1)
-    throw invalid_input(std::string(name) + " must be one-dimensional, got " + std::to_string(a.ndim()) +
-                        " dimensions");
-  labels out{a, {}};
-  if (take_as<bool>(out) || take_as<std::uint8_t>(out) || take_as<std::int8_t>(out) || take_as<std::int32_t>(out) ||
-      take_as<std::int64_t>(out) || take_as<float>(out) || take_as<double>(out))
-    return out;
-  out.array = array_of<double>::ensure(a);
-  if (!out.array) throw py::error_already_set();
-  take_as<double>(out);
-  return out;
-}
-
 std::span<const double> values(const array_of<double>& a) { return as_span(a); }
 std::span<const double> optional_values(const std::optional<array_of<double>>& a) {
   return a ? as_span(*a) : std::span<const double>{};
@@ -52,7 +22,7 @@ std::span<const double> optional_values(const std::optional<array_of<double>>& a
 template <double (*Metric)(label_view, std::span<const double>, std::span<const double>)>
 double weighted_metric(const py::array& y, const array_of<double>& score,
                        const std::optional<array_of<double>>& weights) {
-  const labels l = read_labels(y, "y_true");
+  const label_array l = read_label_array(y, "y_true");
   const auto s = values(score);
   const auto w = optional_values(weights);
   py::gil_scoped_release release;
@@ -61,7 +31,7 @@ double weighted_metric(const py::array& y, const array_of<double>& score,
 
 template <double (*Metric)(label_view, std::span<const double>, double)>
 double top_metric(const py::array& y, const array_of<double>& score, double k) {
-  const labels l = read_labels(y, "y_true");
+  const label_array l = read_label_array(y, "y_true");
   const auto s = values(score);
   py::gil_scoped_release release;
   return Metric(l.view, s, k);
@@ -69,7 +39,7 @@ double top_metric(const py::array& y, const array_of<double>& score, double k) {
 
 py::dict run_calibration(const py::array& y, const array_of<double>& p, int bins, const std::string& strategy) {
   const auto how = parse_enum<calibration_strategy>("strategy", strategy);
-  const labels l = read_labels(y, "y_true");
+  const label_array l = read_label_array(y, "y_true");
   const auto q = values(p);
   calibration_table t;
   {
@@ -90,8 +60,8 @@ py::tuple run_concordance(const array_of<double>& durations, const array_of<doub
                           const std::optional<py::array>& events) {
   const auto t = values(durations);
   const auto p = values(predicted);
-  std::optional<labels> e;
-  if (events) e = read_labels(*events, "event_observed");
+  std::optional<label_array> e;
+  if (events) e = read_label_array(*events, "event_observed");
   const label_view observed = e ? e->view : label_view{};  // not given: every duration ends in an event
   concordance_counts c;
   {
