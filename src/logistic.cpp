@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "custhealth/detail/stats.hpp"
+#include "json_reader.hpp"
 
 namespace custhealth {
 
@@ -676,36 +677,11 @@ using ordered = nlohmann::ordered_json;
 
 ordered maybe_number(double v) { return std::isfinite(v) ? ordered(v) : ordered(nullptr); }  // JSON has no NaN
 
-/// Walks a model file keeping the JSON path of the element being read (`$.features[3].sd`), as
-/// scorecard::parse does.
-class reader {
+/// The logistic model file's reader: the shared checks (json_reader.hpp) and those of its own fields.
+class reader : public detail::json_reader {
  public:
-  explicit reader(std::string_view source) : source_(source) {}
+  using json_reader::json_reader;
 
-  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw model_spec_error(std::string(source_) + ": " + path + ": " + what);
-  }
-  void only_keys(const json& object, const std::string& path, std::initializer_list<std::string_view> keys) const {
-    if (!object.is_object()) fail(path, "must be an object");
-    for (const auto& [key, value] : object.items())
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        std::string allowed;
-        for (auto k : keys) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-        fail(path, "unknown key \"" + key + "\" (expected " + allowed + ")");
-      }
-  }
-  const json& required(const json& object, const std::string& path, const char* key) const {
-    if (!object.contains(key)) fail(path, std::string("missing \"") + key + "\"");
-    return object.at(key);
-  }
-  std::string text(const json& v, const std::string& path) const {
-    if (!v.is_string()) fail(path, "must be a string");
-    return v.get<std::string>();
-  }
-  double number(const json& v, const std::string& path) const {
-    if (!v.is_number() || !std::isfinite(v.get<double>())) fail(path, "must be a finite number");
-    return v.get<double>();
-  }
   /// A standard error: a number ≥ 0, or null (undefined: written for NaN).
   double se(const json& v, const std::string& path) const {
     if (v.is_null()) return nan;
@@ -722,9 +698,6 @@ class reader {
     if (!v.is_boolean()) fail(path, "must be true or false");
     return v.get<bool>();
   }
-
- private:
-  std::string_view source_;
 };
 
 /// A value written by derive() from the canonical ones must be what derive() computes again (to 1e-12).

@@ -10,6 +10,8 @@
 #include <initializer_list>
 #include <map>
 
+#include "json_reader.hpp"
+
 namespace custhealth {
 
 namespace {
@@ -17,51 +19,19 @@ namespace {
 using json = nlohmann::json;
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
 
-/// Walks a model document keeping the JSON path of the element being read, so that every error
-/// says where (`$.groups[1].measures[0].weight`).
-class reader {
+/// The scorecard's reader: the shared checks (json_reader.hpp), the document's root and positive numbers.
+class reader : public detail::json_reader {
  public:
-  reader(std::string_view source, const json& root) : source_(source), root_(root) {}
+  reader(std::string_view source, const json& root) : json_reader(source), root_(root) {}
 
-  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw model_spec_error(std::string(source_) + ": " + path + ": " + what);
-  }
   const json& root() const { return root_; }
-
-  void only_keys(const json& object, const std::string& path, std::initializer_list<std::string_view> keys) const {
-    if (!object.is_object()) fail(path, "must be an object");
-    for (const auto& [key, value] : object.items())
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-        std::string allowed;
-        for (auto k : keys) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-        fail(path, "unknown key \"" + key + "\" (expected " + allowed + ")");
-      }
-  }
-  const json& required(const json& object, const std::string& path, const char* key) const {
-    if (!object.contains(key)) fail(path, std::string("missing \"") + key + "\"");
-    return object.at(key);
-  }
-  std::string text(const json& v, const std::string& path) const {
-    if (!v.is_string()) fail(path, "must be a string");
-    return v.get<std::string>();
-  }
-  double number(const json& v, const std::string& path) const {
-    if (!v.is_number() || !std::isfinite(v.get<double>())) fail(path, "must be a finite number");
-    return v.get<double>();
-  }
   double positive(const json& v, const std::string& path) const {
     const double x = number(v, path);
     if (!(x > 0)) fail(path, "must be > 0, got " + v.dump());
     return x;
   }
-  const json& array(const json& v, const std::string& path, bool non_empty = true) const {
-    if (!v.is_array()) fail(path, "must be an array");
-    if (non_empty && v.empty()) fail(path, "must not be empty");
-    return v;
-  }
 
  private:
-  std::string_view source_;
   const json& root_;
 };
 
