@@ -172,7 +172,7 @@ def test_generate_is_deterministic_and_round_trips_through_csv(tmp_path):
     b = ch.generate(n_accounts=60, days=200, seed=11)
     for name in ch.dataset.TABLES:
         pd.testing.assert_frame_equal(a.table(name), b.table(name))
-    assert list(a.truth.columns) == ["true_health", "true_churn_probability", "churned"]
+    assert list(a.truth.columns) == ["true_health", "true_churn_probability", "churned", "base_health"]
     a.to_csv(tmp_path)
     c = ch.read_csv(directory=tmp_path)
     for name in ch.dataset.TABLES:

@@ -327,7 +327,9 @@ def generate(n_accounts: int = 1000, days: int = 730, seed: int = 7, end: Any = 
              payments: bool = True) -> Dataset:
     """A synthetic portfolio whose latent account health drives usage, surveys, tickets, revenue,
     payments and churn; bit-for-bit the same for a seed. The ground truth is in ``.truth``
-    (a DataFrame indexed by account id: true_health, true_churn_probability, churned)."""
+    (a DataFrame indexed by account id: true_health and true_churn_probability at the end of the data,
+    churned, and base_health — the account's long-run health level, a parameter of the simulation, so
+    the one truth that says nothing about what happened after a past date)."""
     if n_accounts < 0 or days <= 0:
         raise ValueError("n_accounts must be ≥ 0 and days > 0")
     native, truth = _core.generate(int(n_accounts), int(days), int(seed), to_seconds(end), bool(payments))

@@ -205,6 +205,7 @@ void register_dataset(py::module_& m) {
     truth["true_churn_probability"] =
         py::array_t<double>(py::ssize_t(p.truth.churn_probability.size()), p.truth.churn_probability.data());
     truth["churned"] = py::array_t<std::uint8_t>(py::ssize_t(p.truth.churned.size()), p.truth.churned.data());
+    truth["base_health"] = py::array_t<double>(py::ssize_t(p.truth.base_health.size()), p.truth.base_health.data());
     return py::make_tuple(data, truth);
   }, py::arg("n_accounts"), py::arg("days"), py::arg("seed"), py::arg("end"), py::arg("payments"));
 }
