@@ -1,6 +1,6 @@
 // tests/cpp/test_churn_metrics.cpp — churn/metrics.hpp against hand computations (worked out in the comments)
 // and against brute-force pair counts on random data; tests/python/test_metrics.py pins the same
-// functions against scikit-learn and lifelines.
+// functions against scikit-learn and lifelines; the calibration maps of churn/calibration.hpp by hand.
 
 #include "custhealth/churn/metrics.hpp"
 
@@ -15,6 +15,7 @@
 #include <random>
 #include <vector>
 
+#include "custhealth/churn/calibration.hpp"
 #include "expect.hpp"
 
 namespace custhealth {
@@ -291,6 +292,35 @@ TEST(Metrics, BadInputIsInvalidInputWithAClearMessage) {
             "concordance_index: event_times[1] is NaN: values must be finite");
   EXPECT_EQ(msg([&] { concordance(std::vector<double>{1, 2}, std::vector<double>{1, 2}, std::vector<int>{1, 3}); }),
             "concordance_index: event_observed[1] must be 0 or 1, got 3");
+}
+
+TEST(Calibration, IsotonicPoolsAdjacentViolatorsByHand) {
+  // Scores 1..5 with outcomes 0, 1, 0, 1, 1: the violator pair (1, 0) at scores 2, 3 pools to 0.5;
+  // ties at score 5 (outcomes 1 and 0, weights 1 and 3) pool to 0.25 first, which violates 1 at
+  // score 4 and pools with it: (1 + 0.25·4) / 5 = 0.4, which violates 0.5 and pools all of 2..5:
+  // (1 + 0 + 1 + 1) / (1 + 1 + 1 + 4) = 3/7.
+  const std::vector<double> s{1, 2, 3, 4, 5, 5}, y{0, 1, 0, 1, 1, 0}, w{1, 1, 1, 1, 1, 3};
+  const auto m = fit_isotonic(s, y, w);
+  ASSERT_EQ(m.x, (std::vector<double>{1, 2, 3, 4, 5}));
+  EXPECT_DOUBLE_EQ(m.y[0], 0.0);
+  for (std::size_t i = 1; i < 5; ++i) EXPECT_DOUBLE_EQ(m.y[i], 3.0 / 7.0);
+  EXPECT_DOUBLE_EQ(m(1.5), 1.5 / 7.0);  // linear between 1 → 0 and 2 → 3/7
+  EXPECT_DOUBLE_EQ(m(-10), 0.0);        // clipped
+  EXPECT_DOUBLE_EQ(m(10), 3.0 / 7.0);
+}
+
+TEST(Calibration, PlattGradientVanishesAtTheFit) {
+  const std::vector<double> s{-2, -1, -0.5, 0, 0.5, 1, 2, 3}, y{0, 0, 1, 0, 1, 0, 1, 1};
+  const auto m = fit_platt(s, y);
+  // Platt's targets: (4 + 1)/(4 + 2) for churned, 1/(4 + 2) for retained; d loss/da = Σ (t − p)·s.
+  double ga = 0, gb = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const double t = y[i] == 1 ? 5.0 / 6.0 : 1.0 / 6.0, p = m(s[i]);
+    ga += (t - p) * s[i], gb += t - p;
+  }
+  EXPECT_NEAR(ga, 0, 1e-10);
+  EXPECT_NEAR(gb, 0, 1e-10);
+  EXPECT_LT(m.a, 0);  // higher scores churn more
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ import pandas as pd
 from . import _core
 from ._core import InvalidInputError
 
-__all__ = ["UndefinedMetricWarning", "brier", "calibration", "concordance_index", "lift", "log_loss", "pr_auc",
+__all__ = ["Calibrator", "UndefinedMetricWarning", "brier", "calibration", "concordance_index", "lift", "log_loss", "pr_auc",
            "precision_at_k", "roc_auc"]
 
 
@@ -234,3 +234,45 @@ def concordance_index(event_times: Any, predicted_scores: Any, event_observed: A
     _, _, _, value = _core.concordance(_floats(event_times, "event_times"),
                                        _floats(predicted_scores, "predicted_scores"), observed)
     return _checked("concordance_index", float(value), "no admissible pairs")
+
+
+# ---- calibration maps ----
+
+class Calibrator:
+    """A score or probability mapped to the churn rate observed at it (DESIGN §4 "Calibration"), so
+    that a band reads "31 % churn in 90 days".
+
+    ``method="isotonic"``: a non-decreasing step-and-ramp map (pool adjacent violators, ties in the
+    score pooled first), linear between the fitted scores and clipped outside them —
+    scikit-learn's ``IsotonicRegression(out_of_bounds="clip")``. ``method="platt"``: the sigmoid
+    ``1 / (1 + exp(a·s + b))`` with Platt's smoothed targets — scikit-learn's sigmoid calibration
+    (``CalibratedClassifierCV(method="sigmoid")``). Fit it on scores and outcomes of a backtest
+    (``churn_features`` at a past date), never on the rows it will be read against.
+    """
+
+    def __init__(self, method: str = "isotonic") -> None:
+        if method not in ("isotonic", "platt"):
+            raise InvalidInputError(f"Calibrator: method must be 'isotonic' or 'platt', got {method!r}")
+        self.method = method
+
+    def fit(self, scores: Any, y: Any, sample_weight: Any = None) -> "Calibrator":
+        """Fits the map; ``y`` is 0/1. Raises InvalidInputError for non-finite scores, labels other
+        than 0/1, one class only, mismatched lengths or negative weights."""
+        s = _floats(scores, "scores")
+        labels = _floats(_labels(y, "y"), "y")
+        x, fitted, a, b = _core.calibration_fit(self.method, s, labels, _weights(sample_weight))
+        self.x_, self.y_ = np.asarray(x), np.asarray(fitted)
+        self.a_, self.b_ = float(a), float(b)
+        return self
+
+    def predict(self, scores: Any) -> np.ndarray:
+        """The calibrated probability of each score."""
+        if not hasattr(self, "a_"):
+            raise InvalidInputError("Calibrator: fit it first")
+        s = _floats(scores, "scores")
+        return np.asarray(_core.calibration_predict(self.method, list(self.x_), list(self.y_), self.a_, self.b_, s))
+
+    def __repr__(self) -> str:
+        fitted = ("" if not hasattr(self, "a_") else
+                  f", a={self.a_:.4g}, b={self.b_:.4g}" if self.method == "platt" else f", {len(self.x_)} points")
+        return f"Calibrator(method={self.method!r}{fitted})"

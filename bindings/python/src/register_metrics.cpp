@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bindings.hpp"
+#include "custhealth/churn/calibration.hpp"
 #include "custhealth/churn/metrics.hpp"
 
 namespace custhealth::python {
@@ -96,6 +97,37 @@ void register_metrics(py::module_& m) {
   m.def("concordance", &run_concordance, py::arg("event_times"), py::arg("predicted_scores"),
         py::arg("event_observed") = py::none(),
         "(concordant, tied, pairs, index) as lifelines.utils.concordance_index counts them; index NaN without pairs.");
+
+  m.def(
+      "calibration_fit",
+      [](const std::string& method, const array_of<double>& score, const array_of<double>& y,
+         const std::optional<array_of<double>>& weight) {
+        const auto s = values(score), labels = values(y), w = optional_values(weight);
+        calibration_map c;
+        {
+          py::gil_scoped_release release;
+          c = method == "platt" ? fit_platt(s, labels, w) : fit_isotonic(s, labels, w);
+        }
+        return py::make_tuple(to_numpy(std::move(c.x)), to_numpy(std::move(c.y)), c.a, c.b);
+      },
+      py::arg("method"), py::arg("score"), py::arg("y"), py::arg("sample_weight") = py::none(),
+      "(x, y, a, b) of the fitted map: isotonic (x, y) or Platt (a, b)");
+  m.def(
+      "calibration_predict",
+      [](const std::string& method, std::vector<double> x, std::vector<double> y, double a, double b,
+         const array_of<double>& score) {
+        calibration_map c;
+        c.method = method == "platt" ? calibration_map::kind::platt : calibration_map::kind::isotonic;
+        c.x = std::move(x), c.y = std::move(y), c.a = a, c.b = b;
+        const auto s = values(score);
+        std::vector<double> out(s.size());
+        {
+          py::gil_scoped_release release;
+          for (std::size_t i = 0; i < s.size(); ++i) out[i] = c(s[i]);
+        }
+        return to_numpy(std::move(out));
+      },
+      py::arg("method"), py::arg("x"), py::arg("y"), py::arg("a"), py::arg("b"), py::arg("score"));
 }
 
 }  // namespace custhealth::python
