@@ -198,3 +198,40 @@ def test_a_model_on_the_training_set_nears_the_generators_oracle_at_a_held_out_d
     print(f"held-out AUC {auc:.3f}, oracle {oracle:.3f}")
     assert yt.sum() > 50 and auc > 0.7
     assert auc >= oracle - 0.08
+
+
+def test_backtest_equals_a_scikit_learn_loop():
+    # Each T is scored by a model fitted on the earlier dates whose horizons end by T; the same loop
+    # written with scikit-learn (StandardScaler + LogisticRegression(C=1/l2)) gives the same metrics.
+    sklearn = pytest.importorskip("sklearn")
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    names = ["usage.events_30d", "usage.active_days_30d", "support.tickets_30d", "nps.n_180d"]
+    ds = ch.generate(n_accounts=1500, days=730, seed=3)
+    dates = [pd.Timestamp(d) for d in ("2024-01-01", "2024-03-01", "2024-05-01", "2024-07-01", "2024-09-01",
+                                       "2024-11-01")]
+    out = ch.backtest(ds, ch.LogisticChurnModel(l2=2.0), dates, horizon_days=90, signals=names)
+    assert list(out.index) == dates
+    first = out.loc[dates[0]]
+    assert first["n_train"] == 0 and np.isnan(first["roc_auc"])  # nothing earlier to learn from
+    assert out.loc[dates[-1], "n"] == 0  # Nov 1 + 90 days runs past the data
+    checked = 0
+    for t in dates[2:5]:
+        train = [d for d in dates if d + pd.Timedelta(days=90) <= t]
+        X, y, _ = ch.churn_features(ds, train, horizon_days=90, signals=names)
+        Xt, yt, _ = ch.churn_features(ds, [t], horizon_days=90, signals=names)
+        ref = make_pipeline(StandardScaler(), LogisticRegression(C=1 / 2.0, tol=1e-12, max_iter=10_000)).fit(X, y)
+        p = ref.predict_proba(Xt)[:, 1]
+        row = out.loc[t]
+        assert row["n"] == len(yt) and row["churned"] == yt.sum() and row["n_train"] == len(y)
+        assert row["roc_auc"] == pytest.approx(roc_auc_score(yt, p), rel=1e-6)
+        assert row["brier"] == pytest.approx(brier_score_loss(yt, p), rel=1e-6)
+        checked += 1
+    assert checked == 3 and (out["roc_auc"].dropna() > 0.6).all()
+    with pytest.raises(TypeError, match="expected a custhealth.LogisticChurnModel"):
+        ch.backtest(ds, object(), dates)
+    with pytest.raises(ch.InvalidInputError, match="as_of is empty"):
+        ch.backtest(ds, ch.LogisticChurnModel(), [])

@@ -22,7 +22,7 @@ from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_lo
                        tenure_survival)
 from .signals import signal_catalog, signals
 from .adoption import adoption
-from .training import churn_features
+from .training import backtest, churn_features
 from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
@@ -35,6 +35,7 @@ __all__ = [
     "ModelSpecError",
     "Dataset",
     "adoption",
+    "backtest",
     "churn_features",
     "signal_catalog",
     "signals",

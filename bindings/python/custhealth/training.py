@@ -119,4 +119,58 @@ def churn_features(ds: Dataset, as_of: Any, horizon_days: int = 90, signals: Seq
     return X, y, meta
 
 
-__all__ = ["churn_features", "EXCLUSIONS"]
+def backtest(ds: Dataset, model: Any, as_of: Sequence[Any], horizon_days: int = 90,
+             signals: Sequence[str] | None = None, label: str | int = "end", *,
+             n_threads: int | None = None) -> pd.DataFrame:
+    """A churn model backtested across time (DESIGN §4 "Backtest and tuning").
+
+    For each ``T`` of ``as_of`` (sorted), a fresh copy of ``model`` (a :class:`LogisticChurnModel`,
+    its settings kept) is fitted on the training sets of every earlier date ``T′ ≤ T − H`` of the list —
+    whose horizons end by ``T``, so no label of the fit comes from ``T`` on — and scored on the
+    accounts eligible at ``T`` whose horizon is complete.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``as_of``: ``n`` (scored accounts), ``churned``, ``churn_rate``, ``roc_auc``,
+        ``pr_auc``, ``brier``, ``log_loss``, ``n_train`` and ``train_dates`` (how many earlier dates
+        the fit used). A ``T`` with no earlier date far enough back, or whose horizon runs past the data,
+        has NaN metrics and ``n_train`` 0 (or ``n`` 0).
+    """
+    from . import metrics
+    from .churn import LogisticChurnModel
+
+    if not isinstance(model, LogisticChurnModel):
+        raise TypeError(f"backtest: expected a custhealth.LogisticChurnModel, got {type(model).__name__}")
+    dates = sorted({moment(to_seconds(t)) for t in as_of})
+    if not dates:
+        raise invalid("backtest: as_of is empty")
+    X, y, meta = churn_features(ds, dates, horizon_days, signals, label, include_incomplete=True, n_threads=n_threads)
+    when = X.index.get_level_values("as_of")
+    complete = meta["horizon_complete"].to_numpy()
+    rows = []
+    for t in dates:
+        train_dates = [d for d in dates if d + pd.Timedelta(days=int(horizon_days)) <= t]
+        train = when.isin(train_dates) & complete
+        test = (when == t) & complete
+        row: dict[str, Any] = {"as_of": t, "n": int(test.sum()), "n_train": int(train.sum()),
+                               "train_dates": len(train_dates)}
+        yt = y[test].to_numpy(dtype=np.int8)
+        row.update(churned=int(yt.sum()), churn_rate=float(yt.mean()) if len(yt) else np.nan)
+        scores = {"roc_auc": np.nan, "pr_auc": np.nan, "brier": np.nan, "log_loss": np.nan}
+        ytrain = y[train].to_numpy(dtype=np.int8)
+        if len(yt) and len(ytrain) and 0 < ytrain.sum() < len(ytrain):
+            fitted = LogisticChurnModel(l2=model.l2, standardize=model.standardize, max_iter=model.max_iter,
+                                        tol=model.tol).fit(X[train], ytrain)
+            p = fitted.predict_proba(X[test])[:, 1]
+            both = 0 < yt.sum() < len(yt)
+            scores = {"roc_auc": metrics.roc_auc(yt, p) if both else np.nan,
+                      "pr_auc": metrics.pr_auc(yt, p) if both else np.nan,
+                      "brier": metrics.brier(yt, p), "log_loss": metrics.log_loss(yt, p)}
+        row.update(scores)
+        rows.append(row)
+    columns = ["n", "churned", "churn_rate", "roc_auc", "pr_auc", "brier", "log_loss", "n_train", "train_dates"]
+    return pd.DataFrame(rows).set_index("as_of")[columns]
+
+
+__all__ = ["churn_features", "backtest", "EXCLUSIONS"]
