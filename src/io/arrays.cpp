@@ -21,8 +21,9 @@ namespace {
 /// rows to drop at the end.
 class table_loader {
  public:
-  table_loader(std::string_view table, const array_table& input, const load_options& options, table_report& report)
-      : table_(table), input_(input), options_(options), report_(report) {
+  table_loader(std::string_view table, const array_table& input, const load_options& options, table_report& report,
+               const row_namer* row_name)
+      : table_(table), input_(input), options_(options), report_(report), row_name_(row_name) {
     report_.table = table;
     report_.source = "array";
   }
@@ -67,7 +68,8 @@ class table_loader {
     auto bad = problems_.begin();
     for (std::size_t r = 0; r < rows_; ++r) {
       if (bad != problems_.end() && bad->first == r) {
-        report_.reject(std::string(table_) + "[" + std::to_string(r) + "]", bad->second, options_.strict);
+        report_.reject(std::string(table_) + (row_name_ ? "[label " + (*row_name_)(r) + "]" : "[" + std::to_string(r) + "]"),
+                       bad->second, options_.strict);
         ++bad;
       } else if (!problems_.empty()) {
         keep.push_back(std::int64_t(r));
@@ -84,6 +86,7 @@ class table_loader {
   const array_table& input_;
   const load_options& options_;
   table_report& report_;
+  const row_namer* row_name_;  // the input's own row labels; nullptr: 0-based positions
   std::size_t rows_ = 0;
   std::map<std::size_t, problem> problems_;
 };
@@ -217,8 +220,9 @@ void check_column(table_loader& in, const Table& t, const std::array<std::string
 }
 
 template <class Table>
-void load_table(const array_table& input, dataset_parts& parts, Table& t, const load_options& options) {
-  table_loader in(Table::name, input, options, parts.report.tables.emplace_back());
+void load_table(const array_table& input, dataset_parts& parts, Table& t, const load_options& options,
+                const row_namer* row_name) {
+  table_loader in(Table::name, input, options, parts.report.tables.emplace_back(), row_name);
   const array_column* accounts = in.find("account_id");
   if (!accounts) in.missing_column("account_id");
   in.set_rows(accounts->size());
@@ -249,12 +253,16 @@ void load_table(const array_table& input, dataset_parts& parts, Table& t, const 
 
 }  // namespace
 
-dataset read_arrays(const std::map<table_id, array_table>& tables, const load_options& options) {
+dataset read_arrays(const std::map<table_id, array_table>& tables, const load_options& options,
+                    const std::map<table_id, row_namer>& row_names) {
   dataset_parts parts;
   parts.csat_scale = options.csat_scale;
   for_each_table(parts, [&](auto& table) {
     if (auto it = tables.find(std::remove_reference_t<decltype(table)>::id); it != tables.end())
-      load_table(it->second, parts, table, options);
+      load_table(it->second, parts, table, options, [&]() -> const row_namer* {
+        const auto names = row_names.find(it->first);
+        return names == row_names.end() ? nullptr : &names->second;
+      }());
   });
   return dataset(std::move(parts));
 }

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "arrays_of.hpp"
 #include "custhealth/io/csv.hpp"
@@ -125,4 +126,22 @@ TEST(Arrays, BadShapesAreClearErrors) {
   EXPECT_THAT(error_of(usage({{"event", array_column::strings(code_past, values({"login"}))}})),
               HasSubstr("usage: column 'event' has a code past its values"));
   EXPECT_EQ(error_of(usage({{"value", array_column::numbers(value)}})), "(no error)");
+}
+
+TEST(Arrays, RowsAreNamedByTheInputsOwnLabelsWhenGiven) {
+  std::vector<std::int64_t> account{0, 0}, time{1704067200, 1704153600};
+  std::vector<double> value{1, std::numeric_limits<double>::infinity()};
+  std::map<table_id, array_table> input;
+  input[table_id::usage] = {{"account_id", array_column::strings(account, values({"a"}))},
+                            {"timestamp", array_column::times(time)},
+                            {"event", array_column::strings(account, values({"login"}))},
+                            {"value", array_column::numbers(value)}};
+  std::vector<std::size_t> asked;
+  const std::map<table_id, row_namer> labels{{table_id::usage, [&](std::size_t r) {
+                                                asked.push_back(r);
+                                                return "row-" + std::to_string(10 * r);
+                                              }}};
+  EXPECT_THAT([&] { read_arrays(input, {}, labels); },
+              ::testing::ThrowsMessage<invalid_input>(HasSubstr("usage[label row-10]: column 'value': must be a finite number")));
+  EXPECT_EQ(asked, (std::vector<std::size_t>{1}));  // only the rejected row's label is looked up
 }

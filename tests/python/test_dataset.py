@@ -370,3 +370,17 @@ def test_column_names_per_table(tmp_path):
                                                    r"account_id, timestamp, event, value, user_id"):
         ch.Dataset(usage=usage, columns={"usage": {"time": "event_time"}})
 
+
+
+def test_rejected_rows_are_named_by_their_index_label():
+    # DESIGN §3 / issue 12: a DataFrame's row is named by its index label; a default 0..n-1 index keeps
+    # the position form (`surveys[2]`), the same row either way.
+    surveys = pd.DataFrame({"account_id": ["a", "b", "c"], "timestamp": ["2024-01-01"] * 3, "kind": ["nps"] * 3,
+                            "score": [9.0, 10.0, 11.0]}, index=[100, 200, 300])
+    with pytest.raises(ch.InvalidInputError, match=r"^surveys\[label 300\]: column 'score': NPS must be an integer"):
+        ch.Dataset(surveys=surveys)
+    with pytest.raises(ch.InvalidInputError, match=r"^surveys\[2\]: column 'score'"):
+        ch.Dataset(surveys=surveys.reset_index(drop=True))
+    lenient = ch.Dataset(surveys=surveys.set_axis(pd.Index(["x", "y", "z"], name="id")), strict=False)
+    assert lenient.ingest_report["surveys"]["examples"] == [
+        "surveys[label z]: column 'score': NPS must be an integer 0..10: \"11.000000\""]

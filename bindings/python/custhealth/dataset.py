@@ -151,7 +151,10 @@ class Dataset:
                 except ValueError as err:
                     raise _core.InvalidInputError(f"{name}: {err}") from None
             tables[name] = converted
-        self._native = _core.from_arrays(tables, strict, csat_scale, mapping, per_table, unit)
+        # Frames whose index is not 0..n-1 name a rejected row by its label (`surveys[label 300]`).
+        labels = {name: df.index for name, df in frames.items()
+                  if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1)}
+        self._native = _core.from_arrays(tables, strict, csat_scale, mapping, per_table, unit, labels)
 
     @classmethod
     def _wrap(cls, native: Any) -> "Dataset":
@@ -203,7 +206,7 @@ class Dataset:
                 elif len(values) == rows:  # else an optional column the original input lacked
                     kept[column] = values[keep]
             arrays[name] = kept
-        self._native = _core.from_arrays(arrays, True, csat_scale, {}, {}, "s")
+        self._native = _core.from_arrays(arrays, True, csat_scale, {}, {}, "s", {})
         self._report = report
 
     def __eq__(self, other: object) -> bool:

@@ -154,14 +154,22 @@ void register_dataset(py::module_& m) {
   m.attr("SCHEMA") = schema_dict();
 
   m.def("from_arrays", [](const py::dict& tables, bool strict, int csat_scale, std::map<std::string, std::string> columns,
-                          table_names table_columns, const std::string& unit) {
+                          table_names table_columns, const std::string& unit, const py::dict& row_labels) {
     const auto input = array_tables(tables);
     const auto options = make_options(strict, csat_scale, std::move(columns), std::move(table_columns), unit);
+    // A frame's index names its rows in messages; only a rejected row's label is looked up (under the GIL).
+    std::map<table_id, row_namer> names;
+    for (const auto& [table, index] : row_labels)
+      names[parse_enum<table_id>("table", table.cast<std::string>())] = [index = py::reinterpret_borrow<py::object>(index)](
+                                                                            std::size_t r) {
+        py::gil_scoped_acquire gil;
+        return py::str(index[py::int_(r)]).cast<std::string>();
+      };
     py::gil_scoped_release release;
-    return std::make_shared<dataset>(read_arrays(input, options));
+    return std::make_shared<dataset>(read_arrays(input, options, names));
   }, py::arg("tables"), py::arg("strict") = true, py::arg("csat_scale") = 5,
      py::arg("columns") = std::map<std::string, std::string>{}, py::arg("table_columns") = table_names{},
-     py::arg("time_unit") = "s");
+     py::arg("time_unit") = "s", py::arg("row_labels") = py::dict());
 
   m.def("read_csv", [](const std::map<std::string, std::string>& paths, bool strict, int csat_scale,
                        std::map<std::string, std::string> columns, table_names table_columns, const std::string& unit) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -42,11 +43,16 @@ struct array_column {
 /// load_options::columns); columns the schema does not know are ignored.
 using array_table = std::map<std::string, array_column, std::less<>>;
 
+/// The name of a table's row `r` in messages, for input whose rows have labels of their own (a
+/// DataFrame's index): the message then reads `surveys[label 300]`. Called only for rejected rows.
+using row_namer = std::function<std::string(std::size_t row)>;
+
 /// Loads the given tables into one dataset. Each table is checked by its schema (table.hpp) as
 /// read_csv checks a file: strict mode throws invalid_input naming `usage[41]: column 'x': reason`
-/// (the 0-based row), lenient mode counts rejected rows in the report. A table's columns must all
-/// have the account column's length. Strings given for times are parsed with
-/// `options.time_unit` for integers in text; int64 times are seconds.
-dataset read_arrays(const std::map<table_id, array_table>& tables, const load_options& options = {});
+/// (the 0-based row, or `usage[label …]` through `row_names`), lenient mode counts rejected rows in
+/// the report. A table's columns must all have the account column's length. Strings given for times
+/// are parsed with `options.time_unit` for integers in text; int64 times are seconds.
+dataset read_arrays(const std::map<table_id, array_table>& tables, const load_options& options = {},
+                    const std::map<table_id, row_namer>& row_names = {});
 
 }  // namespace custhealth
