@@ -179,9 +179,9 @@ struct account_index {
 };
 
 // ---- the schema: each table's columns, once -----------------------------------------------------
-// Every table declares its columns twice side by side and nowhere else: `schema` (names, kinds, what
-// an absent column or an empty field means, the checks) and `columns()` (the C++ members, in the same
-// order). The CSV reader and writer, the array loader (io/), sorting, filtering and Python's table
+// Every table declares its columns in two lists side by side and nowhere else: `schema` (names,
+// kinds, what an absent column or an empty field means, the checks) and `columns()` (the C++ members,
+// in the same order). The CSV reader and writer, the array loader (io/), sorting, filtering and Python's table
 // list all walk them, so a column is added in one place.
 
 /// What a column holds, and so how it is parsed and written.
@@ -237,8 +237,8 @@ struct usage_table {
   dictionary events, users;
   account_index index;
 
-  static constexpr std::string_view name = "usage";
   static constexpr table_id id = table_id::usage;
+  static constexpr std::string_view name = to_string(id);
   static constexpr row_key key = row_key::none;
   static constexpr std::array<column_schema, 5> schema{{
       {.name = "account_id", .kind = column_kind::id, .required = true},
@@ -266,8 +266,8 @@ struct account_table {
   column<timestamp> renewal;  // no_time when empty
   dictionary segments, plans, owners;
 
-  static constexpr std::string_view name = "accounts";
   static constexpr table_id id = table_id::accounts;
+  static constexpr std::string_view name = to_string(id);
   static constexpr row_key key = row_key::account;
   static constexpr std::array<column_schema, 8> schema{{
       {.name = "account_id", .kind = column_kind::id, .required = true},
@@ -296,8 +296,8 @@ struct survey_table {
   dictionary respondents;
   account_index index;
 
-  static constexpr std::string_view name = "surveys";
   static constexpr table_id id = table_id::surveys;
+  static constexpr std::string_view name = to_string(id);
   static constexpr row_key key = row_key::none;
   static constexpr std::array<column_schema, 5> schema{{
       {.name = "account_id", .kind = column_kind::id, .required = true},
@@ -325,8 +325,8 @@ struct ticket_table {
   dictionary owners;
   account_index index;
 
-  static constexpr std::string_view name = "tickets";
   static constexpr table_id id = table_id::tickets;
+  static constexpr std::string_view name = to_string(id);
   static constexpr row_key key = row_key::none;
   static constexpr std::array<column_schema, 6> schema{{
       {.name = "account_id", .kind = column_kind::id, .required = true},
@@ -351,8 +351,8 @@ struct mrr_table {
   column<double> mrr;
   account_index index;
 
-  static constexpr std::string_view name = "mrr";
   static constexpr table_id id = table_id::mrr;
+  static constexpr std::string_view name = to_string(id);
   static constexpr row_key key = row_key::account_month;
   static constexpr std::array<column_schema, 3> schema{{
       {.name = "account_id", .kind = column_kind::id, .required = true},
@@ -377,8 +377,8 @@ struct payment_table {
   dictionary currencies;
   account_index index;
 
-  static constexpr std::string_view name = "payments";
   static constexpr table_id id = table_id::payments;
+  static constexpr std::string_view name = to_string(id);
   static constexpr row_key key = row_key::none;
   static constexpr std::array<column_schema, 5> schema{{
       {.name = "account_id", .kind = column_kind::id, .required = true},
