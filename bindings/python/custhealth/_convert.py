@@ -135,3 +135,19 @@ def string_column(series: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Strings as (int64 codes, −1 for missing; the distinct values as str)."""
     codes, uniques = pd.factorize(series)
     return codes.astype(np.int64, copy=False), [str(u) for u in uniques]
+
+
+def one_dimensional(values: Any, name: str) -> np.ndarray:
+    """A 1-D numpy array of `values` (list, ndarray, pandas Series or Index), without a copy when
+    possible. Nullable pandas columns (Int64, Float64, boolean) become float64 with NaN for missing,
+    which the core's checks then name by index."""
+    if isinstance(values, (pd.Series, pd.Index)):
+        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) and (
+                pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            values = values.to_numpy()
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise _core.InvalidInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    return arr

@@ -247,7 +247,7 @@ class Dataset:
         with rows, so that no table is read past its own end — with a warning when their ends are more
         than 7 days apart (a lagging table makes every later signal look like silence). The whole
         dataset's end when none of them has rows."""
-        ends = {t: int(self._native.table_range(t)[1]) for t in tables if self._native.table_range(t)[1] != 0}
+        ends = {t: end for t in tables if (end := int(self._native.table_range(t)[1])) != 0}
         if not ends:
             return int(self._native.time_range[1])
         first, last = min(ends, key=ends.__getitem__), max(ends, key=ends.__getitem__)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
+from ._convert import one_dimensional
 from ._core import InvalidInputError
 
 __all__ = ["Calibrator", "UndefinedMetricWarning", "brier", "calibration", "concordance_index", "lift", "log_loss", "pr_auc",
@@ -45,25 +46,9 @@ class UndefinedMetricWarning(UserWarning):
 
 # ---- conversions at the edge: shapes and dtypes here, values (0/1, finite, ranges) in the core ----
 
-def _array(values: Any, name: str) -> np.ndarray:
-    """A 1-D numpy array of `values` (list, ndarray, pandas Series), without a copy when possible.
-    Nullable pandas columns (Int64, Float64, boolean) become float64 with NaN for missing, which the
-    core then rejects by index."""
-    if isinstance(values, (pd.Series, pd.Index)):
-        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) and (
-                pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
-            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            values = values.to_numpy()
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise InvalidInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    return arr
-
-
 def _labels(values: Any, name: str = "y_true") -> np.ndarray:
     """0/1 labels as stored; the core checks every value and reads the common dtypes in place."""
-    arr = _array(values, name)
+    arr = one_dimensional(values, name)
     if arr.dtype == bool or np.issubdtype(arr.dtype, np.number):
         return arr
     try:
@@ -74,7 +59,7 @@ def _labels(values: Any, name: str = "y_true") -> np.ndarray:
 
 def _floats(values: Any, name: str) -> np.ndarray:
     """float64 values; float64 input passes through untouched (read in place by the core)."""
-    arr = _array(values, name)
+    arr = one_dimensional(values, name)
     if arr.dtype == np.float64:
         return arr
     if not (arr.dtype == bool or np.issubdtype(arr.dtype, np.number) or arr.dtype == object):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import _core
 from ._core import InvalidInputError
-from ._convert import moment
+from ._convert import moment, one_dimensional
 from .retention import _dataset, _seconds
 
 __all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank_test", "release_survival_buffers",
@@ -20,25 +20,10 @@ __all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank
 
 # ---- conversions at the edge: validate shapes and flags here, values in the core ----
 
-def _array(values: Any, name: str) -> np.ndarray:
-    """A 1-D numpy array of `values` (list, ndarray, pandas Series), without a copy when possible."""
-    if isinstance(values, (pd.Series, pd.Index)):
-        if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) and (
-                pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
-            # Nullable Int64 / Float64 / boolean: missing values become NaN, which the checks name.
-            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            values = values.to_numpy()
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise InvalidInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
-    return arr
-
-
 def _float_array(values: Any, name: str) -> np.ndarray:
     """float64 values for the core. float64 arrays and Series pass through untouched (the core then
     reads their memory in place); integers are converted; timedeltas become days."""
-    arr = _array(values, name)
+    arr = one_dimensional(values, name)
     if arr.dtype == np.float64:
         return arr
     if np.issubdtype(arr.dtype, np.timedelta64):
@@ -56,7 +41,7 @@ def _event_array(values: Any, n: int, name: str) -> np.ndarray:
     other numeric flags must be exactly 0 or 1 — 2, 0.5 or NaN is an error, never a silent cast."""
     if values is None:
         return np.ones(n, dtype=np.uint8)  # lifelines: every subject observed
-    arr = _array(values, name)
+    arr = one_dimensional(values, name)
     if arr.dtype == bool:
         return arr.view(np.uint8)
     if arr.dtype == object:
@@ -595,7 +580,7 @@ def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any =
     """
     t = _float_array(durations, "durations")
     e = _event_array(event_observed, len(t), "event_observed")
-    labels_in = _array(groups, "groups")
+    labels_in = one_dimensional(groups, "groups")
     if len(labels_in) != len(t):
         raise InvalidInputError(f"multivariate_logrank_test: groups has {len(labels_in)} elements but durations "
                                 f"has {len(t)}")

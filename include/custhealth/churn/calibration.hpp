@@ -8,6 +8,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "custhealth/error.hpp"
@@ -37,7 +38,9 @@ struct calibration_map {
 
 namespace detail {
 
-inline void check_calibration_input(std::span<const double> score, std::span<const double> y, std::span<const double> w) {
+/// Checks the input and returns the weights of the churned and the retained accounts.
+inline std::pair<double, double> check_calibration_input(std::span<const double> score, std::span<const double> y,
+                                                         std::span<const double> w) {
   if (score.size() != y.size()) throw invalid_input("calibration: scores and labels differ in length");
   if (score.empty()) throw invalid_input("calibration: no scores");
   if (!w.empty() && w.size() != y.size()) throw invalid_input("calibration: weights and labels differ in length");
@@ -50,6 +53,7 @@ inline void check_calibration_input(std::span<const double> score, std::span<con
     (y[i] == 1 ? positives : negatives) += wi;
   }
   if (positives == 0 || negatives == 0) throw invalid_input("calibration: needs both churned and retained accounts");
+  return {positives, negatives};
 }
 
 }  // namespace detail
@@ -66,15 +70,11 @@ inline calibration_map fit_isotonic(std::span<const double> score, std::span<con
   struct block {
     double x, sum, weight;  // the block's first score; Σ w·y and Σ w over it
   };
-  std::vector<block> blocks;
-  std::vector<double> xs;
+  std::vector<block> blocks;  // one per distinct score
   for (const auto i : order) {
     const double wi = w.empty() ? 1.0 : w[i];
-    if (!xs.empty() && xs.back() == score[i]) {
-      blocks.back().sum += wi * y[i], blocks.back().weight += wi;
-    } else {
-      xs.push_back(score[i]), blocks.push_back({score[i], wi * y[i], wi});
-    }
+    if (!blocks.empty() && blocks.back().x == score[i]) blocks.back().sum += wi * y[i], blocks.back().weight += wi;
+    else blocks.push_back({score[i], wi * y[i], wi});
   }
   // Zero-weight distinct scores carry no information: they take the fit of their neighbours below.
   std::vector<double> xs_kept;
@@ -105,9 +105,7 @@ inline calibration_map fit_isotonic(std::span<const double> score, std::span<con
 /// scikit-learn's sigmoid calibration): a, b minimise the weighted log loss of 1/(1 + exp(a·s + b)),
 /// by Newton's method with step halving on the two parameters.
 inline calibration_map fit_platt(std::span<const double> score, std::span<const double> y, std::span<const double> w = {}) {
-  detail::check_calibration_input(score, y, w);
-  double n_pos = 0, n_neg = 0;
-  for (std::size_t i = 0; i < y.size(); ++i) (y[i] == 1 ? n_pos : n_neg) += w.empty() ? 1.0 : w[i];
+  const auto [n_pos, n_neg] = detail::check_calibration_input(score, y, w);
   const double t_pos = (n_pos + 1) / (n_pos + 2), t_neg = 1 / (n_neg + 2);
   auto loss = [&](double a, double b) {
     double l = 0;
@@ -131,11 +129,11 @@ inline calibration_map fit_platt(std::span<const double> score, std::span<const 
     const double det = haa * hbb - hab * hab;
     if (!(det > 0)) break;
     const double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
-    double step = 1;
-    while (step > 1e-10 && loss(a - step * da, b - step * db) > current) step /= 2;
-    if (step <= 1e-10) break;  // no step lowers the loss: the optimum, to rounding
+    double step = 1, next = loss(a - da, b - db);
+    while (next > current && step > 1e-10) step /= 2, next = loss(a - step * da, b - step * db);
+    if (next > current) break;  // no step lowers the loss: the optimum, to rounding
     a -= step * da, b -= step * db;
-    current = loss(a, b);
+    current = next;
     if (step * std::max(std::fabs(da), std::fabs(db)) < 1e-13 * (1 + std::fabs(a) + std::fabs(b))) break;
   }
   calibration_map m;
