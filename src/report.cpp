@@ -38,7 +38,8 @@ void text_table::render(std::ostream& out, report_format format) const {
     for (std::size_t i = 0; i < cells.size() && i < width.size(); ++i) {
       if (i) s += "  ";
       // The first column (a label) is left-aligned, numbers right-aligned.
-      s += i == 0 ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]);
+      const bool left = i == 0 || std::find(text_columns.begin(), text_columns.end(), i) != text_columns.end();
+      s += left ? fmt::format("{:<{}}", cells[i], width[i]) : fmt::format("{:>{}}", cells[i], width[i]);
     }
     while (!s.empty() && s.back() == ' ') s.pop_back();
     out << "  " << s << '\n';
@@ -160,6 +161,7 @@ void write_report(const dataset& data, const report_options& options, std::ostre
     out << "# Customer health report, as of " << format_date(as_of) << "\n\n";
   else
     out << "Customer health report, as of " << format_date(as_of) << "\n\n";
+  detail::report_health(ctx);
   detail::report_overview(ctx);
   detail::report_adoption(ctx);
   detail::report_monthly_activity(ctx);

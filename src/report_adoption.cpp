@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include <fmt/format.h>
 
@@ -53,13 +52,9 @@ void report_adoption(const report_context& ctx) {
   text_table least{{"account", "score", "weakest measures (points lost)"}, {}};
   for (std::size_t i = 0; i < shown; ++i) {
     const auto a = std::size_t(order[i]);
-    std::vector<std::size_t> m(s.measure_names.size());
-    std::iota(m.begin(), m.end(), 0);
-    auto lost = [&](std::size_t j) { return std::isnan(s.points_lost[j][a]) ? -1.0 : s.points_lost[j][a]; };
-    std::stable_sort(m.begin(), m.end(), [&](auto x, auto y) { return lost(x) > lost(y); });
     std::string why;
-    for (std::size_t k = 0; k < 2 && k < m.size() && lost(m[k]) > 0; ++k)
-      why += fmt::format("{}{} ({:.1f})", k ? ", " : "", s.measure_names[m[k]], lost(m[k]));
+    for (const auto& [j, lost] : top_factors(s, a, 2))
+      why += fmt::format("{}{} ({:.1f})", why.empty() ? "" : ", ", s.measure_names[j], lost);
     least.rows.push_back({ctx.data.account_ids()[std::int32_t(a)], fmt::format("{:.1f}", s.score[a]), why});
   }
   ctx.note("Least adopted at " + format_date(ctx.as_of) + ":");

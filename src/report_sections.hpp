@@ -55,5 +55,6 @@ void report_cohort_retention(const report_context& ctx);
 void report_revenue_retention(const report_context& ctx);
 void report_survival(const report_context& ctx);
 void report_adoption(const report_context& ctx);
+void report_health(const report_context& ctx);
 
 }  // namespace custhealth::detail

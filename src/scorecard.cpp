@@ -3,12 +3,15 @@
 
 #include "custhealth/scorecard/scorecard.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <map>
+#include <tuple>
 
 #include "json_reader.hpp"
 
@@ -100,6 +103,90 @@ double map_value(const measure_map& m, double v) {
   return m.bins.back().second;  // v at or past the last finite bound with no open bin: its score
 }
 
+/// A whole number in [lo, hi] at `path`.
+std::int64_t whole(const reader& r, const json& v, const std::string& path, std::int64_t lo, std::int64_t hi) {
+  if (!v.is_number_integer()) r.fail(path, "must be a whole number, got " + v.dump());
+  const auto x = v.get<std::int64_t>();
+  if (x < lo || x > hi) r.fail(path, "must lie in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump());
+  return x;
+}
+
+void check_signal(const reader& r, const std::string& name, const std::string& path) {
+  try {
+    signal_index(name);
+  } catch (const invalid_input& e) {
+    r.fail(path, e.what());
+  }
+}
+
+alert_settings parse_alerts(const reader& r, const json& v) {
+  r.only_keys(v, "$.alerts", {"drop_points", "inactive_days", "renewal_days", "detractor_below", "rules"});
+  alert_settings a;
+  if (v.contains("drop_points")) a.drop_points = r.positive(v["drop_points"], "$.alerts.drop_points");
+  if (v.contains("inactive_days")) a.inactive_days = std::int32_t(whole(r, v["inactive_days"], "$.alerts.inactive_days", 1, 3650));
+  if (v.contains("renewal_days")) a.renewal_days = std::int32_t(whole(r, v["renewal_days"], "$.alerts.renewal_days", 1, 3650));
+  if (v.contains("detractor_below")) {
+    a.detractor_below = r.number(v["detractor_below"], "$.alerts.detractor_below");
+    if (a.detractor_below < 0 || a.detractor_below > 11) r.fail("$.alerts.detractor_below", "must lie in 0..11");
+  }
+  if (!v.contains("rules")) return a;
+  const json& rules = r.array(v["rules"], "$.alerts.rules", false);
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const std::string p = "$.alerts.rules[" + std::to_string(i) + "]";
+    r.only_keys(rules[i], p, {"name", "signal", "above", "below", "severity", "description"});
+    alert_rule rule;
+    rule.name = r.text(r.required(rules[i], p, "name"), p + ".name");
+    if (enum_from_string<alert_kind>(rule.name))
+      r.fail(p + ".name", "\"" + rule.name + "\" is a built-in alert; name the rule otherwise");
+    for (const auto& other : a.rules)
+      if (other.name == rule.name) r.fail(p + ".name", "a second rule named \"" + rule.name + "\"");
+    rule.signal = r.text(r.required(rules[i], p, "signal"), p + ".signal");
+    check_signal(r, rule.signal, p + ".signal");
+    if (rules[i].contains("above") == rules[i].contains("below")) r.fail(p, "needs exactly one of above, below");
+    rule.above = rules[i].contains("above");
+    rule.threshold = r.number(rules[i][rule.above ? "above" : "below"], p + (rule.above ? ".above" : ".below"));
+    if (rules[i].contains("severity")) {
+      const std::string sv = r.text(rules[i]["severity"], p + ".severity");
+      const auto sev = enum_from_string<alert_severity>(sv);
+      if (!sev) r.fail(p + ".severity", "must be one of " + enum_choices<alert_severity>() + ", got \"" + sv + "\"");
+      rule.severity = *sev;
+    }
+    if (rules[i].contains("description")) rule.description = r.text(rules[i]["description"], p + ".description");
+    a.rules.push_back(std::move(rule));
+  }
+  return a;
+}
+
+std::vector<scorecard_override> parse_overrides(const reader& r, const json& v) {
+  std::vector<scorecard_override> out;
+  const json& list = r.array(v, "$.overrides", false);
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string p = "$.overrides[" + std::to_string(i) + "]";
+    r.only_keys(list[i], p, {"account_id", "score", "until", "reason"});
+    scorecard_override o;
+    o.account_id = r.text(r.required(list[i], p, "account_id"), p + ".account_id");
+    for (const auto& other : out)
+      if (other.account_id == o.account_id) r.fail(p + ".account_id", "a second override of \"" + o.account_id + "\"");
+    o.score = r.number(r.required(list[i], p, "score"), p + ".score");
+    if (o.score < 0 || o.score > 100) r.fail(p + ".score", "a score must lie in 0..100");
+    const std::string until = r.text(r.required(list[i], p, "until"), p + ".until");
+    const auto t = parse_time(until);
+    if (!t || !is_plausible_time(*t)) r.fail(p + ".until", "must be a date (YYYY-MM-DD) or an ISO 8601 time, got \"" + until + "\"");
+    o.until = *t;
+    o.reason = r.text(r.required(list[i], p, "reason"), p + ".reason");
+    if (o.reason.empty()) r.fail(p + ".reason", "must say why");
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+/// An override's or a report's time as the model file writes it: a date at midnight, else ISO 8601.
+std::string format_moment(timestamp t) {
+  const std::int64_t s = t - day_number(t) * seconds_per_day;
+  if (s == 0) return format_date(t);
+  return fmt::format("{}T{:02}:{:02}:{:02}", format_date(t), s / 3600, s / 60 % 60, s % 60);
+}
+
 }  // namespace
 
 scorecard scorecard::parse(std::string_view text, std::string_view source) {
@@ -110,14 +197,15 @@ scorecard scorecard::parse(std::string_view text, std::string_view source) {
     throw model_spec_error(std::string(source) + ": not valid JSON: " + e.what());
   }
   const reader r(source, root);
-  r.only_keys(root, "$", {"name", "version", "description", "bands", "groups", "key_features"});
+  r.only_keys(root, "$", {"name", "version", "description", "bands", "groups", "key_features", "trend_days",
+                          "overrides", "alerts"});
   scorecard card;
   card.name = r.text(r.required(root, "$", "name"), "$.name");
-  if (root.contains("version")) {
-    if (!root["version"].is_number_integer()) r.fail("$.version", "must be an integer");
-    card.version = root["version"].get<std::int64_t>();
-  }
-  if (root.contains("description")) r.text(root["description"], "$.description");
+  if (root.contains("version")) card.version = whole(r, root["version"], "$.version", 1, std::numeric_limits<std::int64_t>::max());
+  if (card.version > latest_version)
+    r.fail("$.version", "version " + std::to_string(card.version) + " is newer than this library reads (" +
+                            std::to_string(latest_version) + "): upgrade custhealth");
+  if (root.contains("description")) card.description = r.text(root["description"], "$.description");
   const json& bands = r.array(r.required(root, "$", "bands"), "$.bands");
   for (std::size_t i = 0; i < bands.size(); ++i) {
     const std::string p = "$.bands[" + std::to_string(i) + "]";
@@ -134,21 +222,19 @@ scorecard scorecard::parse(std::string_view text, std::string_view source) {
     const std::string p = "$.groups[" + std::to_string(g) + "]";
     r.only_keys(groups[g], p, {"name", "weight", "measures", "description"});
     scorecard_group group{r.text(r.required(groups[g], p, "name"), p + ".name"),
-                          r.positive(r.required(groups[g], p, "weight"), p + ".weight"), {}};
+                          r.positive(r.required(groups[g], p, "weight"), p + ".weight"), {}, {}};
+    if (groups[g].contains("description")) group.description = r.text(groups[g]["description"], p + ".description");
     const json& measures = r.array(r.required(groups[g], p, "measures"), p + ".measures");
     for (std::size_t i = 0; i < measures.size(); ++i) {
       const std::string pm = p + ".measures[" + std::to_string(i) + "]";
       r.only_keys(measures[i], pm, {"signal", "weight", "map", "missing", "description"});
       scorecard_measure m;
       m.signal = r.text(r.required(measures[i], pm, "signal"), pm + ".signal");
-      try {
-        signal_index(m.signal);
-      } catch (const invalid_input& e) {
-        r.fail(pm + ".signal", e.what());
-      }
-      m.weight = measures[i].contains("weight") ? r.positive(measures[i]["weight"], pm + ".weight") : 1.0;
+      check_signal(r, m.signal, pm + ".signal");
+      m.weight = r.positive(r.required(measures[i], pm, "weight"), pm + ".weight");
       m.map = parse_map(r, r.required(measures[i], pm, "map"), pm + ".map");
       if (measures[i].contains("missing")) m.missing = parse_missing(r, measures[i]["missing"], pm + ".missing");
+      if (measures[i].contains("description")) m.description = r.text(measures[i]["description"], pm + ".description");
       group.measures.push_back(std::move(m));
     }
     card.groups.push_back(std::move(group));
@@ -157,7 +243,71 @@ scorecard scorecard::parse(std::string_view text, std::string_view source) {
     const json& k = r.array(root["key_features"], "$.key_features", false);
     for (std::size_t i = 0; i < k.size(); ++i) card.key_features.push_back(r.text(k[i], "$.key_features[" + std::to_string(i) + "]"));
   }
+  if (root.contains("trend_days")) card.trend_days = std::int32_t(whole(r, root["trend_days"], "$.trend_days", 0, 3650));
+  if (root.contains("overrides")) card.overrides = parse_overrides(r, root["overrides"]);
+  if (root.contains("alerts")) card.alerts = parse_alerts(r, root["alerts"]);
   return card;
+}
+
+std::string scorecard::to_json() const {
+  using ordered = nlohmann::ordered_json;
+  ordered root;
+  root["name"] = name, root["version"] = version;
+  if (!description.empty()) root["description"] = description;
+  ordered bs = ordered::array();
+  for (const auto& b : bands) {
+    ordered o{{"name", b.name}};
+    if (std::isfinite(b.below)) o["below"] = b.below;
+    bs.push_back(o);
+  }
+  root["bands"] = bs;
+  root["trend_days"] = trend_days;
+  ordered gs = ordered::array();
+  for (const auto& g : groups) {
+    ordered go{{"name", g.name}, {"weight", g.weight}};
+    if (!g.description.empty()) go["description"] = g.description;
+    ordered ms = ordered::array();
+    for (const auto& m : g.measures) {
+      ordered mo{{"signal", m.signal}, {"weight", m.weight}};
+      if (m.map.type == measure_map::kind::linear) {
+        mo["map"] = {{"linear", {m.map.lo, m.map.hi}}};
+      } else if (m.map.type == measure_map::kind::bins) {
+        ordered bins = ordered::array();
+        for (const auto& [bound, score] : m.map.bins)
+          bins.push_back(ordered::array({std::isfinite(bound) ? ordered(bound) : ordered(nullptr), score}));
+        mo["map"] = {{"bins", bins}};
+      } else {
+        mo["map"] = {{"percentile",
+                      {{"within", m.map.within_segment ? "segment" : "portfolio"}, {"higher_is_better", m.map.higher_is_better}}}};
+      }
+      if (m.missing.type == missing_policy::kind::reweight) mo["missing"] = "reweight";
+      else mo["missing"] = m.missing.value;
+      if (!m.description.empty()) mo["description"] = m.description;
+      ms.push_back(mo);
+    }
+    go["measures"] = ms;
+    gs.push_back(go);
+  }
+  root["groups"] = gs;
+  if (!key_features.empty()) root["key_features"] = key_features;
+  if (!overrides.empty()) {
+    ordered os = ordered::array();
+    for (const auto& o : overrides)
+      os.push_back({{"account_id", o.account_id}, {"score", o.score}, {"until", format_moment(o.until)}, {"reason", o.reason}});
+    root["overrides"] = os;
+  }
+  ordered al{{"drop_points", alerts.drop_points}, {"inactive_days", alerts.inactive_days},
+             {"renewal_days", alerts.renewal_days}, {"detractor_below", alerts.detractor_below}};
+  ordered rs = ordered::array();
+  for (const auto& rule : alerts.rules) {
+    ordered ro{{"name", rule.name}, {"signal", rule.signal}, {rule.above ? "above" : "below", rule.threshold},
+               {"severity", std::string(to_string(rule.severity))}};
+    if (!rule.description.empty()) ro["description"] = rule.description;
+    rs.push_back(ro);
+  }
+  al["rules"] = rs;
+  root["alerts"] = al;
+  return root.dump(2);
 }
 
 std::vector<std::string> scorecard::signals() const {
@@ -168,6 +318,55 @@ std::vector<std::string> scorecard::signals() const {
   return out;
 }
 
+namespace {
+
+/// The signals the built-in alerts read (see card_alerts).
+constexpr std::array<std::string_view, 8> builtin_alert_signals{
+    "usage.days_since_last", "account.tenure_days", "account.days_to_renewal", "nps.last",
+    "nps.days_since_last",   "support.open_high",   "support.open_high_age_days", "mrr.current"};
+
+/// Scored at T: started before T and not ended before T (DESIGN §4).
+bool active_at(const account_table& acc, std::size_t a, timestamp T) {
+  const timestamp start = acc.start.empty() ? no_time : acc.start[a];
+  const timestamp end = acc.end.empty() ? no_time : acc.end[a];
+  return start != no_time && start < T && !(end != no_time && end < T);
+}
+
+const double* column_at(const signal_frame& f, std::string_view name, std::size_t t, const std::string& card) {
+  for (std::size_t j = 0; j < f.names.size(); ++j)
+    if (f.names[j] == name) return f.values[j].data() + t * f.n_accounts;
+  throw invalid_input("scorecard: the signals lack \"" + std::string(name) + "\", which card " + card + " reads");
+}
+
+std::size_t index_of(const std::vector<timestamp>& sorted, timestamp t) {
+  return std::size_t(std::lower_bound(sorted.begin(), sorted.end(), t) - sorted.begin());
+}
+
+/// The card's signals at the as-of times and at each less trend_days, in one sweep.
+signal_frame card_signals(const scorecard& card, const dataset& data, std::vector<timestamp> as_of, bool with_alerts) {
+  signal_options o;
+  o.names = card.signals();
+  if (with_alerts)
+    for (auto& name : card.alert_signals()) o.names.push_back(std::move(name));
+  o.key_features = card.key_features;
+  const std::size_t n = as_of.size();
+  if (card.trend_days > 0)
+    for (std::size_t k = 0; k < n; ++k) as_of.push_back(as_of[k] - card.trend_days * seconds_per_day);
+  return compute_signals(data, std::move(as_of), o);
+}
+
+}  // namespace
+
+std::vector<std::string> scorecard::alert_signals() const {
+  std::vector<std::string> read = signals(), out;
+  auto add = [&](std::string_view signal) {
+    if (std::find(read.begin(), read.end(), signal) == read.end()) read.emplace_back(signal), out.emplace_back(signal);
+  };
+  for (const auto signal : builtin_alert_signals) add(signal);
+  for (const auto& rule : alerts.rules) add(rule.signal);
+  return out;
+}
+
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
                                 std::size_t as_of_index) {
   const std::size_t n = data.n_accounts();
@@ -175,25 +374,23 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
     throw invalid_input("score_accounts: the signals are not those of this dataset at that as-of index");
   const timestamp T = signals.as_of[as_of_index];
   const account_table& acc = data.accounts();
-  // The scored accounts: active at T (started before T, not ended before T).
   std::vector<char> scored(n, 0);
-  for (std::size_t a = 0; a < n; ++a) {
-    const timestamp start = acc.start.empty() ? no_time : acc.start[a];
-    const timestamp end = acc.end.empty() ? no_time : acc.end[a];
-    scored[a] = start != no_time && start < T && !(end != no_time && end < T);
+  for (std::size_t a = 0; a < n; ++a) scored[a] = active_at(acc, a, T);
+  std::vector<std::int32_t> overridden;  // account code per override
+  for (std::size_t i = 0; i < card.overrides.size(); ++i) {
+    overridden.push_back(data.account_ids().find(card.overrides[i].account_id));
+    if (overridden.back() == no_code)
+      throw model_spec_error(card.name + ": $.overrides[" + std::to_string(i) + "].account_id: no account \"" +
+                             card.overrides[i].account_id + "\" in the dataset");
   }
-  auto column = [&](const std::string& name) -> const double* {
-    for (std::size_t j = 0; j < signals.names.size(); ++j)
-      if (signals.names[j] == name) return signals.values[j].data() + as_of_index * n;
-    throw invalid_input("score_accounts: the signals lack \"" + name + "\", which card " + card.name + " reads");
-  };
 
   scorecard_scores out;
   out.score.assign(n, nan);
   out.band.assign(n, -1);
+  out.override_index.assign(n, -1);
   for (const auto& g : card.groups)
     for (const auto& m : g.measures) {
-      const double* v = column(m.signal);
+      const double* v = column_at(signals, m.signal, as_of_index, card.name);
       std::vector<double> s(n, nan);
       if (m.map.type == measure_map::kind::percentile) {
         // 100·(#{< v} + ½·#{= v}) / n among the scored accounts with a value, by segment if asked.
@@ -221,6 +418,7 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
       out.measure_names.push_back(g.name + "/" + m.signal);
       out.measure_score.push_back(std::move(s));
       out.points_lost.emplace_back(n, nan);
+      out.weight.emplace_back(n, nan);
     }
 
   // w_eff = (W_g / Σ W of present groups) · (w / Σ w of present measures in g); score = Σ w_eff · s.
@@ -243,23 +441,154 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
         const double w = card.groups[g].weight / group_total * (m.weight / present[g]);
         score += w * s;
         out.points_lost[j - 1][a] = w * (100 - s);
+        out.weight[j - 1][a] = w;
       }
     out.score[a] = score;
-    for (std::size_t b = 0; b < card.bands.size(); ++b)
-      if (score < card.bands[b].below) {
+  }
+  out.computed = out.score;
+  for (std::size_t i = 0; i < card.overrides.size(); ++i)
+    if (const auto a = std::size_t(overridden[i]); scored[a] && T < card.overrides[i].until)
+      out.score[a] = card.overrides[i].score, out.override_index[a] = std::int32_t(i);
+  for (std::size_t a = 0; a < n; ++a)
+    for (std::size_t b = 0; !std::isnan(out.score[a]) && b < card.bands.size(); ++b)
+      if (out.score[a] < card.bands[b].below) {
         out.band[a] = std::int32_t(b);
         break;
       }
-  }
   return out;
 }
 
 scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of) {
-  signal_options o;
-  o.names = card.signals();
-  o.key_features = card.key_features;
-  scored_card out{compute_signals(data, {as_of}, o), {}};
-  out.scores = score_accounts(card, data, out.signals);
+  signal_frame all = card_signals(card, data, {as_of}, false);
+  const std::size_t now = index_of(all.as_of, as_of), n = data.n_accounts();
+  scored_card out;
+  out.scores = score_accounts(card, data, all, now);
+  out.trend.assign(n, nan);
+  if (card.trend_days > 0) {
+    const scorecard_scores before = score_accounts(card, data, all, index_of(all.as_of, as_of - card.trend_days * seconds_per_day));
+    for (std::size_t a = 0; a < n; ++a) out.trend[a] = out.scores.score[a] - before.score[a];
+  }
+  // The frame handed back holds T only.
+  out.signals.as_of = {as_of};
+  out.signals.n_accounts = n;
+  out.signals.names = all.names;
+  for (auto& v : all.values) {
+    if (now > 0) std::copy(v.begin() + std::ptrdiff_t(now * n), v.begin() + std::ptrdiff_t((now + 1) * n), v.begin());
+    v.resize(n);
+    out.signals.values.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::size_t, double>> top_factors(const scorecard_scores& s, std::size_t a, std::size_t k) {
+  std::vector<std::pair<std::size_t, double>> lost;
+  for (std::size_t j = 0; j < s.points_lost.size(); ++j)
+    if (s.points_lost[j][a] > 0) lost.emplace_back(j, s.points_lost[j][a]);
+  std::stable_sort(lost.begin(), lost.end(), [](auto& x, auto& y) { return x.second > y.second; });
+  if (lost.size() > k) lost.resize(k);
+  return lost;
+}
+
+std::string alert_name(const scorecard& card, const alert& a) {
+  return a.kind == alert_kind::threshold ? card.alerts.rules[std::size_t(a.rule)].name : std::string(to_string(a.kind));
+}
+
+namespace {
+
+std::string number(double v) { return fmt::format("{:.4g}", v); }
+
+/// The measures that cost most points at one account: "group/signal −12.3, …".
+std::string biggest_losses(const scorecard_scores& s, std::size_t a, std::size_t k) {
+  std::string out;
+  for (const auto& [j, lost] : top_factors(s, a, k)) out += fmt::format("{}{} −{:.1f}", out.empty() ? "" : ", ", s.measure_names[j], lost);
+  return out;
+}
+
+timestamp days_before(timestamp T, double days) { return T - std::llround(days * double(seconds_per_day)); }
+
+}  // namespace
+
+std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::vector<timestamp> as_of) {
+  if (as_of.empty()) throw invalid_input("alerts: as_of is empty");
+  std::sort(as_of.begin(), as_of.end());
+  as_of.erase(std::unique(as_of.begin(), as_of.end()), as_of.end());
+  const signal_frame f = card_signals(card, data, as_of, true);
+  const std::size_t n = data.n_accounts(), kinds = enum_size<alert_kind> - 1 + card.alerts.rules.size();
+  const account_table& acc = data.accounts();
+  const alert_settings& rules = card.alerts;
+  const bool has_usage = data.usage().size() > 0, has_renewals = !acc.renewal.empty();
+  std::vector<char> was(kinds * n, 0), is(kinds * n, 0);  // (kind slot, account) active at the previous / this T
+  std::vector<alert> out;
+  for (std::size_t k = 0; k < as_of.size(); ++k) {
+    const timestamp T = as_of[k];
+    const std::size_t t = index_of(f.as_of, T);
+    const scorecard_scores s = score_accounts(card, data, f, t);
+    std::vector<double> before;
+    if (card.trend_days > 0) before = score_accounts(card, data, f, index_of(f.as_of, T - card.trend_days * seconds_per_day)).score;
+    auto at = [&](std::string_view name) { return column_at(f, name, t, card.name); };
+    const double *since_use = at("usage.days_since_last"), *tenure = at("account.tenure_days"),
+                 *to_renewal = at("account.days_to_renewal"), *nps = at("nps.last"), *since_nps = at("nps.days_since_last"),
+                 *open_high = at("support.open_high"), *high_age = at("support.open_high_age_days"), *mrr = at("mrr.current");
+    std::vector<const double*> rule_signal;
+    for (const auto& rule : rules.rules) rule_signal.push_back(at(rule.signal));
+    std::fill(is.begin(), is.end(), 0);
+    auto raise = [&](std::size_t a, alert_kind kind, std::int32_t rule, alert_severity severity, timestamp time,
+                     std::string message) {
+      const std::size_t slot = (kind == alert_kind::threshold ? std::size_t(kind) + std::size_t(rule) : std::size_t(kind)) * n + a;
+      is[slot] = 1;
+      if (k > 0 && was[slot]) return;  // reported when it started
+      out.push_back({std::int32_t(a), kind, rule, severity, time, T, std::move(message)});
+    };
+    const auto lowest = std::int32_t(0), highest = std::int32_t(card.bands.size()) - 1;
+    for (std::size_t a = 0; a < n; ++a) {
+      if (!active_at(acc, a, T)) continue;
+      const std::int32_t band = s.band[a];
+      const std::string band_name = band >= 0 ? card.bands[std::size_t(band)].name : "unscored";
+      const double trend = before.empty() ? nan : s.score[a] - before[a];
+      const bool red = band == lowest && highest > 0, dropped = trend <= -rules.drop_points;
+      if (red || dropped) {
+        std::string why = fmt::format("score {:.1f} ({})", s.score[a], band_name);
+        if (dropped) why += fmt::format(", down {:.1f} points in {} days", -trend, card.trend_days);
+        if (s.override_index[a] >= 0) why += " by override: " + card.overrides[std::size_t(s.override_index[a])].reason;
+        else if (const std::string lost = biggest_losses(s, a, 2); !lost.empty()) why += "; most points lost: " + lost;
+        raise(a, alert_kind::at_risk, -1, red ? alert_severity::high : alert_severity::medium, T, why);
+      }
+      if (has_usage) {
+        if (since_use[a] >= rules.inactive_days)
+          raise(a, alert_kind::inactive, -1, alert_severity::medium, days_before(T, since_use[a] - rules.inactive_days),
+                fmt::format("no usage since {} ({} days)", format_date(days_before(T, since_use[a])), number(since_use[a])));
+        else if (std::isnan(since_use[a]) && tenure[a] >= rules.inactive_days)
+          raise(a, alert_kind::inactive, -1, alert_severity::medium, days_before(T, tenure[a] - rules.inactive_days),
+                fmt::format("no usage in {} days since the start", number(tenure[a])));
+      }
+      if (has_renewals && to_renewal[a] >= 0 && to_renewal[a] <= rules.renewal_days) {
+        const alert_severity sev = band == lowest && highest > 0 ? alert_severity::high
+                                   : band == highest             ? alert_severity::low
+                                                                 : alert_severity::medium;
+        std::string why = fmt::format("renewal on {} (in {} days), band {}", format_date(days_before(T, -to_renewal[a])),
+                                      number(to_renewal[a]), band_name);
+        if (!std::isnan(mrr[a])) why += ", MRR " + number(mrr[a]);
+        raise(a, alert_kind::renewal, -1, sev, days_before(T, rules.renewal_days - to_renewal[a]), why);
+      }
+      // A detractor's answer given while the oldest open high/urgent ticket was already open.
+      if (nps[a] < rules.detractor_below && open_high[a] > 0 && since_nps[a] <= high_age[a])
+        raise(a, alert_kind::escalation, -1, alert_severity::high, days_before(T, since_nps[a]),
+              fmt::format("NPS {} on {} while a high/urgent ticket has been open {} days ({} open)", number(nps[a]),
+                          format_date(days_before(T, since_nps[a])), number(high_age[a]), number(open_high[a])));
+      for (std::size_t r = 0; r < rules.rules.size(); ++r) {
+        const alert_rule& rule = rules.rules[r];
+        const double v = rule_signal[r][a];
+        if (rule.above ? v > rule.threshold : v < rule.threshold)
+          raise(a, alert_kind::threshold, std::int32_t(r), rule.severity, T,
+                fmt::format("{} is {}, {} {}", rule.signal, number(v), rule.above ? "above" : "below", number(rule.threshold)));
+      }
+    }
+    std::swap(was, is);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const alert& x, const alert& y) {
+    return std::tuple(x.as_of, -int(x.severity), x.account, int(x.kind), x.rule) <
+           std::tuple(y.as_of, -int(y.severity), y.account, int(y.kind), y.rule);
+  });
   return out;
 }
 

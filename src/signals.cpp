@@ -324,6 +324,7 @@ class account_sweep {
         if (const auto n = in90[std::size_t(survey_kind::ces)][std::size_t(score)]) ces.add_unchecked(score, n);
       }
       put(column_of("nps.last"), k, a, last_nps >= 0 ? s.score[std::size_t(last_nps)] : nan);
+      put(column_of("nps.days_since_last"), k, a, last_nps >= 0 ? days(T - t[last_nps]) : nan);
       put(column_of("nps.score_180d"), k, a, nps.score());
       put(column_of("nps.n_180d"), k, a, double(nps.n()));
       put(column_of("csat.rate_90d"), k, a, csat.score());
@@ -359,6 +360,17 @@ class account_sweep {
       for (; resolved_before < resolved.size() && resolved[resolved_before].first < T; ++resolved_before)
         ++resolved_all, high_resolved += resolved[resolved_before].second;
       const std::int64_t open = (hi - b) - resolved_all, open_high = high_opened - high_resolved;
+      // The oldest open high/urgent ticket: the first (rows are sorted by opening) not resolved
+      // before T; searched only when one is open, which is rare.
+      double open_high_age = nan;
+      for (std::int64_t i = b; open_high > 0 && i < hi; ++i) {
+        const auto r = std::size_t(i);
+        const timestamp resolved_at = value_or(tk.resolved, r, no_time);
+        if (high(r) && (resolved_at == no_time || resolved_at >= T)) {
+          open_high_age = days(T - t[i]);
+          break;
+        }
+      }
       // The SLA state depends on T (a pending ticket becomes breached as T passes its target), so
       // the 90-day window is classified afresh at each T.
       std::int64_t breaches = 0, met = 0, breached = 0;
@@ -372,6 +384,7 @@ class account_sweep {
       put(column_of("support.tickets_30d"), k, a, double(hi - lo30));
       put(column_of("support.open"), k, a, double(open));
       put(column_of("support.open_high"), k, a, double(open_high));
+      put(column_of("support.open_high_age_days"), k, a, open_high_age);
       put(column_of("support.sla_breaches_30d"), k, a, double(breaches));
       put(column_of("support.sla_met_rate_90d"), k, a, met + breached > 0 ? double(met) / double(met + breached) : nan);
     }
@@ -386,25 +399,31 @@ class account_sweep {
     payment_counts last90;
     const std::int64_t first = window_start(t, b, e, as_of_.front(), 90);
     sliding_window w90{first, first};
-    std::int64_t lo30 = first, hi = first;
+    std::int64_t lo60 = first, lo30 = first, hi = first;
     for (std::size_t k = 0; k < as_of_.size(); ++k) {
       const timestamp T = as_of_[k];
       const std::int64_t lo90 = gallop(t, w90.lo, e, T - 90 * seconds_per_day);
-      lo30 = gallop(t, std::max(lo30, lo90), e, T - 30 * seconds_per_day);
+      lo60 = gallop(t, std::max(lo60, lo90), e, T - 60 * seconds_per_day);
+      lo30 = gallop(t, std::max(lo30, lo60), e, T - 30 * seconds_per_day);
       hi = gallop(t, std::max(hi, lo30), e, T);
       w90.move_to(lo90, hi,
                   [&](std::int64_t i, int sign) { last90.count[std::size_t(p.type[std::size_t(i)])] += sign; });
-      payment_counts last30;
-      std::int32_t currency = no_code;
-      bool several_currencies = false;
-      for (std::int64_t i = lo30; i < hi; ++i) {
+      // Both 30-day windows are floating-point sums, added up afresh in row order; the currency
+      // check runs over each window's payments.
+      payment_counts last30, before30;
+      std::int32_t currency30 = no_code, currency60 = no_code;
+      bool several30 = false, several60 = false;
+      for (std::int64_t i = lo60; i < hi; ++i) {
         const auto r = std::size_t(i);
-        last30.add(p.type[r], p.amount[r]);
+        (i < lo30 ? before30 : last30).add(p.type[r], p.amount[r]);
         if (p.type[r] != payment_type::payment || p.currency.empty()) continue;
-        if (currency != no_code && p.currency[r] != currency) several_currencies = true;
-        currency = p.currency[r];
+        const std::int32_t c = p.currency[r];
+        several60 = several60 || (currency60 != no_code && c != currency60), currency60 = c;
+        if (i >= lo30) several30 = several30 || (currency30 != no_code && c != currency30), currency30 = c;
       }
-      put(column_of("payments.volume_30d"), k, a, several_currencies ? nan : last30.amount(payment_type::payment));
+      const double volume = last30.amount(payment_type::payment), previous = before30.amount(payment_type::payment);
+      put(column_of("payments.volume_30d"), k, a, several30 ? nan : volume);
+      put(column_of("payments.volume_change_30d"), k, a, several60 || !(previous > 0) ? nan : (volume - previous) / previous);
       put(column_of("payments.refund_rate_90d"), k, a, last90.refund_rate());
       put(column_of("payments.chargeback_ratio_90d"), k, a, last90.chargeback_ratio());
       put(column_of("payments.decline_rate_30d"), k, a, last30.decline_rate());

@@ -59,6 +59,13 @@ enum class calibration_strategy : std::uint8_t { uniform, quantile };
 /// no start date; start ≥ T; ended before T; inactive at T (inactivity labels).
 enum class churn_exclusion : std::uint8_t { none, no_start, not_started, ended, inactive };
 
+/// How urgent an alert is (DESIGN §4 "Alerts").
+enum class alert_severity : std::uint8_t { low, medium, high };
+
+/// What raised an alert: the card's score (red, or a drop), no usage for a while, a renewal coming
+/// up, a detractor answer while a high/urgent ticket is open, or one of the card's signal thresholds.
+enum class alert_kind : std::uint8_t { at_risk, inactive, renewal, escalation, threshold };
+
 /// none: no payments, so no ratio; ok; warning: ratio ≥ warning; breach: ratio ≥ breach.
 enum class payment_flag : std::uint8_t { none, ok, warning, breach };
 
@@ -86,6 +93,8 @@ CUSTHEALTH_ENUM_NAMES(mrr_movement, "new", "expansion", "contraction", "churn", 
 CUSTHEALTH_ENUM_NAMES(payment_flag, "none", "ok", "warning", "breach");
 CUSTHEALTH_ENUM_NAMES(sla_state, "met", "breached", "pending");
 CUSTHEALTH_ENUM_NAMES(calibration_strategy, "uniform", "quantile");
+CUSTHEALTH_ENUM_NAMES(alert_severity, "low", "medium", "high");
+CUSTHEALTH_ENUM_NAMES(alert_kind, "at_risk", "inactive", "renewal", "escalation", "threshold");
 CUSTHEALTH_ENUM_NAMES(churn_exclusion, "none", "no_start", "not_started", "ended", "inactive");
 #undef CUSTHEALTH_ENUM_NAMES
 }  // namespace detail

@@ -19,18 +19,31 @@ struct report_options {
   report_format format = report_format::text;
   int months = 12;            // how many months the monthly sections show
   const scorecard* adoption = nullptr;  // the adoption model (models/adoption_v1.json); none: section skipped
+  const scorecard* health = nullptr;    // the health card (models/saas_health_v1.json); none: section skipped
 };
 
 /// A small table of already-formatted cells, rendered aligned (text) or as a Markdown table.
 struct text_table {
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
+  std::vector<std::size_t> text_columns{};  // left-aligned like the first (a label); the rest are numbers
 
   void render(std::ostream& out, report_format format) const;
 };
 
 /// Ingest and validation summary: rows per table, rejected rows by reason, accounts, time range.
 void write_summary(const dataset& data, std::ostream& out, report_format format = report_format::text);
+
+enum class score_format { csv, json };
+
+/// Every account's health as of T by a card (`custhealth score`): account_id, score, band, trend,
+/// override, computed_score, top_factors ("measure:points;…", largest first), then each measure's
+/// score. Numbers are written in their shortest round-trip form: the same bits as C++ and Python.
+void write_scores(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out);
+
+/// The card's alerts active at T (`custhealth score --alerts`): account_id, kind, severity, time,
+/// owner, message.
+void write_alerts(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out);
 
 /// The portfolio health report: the summary's headline numbers, monthly activity and the
 /// analytics sections.

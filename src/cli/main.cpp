@@ -1,5 +1,5 @@
 // src/cli/main.cpp — the `custhealth` command line: generate a portfolio, summarise a data set,
-// render the portfolio health report. With no data arguments it reads the bundled sample.
+// render the portfolio health report, score a card. With no data arguments it reads the bundled sample.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -56,16 +56,20 @@ struct data_arguments {
     return read_csv(f, options);
   }
 
-  /// The shipped adoption model: the source tree's models/ or the installed share/custhealth/models.
-  static scorecard adoption_model() {
+  /// A model file by path, or a shipped one by name: the source tree's models/ or the installed
+  /// share/custhealth/models.
+  static scorecard model(const std::string& name_or_path) {
+    auto parse = [](const fs::path& path) {
+      std::ifstream in(path);
+      std::stringstream text;
+      text << in.rdbuf();
+      return scorecard::parse(text.str(), path.filename().string());
+    };
+    if (fs::is_regular_file(name_or_path)) return parse(name_or_path);
     std::stringstream dirs(CUSTHEALTH_MODEL_DIRS);
     for (std::string d; std::getline(dirs, d, ':');)
-      if (std::ifstream in(fs::path(d) / "adoption_v1.json"); in) {
-        std::stringstream text;
-        text << in.rdbuf();
-        return scorecard::parse(text.str(), "adoption_v1.json");
-      }
-    throw invalid_input("the adoption model adoption_v1.json is not installed (looked in " +
+      if (const fs::path p = fs::path(d) / (name_or_path + ".json"); fs::is_regular_file(p)) return parse(p);
+    throw invalid_input("no model \"" + name_or_path + "\": not a file, and not shipped (looked in " +
                         std::string(CUSTHEALTH_MODEL_DIRS) + ")");
   }
 
@@ -109,6 +113,18 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--format", report_format_name, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
   report_cmd->add_option("--as-of", as_of, "Report as of this date (default: the end of the data)");
   report_cmd->add_option("--months", report.months, "Months in the monthly sections")->capture_default_str()->check(CLI::Range(1, 120));
+  std::string report_card = "saas_health_v1";
+  report_cmd->add_option("--card", report_card, "Health card: a shipped name or a JSON file")->capture_default_str();
+
+  data_arguments score_data;
+  std::string score_card_name = "saas_health_v1", score_format_name = "csv", score_as_of;
+  bool score_alerts = false;
+  auto* score_cmd = app.add_subcommand("score", "Every account's health score, band, trend and reasons (or the alerts)");
+  score_data.add_to(*score_cmd);
+  score_cmd->add_option("--card", score_card_name, "A shipped card name or a JSON file")->capture_default_str();
+  score_cmd->add_option("--format", score_format_name, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
+  score_cmd->add_option("--as-of", score_as_of, "Score as of this date (default: the end of the data)");
+  score_cmd->add_flag("--alerts", score_alerts, "Write the alerts active at --as-of instead of the scores");
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -129,9 +145,19 @@ int main(int argc, char** argv) {
         std::cerr << "custhealth: warning: --as-of " << format_date(report.as_of) << " is not after the first data ("
                   << (data.time_range().begin == data.time_range().end ? std::string("none") : format_date(data.time_range().begin))
                   << "): every section is empty\n";
-      const scorecard adoption = report_data.adoption_model();
+      const scorecard adoption = data_arguments::model("adoption_v1"), health = data_arguments::model(report_card);
       report.adoption = &adoption;
+      report.health = &health;
       write_report(data, report, std::cout);
+    } else if (score_cmd->parsed()) {
+      const scorecard card = data_arguments::model(score_card_name);
+      const dataset data = score_data.load();
+      const timestamp at = score_as_of.empty() ? data.time_range().end : parse_time_or_throw(score_as_of);
+      const score_format format = score_format_name == "json" ? score_format::json : score_format::csv;
+      if (score_alerts)
+        write_alerts(card, data, at, format, std::cout);
+      else
+        write_scores(card, data, at, format, std::cout);
     }
   } catch (const std::exception& e) {
     std::cerr << "custhealth: " << e.what() << '\n';

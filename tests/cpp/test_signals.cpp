@@ -191,3 +191,35 @@ TEST(Signals, BadArguments) {
   EXPECT_THROW(compute_signals(d, {T}, o), invalid_input);
   EXPECT_THROW(compute_signals(d, {}), invalid_input);
 }
+
+TEST(Signals, EscalationAndVolumeTrendSignals) {
+  // An urgent ticket opened T − 5 d and still open, a high one opened T − 2 d and resolved T − 1 d,
+  // an NPS 4 at T − 3 d; payments of 100 and 50 in [T − 60 d, T − 30 d) and 60 after.
+  dataset_parts p;
+  const auto a = p.account_ids.intern("a");
+  p.surveys.account = column(std::vector<std::int32_t>{a});
+  p.surveys.time = column(std::vector<timestamp>{T - 3 * day});
+  p.surveys.kind = column(std::vector<survey_kind>{survey_kind::nps});
+  p.surveys.score = column(std::vector<double>{4});
+  p.tickets.account = column(std::vector<std::int32_t>{a, a});
+  p.tickets.opened = column(std::vector<timestamp>{T - 5 * day, T - 2 * day});
+  p.tickets.first_response = column(std::vector<timestamp>{no_time, no_time});
+  p.tickets.resolved = column(std::vector<timestamp>{no_time, T - day});
+  p.tickets.prio = column(std::vector<priority>{priority::urgent, priority::high});
+  p.tickets.owner = column(std::vector<std::int32_t>{no_code, no_code});
+  const auto eur = p.payments.currencies.intern("EUR");
+  p.payments.account = column(std::vector<std::int32_t>{a, a, a});
+  p.payments.time = column(std::vector<timestamp>{T - 45 * day, T - 40 * day, T - 10 * day});
+  p.payments.type = column(std::vector<payment_type>(3, payment_type::payment));
+  p.payments.amount = column(std::vector<double>{100, 50, 60});
+  p.payments.currency = column(std::vector<std::int32_t>(3, eur));
+  const dataset data(std::move(p));
+  const auto f = compute_signals(data, {T - 3 * day, T});
+  EXPECT_EQ(at(f, "nps.days_since_last", 1), 3);
+  EXPECT_TRUE(std::isnan(at(f, "nps.days_since_last", 0))) << "the answer is at T − 3 d, not before";
+  EXPECT_EQ(at(f, "support.open_high_age_days", 1), 5);  // the urgent one; the high one is resolved
+  EXPECT_EQ(at(f, "support.open_high_age_days", 0), 2);
+  EXPECT_DOUBLE_EQ(at(f, "payments.volume_change_30d", 1), (60.0 - 150.0) / 150.0);
+  // At T − 3 d the earlier window [T − 63 d, T − 33 d) holds both old payments, the later the 60.
+  EXPECT_DOUBLE_EQ(at(f, "payments.volume_change_30d", 0), (60.0 - 150.0) / 150.0);
+}

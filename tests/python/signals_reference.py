@@ -18,10 +18,10 @@ NAMES = [
     "usage.active_days_7d", "usage.active_days_30d", "usage.active_days_90d",
     "usage.active_users_30d", "usage.features_30d", "usage.days_since_last", "usage.trend_8w", "usage.dau_mau",
     "adoption.breadth", "adoption.depth", "adoption.seat_utilisation", "adoption.time_to_value_days",
-    "nps.last", "nps.score_180d", "nps.n_180d", "csat.rate_90d", "ces.mean_90d",
-    "support.tickets_30d", "support.open", "support.open_high", "support.sla_breaches_30d",
-    "support.sla_met_rate_90d",
-    "payments.volume_30d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
+    "nps.last", "nps.days_since_last", "nps.score_180d", "nps.n_180d", "csat.rate_90d", "ces.mean_90d",
+    "support.tickets_30d", "support.open", "support.open_high", "support.open_high_age_days",
+    "support.sla_breaches_30d", "support.sla_met_rate_90d",
+    "payments.volume_30d", "payments.volume_change_30d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
     "payments.decline_rate_30d",
     "mrr.current", "mrr.change_90d",
     "account.tenure_days", "account.days_to_renewal", "account.seats",
@@ -37,9 +37,10 @@ COUNTS = [
 ZERO_WITHOUT_ROWS = COUNTS + ["usage.value_30d", "payments.volume_30d"]
 # NaN for an account without rows: the ratios, the "last" values, MRR.
 NAN_WITHOUT_ROWS = [
-    "usage.days_since_last", "usage.trend_8w", "usage.dau_mau", "adoption.depth", "adoption.time_to_value_days", "nps.last", "nps.score_180d", "csat.rate_90d",
+    "usage.days_since_last", "usage.trend_8w", "usage.dau_mau", "adoption.depth", "adoption.time_to_value_days", "nps.last", "nps.days_since_last", "nps.score_180d", "csat.rate_90d",
     "ces.mean_90d", "support.sla_met_rate_90d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
-    "payments.decline_rate_30d", "mrr.current", "mrr.change_90d",
+    "payments.decline_rate_30d", "mrr.current", "mrr.change_90d", "support.open_high_age_days",
+    "payments.volume_change_30d",
 ]
 
 TABLE_OF_FAMILY = {"usage": "usage", "adoption": "usage", "nps": "surveys", "csat": "surveys", "ces": "surveys", "support": "tickets",
@@ -51,6 +52,8 @@ def window_days(name: str) -> float:
     30 for DAU/MAU (the 30 d window), 90 for the MRR change; NaN for "last" values and attributes."""
     if name == "usage.trend_8w":
         return 56.0
+    if name == "payments.volume_change_30d":
+        return 60.0  # two consecutive 30-day windows
     if name == "adoption.time_to_value_days":
         return np.nan
     if name == "usage.dau_mau" or name.startswith("adoption."):
@@ -145,6 +148,7 @@ def survey_signals(surveys: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp, cs
     nps = surveys[surveys.kind == "nps"]
     before = nps[nps.timestamp < as_of].sort_values("timestamp", kind="stable")
     out["nps.last"] = before.groupby("account_id").score.last().reindex(ids)
+    out["nps.days_since_last"] = _seconds(as_of - before.groupby("account_id").timestamp.max().reindex(ids)) / 86400
 
     d = nps[in_window(nps.timestamp, as_of, 180)]
     g = d.assign(promoter=d.score >= 9, detractor=d.score <= 6).groupby("account_id")
@@ -191,7 +195,10 @@ def support_signals(tickets: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp) -
     out["support.tickets_30d"] = _counts(t[in_window(t.opened_at, as_of, 30)], ids)
     still_open = t[t.resolved_at.isna() | (t.resolved_at >= as_of)]
     out["support.open"] = _counts(still_open, ids)
-    out["support.open_high"] = _counts(still_open[still_open.priority.isin(["high", "urgent"])], ids)
+    open_high = still_open[still_open.priority.isin(["high", "urgent"])]
+    out["support.open_high"] = _counts(open_high, ids)
+    oldest = open_high.groupby("account_id").opened_at.min().reindex(ids)
+    out["support.open_high_age_days"] = _seconds(as_of - oldest) / 86400
     t30 = t[in_window(t.opened_at, as_of, 30)]
     out["support.sla_breaches_30d"] = t30.groupby("account_id").breached.sum().reindex(ids, fill_value=0)
     t90 = t[in_window(t.opened_at, as_of, 90)]
@@ -213,6 +220,13 @@ def payment_signals(payments: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp) 
     volume = paid.groupby("account_id").amount.sum().reindex(ids, fill_value=0.0)
     currencies = paid.groupby("account_id").currency.nunique().reindex(ids, fill_value=0)
     out["payments.volume_30d"] = volume.where(currencies <= 1)
+
+    # The 30 days before those: [T - 60 d, T - 30 d), and one currency over both windows.
+    d60 = payments[in_window(payments.timestamp, as_of, 60) & (payments.type == "payment")]
+    before = d60[d60.timestamp < as_of - pd.Timedelta(days=30)]
+    previous = before.groupby("account_id").amount.sum().reindex(ids, fill_value=0.0)
+    one_currency = d60.groupby("account_id").currency.nunique().reindex(ids, fill_value=0) <= 1
+    out["payments.volume_change_30d"] = ((volume - previous) / previous).where(one_currency & (previous > 0))
 
     d90 = payments[in_window(payments.timestamp, as_of, 90)]
     out["payments.refund_rate_90d"] = _ratio(count(d90, "refund"), count(d90, "payment"))

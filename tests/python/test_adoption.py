@@ -13,7 +13,7 @@ import pytest
 import scipy.stats
 
 import custhealth as ch
-from custhealth.adoption import model_text
+from custhealth.scorecard import model_text
 
 T = "2024-10-01"
 

@@ -4,8 +4,6 @@ signal layer, explained in the points each measure cost."""
 
 from __future__ import annotations
 
-import os
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -15,20 +13,7 @@ from . import _core
 from ._convert import to_seconds
 from ._grouping import invalid
 from .dataset import Dataset
-
-
-def model_text(model: str) -> tuple[str, str]:
-    """The JSON text of a shipped model (by name, e.g. "adoption_v1") or of a file path, with the name
-    errors should give it."""
-    if os.path.exists(model):
-        with open(model, encoding="utf-8") as f:
-            return f.read(), os.path.basename(model)
-    shipped = resources.files("custhealth") / "models" / f"{model}.json"
-    if not shipped.is_file():
-        names = sorted(p.name[:-5] for p in (resources.files("custhealth") / "models").iterdir()
-                       if p.name.endswith(".json"))
-        raise invalid(f"no model {model!r}: expected a path or one of {', '.join(names)}")
-    return shipped.read_text(encoding="utf-8"), f"{model}.json"
+from .scorecard import model_text
 
 
 def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: str = "adoption_v1") -> pd.DataFrame:
@@ -46,17 +31,19 @@ def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: st
     if window_days != 30:
         raise invalid(f"window_days={window_days}: the adoption signals are defined over 30 days (DESIGN §4)")
     text, source = model_text(model)
+    card = _core.Scorecard.parse(text, source)
     moment = int(ds._native.time_range[1]) if as_of is None else to_seconds(as_of)
-    raw = _core.scorecard_score(ds._native, text, source, moment)
+    raw = _core.scorecard_score(ds._native, card, moment)
     out = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])},
                        index=ds._account_index())
     out["score"] = np.asarray(raw["score"])
     codes: np.ndarray = np.asarray(raw["band"], dtype=np.int64)
-    out["band"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(raw["bands"]), ordered=True))
+    bands = [name for name, _ in card.bands]
+    out["band"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(bands, ordered=True))
     for name, lost in zip(raw["measure_names"], raw["points_lost"]):
         out[f"lost:{name}"] = np.asarray(lost)
-    out.attrs.update(model=raw["name"], version=raw["version"], as_of=pd.Timestamp(moment, unit="s"))
+    out.attrs.update(model=card.name, version=card.version, as_of=pd.Timestamp(moment, unit="s"))
     return out
 
 
-__all__ = ["adoption", "model_text"]
+__all__ = ["adoption"]

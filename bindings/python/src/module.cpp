@@ -23,7 +23,7 @@ void register_vocabulary(pybind11::module_& m) {
   add("nps_category", nps_category{}), add("cohort_mode", cohort_mode{}), add("cohort_origin", cohort_origin{});
   add("cohort_value", cohort_value{}), add("mrr_movement", mrr_movement{}), add("payment_flag", payment_flag{});
   add("sla_state", sla_state{}), add("calibration_strategy", calibration_strategy{});
-  add("churn_exclusion", churn_exclusion{});
+  add("churn_exclusion", churn_exclusion{}), add("alert_severity", alert_severity{}), add("alert_kind", alert_kind{});
   m.attr("ENUMS") = enums;
 
   py::dict defaults, targets;

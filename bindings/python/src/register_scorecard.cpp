@@ -1,41 +1,105 @@
-// bindings/python/src/register_scorecard.cpp — a model file's scores for Python: the card is parsed and
-// validated in C++ (JSON paths in errors), its signals computed and scored, all without the GIL.
+// bindings/python/src/register_scorecard.cpp — scorecards for Python: a card parsed and validated in C++
+// (JSON paths in errors), its scores, trend and explanations, and its alerts, all without the GIL.
 
 #include "bindings.hpp"
 #include "custhealth/scorecard/scorecard.hpp"
 
 namespace custhealth::python {
 
+namespace {
+
+py::dict scores_dict(const scorecard& card, scored_card r) {
+  signal_frame& f = r.signals;
+  scorecard_scores& s = r.scores;
+  py::dict out;
+  py::list names, values, measure_score, points_lost, weight;
+  for (std::size_t j = 0; j < f.names.size(); ++j)
+    names.append(std::string(f.names[j])), values.append(to_numpy(std::move(f.values[j])));
+  for (std::size_t j = 0; j < s.measure_names.size(); ++j)
+    measure_score.append(to_numpy(std::move(s.measure_score[j]))), points_lost.append(to_numpy(std::move(s.points_lost[j]))),
+        weight.append(to_numpy(std::move(s.weight[j])));
+  py::list reasons;
+  for (const auto& o : card.overrides) reasons.append(o.reason);
+  out["signal_names"] = names, out["signals"] = values;
+  out["score"] = to_numpy(std::move(s.score)), out["band"] = to_numpy(std::move(s.band));
+  out["computed"] = to_numpy(std::move(s.computed)), out["override_index"] = to_numpy(std::move(s.override_index));
+  out["override_reasons"] = reasons, out["trend"] = to_numpy(std::move(r.trend));
+  out["measure_names"] = s.measure_names, out["measure_score"] = measure_score, out["points_lost"] = points_lost;
+  out["weight"] = weight;
+  return out;
+}
+
+}  // namespace
+
 void register_scorecard(py::module_& m) {
+  py::class_<scorecard>(m, "Scorecard", "A validated scorecard model (custhealth/scorecard/scorecard.hpp)")
+      .def_static(
+          "parse",
+          [](const std::string& text, const std::string& source) {
+            py::gil_scoped_release release;
+            return scorecard::parse(text, source);
+          },
+          py::arg("text"), py::arg("source"), "Parses and validates model JSON (ModelSpecError with the JSON path)")
+      .def("to_json", &scorecard::to_json)
+      .def_readonly("name", &scorecard::name)
+      .def_readonly("version", &scorecard::version)
+      .def_readonly("description", &scorecard::description)
+      .def_readonly("trend_days", &scorecard::trend_days)
+      .def_readonly("key_features", &scorecard::key_features)
+      .def_property_readonly("bands",
+                             [](const scorecard& c) {
+                               py::list out;
+                               for (const auto& b : c.bands) out.append(py::make_tuple(b.name, b.below));
+                               return out;
+                             })
+      .def_property_readonly("measures",
+                             [](const scorecard& c) {
+                               py::list out;  // (group, group weight, signal, weight) in model order
+                               for (const auto& g : c.groups)
+                                 for (const auto& x : g.measures) out.append(py::make_tuple(g.name, g.weight, x.signal, x.weight));
+                               return out;
+                             })
+      .def("signals", &scorecard::signals, "The signals the measures read, in model order, each once")
+      .def_static("latest_version", [] { return scorecard::latest_version; });
+
   m.def(
       "scorecard_score",
-      [](const dataset& data, const std::string& text, const std::string& source, timestamp as_of) {
-        scorecard card;
+      [](const dataset& data, const scorecard& card, timestamp as_of) {
         scored_card r;
         {
           py::gil_scoped_release release;
-          card = scorecard::parse(text, source);
           r = score_card(card, data, as_of);
         }
-        signal_frame& f = r.signals;
-        scorecard_scores& s = r.scores;
+        return scores_dict(card, std::move(r));
+      },
+      py::arg("dataset"), py::arg("card"), py::arg("as_of"),
+      "Every account's score, band, trend and per-measure scores, points lost and weights as of one time");
+
+  m.def(
+      "scorecard_alerts",
+      [](const dataset& data, const scorecard& card, std::vector<timestamp> as_of) {
+        std::vector<alert> alerts;
+        {
+          py::gil_scoped_release release;
+          alerts = card_alerts(card, data, std::move(as_of));
+        }
+        const std::size_t n = alerts.size();
+        std::vector<std::int32_t> account(n), severity(n);
+        std::vector<timestamp> time(n), at(n);
+        py::list kind, message;
+        for (std::size_t i = 0; i < n; ++i) {
+          const alert& a = alerts[i];
+          account[i] = a.account, severity[i] = std::int32_t(a.severity), time[i] = a.time, at[i] = a.as_of;
+          kind.append(alert_name(card, a)), message.append(a.message);
+        }
         py::dict out;
-        py::list bands, names, values, measure_score, points_lost;
-        for (const auto& b : card.bands) bands.append(b.name);
-        for (std::size_t j = 0; j < f.names.size(); ++j)
-          names.append(std::string(f.names[j])), values.append(to_numpy(std::move(f.values[j])));
-        for (std::size_t j = 0; j < s.measure_names.size(); ++j)
-          measure_score.append(to_numpy(std::move(s.measure_score[j]))),
-              points_lost.append(to_numpy(std::move(s.points_lost[j])));
-        out["name"] = card.name, out["version"] = card.version, out["bands"] = bands;
-        out["signal_names"] = names, out["signals"] = values;
-        out["score"] = to_numpy(std::move(s.score)), out["band"] = to_numpy(std::move(s.band));
-        out["measure_names"] = s.measure_names, out["measure_score"] = measure_score, out["points_lost"] = points_lost;
+        out["account"] = to_numpy(std::move(account)), out["severity"] = to_numpy(std::move(severity));
+        out["time"] = to_numpy(std::move(time)), out["as_of"] = to_numpy(std::move(at));
+        out["kind"] = kind, out["message"] = message;
         return out;
       },
-      py::arg("dataset"), py::arg("text"), py::arg("source"), py::arg("as_of"),
-      "A model file's card (parsed and validated: ModelSpecError with the JSON path) scoring every account "
-      "as of one time (see custhealth.adoption)");
+      py::arg("dataset"), py::arg("card"), py::arg("as_of"),
+      "The alerts active at the first as-of time and those starting at each later one (see card_alerts)");
 }
 
 }  // namespace custhealth::python

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "custhealth/dataset.hpp"
+#include "custhealth/enums.hpp"
 #include "custhealth/signals/signals.hpp"
 
 namespace custhealth {
@@ -33,12 +34,14 @@ struct scorecard_measure {
   double weight = 1;
   measure_map map;
   missing_policy missing;
+  std::string description;  // why this measure and weight (kept for to_json)
 };
 
 struct scorecard_group {
   std::string name;
   double weight = 1;
   std::vector<scorecard_measure> measures;
+  std::string description;
 };
 
 struct scorecard_band {
@@ -46,42 +49,118 @@ struct scorecard_band {
   double below = std::numeric_limits<double>::infinity();  // the last band has no bound
 };
 
+/// A manual score for one account, holding for as-of times before `until`, reported with its reason.
+struct scorecard_override {
+  std::string account_id;
+  double score = 0;
+  timestamp until = no_time;
+  std::string reason;
+};
+
+/// A threshold on one signal that raises an alert while it holds (low adoption, SLA breaches,
+/// payments ratios): `above`: v > threshold, else v < threshold; a NaN signal raises none.
+struct alert_rule {
+  std::string name;  // the alert's name ("chargebacks"), unique in the card
+  std::string signal;
+  bool above = true;
+  double threshold = 0;
+  alert_severity severity = alert_severity::medium;
+  std::string description;
+};
+
+/// When a card raises alerts (DESIGN §4 "Alerts"); the defaults are the documented ones.
+struct alert_settings {
+  double drop_points = 15;          // at risk: in the lowest band, or the score fell this much in trend_days
+  std::int32_t inactive_days = 14;  // no usage row for this many days
+  std::int32_t renewal_days = 90;   // a renewal date within this many days
+  double detractor_below = 7;       // an NPS answer below this is a detractor's (Reichheld: 0-6)
+  std::vector<alert_rule> rules;
+};
+
 /// A validated model file. `key_features` is the adoption model's list of the events that mark
 /// first value (empty in other cards).
 struct scorecard {
+  /// The newest model-file version this library reads; a newer file is refused, not half-read.
+  static constexpr std::int64_t latest_version = 1;
+
   std::string name;
   std::int64_t version = 1;
+  std::string description;
   std::vector<scorecard_band> bands;
   std::vector<scorecard_group> groups;
   std::vector<std::string> key_features;
+  std::int32_t trend_days = 0;  // trend = score at T − score at T − trend_days; 0 (unset): no trend
+  std::vector<scorecard_override> overrides;
+  alert_settings alerts;
 
   /// Parses and validates model JSON; `source` names it in errors, which carry the JSON path
   /// (`adoption_v1.json: $.groups[1].measures[0].map.linear: needs 2 numbers, got 3`). Throws
   /// model_spec_error, also for a signal that is not in the catalogue (with the closest names).
   static scorecard parse(std::string_view json, std::string_view source);
 
+  /// The card as model JSON (parse(to_json()) gives the same card).
+  std::string to_json() const;
+
   /// The signals the measures read, in model order, each once.
   std::vector<std::string> signals() const;
+
+  /// The signals the alerts read besides those: the measures' first, each once.
+  std::vector<std::string> alert_signals() const;
 };
 
 /// Scores of every account at one as-of time of `signals` (which must hold the card's signals).
-/// Accounts not active at T (no start before T, or ended before T) score NaN.
+/// Accounts not active at T (no start before T, or ended before T) score NaN. An override in force
+/// at T replaces `score` (and so `band`); `computed` and the points lost stay the card's own.
 struct scorecard_scores {
   std::vector<double> score;                     // per account
   std::vector<std::int32_t> band;                // per account; −1 for NaN scores
+  std::vector<double> computed;                  // per account: the card's score before overrides
+  std::vector<std::int32_t> override_index;      // per account: the override in force, or −1
   std::vector<std::string> measure_names;        // "group/signal", model order
   std::vector<std::vector<double>> measure_score;  // per measure, per account: s in 0..100 or NaN
   std::vector<std::vector<double>> points_lost;    // per measure, per account: w_eff · (100 − s)
+  std::vector<std::vector<double>> weight;         // per measure, per account: w_eff (NaN when absent)
 };
 
+/// Throws model_spec_error (`$.overrides[i].account_id`) for an override of an account the
+/// dataset does not hold.
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
                                 std::size_t as_of_index = 0);
 
-/// A card's signals (with its key features) at one as-of time, and the scores on them.
+/// The measures that cost one account most points, largest first (ties in model order), at most
+/// `k`, only those that cost any: (measure index, points lost).
+std::vector<std::pair<std::size_t, double>> top_factors(const scorecard_scores& scores, std::size_t account,
+                                                        std::size_t k = std::numeric_limits<std::size_t>::max());
+
+/// A card's signals (with its key features and the alerts' signals) at T and, when the card has a
+/// trend, at T − trend_days (one sweep); the scores at T and the trend, score(T) − score(T − trend_days).
 struct scored_card {
-  signal_frame signals;
+  signal_frame signals;  // at T only
   scorecard_scores scores;
+  std::vector<double> trend;  // per account; NaN without a trend or a score at either time
 };
 scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of);
+
+/// One alert: the account, what raised it, how urgent, when it started (see card_alerts), the
+/// as-of time it was reported at, the account's owner and a sentence of why.
+struct alert {
+  std::int32_t account = 0;
+  alert_kind kind = alert_kind::at_risk;
+  std::int32_t rule = -1;  // the card's alert rule for kind threshold
+  alert_severity severity = alert_severity::medium;
+  timestamp time = no_time;
+  timestamp as_of = no_time;
+  std::string message;
+};
+
+/// The alerts of a card at each as-of time (sorted): at the first, every alert active then; at each
+/// later one, those active then and not at the one before (an alert is reported when it starts, not
+/// every day). `time` is when the condition began where the signals tell it — the last use plus
+/// inactive_days, the renewal date less renewal_days, the detractor's answer — and the as-of time
+/// otherwise. Sorted by as-of, severity (high first), account and kind: deterministic.
+std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::vector<timestamp> as_of);
+
+/// The name of an alert's kind: the rule's name for thresholds, else the kind's.
+std::string alert_name(const scorecard& card, const alert& a);
 
 }  // namespace custhealth

@@ -1,0 +1,308 @@
+"""Health scorecards (DESIGN §4 "Health scorecard"): a declarative card from ``models/`` or a dict, the
+scores, bands, trends and explanations of every account as of T, and the alerts a customer-success
+team automates — all read from the signal layer and computed in C++ (custhealth/scorecard/)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import seconds_to_datetime, to_seconds
+from ._grouping import invalid
+from .dataset import Dataset
+
+SEVERITIES: tuple[str, ...] = _core.ENUMS["alert_severity"]
+
+
+def _shipped() -> Any:
+    return resources.files("custhealth") / "models"
+
+
+def shipped_models() -> list[str]:
+    """The names of the model files shipped in the package (``models/*.json``, not the schemas)."""
+    return sorted(p.name[:-5] for p in _shipped().iterdir()
+                  if p.name.endswith(".json") and not p.name.endswith(".schema.json"))
+
+
+def model_text(model: str | os.PathLike[str]) -> tuple[str, str]:
+    """The JSON text of a shipped model (by name, e.g. "saas_health_v1") or of a file path, with the
+    name errors should give it."""
+    if os.path.exists(model):
+        with open(model, encoding="utf-8") as f:
+            return f.read(), os.path.basename(model)
+    name = str(model)
+    shipped = _shipped() / f"{name}.json"
+    if name.endswith(".schema") or not shipped.is_file():
+        raise invalid(f"no model {name!r}: expected a path or one of {', '.join(shipped_models())}")
+    return shipped.read_text(encoding="utf-8"), f"{name}.json"
+
+
+def _as_of(ds: Dataset, as_of: Any, what: str) -> int:
+    """One as-of time in seconds; default: the end of the event tables' data (Dataset._default_as_of)."""
+    if as_of is None:
+        return ds._default_as_of(["usage", "surveys", "tickets", "mrr", "payments"], what)
+    try:
+        return to_seconds(as_of)
+    except (TypeError, ValueError) as err:
+        raise invalid(f"{what}: as_of: {err}") from None
+
+
+class Scorecard:
+    """A validated health scorecard: groups of measures, each mapping one signal to 0..100, weighted
+    into a score with bands, a trend over ``trend_days``, overrides and alert settings.
+
+    Build one with :meth:`load` (a shipped card such as ``"saas_health_v1"`` or a path),
+    :meth:`from_dict` or :meth:`from_json`; every error is a ``ModelSpecError`` naming the JSON path.
+    """
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+        self.scores_: pd.DataFrame | None = None
+
+    # ---- building and writing ------------------------------------------------------------------
+    @classmethod
+    def load(cls, name_or_path: str | os.PathLike[str]) -> "Scorecard":
+        """A shipped card by name (``ch.Scorecard.shipped()`` lists them) or a JSON file."""
+        text, source = model_text(name_or_path)
+        return cls(_core.Scorecard.parse(text, source))
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<json>") -> "Scorecard":
+        return cls(_core.Scorecard.parse(text, source))
+
+    @classmethod
+    def from_dict(cls, card: dict[str, Any]) -> "Scorecard":
+        """A card from the dict of its JSON form (``json.loads`` of a model file)."""
+        try:
+            text = json.dumps(card, allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise _core.ModelSpecError(f"<dict>: not a JSON document: {err}") from None
+        return cls(_core.Scorecard.parse(text, "<dict>"))
+
+    @staticmethod
+    def shipped() -> list[str]:
+        return shipped_models()
+
+    def to_json(self) -> str:
+        """The card as model JSON (``Scorecard.from_json(card.to_json())`` is the same card)."""
+        text: str = self._native.to_json()
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = json.loads(self.to_json())
+        return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"json": self.to_json(), "name": self.name}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._native = _core.Scorecard.parse(state["json"], state["name"])
+        self.scores_ = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scorecard) and self.to_json() == other.to_json()
+
+    def __repr__(self) -> str:
+        return f"Scorecard({self.name!r}, version={self.version}, {len(self.measures)} measures)"
+
+    # ---- what it is ------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self._native.name)
+
+    @property
+    def version(self) -> int:
+        return int(self._native.version)
+
+    @property
+    def description(self) -> str:
+        return str(self._native.description)
+
+    @property
+    def trend_days(self) -> int:
+        return int(self._native.trend_days)
+
+    @property
+    def bands(self) -> list[str]:
+        return [name for name, _ in self._native.bands]
+
+    @property
+    def measures(self) -> pd.DataFrame:
+        """One row per measure, in model order: group, group weight, signal, weight, indexed by the
+        measure's name ``group/signal``."""
+        rows = list(self._native.measures)
+        out = pd.DataFrame(rows, columns=["group", "group_weight", "signal", "weight"])
+        out.index = pd.Index([f"{g}/{s}" for g, _, s, _ in rows], name="measure")
+        return out
+
+    @property
+    def signals(self) -> list[str]:
+        """The signals the measures read, in model order, each once."""
+        return list(self._native.signals())
+
+    # ---- scoring -----------------------------------------------------------------------------------
+    def score(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
+        """Every account's health as of ``as_of`` (default: the end of the event tables' data).
+
+        Columns: ``score`` (0-100; NaN for accounts not active at T), ``band`` (ordered categorical),
+        ``trend`` (score now − score ``trend_days`` earlier; NaN without a trend), ``top_factors``
+        (``(measure, points)`` pairs, largest first, that sum to ``100 - score``; for an overridden
+        account the override and its reason), ``override`` (the reason, or None), ``computed_score``
+        (the card's score before overrides), then each measure's score 0..100 (``<group>/<signal>``)
+        and the points it cost (``lost:<group>/<signal>``). Kept as ``scores_`` for :meth:`explain`.
+        """
+        if not isinstance(ds, Dataset):
+            raise TypeError(f"score: expected a custhealth.Dataset, got {type(ds).__name__}")
+        moment = _as_of(ds, as_of, "score")
+        raw = _core.scorecard_score(ds._native, self._native, moment)
+        out = self._frame(ds, raw)
+        out.attrs.update(card=self.name, version=self.version, as_of=pd.Timestamp(moment, unit="s"))
+        self.scores_ = out
+        self._signals = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])},
+                                     index=out.index)
+        self._weights = pd.DataFrame({n: np.asarray(w) for n, w in zip(raw["measure_names"], raw["weight"])},
+                                     index=out.index)
+        return out
+
+    def _frame(self, ds: Dataset, raw: dict[str, Any]) -> pd.DataFrame:
+        index = ds._account_index()
+        score = np.asarray(raw["score"])
+        codes = np.asarray(raw["band"], dtype=np.int64)
+        band = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(self.bands, ordered=True))
+        names: list[str] = list(raw["measure_names"])
+        lost = np.column_stack([np.asarray(v) for v in raw["points_lost"]]) if names else np.empty((len(score), 0))
+        overrides = np.asarray(raw["override_index"], dtype=np.int64)
+        reasons: list[str] = list(raw["override_reasons"])
+        # The measures that cost points, largest first (stable: model order among equals).
+        filled = np.nan_to_num(lost, nan=0.0)
+        order = np.argsort(-filled, axis=1, kind="stable")
+        ranked = np.take_along_axis(filled, order, axis=1)
+        counts = (ranked > 0).sum(axis=1)
+        labels = np.asarray(names, dtype=object)
+        factors: list[list[tuple[str, float]]] = [
+            [(f"override: {reasons[overrides[a]]}", float(100 - score[a]))] if overrides[a] >= 0 else
+            list(zip(labels[order[a, :counts[a]]].tolist(), ranked[a, :counts[a]].tolist()))
+            for a in range(len(score))]
+        out = pd.DataFrame({"score": score, "band": band, "trend": np.asarray(raw["trend"]),
+                            "top_factors": factors,
+                            "override": [reasons[i] if i >= 0 else None for i in overrides],
+                            "computed_score": np.asarray(raw["computed"])}, index=index)
+        measures = {n: np.asarray(v) for n, v in zip(names, raw["measure_score"])}
+        measures.update({f"lost:{n}": lost[:, j] for j, n in enumerate(names)})
+        return pd.concat([out, pd.DataFrame(measures, index=index)], axis=1)
+
+    def explain(self, account_id: Any, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Why one account scored what it did in the last :meth:`score`: per measure, its signal's
+        value, the measure's score, its effective weight and the points it cost (they sum to
+        ``100 - score``), largest first. ``attrs`` holds the score, band, trend and any override."""
+        if scores is None:
+            scores = self.scores_
+        if scores is None or not hasattr(self, "_signals"):
+            raise invalid("explain: call score(ds, as_of) first")
+        if account_id not in scores.index:
+            raise invalid(f"explain: no account {account_id!r} in the scores")
+        m = self.measures
+        row = scores.loc[account_id]
+        out = pd.DataFrame({
+            "signal": m["signal"].to_numpy(),
+            "value": [self._signals.at[account_id, s] for s in m["signal"]],
+            "score": [row[name] for name in m.index],
+            "weight": [self._weights.at[account_id, name] for name in m.index],
+            "points_lost": [row[f"lost:{name}"] for name in m.index],
+        }, index=m.index)
+        out = out.sort_values("points_lost", ascending=False, kind="stable", na_position="last")
+        out.attrs.update(account_id=account_id, score=row["score"], band=row["band"], trend=row["trend"],
+                         override=row["override"], computed_score=row["computed_score"])
+        return out
+
+    # ---- alerts ------------------------------------------------------------------------------------
+    def alerts(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
+        """The alerts of this card (DESIGN §4 "Alerts"): with one date, those active then; with a list,
+        those active at the first and those that *start* at each later one (no repeats).
+
+        Columns: account_id, kind (at_risk, inactive, renewal, escalation, or a rule's name), severity
+        (low < medium < high), time (when the condition began where the signals tell it: the last use
+        plus ``inactive_days``, the renewal date less ``renewal_days``, the detractor's answer; else
+        the as-of date), as_of, owner, message. Sorted by as_of, severity (high first), account."""
+        if not isinstance(ds, Dataset):
+            raise TypeError(f"alerts: expected a custhealth.Dataset, got {type(ds).__name__}")
+        many = isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series))
+        moments = [_as_of(ds, t, "alerts") for t in as_of] if many else [_as_of(ds, as_of, "alerts")]
+        if not moments:
+            raise invalid("alerts: as_of is empty")
+        raw = _core.scorecard_alerts(ds._native, self._native, moments)
+        ids = ds._account_index()
+        account = np.asarray(raw["account"], dtype=np.int64)
+        owners = ds.table("accounts")["owner"]
+        owner = np.asarray(owners.astype(object).to_numpy()[account], dtype=object)
+        owner[pd.isna(owner)] = None
+        return pd.DataFrame({
+            "account_id": ids[account],
+            "kind": pd.Series(list(raw["kind"]), dtype=object),
+            "severity": pd.Categorical.from_codes(np.asarray(raw["severity"], dtype=np.int64),
+                                                  dtype=pd.CategoricalDtype(list(SEVERITIES), ordered=True)),
+            "time": seconds_to_datetime(np.asarray(raw["time"])),
+            "as_of": seconds_to_datetime(np.asarray(raw["as_of"])),
+            "owner": owner,
+            "message": pd.Series(list(raw["message"]), dtype=object),
+        })
+
+    # ---- plots ---------------------------------------------------------------------------------------
+    def plot_bands(self, ds: Dataset, as_of: Sequence[Any], ax: Any = None) -> Any:
+        """The band distribution over time: stacked bars of the share of scored accounts per band at
+        each as-of date. Returns the matplotlib Axes."""
+        import matplotlib.pyplot as plt
+
+        shares = {}
+        for t in as_of:
+            band = self.score(ds, as_of=t)["band"]
+            shares[pd.Timestamp(to_seconds(t), unit="s").date()] = band.value_counts(normalize=True).reindex(self.bands)
+        table = pd.DataFrame(shares).T.fillna(0.0)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4))
+        colours = {"red": "#d62728", "yellow": "#f2c12e", "green": "#2ca02c"}
+        bottom = np.zeros(len(table))
+        labels = [str(d) for d in table.index]
+        for name in table.columns:
+            ax.bar(labels, table[name].to_numpy(), bottom=bottom, label=name, color=colours.get(str(name)))
+            bottom += table[name].to_numpy()
+        ax.set_ylabel("share of scored accounts")
+        ax.set_title(f"{self.name}: bands over time")
+        ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+        return ax
+
+    def plot_waterfall(self, account_id: Any, scores: pd.DataFrame | None = None, ax: Any = None) -> Any:
+        """One account's score as a waterfall from 100: each measure's lost points, down to the score."""
+        import matplotlib.pyplot as plt
+
+        e = self.explain(account_id, scores)
+        e = e[e["points_lost"] > 0]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(8, 4))
+        level = 100.0
+        labels, tops, heights = ["max"], [0.0], [100.0]
+        for name, lost in e["points_lost"].items():
+            labels.append(str(name))
+            tops.append(level - lost)
+            heights.append(lost)
+            level -= lost
+        labels.append("score")
+        tops.append(0.0)
+        heights.append(level)
+        colours = ["#7f7f7f"] + ["#d62728"] * len(e) + ["#1f77b4"]
+        ax.bar(labels, heights, bottom=tops, color=colours)
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("points")
+        ax.set_title(f"{account_id}: {e.attrs['score']:.1f} ({e.attrs['band']})")
+        ax.tick_params(axis="x", labelrotation=60)
+        return ax
+
+
+__all__ = ["SEVERITIES", "Scorecard", "model_text", "shipped_models"]
