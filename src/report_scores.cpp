@@ -48,7 +48,7 @@ void write_scores(const scorecard& card, const dataset& data, timestamp as_of, s
     ordered rows = ordered::array();
     for (std::size_t a = 0; a < n; ++a) {
       ordered measures = ordered::object(), top = ordered::array();
-      for (std::size_t j = 0; j < s.measure_names.size(); ++j) measures[s.measure_names[j]] = value(s.measure_score[j][a]);
+      for (std::size_t j = 0; j < s.measure_names.size(); ++j) measures[s.measure_names[j]] = value(s.measure(j, a));
       for (const auto& [m, p] : factors(a)) top.push_back(ordered::array({m, p}));
       rows.push_back({{"account_id", data.account_ids()[std::int32_t(a)]}, {"score", value(s.score[a])},
                       {"band", s.band[a] < 0 ? ordered(nullptr) : ordered(band(a))}, {"trend", value(sc.trend[a])},
@@ -68,7 +68,7 @@ void write_scores(const scorecard& card, const dataset& data, timestamp as_of, s
     out << detail::csv_field(data.account_ids()[std::int32_t(a)]) << ',' << cell(s.score[a]) << ',' << detail::csv_field(band(a))
         << ',' << cell(sc.trend[a]) << ',' << detail::csv_field(reason(a)) << ',' << cell(s.computed[a]) << ','
         << detail::csv_field(top);
-    for (const auto& column : s.measure_score) out << ',' << cell(column[a]);
+    for (std::size_t j = 0; j < s.measure_names.size(); ++j) out << ',' << cell(s.measure(j, a));
     out << '\n';
   }
 }

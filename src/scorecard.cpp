@@ -10,7 +10,6 @@
 #include <array>
 #include <cmath>
 #include <initializer_list>
-#include <map>
 #include <tuple>
 
 #include "json_reader.hpp"
@@ -384,29 +383,48 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
                              card.overrides[i].account_id + "\" in the dataset");
   }
 
+  std::size_t n_measures = 0;
+  for (const auto& g : card.groups) n_measures += g.measures.size();
   scorecard_scores out;
   out.score.assign(n, nan);
   out.band.assign(n, -1);
   out.override_index.assign(n, -1);
+  out.n_accounts = n;
+  out.measure_score.assign(n_measures * n, nan);
+  out.points_lost.assign(n_measures * n, nan);
+  out.weight.assign(n_measures * n, nan);
+  std::size_t column = 0;
   for (const auto& g : card.groups)
     for (const auto& m : g.measures) {
       const double* v = column_at(signals, m.signal, as_of_index, card.name);
-      std::vector<double> s(n, nan);
+      double* s = out.measure_score.data() + column++ * n;
       if (m.map.type == measure_map::kind::percentile) {
-        // 100·(#{< v} + ½·#{= v}) / n among the scored accounts with a value, by segment if asked.
-        std::map<std::int32_t, std::vector<double>> peers;
+        // 100·(#{< v} + ½·#{= v}) / n among the scored accounts with a value, by segment if asked:
+        // the accounts sorted by (segment, value), each run of equal values given its mid-rank.
         auto segment_of = [&](std::size_t a) {
           return m.map.within_segment && !acc.segment.empty() ? acc.segment[a] : no_code;
         };
+        struct ranked {
+          std::int32_t segment;
+          std::uint32_t account;
+          double value;
+        };
+        std::vector<ranked> order;
         for (std::size_t a = 0; a < n; ++a)
-          if (scored[a] && !std::isnan(v[a])) peers[segment_of(a)].push_back(v[a]);
-        for (auto& [_, values] : peers) std::sort(values.begin(), values.end());
-        for (std::size_t a = 0; a < n; ++a) {
-          if (!scored[a] || std::isnan(v[a])) continue;
-          const auto& values = peers[segment_of(a)];
-          const auto [lo, hi] = std::equal_range(values.begin(), values.end(), v[a]);
-          const double p = 100 * (double(lo - values.begin()) + 0.5 * double(hi - lo)) / double(values.size());
-          s[a] = m.map.higher_is_better ? p : 100 - p;
+          if (scored[a] && !std::isnan(v[a])) order.push_back({segment_of(a), std::uint32_t(a), v[a]});
+        std::sort(order.begin(), order.end(), [](const ranked& x, const ranked& y) {
+          return x.segment != y.segment ? x.segment < y.segment : x.value < y.value;
+        });
+        for (std::size_t lo = 0; lo < order.size();) {
+          std::size_t hi = lo;  // the segment's accounts: [lo, hi)
+          while (hi < order.size() && order[hi].segment == order[lo].segment) ++hi;
+          for (std::size_t i = lo; i < hi;) {
+            std::size_t j = i;
+            while (j < hi && order[j].value == order[i].value) ++j;
+            const double p = 100 * (double(i - lo) + 0.5 * double(j - i)) / double(hi - lo);
+            for (; i < j; ++i) s[order[i].account] = m.map.higher_is_better ? p : 100 - p;
+          }
+          lo = hi;
         }
       } else {
         for (std::size_t a = 0; a < n; ++a)
@@ -416,35 +434,34 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
         for (std::size_t a = 0; a < n; ++a)
           if (scored[a] && std::isnan(s[a])) s[a] = m.missing.value;
       out.measure_names.push_back(g.name + "/" + m.signal);
-      out.measure_score.push_back(std::move(s));
-      out.points_lost.emplace_back(n, nan);
-      out.weight.emplace_back(n, nan);
     }
 
   // w_eff = (W_g / Σ W of present groups) · (w / Σ w of present measures in g); score = Σ w_eff · s.
-  std::vector<double> present(card.groups.size());  // per group: Σ w of its present measures
-  for (std::size_t a = 0; a < n; ++a) {
-    if (!scored[a]) continue;
-    double group_total = 0;
-    for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g) {
-      present[g] = 0;
-      for (const auto& m : card.groups[g].measures)
-        if (!std::isnan(out.measure_score[j++][a])) present[g] += m.weight;
-      if (present[g] > 0) group_total += card.groups[g].weight;
+  // Column by column (the blocks are measure-major), each account's terms added in model order.
+  std::vector<std::vector<double>> present(card.groups.size(), std::vector<double>(n, 0.0));  // Σ w present
+  for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
+    for (const auto& m : card.groups[g].measures) {
+      const double* s = out.measure_score.data() + j++ * n;
+      for (std::size_t a = 0; a < n; ++a) present[g][a] += std::isnan(s[a]) ? 0.0 : m.weight;
     }
-    if (group_total == 0) continue;
-    double score = 0;
-    for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
-      for (const auto& m : card.groups[g].measures) {
-        const double s = out.measure_score[j++][a];
-        if (std::isnan(s)) continue;  // a present measure makes its group present
-        const double w = card.groups[g].weight / group_total * (m.weight / present[g]);
-        score += w * s;
-        out.points_lost[j - 1][a] = w * (100 - s);
-        out.weight[j - 1][a] = w;
+  std::vector<double> group_total(n, 0.0);  // Σ W of the present groups
+  for (std::size_t g = 0; g < card.groups.size(); ++g)
+    for (std::size_t a = 0; a < n; ++a) group_total[a] += present[g][a] > 0 ? card.groups[g].weight : 0.0;
+  std::vector<double> score(n, 0.0);
+  for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
+    for (const auto& m : card.groups[g].measures) {
+      const std::size_t at = j++ * n;
+      const double *s = out.measure_score.data() + at;
+      for (std::size_t a = 0; a < n; ++a) {
+        if (std::isnan(s[a]) || !scored[a]) continue;  // a present measure makes its group present
+        const double w = card.groups[g].weight / group_total[a] * (m.weight / present[g][a]);
+        score[a] += w * s[a];
+        out.points_lost[at + a] = w * (100 - s[a]);
+        out.weight[at + a] = w;
       }
-    out.score[a] = score;
-  }
+    }
+  for (std::size_t a = 0; a < n; ++a)
+    if (scored[a] && group_total[a] > 0) out.score[a] = score[a];
   out.computed = out.score;
   for (std::size_t i = 0; i < card.overrides.size(); ++i)
     if (const auto a = std::size_t(overridden[i]); scored[a] && T < card.overrides[i].until)
@@ -482,8 +499,8 @@ scored_card score_card(const scorecard& card, const dataset& data, timestamp as_
 
 std::vector<std::pair<std::size_t, double>> top_factors(const scorecard_scores& s, std::size_t a, std::size_t k) {
   std::vector<std::pair<std::size_t, double>> lost;
-  for (std::size_t j = 0; j < s.points_lost.size(); ++j)
-    if (s.points_lost[j][a] > 0) lost.emplace_back(j, s.points_lost[j][a]);
+  for (std::size_t j = 0; j < s.measure_names.size(); ++j)
+    if (s.lost(j, a) > 0) lost.emplace_back(j, s.lost(j, a));
   std::stable_sort(lost.begin(), lost.end(), [](auto& x, auto& y) { return x.second > y.second; });
   if (lost.size() > k) lost.resize(k);
   return lost;

@@ -88,9 +88,9 @@ TEST(Scorecard, HandComputedScores) {
   // e: worst (0) for the missing days, 100 (0.3 in the open bin), 25 (the fixed missing score), 100.
   EXPECT_DOUBLE_EQ(s.score[4], 0.2 * 100 + 0.2 * 25 + 0.2 * 100);  // 45
   EXPECT_EQ(s.band, (std::vector<std::int32_t>{1, 1, 0, -1, 1}));
-  EXPECT_DOUBLE_EQ(s.points_lost[0][0], 20);  // 0.4 · (100 − 50)
-  EXPECT_TRUE(std::isnan(s.points_lost[3][1])) << "a reweighted measure costs nothing";
-  EXPECT_DOUBLE_EQ(s.weight[2][1], 0.4);
+  EXPECT_DOUBLE_EQ(s.lost(0, 0), 20);  // 0.4 · (100 − 50)
+  EXPECT_TRUE(std::isnan(s.lost(3, 1))) << "a reweighted measure costs nothing";
+  EXPECT_DOUBLE_EQ(s.weight[2 * 5 + 1], 0.4);
   EXPECT_EQ(s.measure_names[2], "g2/support.tickets_30d");
 }
 
@@ -130,7 +130,7 @@ TEST(Scorecard, PointsLostSumToHundredMinusScoreAndWeightsScaleFree) {
     for (std::size_t a = 0; a < 5; ++a) {
       if (std::isnan(s.score[a])) continue;
       double lost = 0;
-      for (const auto& column : s.points_lost) lost += std::isnan(column[a]) ? 0 : column[a];
+      for (std::size_t j = 0; j < s.measure_names.size(); ++j) lost += std::isnan(s.lost(j, a)) ? 0 : s.lost(j, a);
       EXPECT_NEAR(lost, 100 - s.score[a], 1e-9);
       EXPECT_NEAR(s7.score[a], s.score[a], 1e-9);
     }

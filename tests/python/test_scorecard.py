@@ -277,3 +277,17 @@ def test_plots_draw_the_bands_and_the_waterfall(ds):
     bars = ax.patches
     assert bars[0].get_height() == 100 and bars[-1].get_height() == pytest.approx(s.loc[account, "score"])
     assert sum(b.get_height() for b in bars[1:-1]) == pytest.approx(100 - s.loc[account, "score"])
+
+
+def test_scoring_signals_already_computed_gives_the_same_scores(ds):
+    card = ch.Scorecard.load("payments_merchant_v1")
+    T = pd.Timestamp("2024-11-15")
+    full = card.score(ds, as_of=T)
+    again = card.score(ds, as_of=T, signals=ch.signals(ds, as_of=T, names=card.signals))
+    measures = list(card.measures.index)
+    pd.testing.assert_frame_equal(again[["score", "band", *measures]], full[["score", "band", *measures]])
+    assert again["trend"].isna().all()
+    with pytest.raises(ch.InvalidInputError, match="lack"):
+        card.score(ds, as_of=T, signals=ch.signals(ds, as_of=T, names=["nps.last"]))
+    with pytest.raises(ch.InvalidInputError, match="indexed by the dataset's accounts"):
+        card.score(ds, as_of=T, signals=ch.signals(ds, as_of=T, names=card.signals).iloc[::-1])

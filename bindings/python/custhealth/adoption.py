@@ -40,7 +40,7 @@ def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: st
     codes: np.ndarray = np.asarray(raw["band"], dtype=np.int64)
     bands = [name for name, _ in card.bands]
     out["band"] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(bands, ordered=True))
-    for name, lost in zip(raw["measure_names"], raw["points_lost"]):
+    for name, lost in zip(raw["measure_names"], np.asarray(raw["points_lost"])):
         out[f"lost:{name}"] = np.asarray(lost)
     out.attrs.update(model=card.name, version=card.version, as_of=pd.Timestamp(moment, unit="s"))
     return out

@@ -177,7 +177,7 @@ class Dataset:
                 else:
                     columns[column] = np.array(values)  # a copy: the view's owner stays here
             tables[name] = columns
-        state = {k: v for k, v in self.__dict__.items() if k != "_native"}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_native", "_ids_index")}
         state.update(_tables=tables, _ids=list(self._native.account_ids), _report=self.ingest_report,
                      _csat_scale=self.csat_scale)
         return state
@@ -238,9 +238,13 @@ class Dataset:
 
     def _account_index(self) -> pd.Index:
         """Every account, in code order, as the ``account_id`` index of per-account results: the
-        accounts table's ids with their dtype."""
-        ids: pd.Index = pd.Index(self.table("accounts")["account_id"], name="account_id")
-        return ids
+        accounts table's ids with their dtype. Built once (the dataset is immutable); each result gets
+        a shallow copy (its name is its own), sharing the dtype, so comparing two is quick."""
+        ids: pd.Index | None = self.__dict__.get("_ids_index")
+        if ids is None:
+            ids = pd.Index(self.table("accounts")["account_id"], name="account_id")
+            self._ids_index = ids
+        return ids.copy()
 
     def _default_as_of(self, tables: Sequence[str], what: str) -> int:
         """The default T of an analytic reading `tables` (DESIGN §2): the earliest end among those

@@ -148,7 +148,8 @@ class Scorecard:
         return list(self._native.signals())
 
     # ---- scoring -----------------------------------------------------------------------------------
-    def score(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
+    def score(self, ds: Dataset, as_of: Any = None, *, signals: pd.DataFrame | None = None,
+              top_factors: bool = True) -> pd.DataFrame:
         """Every account's health as of ``as_of`` (default: the end of the event tables' data).
 
         Columns: ``score`` (0-100; NaN for accounts not active at T), ``band`` (ordered categorical),
@@ -157,46 +158,69 @@ class Scorecard:
         account the override and its reason), ``override`` (the reason, or None), ``computed_score``
         (the card's score before overrides), then each measure's score 0..100 (``<group>/<signal>``)
         and the points it cost (``lost:<group>/<signal>``). Kept as ``scores_`` for :meth:`explain`.
+
+        ``signals``: the card's signals at ``as_of`` already computed (``ch.signals(ds, as_of=T)``, one
+        row per account of ``ds`` in its order) — scored without computing them again, e.g. while a
+        harness re-weights a card; ``trend`` is then NaN (it needs the signals of a second date).
+        ``top_factors=False`` leaves that column out (a Python list per account is most of the time
+        of scoring a large portfolio; the ``lost:`` columns hold the same numbers).
         """
         if not isinstance(ds, Dataset):
             raise TypeError(f"score: expected a custhealth.Dataset, got {type(ds).__name__}")
         moment = _as_of(ds, as_of, "score")
-        raw = _core.scorecard_score(ds._native, self._native, moment)
-        out = self._frame(ds, raw)
+        if signals is None:
+            raw = _core.scorecard_score(ds._native, self._native, moment)
+        else:
+            if not isinstance(signals, pd.DataFrame) or not signals.index.equals(ds._account_index()):
+                raise invalid("score: signals must be a DataFrame indexed by the dataset's accounts, in order "
+                              "(ch.signals(ds, as_of=T))")
+            lacking = [name for name in self.signals if name not in signals.columns]
+            if lacking:
+                raise invalid(f"score: signals lack {', '.join(lacking)}, which card {self.name} reads")
+            names = self.signals
+            values = [np.ascontiguousarray(signals[name].to_numpy(dtype=np.float64)) for name in names]
+            raw = _core.scorecard_score_signals(ds._native, self._native, moment, names, values)
+        out = self._frame(ds, raw, top_factors)
         out.attrs.update(card=self.name, version=self.version, as_of=pd.Timestamp(moment, unit="s"))
         self.scores_ = out
         self._signals = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])},
                                      index=out.index)
-        self._weights = pd.DataFrame({n: np.asarray(w) for n, w in zip(raw["measure_names"], raw["weight"])},
-                                     index=out.index)
+        self._weights = pd.DataFrame(np.asarray(raw["weight"]).T, index=out.index, columns=list(raw["measure_names"]),
+                                     copy=False)
         return out
 
-    def _frame(self, ds: Dataset, raw: dict[str, Any]) -> pd.DataFrame:
+    def _frame(self, ds: Dataset, raw: dict[str, Any], top_factors: bool) -> pd.DataFrame:
         index = ds._account_index()
         score = np.asarray(raw["score"])
         codes = np.asarray(raw["band"], dtype=np.int64)
         band = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(self.bands, ordered=True))
         names: list[str] = list(raw["measure_names"])
-        lost = np.column_stack([np.asarray(v) for v in raw["points_lost"]]) if names else np.empty((len(score), 0))
         overrides = np.asarray(raw["override_index"], dtype=np.int64)
         reasons: list[str] = list(raw["override_reasons"])
-        # The measures that cost points, largest first (stable: model order among equals).
-        filled = np.nan_to_num(lost, nan=0.0)
-        order = np.argsort(-filled, axis=1, kind="stable")
-        ranked = np.take_along_axis(filled, order, axis=1)
-        counts = (ranked > 0).sum(axis=1)
-        labels = np.asarray(names, dtype=object)
-        factors: list[list[tuple[str, float]]] = [
-            [(f"override: {reasons[overrides[a]]}", float(100 - score[a]))] if overrides[a] >= 0 else
-            list(zip(labels[order[a, :counts[a]]].tolist(), ranked[a, :counts[a]].tolist()))
-            for a in range(len(score))]
-        out = pd.DataFrame({"score": score, "band": band, "trend": np.asarray(raw["trend"]),
-                            "top_factors": factors,
-                            "override": [reasons[i] if i >= 0 else None for i in overrides],
-                            "computed_score": np.asarray(raw["computed"])}, index=index)
-        measures = {n: np.asarray(v) for n, v in zip(names, raw["measure_score"])}
-        measures.update({f"lost:{n}": lost[:, j] for j, n in enumerate(names)})
-        return pd.concat([out, pd.DataFrame(measures, index=index)], axis=1)
+        out = pd.DataFrame({"score": score, "band": band, "trend": np.asarray(raw["trend"])}, index=index)
+        if top_factors:
+            # The measures that cost points, largest first (stable: model order among equals).
+            lost = np.asarray(raw["points_lost"]).T
+            filled = np.nan_to_num(lost, nan=0.0)
+            order = np.argsort(-filled, axis=1, kind="stable")
+            ranked = np.take_along_axis(filled, order, axis=1)
+            counts = (ranked > 0).sum(axis=1)
+            labels = np.asarray(names, dtype=object)
+            factors: list[list[tuple[str, float]]] = [
+                [(f"override: {reasons[overrides[a]]}", float(100 - score[a]))] if overrides[a] >= 0 else
+                list(zip(labels[order[a, :counts[a]]].tolist(), ranked[a, :counts[a]].tolist()))
+                for a in range(len(score))]
+            out["top_factors"] = pd.Series(factors, index=index, dtype=object)
+        out["override"] = pd.Series([reasons[i] if i >= 0 else None for i in overrides], index=index, dtype=object) \
+            if reasons else pd.Series(None, index=index, dtype=object)
+        out["computed_score"] = np.asarray(raw["computed"])
+        # The measure scores and the points lost as two blocks wrapped without a copy; the few leading
+        # columns are inserted in front (pandas adds a block per insert and copies none).
+        block = np.concatenate([np.asarray(raw["measure_score"]), np.asarray(raw["points_lost"])]).T
+        frame = pd.DataFrame(block, index=index, columns=names + [f"lost:{n}" for n in names], copy=False)
+        for i, (name, column) in enumerate(out.items()):
+            frame.insert(i, name, column)
+        return frame
 
     def explain(self, account_id: Any, scores: pd.DataFrame | None = None) -> pd.DataFrame:
         """Why one account scored what it did in the last :meth:`score`: per measure, its signal's

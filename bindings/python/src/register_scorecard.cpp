@@ -8,16 +8,24 @@ namespace custhealth::python {
 
 namespace {
 
+/// A measure-major block as a (measures × accounts) array, without a copy: a DataFrame wraps its
+/// transpose as one block.
+py::array_t<double> block(std::vector<double> values, std::size_t measures, std::size_t n) {
+  py::array_t<double> flat = to_numpy(std::move(values));
+  return flat.reshape({py::ssize_t(measures), py::ssize_t(n)});
+}
+
 py::dict scores_dict(const scorecard& card, scored_card r) {
   signal_frame& f = r.signals;
   scorecard_scores& s = r.scores;
+  const std::size_t n = s.score.size();
   py::dict out;
-  py::list names, values, measure_score, points_lost, weight;
+  py::list names, values;
   for (std::size_t j = 0; j < f.names.size(); ++j)
     names.append(std::string(f.names[j])), values.append(to_numpy(std::move(f.values[j])));
-  for (std::size_t j = 0; j < s.measure_names.size(); ++j)
-    measure_score.append(to_numpy(std::move(s.measure_score[j]))), points_lost.append(to_numpy(std::move(s.points_lost[j]))),
-        weight.append(to_numpy(std::move(s.weight[j])));
+  const std::size_t m = s.measure_names.size();
+  py::array_t<double> measure_score = block(std::move(s.measure_score), m, n),
+                      points_lost = block(std::move(s.points_lost), m, n), weight = block(std::move(s.weight), m, n);
   py::list reasons;
   for (const auto& o : card.overrides) reasons.append(o.reason);
   out["signal_names"] = names, out["signals"] = values;
@@ -74,6 +82,32 @@ void register_scorecard(py::module_& m) {
       },
       py::arg("dataset"), py::arg("card"), py::arg("as_of"),
       "Every account's score, band, trend and per-measure scores, points lost and weights as of one time");
+
+  m.def(
+      "scorecard_score_signals",
+      [](const dataset& data, const scorecard& card, timestamp as_of, const std::vector<std::string>& names,
+         const std::vector<array_of<double>>& values) {
+        if (names.size() != values.size()) throw invalid_input("scorecard: one array per signal name");
+        scored_card r;
+        r.signals.as_of = {as_of};
+        r.signals.n_accounts = data.n_accounts();
+        for (std::size_t j = 0; j < names.size(); ++j) {
+          const auto v = as_span(values[j]);
+          if (v.size() != data.n_accounts())
+            throw invalid_input("scorecard: signal " + names[j] + " has " + std::to_string(v.size()) + " values for " +
+                                std::to_string(data.n_accounts()) + " accounts");
+          r.signals.names.push_back(signal_catalog[signal_index(names[j])].name);
+          r.signals.values.emplace_back(v.begin(), v.end());
+        }
+        {
+          py::gil_scoped_release release;
+          r.scores = score_accounts(card, data, r.signals);
+          r.trend.assign(data.n_accounts(), std::numeric_limits<double>::quiet_NaN());
+        }
+        return scores_dict(card, std::move(r));
+      },
+      py::arg("dataset"), py::arg("card"), py::arg("as_of"), py::arg("names"), py::arg("values"),
+      "Scores on signals already computed at one as-of time (one float64 array per name, in account order)");
 
   m.def(
       "scorecard_alerts",

@@ -117,9 +117,14 @@ struct scorecard_scores {
   std::vector<double> computed;                  // per account: the card's score before overrides
   std::vector<std::int32_t> override_index;      // per account: the override in force, or −1
   std::vector<std::string> measure_names;        // "group/signal", model order
-  std::vector<std::vector<double>> measure_score;  // per measure, per account: s in 0..100 or NaN
-  std::vector<std::vector<double>> points_lost;    // per measure, per account: w_eff · (100 − s)
-  std::vector<std::vector<double>> weight;         // per measure, per account: w_eff (NaN when absent)
+  // Per measure j and account a, measure-major at [j · n_accounts + a] (one block each):
+  std::size_t n_accounts = 0;
+  std::vector<double> measure_score;  // s in 0..100, or NaN
+  std::vector<double> points_lost;    // w_eff · (100 − s)
+  std::vector<double> weight;         // w_eff (NaN when the measure is absent)
+
+  double measure(std::size_t j, std::size_t a) const { return measure_score[j * n_accounts + a]; }
+  double lost(std::size_t j, std::size_t a) const { return points_lost[j * n_accounts + a]; }
 };
 
 /// Throws model_spec_error (`$.overrides[i].account_id`) for an override of an account the
