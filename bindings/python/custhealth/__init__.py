@@ -22,6 +22,7 @@ from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_lo
                        tenure_survival)
 from .signals import signal_catalog, signals
 from .adoption import adoption
+from .assignment import assign_accounts
 from .training import backtest, churn_features
 from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
@@ -35,6 +36,7 @@ __all__ = [
     "ModelSpecError",
     "Dataset",
     "adoption",
+    "assign_accounts",
     "backtest",
     "churn_features",
     "signal_catalog",
