@@ -82,7 +82,7 @@ void report_overview(const report_context& ctx) {
   for (std::size_t a = 0; a < acc.size(); ++a) {
     if (acc.start[a] == no_time) continue;
     ++listed;
-    if (acc.start[a] < ctx.as_of && (acc.end[a] == no_time || acc.end[a] >= ctx.as_of)) ++active;
+    active += acc.active_at(a, ctx.as_of);
   }
   text_table t{{"", "value"}, {}};
   t.rows.push_back({"accounts", count(std::int64_t(data.n_accounts()))});

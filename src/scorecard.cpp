@@ -324,13 +324,6 @@ constexpr std::array<std::string_view, 8> builtin_alert_signals{
     "usage.days_since_last", "account.tenure_days", "account.days_to_renewal", "nps.last",
     "nps.days_since_last",   "support.open_high",   "support.open_high_age_days", "mrr.current"};
 
-/// Scored at T: started before T and not ended before T (DESIGN §4).
-bool active_at(const account_table& acc, std::size_t a, timestamp T) {
-  const timestamp start = acc.start.empty() ? no_time : acc.start[a];
-  const timestamp end = acc.end.empty() ? no_time : acc.end[a];
-  return start != no_time && start < T && !(end != no_time && end < T);
-}
-
 const double* column_at(const signal_frame& f, std::string_view name, std::size_t t, const std::string& card) {
   for (std::size_t j = 0; j < f.names.size(); ++j)
     if (f.names[j] == name) return f.values[j].data() + t * f.n_accounts;
@@ -374,7 +367,7 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
   const timestamp T = signals.as_of[as_of_index];
   const account_table& acc = data.accounts();
   std::vector<char> scored(n, 0);
-  for (std::size_t a = 0; a < n; ++a) scored[a] = active_at(acc, a, T);
+  for (std::size_t a = 0; a < n; ++a) scored[a] = acc.active_at(a, T);
   std::vector<std::int32_t> overridden;  // account code per override
   for (std::size_t i = 0; i < card.overrides.size(); ++i) {
     overridden.push_back(data.account_ids().find(card.overrides[i].account_id));
@@ -558,7 +551,7 @@ std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::
     };
     const auto lowest = std::int32_t(0), highest = std::int32_t(card.bands.size()) - 1;
     for (std::size_t a = 0; a < n; ++a) {
-      if (!active_at(acc, a, T)) continue;
+      if (!acc.active_at(a, T)) continue;
       const std::int32_t band = s.band[a];
       const std::string band_name = band >= 0 ? card.bands[std::size_t(band)].name : "unscored";
       const double trend = before.empty() ? nan : s.score[a] - before[a];

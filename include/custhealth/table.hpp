@@ -280,6 +280,12 @@ struct account_table {
       {.name = "renewal_date", .kind = column_kind::time, .nullable = true},
   }};
   std::size_t size() const noexcept { return account.size(); }
+  /// Active at T (DESIGN §4): started before T and not ended before T — the accounts a scorecard
+  /// scores and an owner's book holds.
+  bool active_at(std::size_t a, timestamp T) const noexcept {
+    const timestamp s = start.empty() ? no_time : start[a], e = end.empty() ? no_time : end[a];
+    return s != no_time && s < T && !(e != no_time && e < T);
+  }
   template <class Self>
   static auto columns(Self& t) { return std::tie(t.account, t.start, t.end, t.segment, t.plan, t.owner, t.seats, t.renewal); }
   template <class Self>

@@ -23,6 +23,7 @@ from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_lo
 from .signals import signal_catalog, signals
 from .adoption import adoption
 from .scorecard import Scorecard
+from .assignment import assign_accounts
 from .training import backtest, churn_features
 from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
@@ -37,6 +38,7 @@ __all__ = [
     "Dataset",
     "adoption",
     "Scorecard",
+    "assign_accounts",
     "backtest",
     "churn_features",
     "signal_catalog",

@@ -28,6 +28,7 @@ void register_retention(py::module_& m);
 void register_survival(py::module_& m);
 void register_signals(py::module_& m);
 void register_scorecard(py::module_& m);
+void register_assignment(py::module_& m);
 void register_metrics(py::module_& m);
 void register_churn(py::module_& m);
 

@@ -56,6 +56,7 @@ PYBIND11_MODULE(_core, m) {
   register_survival(m);
   register_signals(m);
   register_scorecard(m);
+  register_assignment(m);
   register_metrics(m);
   register_churn(m);
 }

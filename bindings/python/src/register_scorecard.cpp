@@ -110,6 +110,16 @@ void register_scorecard(py::module_& m) {
       "Scores on signals already computed at one as-of time (one float64 array per name, in account order)");
 
   m.def(
+      "active_accounts",
+      [](const dataset& data, timestamp as_of) {
+        std::vector<std::uint8_t> out(data.n_accounts());
+        for (std::size_t a = 0; a < out.size(); ++a) out[a] = data.accounts().active_at(a, as_of);
+        return to_numpy(std::move(out));
+      },
+      py::arg("dataset"), py::arg("as_of"),
+      "Per account (code order): 1 when active at the time (started before it, not ended before it)");
+
+  m.def(
       "scorecard_alerts",
       [](const dataset& data, const scorecard& card, std::vector<timestamp> as_of) {
         std::vector<alert> alerts;
