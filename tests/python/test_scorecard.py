@@ -291,3 +291,27 @@ def test_scoring_signals_already_computed_gives_the_same_scores(ds):
         card.score(ds, as_of=T, signals=ch.signals(ds, as_of=T, names=["nps.last"]))
     with pytest.raises(ch.InvalidInputError, match="indexed by the dataset's accounts"):
         card.score(ds, as_of=T, signals=ch.signals(ds, as_of=T, names=card.signals).iloc[::-1])
+
+
+def test_backtest_of_a_card_equals_scikit_learn_on_the_labels_from_end_dates():
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    ds = ch.generate(n_accounts=800, days=730, seed=5)
+    card = ch.Scorecard.load("saas_health_v1")
+    dates = [pd.Timestamp("2024-03-01"), pd.Timestamp("2024-06-01")]
+    bt = ch.backtest(ds, card, as_of=dates, horizon_days=90)
+    end = ds.table("accounts")["end"]
+    for t in dates:
+        s = card.score(ds, as_of=t)
+        scored = s["score"].notna().to_numpy()
+        churned = ((end >= t) & (end < t + pd.Timedelta(days=90))).to_numpy()[scored].astype(int)
+        risk = 100 - s["score"].to_numpy()[scored]
+        row = bt.loc[t]
+        assert row["n"] == scored.sum() and row["churned"] == churned.sum()
+        assert row["roc_auc"] == pytest.approx(roc_auc_score(churned, risk), abs=1e-12)
+        assert row["pr_auc"] == pytest.approx(average_precision_score(churned, risk), abs=1e-12)
+        bands = s["band"].to_numpy()[scored]
+        for b in card.bands:
+            assert row[f"churn_rate:{b}"] == pytest.approx(churned[bands == b].mean(), abs=1e-12)
+        assert math.isnan(row["brier"])
+    assert (bt["roc_auc"] > 0.7).all()

@@ -129,6 +129,11 @@ def backtest(ds: Dataset, model: Any, as_of: Sequence[Any], horizon_days: int = 
     whose horizons end by ``T``, so no label of the fit comes from ``T`` on — and scored on the
     accounts eligible at ``T`` whose horizon is complete.
 
+    ``model`` may be a :class:`Scorecard` instead: nothing is fitted; at each ``T`` its risk
+    ``100 − score`` ranks the same accounts (those it scores), so ``roc_auc`` and ``pr_auc`` read as
+    for a model, ``brier`` and ``log_loss`` are NaN (a score is not a probability), and one
+    ``churn_rate:<band>`` column per band gives the observed churn rate of each band.
+
     Returns
     -------
     DataFrame
@@ -139,12 +144,15 @@ def backtest(ds: Dataset, model: Any, as_of: Sequence[Any], horizon_days: int = 
     """
     from . import metrics
     from .churn import LogisticChurnModel
+    from .scorecard import Scorecard
 
-    if not isinstance(model, LogisticChurnModel):
-        raise TypeError(f"backtest: expected a custhealth.LogisticChurnModel, got {type(model).__name__}")
+    if not isinstance(model, (LogisticChurnModel, Scorecard)):
+        raise TypeError(f"backtest: expected a custhealth.LogisticChurnModel or Scorecard, got {type(model).__name__}")
     dates = sorted({moment(to_seconds(t)) for t in as_of})
     if not dates:
         raise invalid("backtest: as_of is empty")
+    if isinstance(model, Scorecard):
+        return _backtest_card(ds, model, dates, horizon_days, label, n_threads)
     X, y, meta = churn_features(ds, dates, horizon_days, signals, label, include_incomplete=True, n_threads=n_threads)
     when = X.index.get_level_values("as_of")
     complete = meta["horizon_complete"].to_numpy()
@@ -171,6 +179,38 @@ def backtest(ds: Dataset, model: Any, as_of: Sequence[Any], horizon_days: int = 
         rows.append(row)
     columns = ["n", "churned", "churn_rate", "roc_auc", "pr_auc", "brier", "log_loss", "n_train", "train_dates"]
     return pd.DataFrame(rows).set_index("as_of")[columns]
+
+
+def _backtest_card(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_days: int, label: str | int,
+                   n_threads: int | None) -> pd.DataFrame:
+    """backtest() of a Scorecard: its scores at each T against the labels churn_features gives."""
+    from . import metrics
+
+    _, y, meta = churn_features(ds, dates, horizon_days, ["account.tenure_days"], label, include_incomplete=True,
+                                n_threads=n_threads)
+    when = y.index.get_level_values("as_of")
+    complete = meta["horizon_complete"].to_numpy()
+    rows = []
+    for t in dates:
+        at = (when == t) & complete
+        labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
+        scores = card.score(ds, as_of=t, top_factors=False)
+        scored = scores.reindex(labels.index)
+        keep = scored["score"].notna().to_numpy()
+        yt, risk = labels.to_numpy()[keep], 100 - scored["score"].to_numpy()[keep]
+        both = 0 < yt.sum() < len(yt)
+        row: dict[str, Any] = {"as_of": t, "n": int(len(yt)), "churned": int(yt.sum()),
+                               "churn_rate": float(yt.mean()) if len(yt) else np.nan,
+                               "roc_auc": metrics.roc_auc(yt, risk) if both else np.nan,
+                               "pr_auc": metrics.pr_auc(yt, risk) if both else np.nan,
+                               "brier": np.nan, "log_loss": np.nan, "n_train": 0, "train_dates": 0}
+        band = scored["band"].to_numpy()[keep]
+        for name in card.bands:
+            inside = band == name
+            row[f"churn_rate:{name}"] = float(yt[inside].mean()) if inside.any() else np.nan
+        rows.append(row)
+    columns = ["n", "churned", "churn_rate", "roc_auc", "pr_auc", "brier", "log_loss", "n_train", "train_dates"]
+    return pd.DataFrame(rows).set_index("as_of")[columns + [f"churn_rate:{b}" for b in card.bands]]
 
 
 __all__ = ["churn_features", "backtest", "EXCLUSIONS"]
