@@ -349,6 +349,52 @@ signal_frame card_signals(const scorecard& card, const dataset& data, std::vecto
 
 }  // namespace
 
+namespace {
+
+/// The weighting of DESIGN §4 over mapped measure scores (measure-major, n per measure; NaN =
+/// absent): w_eff = (W_g / Σ W of present groups) · (w / Σ w of present measures in g), score =
+/// Σ w_eff · s (left as it is where no measure is present), and when asked w_eff · (100 − s) and
+/// w_eff per cell. Column by column, each account's terms added in model order.
+void weigh(const scorecard& card, const double* measure_score, std::size_t n, double* score, double* points_lost,
+           double* weight) {
+  std::vector<std::vector<double>> present(card.groups.size(), std::vector<double>(n, 0.0));  // Σ w present
+  for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
+    for (const auto& m : card.groups[g].measures) {
+      const double* s = measure_score + j++ * n;
+      for (std::size_t a = 0; a < n; ++a) present[g][a] += std::isnan(s[a]) ? 0.0 : m.weight;
+    }
+  std::vector<double> group_total(n, 0.0);  // Σ W of the present groups
+  for (std::size_t g = 0; g < card.groups.size(); ++g)
+    for (std::size_t a = 0; a < n; ++a) group_total[a] += present[g][a] > 0 ? card.groups[g].weight : 0.0;
+  std::vector<double> sum(n, 0.0);
+  for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
+    for (const auto& m : card.groups[g].measures) {
+      const std::size_t at = j++ * n;
+      const double* s = measure_score + at;
+      for (std::size_t a = 0; a < n; ++a) {
+        if (std::isnan(s[a])) continue;  // a present measure makes its group present
+        const double w = card.groups[g].weight / group_total[a] * (m.weight / present[g][a]);
+        sum[a] += w * s[a];
+        if (points_lost) points_lost[at + a] = w * (100 - s[a]), weight[at + a] = w;
+      }
+    }
+  for (std::size_t a = 0; a < n; ++a)
+    if (group_total[a] > 0) score[a] = sum[a];
+}
+
+}  // namespace
+
+std::vector<double> rescore(const scorecard& card, std::span<const double> measure_score, std::size_t n_accounts) {
+  std::size_t measures = 0;
+  for (const auto& g : card.groups) measures += g.measures.size();
+  if (measure_score.size() != measures * n_accounts)
+    throw invalid_input("rescore: " + std::to_string(measure_score.size()) + " measure scores for " +
+                        std::to_string(measures) + " measures × " + std::to_string(n_accounts) + " accounts");
+  std::vector<double> score(n_accounts, nan);
+  weigh(card, measure_score.data(), n_accounts, score.data(), nullptr, nullptr);
+  return score;
+}
+
 std::vector<std::string> scorecard::alert_signals() const {
   std::vector<std::string> read = signals(), out;
   auto add = [&](std::string_view signal) {
@@ -429,32 +475,7 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
       out.measure_names.push_back(g.name + "/" + m.signal);
     }
 
-  // w_eff = (W_g / Σ W of present groups) · (w / Σ w of present measures in g); score = Σ w_eff · s.
-  // Column by column (the blocks are measure-major), each account's terms added in model order.
-  std::vector<std::vector<double>> present(card.groups.size(), std::vector<double>(n, 0.0));  // Σ w present
-  for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
-    for (const auto& m : card.groups[g].measures) {
-      const double* s = out.measure_score.data() + j++ * n;
-      for (std::size_t a = 0; a < n; ++a) present[g][a] += std::isnan(s[a]) ? 0.0 : m.weight;
-    }
-  std::vector<double> group_total(n, 0.0);  // Σ W of the present groups
-  for (std::size_t g = 0; g < card.groups.size(); ++g)
-    for (std::size_t a = 0; a < n; ++a) group_total[a] += present[g][a] > 0 ? card.groups[g].weight : 0.0;
-  std::vector<double> score(n, 0.0);
-  for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
-    for (const auto& m : card.groups[g].measures) {
-      const std::size_t at = j++ * n;
-      const double *s = out.measure_score.data() + at;
-      for (std::size_t a = 0; a < n; ++a) {
-        if (std::isnan(s[a]) || !scored[a]) continue;  // a present measure makes its group present
-        const double w = card.groups[g].weight / group_total[a] * (m.weight / present[g][a]);
-        score[a] += w * s[a];
-        out.points_lost[at + a] = w * (100 - s[a]);
-        out.weight[at + a] = w;
-      }
-    }
-  for (std::size_t a = 0; a < n; ++a)
-    if (scored[a] && group_total[a] > 0) out.score[a] = score[a];
+  weigh(card, out.measure_score.data(), n, out.score.data(), out.points_lost.data(), out.weight.data());
   out.computed = out.score;
   for (std::size_t i = 0; i < card.overrides.size(); ++i)
     if (const auto a = std::size_t(overridden[i]); scored[a] && T < card.overrides[i].until)

@@ -321,3 +321,21 @@ TEST(ScorecardAlerts, AListOfDatesReportsEachAlertWhenItStarts) {
   // The same dates one by one give every alert of the list at its first date, and no more.
   EXPECT_EQ(card_alerts(card, data, {T - day}).size(), first_day.size());
 }
+
+TEST(Scorecard, RescoreWithTheCardsWeightsIsTheScore) {
+  const scorecard card = card_of(card_json);
+  const dataset data = accounts();
+  const auto s = score_accounts(card, data, hand_signals());
+  const auto again = rescore(card, s.measure_score, s.n_accounts);
+  for (std::size_t a = 0; a < 5; ++a) {
+    if (std::isnan(s.computed[a])) {
+      EXPECT_TRUE(std::isnan(again[a]));
+    } else {
+      EXPECT_EQ(again[a], s.computed[a]);  // the same weighting, the same bits
+    }
+  }
+  scorecard heavier = card;
+  heavier.groups[1].weight = 140;  // g2 at 140 of 200: a = 0.3·(2/3·50 + 1/3·70) + 0.7·(75 + 80)/2
+  EXPECT_DOUBLE_EQ(rescore(heavier, s.measure_score, 5)[0], 0.3 * (2.0 / 3 * 50 + 1.0 / 3 * 70) + 0.7 * (75 + 80) / 2);
+  EXPECT_THROW(rescore(card, std::span<const double>(s.measure_score).first(7), 5), invalid_input);
+}

@@ -315,3 +315,65 @@ def test_backtest_of_a_card_equals_scikit_learn_on_the_labels_from_end_dates():
             assert row[f"churn_rate:{b}"] == pytest.approx(churned[bands == b].mean(), abs=1e-12)
         assert math.isnan(row["brier"])
     assert (bt["roc_auc"] > 0.7).all()
+
+
+def test_rescore_with_other_weights_equals_the_pandas_reference(ds):
+    card = ch.Scorecard.load("saas_health_v1")
+    T = pd.Timestamp("2024-11-15")
+    s = card.score(ds, as_of=T, top_factors=False)
+    measures = list(card.measures.index)
+    block = np.ascontiguousarray(s[measures].to_numpy().T)
+    d = card_dict("saas_health_v1")
+    rng = np.random.default_rng(3)
+    group_w = rng.uniform(1, 50, len(d["groups"]))
+    measure_w = rng.uniform(0.1, 5, len(measures))
+    j = 0
+    for g, gw in zip(d["groups"], group_w):
+        g["weight"] = float(gw)
+        for m in g["measures"]:
+            m["weight"] = float(measure_w[j])
+            j += 1
+    got = ch._core.scorecard_rescore(card._native, block, list(group_w), list(measure_w))
+    want = reference_scores(d, ch.signals(ds, as_of=T, names=card.signals), ds.table("accounts"), T)["score"]
+    np.testing.assert_allclose(got, want.to_numpy(), rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(ch._core.scorecard_rescore(card._native, block, [g["weight"] for g in
+                                  card_dict("saas_health_v1")["groups"]], list(card.measures["weight"])),
+                                  s["computed_score"].to_numpy())
+
+
+def test_tune_learns_weights_that_rank_the_held_out_date_better():
+    from sklearn.metrics import roc_auc_score
+
+    ds = ch.generate(n_accounts=1500, days=730, seed=9)
+    # A card whose heaviest group is noise for churn (seats), the usage group light.
+    d = {"name": "noisy", "bands": [{"name": "red", "below": 40}, {"name": "green"}], "groups": [
+        {"name": "use", "weight": 10, "measures": [
+            {"signal": "usage.active_days_30d", "weight": 1, "map": {"linear": [0, 20]}, "missing": "worst"},
+            {"signal": "usage.days_since_last", "weight": 1, "map": {"linear": [30, 0]}, "missing": "worst"}]},
+        {"name": "size", "weight": 90, "measures": [
+            {"signal": "account.seats", "weight": 1, "map": {"percentile": {}}}]}]}
+    card = ch.Scorecard.from_dict(d)
+    dates = list(pd.date_range("2023-09-01", "2024-09-01", freq="2MS"))
+    tuned = ch.tune(card, ds, as_of=dates, horizon_days=90)
+    t = tuned.tuning_
+    assert t.loc["train", "roc_auc_after"] >= t.loc["train", "roc_auc_before"]
+    assert t.loc["validation", "roc_auc_after"] > t.loc["validation", "roc_auc_before"] + 0.02
+    w = tuned.measures
+    assert w.loc["use/usage.active_days_30d", "group_weight"] > w.loc["size/account.seats", "group_weight"]
+    assert sum(g["weight"] for g in tuned.to_dict()["groups"]) == pytest.approx(100)
+    # The validation number is the tuned card's ROC AUC at the last date, as scikit-learn computes it.
+    last = dates[-1]
+    s = tuned.score(ds, as_of=last)
+    end = ds.table("accounts")["end"]
+    keep = s["score"].notna().to_numpy()
+    y = ((end >= last) & (end < last + pd.Timedelta(days=90))).to_numpy()[keep]
+    assert t.loc["validation", "roc_auc_after"] == pytest.approx(roc_auc_score(y, 100 - s["score"].to_numpy()[keep]),
+                                                                abs=1e-12)
+    again = ch.tune(card, ds, as_of=dates, horizon_days=90)
+    assert again.to_json() == tuned.to_json()
+    with pytest.raises(ch.InvalidInputError, match="objective"):
+        ch.tune(card, ds, as_of=dates, objective="accuracy")
+    with pytest.raises(ch.InvalidInputError, match="complete 90-day horizon"):
+        ch.tune(card, ds, as_of=["2024-12-15"])
+    with pytest.raises(TypeError):
+        ch.tune(d, ds, as_of=dates)

@@ -24,7 +24,7 @@ from .signals import signal_catalog, signals
 from .adoption import adoption
 from .scorecard import Scorecard
 from .assignment import assign_accounts
-from .training import backtest, churn_features
+from .training import backtest, churn_features, tune
 from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
@@ -41,6 +41,7 @@ __all__ = [
     "assign_accounts",
     "backtest",
     "churn_features",
+    "tune",
     "signal_catalog",
     "signals",
     "generate",

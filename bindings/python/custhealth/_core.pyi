@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -553,6 +553,10 @@ def roc_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score:
 def scorecard_alerts(dataset: Dataset, card: Scorecard, as_of: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> dict:
     """
     The alerts active at the first as-of time and those starting at each later one (see card_alerts)
+    """
+def scorecard_rescore(card: Scorecard, measure_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], group_weights: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], measure_weights: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex]) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    Scores from measure scores already mapped ((measures × accounts), as score() returns them) with other weights: the loop a tuning harness runs
     """
 def scorecard_score(dataset: Dataset, card: Scorecard, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
     """

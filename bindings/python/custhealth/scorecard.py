@@ -65,6 +65,8 @@ class Scorecard:
     def __init__(self, native: Any) -> None:
         self._native = native
         self.scores_: pd.DataFrame | None = None
+        #: For a card from ch.tune: its objective before and after on the training and validation dates.
+        self.tuning_: pd.DataFrame | None = None
 
     # ---- building and writing ------------------------------------------------------------------
     @classmethod
@@ -100,11 +102,12 @@ class Scorecard:
         return out
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"json": self.to_json(), "name": self.name}
+        return {"json": self.to_json(), "name": self.name, "tuning": self.tuning_}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._native = _core.Scorecard.parse(state["json"], state["name"])
         self.scores_ = None
+        self.tuning_ = state.get("tuning")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Scorecard) and self.to_json() == other.to_json()

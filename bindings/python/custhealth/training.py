@@ -213,4 +213,118 @@ def _backtest_card(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_da
     return pd.DataFrame(rows).set_index("as_of")[columns + [f"churn_rate:{b}" for b in card.bands]]
 
 
-__all__ = ["churn_features", "backtest", "EXCLUSIONS"]
+OBJECTIVES = ("roc_auc", "pr_auc")
+
+
+def _card_outcomes(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_days: int, label: str | int,
+                   n_threads: int | None) -> list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]:
+    """Per date with a complete horizon: the card's measure scores (measures × accounts) of the accounts
+    it scores and their churn labels."""
+    _, y, meta = churn_features(ds, dates, horizon_days, ["account.tenure_days"], label, include_incomplete=True,
+                                n_threads=n_threads)
+    when = y.index.get_level_values("as_of")
+    complete = meta["horizon_complete"].to_numpy()
+    measures = list(card.measures.index)
+    out = []
+    for t in dates:
+        at = (when == t) & complete
+        if not at.any():
+            continue
+        labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
+        scored = card.score(ds, as_of=t, top_factors=False).reindex(labels.index)
+        keep = scored["score"].notna().to_numpy()
+        block = np.ascontiguousarray(scored[measures].to_numpy(dtype=np.float64)[keep].T)
+        out.append((t, block, labels.to_numpy()[keep]))
+    return out
+
+
+def tune(card: Any, ds: Dataset, as_of: Sequence[Any], horizon_days: int = 90, objective: str = "roc_auc",
+         label: str | int = "end", *, validation: int = 1, factors: Sequence[float] = (0.5, 0.8, 1.25, 2.0),
+         max_rounds: int = 20, n_threads: int | None = None) -> Any:
+    """A card's group and measure weights learned from outcomes (DESIGN §4 "Backtest and tuning").
+
+    The dates of ``as_of`` whose horizon is complete are split in time: the last ``validation`` are held
+    out, the earlier ones train. At each date the card's measure scores are computed once; the search
+    then only re-weighs them (``_core.scorecard_rescore``, C++ ``rescore``): a coordinate search that
+    multiplies each weight in turn by each of ``factors`` and keeps a change when the objective of the
+    risk ``100 − score`` (``roc_auc`` or ``pr_auc``, pooled over the training dates) rises, round after
+    round until one improves nothing or ``max_rounds`` — deterministic for given data. Weights are
+    scale-free (scaling all of them changes no score), so the result's group weights sum to 100.
+
+    Returns a new Scorecard (name ``<name>_tuned``) whose ``tuning_`` DataFrame gives the objective of
+    the original and the tuned card on the training and the validation dates, with their sizes.
+    """
+    from . import metrics
+    from .scorecard import Scorecard
+
+    if not isinstance(card, Scorecard):
+        raise TypeError(f"tune: expected a custhealth.Scorecard, got {type(card).__name__}")
+    if objective not in OBJECTIVES:
+        raise invalid(f"tune: objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if isinstance(validation, bool) or not isinstance(validation, (int, np.integer)) or validation < 1:
+        raise invalid(f"tune: validation must be a whole number of dates ≥ 1, got {validation!r}")
+    if not factors or any(not (f > 0) or f == 1 for f in factors):
+        raise invalid("tune: factors must be positive numbers other than 1")
+    dates = sorted({moment(to_seconds(t)) for t in as_of})
+    outcomes = _card_outcomes(ds, card, dates, horizon_days, label, n_threads)
+    if len(outcomes) <= validation:
+        raise invalid(f"tune: {len(outcomes)} of the {len(dates)} dates have a complete {horizon_days}-day horizon; "
+                      f"at least {validation + 1} are needed ({validation} held out for validation)")
+    train, held = outcomes[:-validation], outcomes[-validation:]
+    metric = metrics.roc_auc if objective == "roc_auc" else metrics.pr_auc
+
+    def stacked(parts: list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        return np.ascontiguousarray(np.hstack([b for _, b, _ in parts])), np.concatenate([y for _, _, y in parts])
+
+    (x_train, y_train), (x_held, y_held) = stacked(train), stacked(held)
+    if not 0 < y_train.sum() < len(y_train):
+        raise invalid("tune: the training dates have churners only or none: nothing to rank")
+
+    def value(group_w: list[float], measure_w: list[float], x: np.ndarray, y: np.ndarray) -> float:
+        s = np.asarray(_core.scorecard_rescore(card._native, x, group_w, measure_w))
+        ok = ~np.isnan(s)
+        return float(metric(y[ok], 100 - s[ok])) if 0 < y[ok].sum() < ok.sum() else np.nan
+
+    m = card.measures
+    group_names = list(dict.fromkeys(m["group"]))
+    group_w = [float(m.loc[m["group"] == g, "group_weight"].iloc[0]) for g in group_names]
+    measure_w = [float(w) for w in m["weight"]]
+    start = (list(group_w), list(measure_w))
+    best = value(group_w, measure_w, x_train, y_train)
+    for _ in range(max_rounds):
+        improved = False
+        for which, weights in (("group", group_w), ("measure", measure_w)):
+            for i in range(len(weights)):
+                for f in factors:
+                    trial = list(weights)
+                    trial[i] *= f
+                    g, w = (trial, measure_w) if which == "group" else (group_w, trial)
+                    v = value(g, w, x_train, y_train)
+                    if v > best + 1e-12:
+                        best, improved = v, True
+                        weights[i] = trial[i]
+        if not improved:
+            break
+
+    d = card.to_dict()
+    total = sum(group_w)
+    j = 0
+    for gi, g in enumerate(d["groups"]):
+        g["weight"] = 100 * group_w[gi] / total
+        for measure in g["measures"]:
+            measure["weight"] = measure_w[j]
+            j += 1
+    d["name"] = f"{card.name}_tuned"
+    d["description"] = (f"{card.description} Weights tuned by custhealth.tune on {len(train)} date(s) to "
+                        f"{train[-1][0].date()} ({objective}, {horizon_days}-day horizon).").strip()
+    tuned = Scorecard.from_dict(d)
+    rows = {"train": (x_train, y_train), "validation": (x_held, y_held)}
+    tuned.tuning_ = pd.DataFrame(
+        {"n": [len(y) for _, y in rows.values()], "churned": [int(y.sum()) for _, y in rows.values()],
+         f"{objective}_before": [value(*start, x, y) for x, y in rows.values()],
+         f"{objective}_after": [value(group_w, measure_w, x, y) for x, y in rows.values()]},
+        index=pd.Index(list(rows), name="dates"))
+    return tuned
+
+
+__all__ = ["churn_features", "backtest", "tune", "EXCLUSIONS", "OBJECTIVES"]

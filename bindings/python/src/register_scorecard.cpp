@@ -110,6 +110,41 @@ void register_scorecard(py::module_& m) {
       "Scores on signals already computed at one as-of time (one float64 array per name, in account order)");
 
   m.def(
+      "scorecard_rescore",
+      [](const scorecard& card, const array_of<double>& measure_score, const std::vector<double>& group_weights,
+         const std::vector<double>& measure_weights) {
+        scorecard copy = card;  // the card's structure with the weights asked
+        if (group_weights.size() != copy.groups.size())
+          throw invalid_input("rescore: " + std::to_string(group_weights.size()) + " group weights for " +
+                              std::to_string(copy.groups.size()) + " groups");
+        std::size_t j = 0;
+        for (std::size_t g = 0; g < copy.groups.size(); ++g) {
+          copy.groups[g].weight = group_weights[g];
+          for (auto& x : copy.groups[g].measures) {
+            if (j >= measure_weights.size()) throw invalid_input("rescore: too few measure weights");
+            x.weight = measure_weights[j++];
+          }
+        }
+        if (j != measure_weights.size()) throw invalid_input("rescore: too many measure weights");
+        for (const double w : group_weights)
+          if (!(w >= 0 && std::isfinite(w))) throw invalid_input("rescore: weights must be finite and ≥ 0");
+        for (const double w : measure_weights)
+          if (!(w >= 0 && std::isfinite(w))) throw invalid_input("rescore: weights must be finite and ≥ 0");
+        if (measure_score.ndim() != 2 || std::size_t(measure_score.shape(0)) != j)
+          throw invalid_input("rescore: measure scores must be a (measures × accounts) array");
+        const auto n = std::size_t(measure_score.shape(1));
+        std::vector<double> out;
+        {
+          py::gil_scoped_release release;
+          out = rescore(copy, {measure_score.data(), j * n}, n);
+        }
+        return to_numpy(std::move(out));
+      },
+      py::arg("card"), py::arg("measure_score"), py::arg("group_weights"), py::arg("measure_weights"),
+      "Scores from measure scores already mapped ((measures × accounts), as score() returns them) with "
+      "other weights: the loop a tuning harness runs");
+
+  m.def(
       "active_accounts",
       [](const dataset& data, timestamp as_of) {
         std::vector<std::uint8_t> out(data.n_accounts());

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,6 +132,12 @@ struct scorecard_scores {
 /// dataset does not hold.
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
                                 std::size_t as_of_index = 0);
+
+/// The card's weighting (DESIGN §4) with its current weights over measure scores already mapped —
+/// the `measure_score` block of score_accounts, or several of them stacked as more accounts: the
+/// score per account (NaN where no measure is present; no overrides). A tuning harness changes the
+/// weights of a copy of the card and calls this in a loop: no signal and no mapping is recomputed.
+std::vector<double> rescore(const scorecard& card, std::span<const double> measure_score, std::size_t n_accounts);
 
 /// The measures that cost one account most points, largest first (ties in model order), at most
 /// `k`, only those that cost any: (measure index, points lost).
