@@ -51,14 +51,39 @@ void text_table::render(std::ostream& out, report_format format) const {
 
 namespace detail {
 
+// JSON: {"sections": [{"title", "notes": [...], "tables": [{"columns": [...], "rows": [[...], ...]}]}]}.
+namespace {
+
+nlohmann::ordered_json& current_section(nlohmann::ordered_json& doc) {
+  auto& sections = doc["sections"];
+  if (sections.empty())
+    sections.push_back({{"title", ""}, {"notes", nlohmann::ordered_json::array()}, {"tables", nlohmann::ordered_json::array()}});
+  return sections.back();
+}
+
+}  // namespace
+
 void report_context::heading(std::string_view title) const {
-  if (options.format == report_format::markdown)
+  if (json)
+    (*json)["sections"].push_back({{"title", title}, {"notes", nlohmann::ordered_json::array()},
+                                   {"tables", nlohmann::ordered_json::array()}});
+  else if (options.format == report_format::markdown)
     out << "## " << title << "\n\n";
   else
     out << title << '\n' << std::string(title.size(), '-') << '\n';
 }
 
-void report_context::note(std::string_view text) const { out << (options.format == report_format::markdown ? "" : "  ") << text << "\n\n"; }
+void report_context::note(std::string_view text) const {
+  if (json)
+    current_section(*json)["notes"].push_back(text);
+  else
+    out << (options.format == report_format::markdown ? "" : "  ") << text << "\n\n";
+}
+
+void report_context::table(const text_table& t) const {
+  if (!json) return t.render(out, options.format);
+  current_section(*json)["tables"].push_back({{"columns", t.header}, {"rows", t.rows}});
+}
 
 std::string percent(double p, int decimals) {
   return std::isnan(p) ? "-" : fmt::format("{:.{}f}%", 100.0 * p, decimals);
@@ -132,7 +157,9 @@ void report_monthly_activity(const report_context& ctx) {
 }  // namespace detail
 
 void write_summary(const dataset& data, std::ostream& out, report_format format) {
-  const detail::report_context ctx{data, data.time_range().end, {.format = format}, out};
+  nlohmann::ordered_json doc{{"title", "Summary"}, {"sections", nlohmann::ordered_json::array()}};
+  const detail::report_context ctx{data, data.time_range().end, {.format = format}, out,
+                                   format == report_format::json ? &doc : nullptr};
   text_table t{{"table", "source", "read", "accepted", "rejected", "duplicates"}, {}};
   for (const auto& r : data.report().tables)
     if (!r.source.empty())  // only the tables given
@@ -152,14 +179,17 @@ void write_summary(const dataset& data, std::ostream& out, report_format format)
     ctx.table(examples);
   }
   detail::report_overview(ctx);
+  if (ctx.json) out << doc.dump(1) << '\n';
 }
 
 void write_report(const dataset& data, const report_options& options, std::ostream& out) {
   const timestamp as_of = options.as_of != no_time ? options.as_of : data.time_range().end;
-  const detail::report_context ctx{data, as_of, options, out};
+  nlohmann::ordered_json doc{{"title", "Customer health report"}, {"as_of", format_date(as_of)},
+                             {"sections", nlohmann::ordered_json::array()}};
+  const detail::report_context ctx{data, as_of, options, out, options.format == report_format::json ? &doc : nullptr};
   if (options.format == report_format::markdown)
     out << "# Customer health report, as of " << format_date(as_of) << "\n\n";
-  else
+  else if (options.format == report_format::text)
     out << "Customer health report, as of " << format_date(as_of) << "\n\n";
   detail::report_health(ctx);
   detail::report_overview(ctx);
@@ -172,6 +202,7 @@ void write_report(const dataset& data, const report_options& options, std::ostre
   detail::report_cohort_retention(ctx);
   detail::report_revenue_retention(ctx);
   detail::report_survival(ctx);
+  if (ctx.json) out << doc.dump(1) << '\n';
 }
 
 }  // namespace custhealth

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "custhealth/report.hpp"
 
 namespace custhealth::detail {
@@ -16,10 +18,11 @@ struct report_context {
   timestamp as_of;
   report_options options;
   std::ostream& out;
+  nlohmann::ordered_json* json = nullptr;  // report_format::json: the sections, written at the end
 
   void heading(std::string_view title) const;
   void note(std::string_view text) const;
-  void table(const text_table& t) const { t.render(out, options.format); }
+  void table(const text_table& t) const;
 };
 
 /// Cell texts the sections share: a share as "12.3%" ("-" for NaN), a count, a month as "2025-06".

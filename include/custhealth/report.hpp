@@ -1,5 +1,5 @@
 // custhealth/report.hpp — the portfolio reports of the command line: a dataset summary and the
-// health report, rendered as aligned text or Markdown.
+// health report, rendered as aligned text, Markdown or JSON.
 #pragma once
 
 #include <iosfwd>
@@ -12,7 +12,8 @@ namespace custhealth {
 
 struct scorecard;
 
-enum class report_format { text, markdown };
+/// Aligned text, Markdown tables, or one JSON document (sections of notes and tables of cell texts).
+enum class report_format { text, markdown, json };
 
 struct report_options {
   timestamp as_of = no_time;  // default: the end of the data

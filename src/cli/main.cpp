@@ -82,7 +82,9 @@ struct data_arguments {
   }
 };
 
-report_format parse_format(const std::string& s) { return s == "markdown" ? report_format::markdown : report_format::text; }
+report_format parse_format(const std::string& s) {
+  return s == "markdown" ? report_format::markdown : s == "json" ? report_format::json : report_format::text;
+}
 
 }  // namespace
 
@@ -105,12 +107,12 @@ int main(int argc, char** argv) {
   std::string summary_format = "text", report_format_name = "text", as_of;
   auto* summary_cmd = app.add_subcommand("summary", "Ingest, validate and describe a data set");
   summary_data.add_to(*summary_cmd);
-  summary_cmd->add_option("--format", summary_format, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+  summary_cmd->add_option("--format", summary_format, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}));
 
   report_options report;
   auto* report_cmd = app.add_subcommand("report", "The portfolio health report");
   report_data.add_to(*report_cmd);
-  report_cmd->add_option("--format", report_format_name, "text or markdown")->check(CLI::IsMember({"text", "markdown"}));
+  report_cmd->add_option("--format", report_format_name, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}));
   report_cmd->add_option("--as-of", as_of, "Report as of this date (default: the end of the data)");
   report_cmd->add_option("--months", report.months, "Months in the monthly sections")->capture_default_str()->check(CLI::Range(1, 120));
   std::string report_card = "saas_health_v1";

@@ -130,3 +130,38 @@ def test_cli_reads_column_names_from_json(tmp_path):
     assert out.returncode != 0
     assert "columns.json: $.usage.stamp: unknown column: expected one of account_id, timestamp, event, value, user_id" \
         in out.stderr
+
+
+def test_report_opens_with_the_health_section_and_agrees_with_the_python_card(tmp_path):
+    # The JSON report's Health section: band counts by segment, the at-risk accounts (lowest first)
+    # with their two biggest reasons, renewals and the alerts of the last 7 days, against ch.Scorecard
+    # on the same files.
+    import json
+
+    import pandas as pd
+
+    import custhealth as ch
+
+    run("generate", "--accounts", "300", "--days", "400", "--seed", "6", "--out", str(tmp_path))
+    doc = json.loads(run("report", "--data", str(tmp_path), "--as-of", "2024-11-01", "--format", "json").stdout)
+    assert doc["as_of"] == "2024-11-01"
+    health = doc["sections"][0]
+    assert health["title"] == "Health (saas_health_v1)"
+    by_segment, by_owner, at_risk = (pd.DataFrame(t["rows"], columns=t["columns"]) for t in health["tables"][:3])
+    ds = ch.read_csv(directory=tmp_path)
+    card = ch.Scorecard.load("saas_health_v1")
+    s = card.score(ds, as_of="2024-11-01")
+    segments = ds.table("accounts").set_index("account_id")["segment"].reindex(s.index).astype(object)
+    counts = s.dropna(subset=["score"]).groupby([segments[s["score"].notna()], "band"], observed=False).size()
+    for _, row in by_segment.iterrows():
+        for band in card.bands:
+            assert int(row[band]) == counts.get((row["segment"], band), 0)
+    red = s[s["band"] == "red"].sort_values("score", kind="stable")
+    assert at_risk["account"].tolist() == red.index[:10].astype(str).tolist()
+    first = red.iloc[0]
+    reasons = ", ".join(f"{m} ({p:.1f})" for m, p in first["top_factors"][:2])
+    assert at_risk.iloc[0]["biggest reasons (points lost)"] == reasons
+    assert any(n.startswith("Alerts started in the last 7 days") for n in health["notes"])
+    week = card.alerts(ds, as_of=list(pd.date_range("2024-10-25", "2024-11-01", freq="D")))
+    started = week[week["as_of"] > pd.Timestamp("2024-10-25")]
+    assert f"Alerts started in the last 7 days: {len(started)}" in " ".join(health["notes"])
