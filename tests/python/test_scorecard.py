@@ -111,6 +111,9 @@ def test_explain_lists_the_measures_and_adds_up(ds):
     assert e.loc[present, "weight"].sum() == pytest.approx(1.0)
     with pytest.raises(ch.InvalidInputError, match="no account"):
         card.explain("nobody")
+    # The analytics built on a card leave what explain() reads alone.
+    ch.backtest(ds, card, as_of=["2024-06-01"])
+    assert card.scores_ is s and card.explain(account).equals(e)
 
 
 def test_the_command_line_gives_the_same_bits(ds, tmp_path):

@@ -186,7 +186,7 @@ def assign_accounts(ds: Dataset, owners: Sequence[str] | Mapping[str, Any], capa
     considered = np.flatnonzero(new | held)
     seg = table["segment"].astype(object).to_numpy()[considered]
     if isinstance(health, Scorecard):  # its bands at T
-        health = health.score(ds, as_of=seconds, top_factors=False)
+        health = health._score(ds, seconds, None, False)[0]
     bands = _bands(health, ids)[considered]
     workload = np.full(len(ids), np.nan)
     workload[considered] = _core.account_workload(

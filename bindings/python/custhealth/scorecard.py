@@ -65,6 +65,7 @@ class Scorecard:
     def __init__(self, native: Any) -> None:
         self._native = native
         self.scores_: pd.DataFrame | None = None
+        self._detail: tuple[list[str], list[Any], np.ndarray] = ([], [], np.empty((0, 0)))
         #: For a card from ch.tune: its objective before and after on the training and validation dates.
         self.tuning_: pd.DataFrame | None = None
 
@@ -107,6 +108,7 @@ class Scorecard:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._native = _core.Scorecard.parse(state["json"], state["name"])
         self.scores_ = None
+        self._detail = ([], [], np.empty((0, 0)))
         self.tuning_ = state.get("tuning")
 
     def __eq__(self, other: object) -> bool:
@@ -168,6 +170,16 @@ class Scorecard:
         ``top_factors=False`` leaves that column out (a Python list per account is most of the time
         of scoring a large portfolio; the ``lost:`` columns hold the same numbers).
         """
+        out, raw = self._score(ds, as_of, signals, top_factors)
+        self.scores_ = out
+        # What explain() reads besides the frame: the signal values and the effective weights.
+        self._detail = (list(raw["signal_names"]), list(raw["signals"]), np.asarray(raw["weight"]))
+        return out
+
+    def _score(self, ds: Dataset, as_of: Any, signals: pd.DataFrame | None,
+               top_factors: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """score() without keeping anything: for the analytics built on a card (backtest, tune, the
+        band plot, assignment), which must not change what the user's explain() reads."""
         if not isinstance(ds, Dataset):
             raise TypeError(f"score: expected a custhealth.Dataset, got {type(ds).__name__}")
         moment = _as_of(ds, as_of, "score")
@@ -185,12 +197,7 @@ class Scorecard:
             raw = _core.scorecard_score_signals(ds._native, self._native, moment, names, values)
         out = self._frame(ds, raw, top_factors)
         out.attrs.update(card=self.name, version=self.version, as_of=pd.Timestamp(moment, unit="s"))
-        self.scores_ = out
-        self._signals = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])},
-                                     index=out.index)
-        self._weights = pd.DataFrame(np.asarray(raw["weight"]).T, index=out.index, columns=list(raw["measure_names"]),
-                                     copy=False)
-        return out
+        return out, raw
 
     def _frame(self, ds: Dataset, raw: dict[str, Any], top_factors: bool) -> pd.DataFrame:
         index = ds._account_index()
@@ -225,23 +232,25 @@ class Scorecard:
             frame.insert(i, name, column)
         return frame
 
-    def explain(self, account_id: Any, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    def explain(self, account_id: Any) -> pd.DataFrame:
         """Why one account scored what it did in the last :meth:`score`: per measure, its signal's
         value, the measure's score, its effective weight and the points it cost (they sum to
         ``100 - score``), largest first. ``attrs`` holds the score, band, trend and any override."""
+        scores = self.scores_
         if scores is None:
-            scores = self.scores_
-        if scores is None or not hasattr(self, "_signals"):
             raise invalid("explain: call score(ds, as_of) first")
         if account_id not in scores.index:
             raise invalid(f"explain: no account {account_id!r} in the scores")
+        a = scores.index.get_loc(account_id)
+        names, values, weights = self._detail
+        value_of = dict(zip(names, values))
         m = self.measures
-        row = scores.loc[account_id]
+        row = scores.iloc[a]
         out = pd.DataFrame({
             "signal": m["signal"].to_numpy(),
-            "value": [self._signals.at[account_id, s] for s in m["signal"]],
+            "value": [float(np.asarray(value_of[s])[a]) for s in m["signal"]],
             "score": [row[name] for name in m.index],
-            "weight": [self._weights.at[account_id, name] for name in m.index],
+            "weight": weights[:, a],
             "points_lost": [row[f"lost:{name}"] for name in m.index],
         }, index=m.index)
         out = out.sort_values("points_lost", ascending=False, kind="stable", na_position="last")
@@ -289,7 +298,7 @@ class Scorecard:
 
         shares = {}
         for t in as_of:
-            band = self.score(ds, as_of=t)["band"]
+            band = self._score(ds, t, None, False)[0]["band"]
             shares[pd.Timestamp(to_seconds(t), unit="s").date()] = band.value_counts(normalize=True).reindex(self.bands)
         table = pd.DataFrame(shares).T.fillna(0.0)
         if ax is None:
@@ -305,11 +314,12 @@ class Scorecard:
         ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
         return ax
 
-    def plot_waterfall(self, account_id: Any, scores: pd.DataFrame | None = None, ax: Any = None) -> Any:
-        """One account's score as a waterfall from 100: each measure's lost points, down to the score."""
+    def plot_waterfall(self, account_id: Any, ax: Any = None) -> Any:
+        """One account's score in the last :meth:`score` as a waterfall from 100: each measure's lost
+        points, down to the score."""
         import matplotlib.pyplot as plt
 
-        e = self.explain(account_id, scores)
+        e = self.explain(account_id)
         e = e[e["points_lost"] > 0]
         if ax is None:
             _, ax = plt.subplots(figsize=(8, 4))

@@ -194,7 +194,7 @@ def _backtest_card(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_da
     for t in dates:
         at = (when == t) & complete
         labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
-        scores = card.score(ds, as_of=t, top_factors=False)
+        scores = card._score(ds, t, None, False)[0]
         scored = scores.reindex(labels.index)
         keep = scored["score"].notna().to_numpy()
         yt, risk = labels.to_numpy()[keep], 100 - scored["score"].to_numpy()[keep]
@@ -231,7 +231,7 @@ def _card_outcomes(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_da
         if not at.any():
             continue
         labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
-        scored = card.score(ds, as_of=t, top_factors=False).reindex(labels.index)
+        scored = card._score(ds, t, None, False)[0].reindex(labels.index)
         keep = scored["score"].notna().to_numpy()
         block = np.ascontiguousarray(scored[measures].to_numpy(dtype=np.float64)[keep].T)
         out.append((t, block, labels.to_numpy()[keep]))
