@@ -103,11 +103,15 @@ double map_value(const measure_map& m, double v) {
 }
 
 /// A whole number in [lo, hi] at `path`.
+/// (30.0 counts as 30, as JSON Schema's "integer" does: a dict that passed through numpy writes it so.)
 std::int64_t whole(const reader& r, const json& v, const std::string& path, std::int64_t lo, std::int64_t hi) {
-  if (!v.is_number_integer()) r.fail(path, "must be a whole number, got " + v.dump());
-  const auto x = v.get<std::int64_t>();
-  if (x < lo || x > hi) r.fail(path, "must lie in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump());
-  return x;
+  const bool integral = v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                                                  v.get<double>() == std::floor(v.get<double>()));
+  if (!integral) r.fail(path, "must be a whole number, got " + v.dump());
+  const double x = v.get<double>();
+  if (x < double(lo) || x > double(hi))
+    r.fail(path, "must lie in " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + v.dump());
+  return v.is_number_integer() ? v.get<std::int64_t>() : std::int64_t(x);
 }
 
 void check_signal(const reader& r, const std::string& name, const std::string& path) {
@@ -132,7 +136,7 @@ alert_settings parse_alerts(const reader& r, const json& v) {
   const json& rules = r.array(v["rules"], "$.alerts.rules", false);
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const std::string p = "$.alerts.rules[" + std::to_string(i) + "]";
-    r.only_keys(rules[i], p, {"name", "signal", "above", "below", "severity", "description"});
+    r.only_keys(rules[i], p, {"name", "signal", "above", "below", "at_least", "at_most", "only_if", "severity", "description"});
     alert_rule rule;
     rule.name = r.text(r.required(rules[i], p, "name"), p + ".name");
     if (enum_from_string<alert_kind>(rule.name))
@@ -141,9 +145,21 @@ alert_settings parse_alerts(const reader& r, const json& v) {
       if (other.name == rule.name) r.fail(p + ".name", "a second rule named \"" + rule.name + "\"");
     rule.signal = r.text(r.required(rules[i], p, "signal"), p + ".signal");
     check_signal(r, rule.signal, p + ".signal");
-    if (rules[i].contains("above") == rules[i].contains("below")) r.fail(p, "needs exactly one of above, below");
-    rule.above = rules[i].contains("above");
-    rule.threshold = r.number(rules[i][rule.above ? "above" : "below"], p + (rule.above ? ".above" : ".below"));
+    std::size_t given = 0;
+    for (std::size_t k = 0; k < alert_rule::comparison_keys.size(); ++k)
+      if (const std::string key(alert_rule::comparison_keys[k]); rules[i].contains(key)) {
+        ++given, rule.op = alert_rule::comparison(k);
+        rule.threshold = r.number(rules[i][key], p + "." + key);
+      }
+    if (given != 1) r.fail(p, "needs exactly one of above, below, at_least, at_most");
+    if (rules[i].contains("only_if")) {
+      const std::string pc = p + ".only_if";
+      const json& c = rules[i]["only_if"];
+      r.only_keys(c, pc, {"signal", "at_least"});
+      rule.only_if_signal = r.text(r.required(c, pc, "signal"), pc + ".signal");
+      check_signal(r, rule.only_if_signal, pc + ".signal");
+      rule.only_if_at_least = r.number(r.required(c, pc, "at_least"), pc + ".at_least");
+    }
     if (rules[i].contains("severity")) {
       const std::string sv = r.text(rules[i]["severity"], p + ".severity");
       const auto sev = enum_from_string<alert_severity>(sv);
@@ -210,6 +226,8 @@ scorecard scorecard::parse(std::string_view text, std::string_view source) {
     const std::string p = "$.bands[" + std::to_string(i) + "]";
     r.only_keys(bands[i], p, {"name", "below"});
     scorecard_band b{r.text(r.required(bands[i], p, "name"), p + ".name")};
+    for (const auto& other : card.bands)
+      if (other.name == b.name) r.fail(p + ".name", "a second band named \"" + b.name + "\"");
     const bool last = i + 1 == bands.size();
     if (bands[i].contains("below") == last) r.fail(p, last ? "the last band has no \"below\"" : "missing \"below\"");
     if (!last) b.below = r.number(bands[i]["below"], p + ".below");
@@ -222,6 +240,8 @@ scorecard scorecard::parse(std::string_view text, std::string_view source) {
     r.only_keys(groups[g], p, {"name", "weight", "measures", "description"});
     scorecard_group group{r.text(r.required(groups[g], p, "name"), p + ".name"),
                           r.positive(r.required(groups[g], p, "weight"), p + ".weight"), {}, {}};
+    for (const auto& other : card.groups)
+      if (other.name == group.name) r.fail(p + ".name", "a second group named \"" + group.name + "\"");
     if (groups[g].contains("description")) group.description = r.text(groups[g]["description"], p + ".description");
     const json& measures = r.array(r.required(groups[g], p, "measures"), p + ".measures");
     for (std::size_t i = 0; i < measures.size(); ++i) {
@@ -230,6 +250,8 @@ scorecard scorecard::parse(std::string_view text, std::string_view source) {
       scorecard_measure m;
       m.signal = r.text(r.required(measures[i], pm, "signal"), pm + ".signal");
       check_signal(r, m.signal, pm + ".signal");
+      for (const auto& other : group.measures)
+        if (other.signal == m.signal) r.fail(pm + ".signal", "\"" + m.signal + "\" is measured twice in the group");
       m.weight = r.positive(r.required(measures[i], pm, "weight"), pm + ".weight");
       m.map = parse_map(r, r.required(measures[i], pm, "map"), pm + ".map");
       if (measures[i].contains("missing")) m.missing = parse_missing(r, measures[i]["missing"], pm + ".missing");
@@ -299,8 +321,10 @@ std::string scorecard::to_json() const {
              {"renewal_days", alerts.renewal_days}, {"detractor_below", alerts.detractor_below}};
   ordered rs = ordered::array();
   for (const auto& rule : alerts.rules) {
-    ordered ro{{"name", rule.name}, {"signal", rule.signal}, {rule.above ? "above" : "below", rule.threshold},
-               {"severity", std::string(to_string(rule.severity))}};
+    ordered ro{{"name", rule.name}, {"signal", rule.signal},
+               {std::string(alert_rule::comparison_keys[std::size_t(rule.op)]), rule.threshold}};
+    if (!rule.only_if_signal.empty()) ro["only_if"] = {{"signal", rule.only_if_signal}, {"at_least", rule.only_if_at_least}};
+    ro["severity"] = std::string(to_string(rule.severity));
     if (!rule.description.empty()) ro["description"] = rule.description;
     rs.push_back(ro);
   }
@@ -401,7 +425,10 @@ std::vector<std::string> scorecard::alert_signals() const {
     if (std::find(read.begin(), read.end(), signal) == read.end()) read.emplace_back(signal), out.emplace_back(signal);
   };
   for (const auto signal : builtin_alert_signals) add(signal);
-  for (const auto& rule : alerts.rules) add(rule.signal);
+  for (const auto& rule : alerts.rules) {
+    add(rule.signal);
+    if (!rule.only_if_signal.empty()) add(rule.only_if_signal);
+  }
   return out;
 }
 
@@ -410,6 +437,7 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
   const std::size_t n = data.n_accounts();
   if (signals.n_accounts != n || as_of_index >= signals.as_of.size())
     throw invalid_input("score_accounts: the signals are not those of this dataset at that as-of index");
+  if (card.bands.empty() || card.groups.empty()) throw invalid_input("score_accounts: card " + card.name + " has no bands or no groups");
   const timestamp T = signals.as_of[as_of_index];
   const account_table& acc = data.accounts();
   std::vector<char> scored(n, 0);
@@ -481,11 +509,13 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
     if (const auto a = std::size_t(overridden[i]); scored[a] && T < card.overrides[i].until)
       out.score[a] = card.overrides[i].score, out.override_index[a] = std::int32_t(i);
   for (std::size_t a = 0; a < n; ++a)
-    for (std::size_t b = 0; !std::isnan(out.score[a]) && b < card.bands.size(); ++b)
-      if (out.score[a] < card.bands[b].below) {
-        out.band[a] = std::int32_t(b);
-        break;
-      }
+    if (!std::isnan(out.score[a])) {
+      // The first band whose bound exceeds the score; the last band has none (a card built in code
+      // with a finite last bound still puts every score in a band).
+      std::size_t b = 0;
+      while (b + 1 < card.bands.size() && !(out.score[a] < card.bands[b].below)) ++b;
+      out.band[a] = std::int32_t(b);
+    }
   return out;
 }
 
@@ -497,7 +527,7 @@ scored_card score_card(const scorecard& card, const dataset& data, timestamp as_
   out.trend.assign(n, nan);
   if (card.trend_days > 0) {
     const scorecard_scores before = score_accounts(card, data, all, index_of(all.as_of, as_of - card.trend_days * seconds_per_day));
-    for (std::size_t a = 0; a < n; ++a) out.trend[a] = out.scores.score[a] - before.score[a];
+    for (std::size_t a = 0; a < n; ++a) out.trend[a] = out.scores.computed[a] - before.computed[a];
   }
   // The frame handed back holds T only.
   out.signals.as_of = {as_of};
@@ -555,13 +585,14 @@ std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::
     const std::size_t t = index_of(f.as_of, T);
     const scorecard_scores s = score_accounts(card, data, f, t);
     std::vector<double> before;
-    if (card.trend_days > 0) before = score_accounts(card, data, f, index_of(f.as_of, T - card.trend_days * seconds_per_day)).score;
+    if (card.trend_days > 0) before = score_accounts(card, data, f, index_of(f.as_of, T - card.trend_days * seconds_per_day)).computed;
     auto at = [&](std::string_view name) { return column_at(f, name, t, card.name); };
     const double *since_use = at("usage.days_since_last"), *tenure = at("account.tenure_days"),
                  *to_renewal = at("account.days_to_renewal"), *nps = at("nps.last"), *since_nps = at("nps.days_since_last"),
                  *open_high = at("support.open_high"), *high_age = at("support.open_high_age_days"), *mrr = at("mrr.current");
-    std::vector<const double*> rule_signal;
-    for (const auto& rule : rules.rules) rule_signal.push_back(at(rule.signal));
+    std::vector<const double*> rule_signal, rule_condition;
+    for (const auto& rule : rules.rules)
+      rule_signal.push_back(at(rule.signal)), rule_condition.push_back(rule.only_if_signal.empty() ? nullptr : at(rule.only_if_signal));
     std::fill(is.begin(), is.end(), 0);
     auto raise = [&](std::size_t a, alert_kind kind, std::int32_t rule, alert_severity severity, timestamp time,
                      std::string message) {
@@ -575,7 +606,7 @@ std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::
       if (!acc.active_at(a, T)) continue;
       const std::int32_t band = s.band[a];
       const std::string band_name = band >= 0 ? card.bands[std::size_t(band)].name : "unscored";
-      const double trend = before.empty() ? nan : s.score[a] - before[a];
+      const double trend = before.empty() ? nan : s.computed[a] - before[a];
       const bool red = band == lowest && highest > 0, dropped = trend <= -rules.drop_points;
       if (red || dropped) {
         std::string why = fmt::format("score {:.1f} ({})", s.score[a], band_name);
@@ -609,9 +640,14 @@ std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::
       for (std::size_t r = 0; r < rules.rules.size(); ++r) {
         const alert_rule& rule = rules.rules[r];
         const double v = rule_signal[r][a];
-        if (rule.above ? v > rule.threshold : v < rule.threshold)
-          raise(a, alert_kind::threshold, std::int32_t(r), rule.severity, T,
-                fmt::format("{} is {}, {} {}", rule.signal, number(v), rule.above ? "above" : "below", number(rule.threshold)));
+        if (rule.holds(v, rule_condition[r] ? rule_condition[r][a] : nan)) {
+          static constexpr std::array<std::string_view, 4> words{"above", "below", "at least", "at most"};
+          std::string why = fmt::format("{} is {}, {} {}", rule.signal, number(v), words[std::size_t(rule.op)],
+                                        number(rule.threshold));
+          if (!rule.only_if_signal.empty())
+            why += fmt::format(", with {} {}", rule.only_if_signal, number(rule_condition[r][a]));
+          raise(a, alert_kind::threshold, std::int32_t(r), rule.severity, T, why);
+        }
       }
     }
     std::swap(was, is);

@@ -426,6 +426,7 @@ class account_sweep {
       put(column_of("payments.volume_change_30d"), k, a, several60 || !(previous > 0) ? nan : (volume - previous) / previous);
       put(column_of("payments.refund_rate_90d"), k, a, last90.refund_rate());
       put(column_of("payments.chargeback_ratio_90d"), k, a, last90.chargeback_ratio());
+      put(column_of("payments.chargebacks_90d"), k, a, double(last90.chargebacks()));
       put(column_of("payments.decline_rate_30d"), k, a, last30.decline_rate());
     }
   }

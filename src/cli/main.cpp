@@ -154,7 +154,11 @@ int main(int argc, char** argv) {
     } else if (score_cmd->parsed()) {
       const scorecard card = data_arguments::model(score_card_name);
       const dataset data = score_data.load();
-      const timestamp at = score_as_of.empty() ? data.time_range().end : parse_time_or_throw(score_as_of);
+      // The default T of ch.Scorecard.score: the earliest end of the event tables (none read past its end).
+      timestamp at = score_as_of.empty()
+                         ? data.data_end({table_id::usage, table_id::surveys, table_id::tickets, table_id::mrr, table_id::payments})
+                         : parse_time_or_throw(score_as_of);
+      if (at == no_time) at = data.time_range().end;  // no event rows at all
       const score_format format = score_format_name == "json" ? score_format::json : score_format::csv;
       if (score_alerts)
         write_alerts(card, data, at, format, std::cout);

@@ -220,6 +220,51 @@ TEST(Scorecard, BadCardsNameTheirPath) {
               HasSubstr("$.alerts.rules[0].name: \"renewal\" is a built-in alert"));
   EXPECT_THAT(error_of(with(measure, R"(, "alerts": {"rules": [{"name": "x", "signal": "nps.last", "above": 1, "severity": "dire"}]})")),
               HasSubstr("$.alerts.rules[0].severity: must be one of low, medium, high"));
+  EXPECT_THAT(error_of(with(measure, R"(, "alerts": {"rules": [{"name": "x", "signal": "nps.last", "above": 1, "at_most": 3}]})")),
+              HasSubstr("$.alerts.rules[0]: needs exactly one of above, below, at_least, at_most"));
+  EXPECT_THAT(error_of(with(measure, R"(, "alerts": {"rules": [{"name": "x", "signal": "nps.last", "above": 1, "only_if": {"signal": "nps.n_180d"}}]})")),
+              HasSubstr("$.alerts.rules[0].only_if: missing \"at_least\""));
+  EXPECT_THAT(error_of(with(measure, "", R"([{"name": "x", "below": 50}, {"name": "x"}])")), HasSubstr("$.bands[1].name: a second band named \"x\""));
+  EXPECT_THAT(error_of(with(measure + ", " + measure)), HasSubstr("$.groups[0].measures[1].signal: \"nps.last\" is measured twice"));
+  EXPECT_THAT(error_of(R"({"name": "c", "bands": [{"name": "x"}], "groups": [{"name": "g", "weight": 1, "measures": [)" + measure +
+                       R"(]}, {"name": "g", "weight": 1, "measures": [)" + measure + "]}]}"),
+              HasSubstr("$.groups[1].name: a second group named \"g\""));
+  EXPECT_EQ(error_of(with(measure, R"(, "trend_days": 30.0)")), "accepted") << "a whole number written as a float";
+  EXPECT_THAT(error_of(with(measure, R"(, "trend_days": 30.5)")), HasSubstr("$.trend_days: must be a whole number"));
+}
+
+TEST(Scorecard, RulesCompareAndCountTheirCondition) {
+  const scorecard card = card_of(R"({"name": "r", "bands": [{"name": "all"}], "groups": [{"name": "g", "weight": 1,
+    "measures": [{"signal": "nps.last", "weight": 1, "map": {"linear": [0, 10]}}]}],
+    "alerts": {"rules": [{"name": "cb", "signal": "payments.chargeback_ratio_90d", "at_least": 0.009,
+                          "only_if": {"signal": "payments.chargebacks_90d", "at_least": 3}, "severity": "high"}]}})");
+  const alert_rule& rule = card.alerts.rules[0];
+  EXPECT_TRUE(rule.holds(0.009, 3));   // ≥, with 3 chargebacks
+  EXPECT_FALSE(rule.holds(0.02, 2));   // 2 % of few payments, 2 chargebacks: no breach
+  EXPECT_FALSE(rule.holds(0.0089, 9));
+  EXPECT_FALSE(rule.holds(std::nan(""), 9));
+  EXPECT_EQ(card.alert_signals().back(), "payments.chargebacks_90d");
+  // The card with its overrides and alert settings comes back from its JSON.
+  std::string json(card_json);
+  json.insert(json.rfind('}'), R"(, "trend_days": 14, "overrides": [{"account_id": "a", "score": 20, "until": "2024-04-02T12:30:00", "reason": "r"}],
+    "alerts": {"drop_points": 9, "inactive_days": 7, "renewal_days": 30, "detractor_below": 5,
+               "rules": [{"name": "cb", "signal": "payments.chargeback_ratio_90d", "at_most": 0.5,
+                          "only_if": {"signal": "payments.chargebacks_90d", "at_least": 3}, "severity": "low"}]})");
+  const scorecard full = card_of(json), again = scorecard::parse(full.to_json(), "again");
+  EXPECT_EQ(again.to_json(), full.to_json());
+  EXPECT_EQ(again.overrides[0].until, from_civil(2024, 4, 2, 12, 30, 0));
+  EXPECT_EQ(again.alerts.inactive_days, 7);
+  EXPECT_EQ(again.alerts.rules[0].op, alert_rule::comparison::at_most);
+  EXPECT_EQ(again.alerts.rules[0].only_if_at_least, 3);
+}
+
+TEST(Scorecard, ACardBuiltInCodeWithAFiniteLastBoundStillBandsEveryScore) {
+  scorecard card = card_of(card_json);
+  card.bands[1].below = 45, card.bands.back().below = 50;  // not what parse allows: a card built by hand
+  const auto s = score_accounts(card, accounts(), hand_signals());
+  EXPECT_EQ(s.band[0], 2) << "65 is past every bound: the last band";
+  card.bands.clear();
+  EXPECT_THROW(score_accounts(card, accounts(), hand_signals()), invalid_input);
 }
 
 TEST(Scorecard, TrendIsTheScoreNowLessTheScoreTrendDaysEarlier) {

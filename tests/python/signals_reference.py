@@ -22,7 +22,7 @@ NAMES = [
     "support.tickets_30d", "support.open", "support.open_high", "support.open_high_age_days",
     "support.sla_breaches_30d", "support.sla_met_rate_90d",
     "payments.volume_30d", "payments.volume_change_30d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
-    "payments.decline_rate_30d",
+    "payments.chargebacks_90d", "payments.decline_rate_30d",
     "mrr.current", "mrr.change_90d",
     "account.tenure_days", "account.days_to_renewal", "account.seats",
 ]
@@ -32,6 +32,7 @@ COUNTS = [
     "usage.events_7d", "usage.events_30d", "usage.events_90d", "usage.active_days_7d", "usage.active_days_30d",
     "usage.active_days_90d", "usage.active_users_30d", "usage.features_30d", "nps.n_180d",
     "support.tickets_30d", "support.open", "support.open_high", "support.sla_breaches_30d",
+    "payments.chargebacks_90d",
 ]
 # 0 (not NaN) for an account without rows: the counts and the sums.
 ZERO_WITHOUT_ROWS = COUNTS + ["usage.value_30d", "payments.volume_30d"]
@@ -231,6 +232,7 @@ def payment_signals(payments: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp) 
     d90 = payments[in_window(payments.timestamp, as_of, 90)]
     out["payments.refund_rate_90d"] = _ratio(count(d90, "refund"), count(d90, "payment"))
     out["payments.chargeback_ratio_90d"] = _ratio(count(d90, "chargeback"), count(d90, "payment"))
+    out["payments.chargebacks_90d"] = count(d90, "chargeback").astype(float)
     out["payments.decline_rate_30d"] = _ratio(count(d30, "decline"), count(d30, "payment") + count(d30, "decline"))
     return out.astype(float)
 

@@ -113,7 +113,10 @@ def test_explain_lists_the_measures_and_adds_up(ds):
         card.explain("nobody")
     # The analytics built on a card leave what explain() reads alone.
     ch.backtest(ds, card, as_of=["2024-06-01"])
-    assert card.scores_ is s and card.explain(account).equals(e)
+    assert card.scores_.equals(s) and card.explain(account).equals(e)
+    # Sorting the frame score() returned does not move what explain() reads.
+    s.sort_values("score", ascending=False, inplace=True)
+    assert card.explain(account).equals(e)
 
 
 def test_the_command_line_gives_the_same_bits(ds, tmp_path):
@@ -135,6 +138,11 @@ def test_the_command_line_gives_the_same_bits(ds, tmp_path):
     top = got["top_factors"].fillna("").map(lambda t: [(f.rsplit(":", 1)[0], float(f.rsplit(":", 1)[1]))
                                                        for f in t.split(";") if f])
     assert top.tolist() == want["top_factors"].tolist()
+    # Without --as-of both default to the earliest end of the event tables.
+    default = pd.read_csv(io.StringIO(subprocess.run([cli, "score", "--data", str(tmp_path)], check=True,
+                                                     capture_output=True, text=True).stdout), index_col="account_id",
+                          float_precision="round_trip")
+    np.testing.assert_array_equal(default["score"].to_numpy(), card.score(back)["score"].to_numpy())
     js = json.loads(subprocess.run([cli, "score", "--data", str(tmp_path), "--as-of", "2024-11-15", "--format", "json"],
                                    check=True, capture_output=True, text=True).stdout)
     scores = [r["score"] if r["score"] is not None else np.nan for r in js["scores"]]
@@ -193,25 +201,26 @@ def test_cards_and_their_json_match_the_schema():
 
 DELETE = object()
 M = "groups.0.measures.0."
+# (path, value, the loader's message, whether the JSON Schema refuses it too: ascending bounds, equal
+# linear ends, signal names and dates are the loader's own checks, listed in the schema's description)
 BAD = [
-    (M + "weight", DELETE, r"\$\.groups\[0\]\.measures\[0\]: missing \"weight\""),
-    (M + "weight", -1, r"\$\.groups\[0\]\.measures\[0\]\.weight: must be > 0"),
-    (M + "map", {"bins": [[5, 0], [2, 50]]}, r"map\.bins\[1\]\[0\]: bounds must ascend"),
-    (M + "map", {"linear": [3, 3]}, r"map\.linear: the two ends must differ"),
-    (M + "signal", "usage.event_30d", r"measures\[0\]\.signal: unknown signal .*did you mean"),
-    (M + "map", {"sigmoid": [0, 1]}, r"map: unknown key \"sigmoid\""),
-    (M + "missing", "ignore", r"measures\[0\]\.missing: must be \"reweight\""),
+    (M + "weight", DELETE, r"\$\.groups\[0\]\.measures\[0\]: missing \"weight\"", True),
+    (M + "weight", -1, r"\$\.groups\[0\]\.measures\[0\]\.weight: must be > 0", True),
+    (M + "map", {"bins": [[5, 0], [2, 50]]}, r"map\.bins\[1\]\[0\]: bounds must ascend", False),
+    (M + "map", {"linear": [3, 3]}, r"map\.linear: the two ends must differ", False),
+    (M + "signal", "usage.event_30d", r"measures\[0\]\.signal: unknown signal .*did you mean", False),
+    (M + "map", {"sigmoid": [0, 1]}, r"map: unknown key \"sigmoid\"", True),
+    (M + "missing", "ignore", r"measures\[0\]\.missing: must be \"reweight\"", True),
     ("bands", [{"name": "a", "below": 50}, {"name": "b", "below": 40}, {"name": "c"}],
-     r"\$\.bands\[1\]\.below: bounds must ascend"),
+     r"\$\.bands\[1\]\.below: bounds must ascend", False),
     ("overrides", [{"account_id": "x", "score": 5, "until": "next week", "reason": "r"}],
-     r"\$\.overrides\[0\]\.until: must be a date"),
-    ("groups.0.measures", [], r"\$\.groups\[0\]\.measures: must not be empty"),
-    ("version", 7, r"\$\.version: version 7 is newer than this library reads"),
+     r"\$\.overrides\[0\]\.until: must be a date", False),
+    ("groups.0.measures", [], r"\$\.groups\[0\]\.measures: must not be empty", True),
+    ("version", 7, r"\$\.version: version 7 is newer than this library reads", True),
 ]
 
 
-@pytest.mark.parametrize("path,value,message", BAD)
-def test_bad_cards_are_refused_with_their_path(path, value, message):
+def bad_card(path, value):
     d = {"name": "c", "bands": [{"name": "x", "below": 50}, {"name": "y"}],
          "groups": [{"name": "g", "weight": 1, "measures": [{"signal": "nps.last", "weight": 1, "map": {"linear": [0, 10]}}]}]}
     *parents, last = path.split(".")
@@ -222,8 +231,34 @@ def test_bad_cards_are_refused_with_their_path(path, value, message):
         del node[last]
     else:
         node[last] = value
+    return d
+
+
+@pytest.mark.parametrize("path,value,message,schema_sees", BAD)
+def test_bad_cards_are_refused_with_their_path(path, value, message, schema_sees):
     with pytest.raises(ch.ModelSpecError, match=message):
-        ch.Scorecard.from_dict(d)
+        ch.Scorecard.from_dict(bad_card(path, value))
+
+
+@pytest.mark.parametrize("path,value,message,schema_sees", BAD)
+def test_the_schema_refuses_the_bad_cards_it_can_see(path, value, message, schema_sees):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "models" / "scorecard.schema.json").read_text())
+    d = bad_card(path, value)
+    if schema_sees:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(d, schema)
+    else:
+        jsonschema.validate(d, schema)
+
+
+def test_whole_numbers_written_as_floats_pass_both_the_schema_and_the_loader():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "models" / "scorecard.schema.json").read_text())
+    d = card_dict("saas_health_v1")
+    d["trend_days"], d["alerts"]["inactive_days"] = 30.0, 14.0
+    jsonschema.validate(d, schema)
+    assert ch.Scorecard.from_dict(d).trend_days == 30
 
 
 def test_a_card_that_is_not_json_names_line_and_column():

@@ -114,6 +114,8 @@ class Scorecard:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Scorecard) and self.to_json() == other.to_json()
 
+    __hash__ = None  # type: ignore[assignment]  # compared by value
+
     def __repr__(self) -> str:
         return f"Scorecard({self.name!r}, version={self.version}, {len(self.measures)} measures)"
 
@@ -171,8 +173,9 @@ class Scorecard:
         of scoring a large portfolio; the ``lost:`` columns hold the same numbers).
         """
         out, raw = self._score(ds, as_of, signals, top_factors)
-        self.scores_ = out
-        # What explain() reads besides the frame: the signal values and the effective weights.
+        # What explain() reads: a copy of the frame (the caller may sort or change the one returned),
+        # the signal values and the effective weights, by account position.
+        self.scores_ = out.copy(deep=False)
         self._detail = (list(raw["signal_names"]), list(raw["signals"]), np.asarray(raw["weight"]))
         return out
 

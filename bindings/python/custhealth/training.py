@@ -244,7 +244,7 @@ def tune(card: Any, ds: Dataset, as_of: Sequence[Any], horizon_days: int = 90, o
     """A card's group and measure weights learned from outcomes (DESIGN §4 "Backtest and tuning").
 
     The dates of ``as_of`` whose horizon is complete are split in time: the last ``validation`` are held
-    out, the earlier ones train. At each date the card's measure scores are computed once; the search
+    out; the earlier ones whose horizon ends by the first held-out date train (no churn is in both). At each date the card's measure scores are computed once; the search
     then only re-weighs them (``_core.scorecard_rescore``, C++ ``rescore``): a coordinate search that
     multiplies each weight in turn by each of ``factors`` and keeps a change when the objective of the
     risk ``100 − score`` (``roc_auc`` or ``pr_auc``, pooled over the training dates) rises, round after
@@ -270,7 +270,12 @@ def tune(card: Any, ds: Dataset, as_of: Sequence[Any], horizon_days: int = 90, o
     if len(outcomes) <= validation:
         raise invalid(f"tune: {len(outcomes)} of the {len(dates)} dates have a complete {horizon_days}-day horizon; "
                       f"at least {validation + 1} are needed ({validation} held out for validation)")
-    train, held = outcomes[:-validation], outcomes[-validation:]
+    held = outcomes[-validation:]
+    # Training labels end before the first held-out date (DESIGN §4: fit on data before T − H).
+    train = [o for o in outcomes[:-validation] if o[0] + pd.Timedelta(days=int(horizon_days)) <= held[0][0]]
+    if not train:
+        raise invalid(f"tune: no date's {horizon_days}-day horizon ends by the first held-out date "
+                      f"{held[0][0].date()}: give earlier dates")
     metric = metrics.roc_auc if objective == "roc_auc" else metrics.pr_auc
 
     def stacked(parts: list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,7 @@
 // the model, its validating loader, and scores from the signal layer with the points each measure cost.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -59,14 +60,32 @@ struct scorecard_override {
 };
 
 /// A threshold on one signal that raises an alert while it holds (low adoption, SLA breaches,
-/// payments ratios): `above`: v > threshold, else v < threshold; a NaN signal raises none.
+/// payments ratios), optionally only while a second signal is at least some count (a chargeback
+/// ratio counts from 3 chargebacks: one at a small merchant is no breach). A NaN signal raises none.
 struct alert_rule {
+  enum class comparison : std::uint8_t { above, below, at_least, at_most };  // >, <, ≥, ≤
+  static constexpr std::array<std::string_view, 4> comparison_keys{"above", "below", "at_least", "at_most"};
+
   std::string name;  // the alert's name ("chargebacks"), unique in the card
   std::string signal;
-  bool above = true;
+  comparison op = comparison::above;
   double threshold = 0;
+  std::string only_if_signal;  // empty: no condition
+  double only_if_at_least = 0;
   alert_severity severity = alert_severity::medium;
   std::string description;
+
+  /// Whether the rule holds for these values of its signal and its condition's signal.
+  bool holds(double v, double condition) const noexcept {
+    if (!only_if_signal.empty() && !(condition >= only_if_at_least)) return false;
+    switch (op) {
+      case comparison::above: return v > threshold;
+      case comparison::below: return v < threshold;
+      case comparison::at_least: return v >= threshold;
+      case comparison::at_most: return v <= threshold;
+    }
+    return false;
+  }
 };
 
 /// When a card raises alerts (DESIGN §4 "Alerts"); the defaults are the documented ones.

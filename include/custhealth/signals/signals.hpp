@@ -69,6 +69,7 @@ inline constexpr std::array signal_catalog = std::to_array<signal_info>({
      "(volume in 30 d - volume in the 30 d before) / volume in the 30 d before (NaN if 0 or several currencies)"},
     {"payments.refund_rate_90d", table_id::payments, "ratio", 90, false, "refunds / payments in 90 d, by count"},
     {"payments.chargeback_ratio_90d", table_id::payments, "ratio", 90, false, "chargebacks / payments in 90 d"},
+    {"payments.chargebacks_90d", table_id::payments, "chargebacks", 90, false, "chargebacks in 90 d"},
     {"payments.decline_rate_30d", table_id::payments, "ratio", 30, false, "declines / (payments + declines) in 30 d"},
     {"mrr.current", table_id::mrr, "money/month", 0, true,
      "MRR of the month containing T - 1 s (0 after a paid month without a row; NaN if never paid)"},
