@@ -390,14 +390,19 @@ void weigh(const scorecard& card, const double* measure_score, std::size_t n, do
   std::vector<double> group_total(n, 0.0);  // Σ W of the present groups
   for (std::size_t g = 0; g < card.groups.size(); ++g)
     for (std::size_t a = 0; a < n; ++a) group_total[a] += present[g][a] > 0 ? card.groups[g].weight : 0.0;
+  // Per group and account, W_g / (Σ W · Σ w): one division per group instead of two per measure.
+  for (std::size_t g = 0; g < card.groups.size(); ++g)
+    for (std::size_t a = 0; a < n; ++a)
+      present[g][a] = present[g][a] > 0 ? card.groups[g].weight / (group_total[a] * present[g][a]) : 0.0;
   std::vector<double> sum(n, 0.0);
   for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
     for (const auto& m : card.groups[g].measures) {
       const std::size_t at = j++ * n;
       const double* s = measure_score + at;
+      const double* factor = present[g].data();
       for (std::size_t a = 0; a < n; ++a) {
         if (std::isnan(s[a])) continue;  // a present measure makes its group present
-        const double w = card.groups[g].weight / group_total[a] * (m.weight / present[g][a]);
+        const double w = m.weight * factor[a];
         sum[a] += w * s[a];
         if (points_lost) points_lost[at + a] = w * (100 - s[a]), weight[at + a] = w;
       }
@@ -434,11 +439,21 @@ std::vector<std::string> scorecard::alert_signals() const {
 
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
                                 std::size_t as_of_index) {
-  const std::size_t n = data.n_accounts();
-  if (signals.n_accounts != n || as_of_index >= signals.as_of.size())
+  if (signals.n_accounts != data.n_accounts() || as_of_index >= signals.as_of.size())
     throw invalid_input("score_accounts: the signals are not those of this dataset at that as-of index");
+  std::vector<const double*> columns;
+  for (const auto& name : card.signals()) columns.push_back(column_at(signals, name, as_of_index, card.name));
+  return score_accounts(card, data, signals.as_of[as_of_index], columns);
+}
+
+scorecard_scores score_accounts(const scorecard& card, const dataset& data, timestamp T,
+                                std::span<const double* const> columns) {
+  const std::size_t n = data.n_accounts();
+  const std::vector<std::string> names = card.signals();
+  if (columns.size() != names.size())
+    throw invalid_input("score_accounts: " + std::to_string(columns.size()) + " signal columns for the " +
+                        std::to_string(names.size()) + " signals card " + card.name + " reads");
   if (card.bands.empty() || card.groups.empty()) throw invalid_input("score_accounts: card " + card.name + " has no bands or no groups");
-  const timestamp T = signals.as_of[as_of_index];
   const account_table& acc = data.accounts();
   std::vector<char> scored(n, 0);
   for (std::size_t a = 0; a < n; ++a) scored[a] = acc.active_at(a, T);
@@ -463,7 +478,7 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, cons
   std::size_t column = 0;
   for (const auto& g : card.groups)
     for (const auto& m : g.measures) {
-      const double* v = column_at(signals, m.signal, as_of_index, card.name);
+      const double* v = columns[std::size_t(std::find(names.begin(), names.end(), m.signal) - names.begin())];
       double* s = out.measure_score.data() + column++ * n;
       if (m.map.type == measure_map::kind::percentile) {
         // 100·(#{< v} + ½·#{= v}) / n among the scored accounts with a value, by segment if asked:

@@ -198,6 +198,7 @@ class Scorecard:
             names = self.signals
             values = [np.ascontiguousarray(signals[name].to_numpy(dtype=np.float64)) for name in names]
             raw = _core.scorecard_score_signals(ds._native, self._native, moment, names, values)
+            raw["signal_names"], raw["signals"] = names, values  # read in place by the core: handed back
         out = self._frame(ds, raw, top_factors)
         out.attrs.update(card=self.name, version=self.version, as_of=pd.Timestamp(moment, unit="s"))
         return out, raw

@@ -87,24 +87,23 @@ void register_scorecard(py::module_& m) {
       "scorecard_score_signals",
       [](const dataset& data, const scorecard& card, timestamp as_of, const std::vector<std::string>& names,
          const std::vector<array_of<double>>& values) {
+        if (names != card.signals()) throw invalid_input("scorecard: the signals must be the card's, in its order");
         if (names.size() != values.size()) throw invalid_input("scorecard: one array per signal name");
-        scored_card r;
-        r.signals.as_of = {as_of};
-        r.signals.n_accounts = data.n_accounts();
+        std::vector<const double*> columns;  // read in place (the arrays stay referenced by the call)
         for (std::size_t j = 0; j < names.size(); ++j) {
           const auto v = as_span(values[j]);
           if (v.size() != data.n_accounts())
             throw invalid_input("scorecard: signal " + names[j] + " has " + std::to_string(v.size()) + " values for " +
                                 std::to_string(data.n_accounts()) + " accounts");
-          r.signals.names.push_back(signal_catalog[signal_index(names[j])].name);
-          r.signals.values.emplace_back(v.begin(), v.end());
+          columns.push_back(v.data());
         }
+        scored_card r;
         {
           py::gil_scoped_release release;
-          r.scores = score_accounts(card, data, r.signals);
+          r.scores = score_accounts(card, data, as_of, columns);
           r.trend.assign(data.n_accounts(), std::numeric_limits<double>::quiet_NaN());
         }
-        return scores_dict(card, std::move(r));
+        return scores_dict(card, std::move(r));  // no signal columns: the caller has them
       },
       py::arg("dataset"), py::arg("card"), py::arg("as_of"), py::arg("names"), py::arg("values"),
       "Scores on signals already computed at one as-of time (one float64 array per name, in account order)");

@@ -152,6 +152,11 @@ struct scorecard_scores {
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
                                 std::size_t as_of_index = 0);
 
+/// The same on signal columns read in place: `columns[i]` holds the n_accounts values at `as_of` of
+/// the card's i-th signal (card.signals() order) — for a service or a binding that has them already.
+scorecard_scores score_accounts(const scorecard& card, const dataset& data, timestamp as_of,
+                                std::span<const double* const> columns);
+
 /// The card's weighting (DESIGN §4) with its current weights over measure scores already mapped —
 /// the `measure_score` block of score_accounts, or several of them stacked as more accounts: the
 /// score per account (NaN where no measure is present; no overrides). A tuning harness changes the
