@@ -90,6 +90,12 @@ std::string percent(double p, int decimals) {
 }
 std::string count(std::int64_t n) { return fmt::format("{}", n); }
 std::string month_text(timestamp t) { return format_date(t).substr(0, 7); }
+std::string reasons_text(const scorecard_scores& s, std::size_t account, std::size_t k) {
+  std::string out;
+  for (const auto& [j, lost] : top_factors(s, account, k))
+    out += fmt::format("{}{} ({:.1f})", out.empty() ? "" : ", ", s.measure_names[j], lost);
+  return out;
+}
 
 namespace {
 

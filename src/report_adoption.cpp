@@ -52,10 +52,7 @@ void report_adoption(const report_context& ctx) {
   text_table least{{"account", "score", "weakest measures (points lost)"}, {}};
   for (std::size_t i = 0; i < shown; ++i) {
     const auto a = std::size_t(order[i]);
-    std::string why;
-    for (const auto& [j, lost] : top_factors(s, a, 2))
-      why += fmt::format("{}{} ({:.1f})", why.empty() ? "" : ", ", s.measure_names[j], lost);
-    least.rows.push_back({ctx.data.account_ids()[std::int32_t(a)], fmt::format("{:.1f}", s.score[a]), why});
+    least.rows.push_back({ctx.data.account_ids()[std::int32_t(a)], fmt::format("{:.1f}", s.score[a]), reasons_text(s, a)});
   }
   ctx.note("Least adopted at " + format_date(ctx.as_of) + ":");
   ctx.table(least);

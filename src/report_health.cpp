@@ -78,12 +78,8 @@ void report_health(const report_context& ctx) {
   text_table at_risk{{"account", "owner", "score", "trend", "biggest reasons (points lost)"}, {}, {1, 4}};
   for (std::size_t i = 0; i < risk.size() && i < shown; ++i) {
     const std::size_t a = risk[i];
-    std::string why;
-    if (s.override_index[a] >= 0)
-      why = "override: " + card.overrides[std::size_t(s.override_index[a])].reason;
-    else
-      for (const auto& [j, lost] : top_factors(s, a, 2))
-        why += fmt::format("{}{} ({:.1f})", why.empty() ? "" : ", ", s.measure_names[j], lost);
+    const std::string why = s.override_index[a] >= 0 ? "override: " + card.overrides[std::size_t(s.override_index[a])].reason
+                                                       : reasons_text(s, a);
     at_risk.rows.push_back({id_of(a), owner_of(a), score_text(s.score[a]), signed_text(sc.trend[a]), why});
   }
   ctx.note(fmt::format("At risk ({} of {} scored accounts in {}):", risk.size(), scored.size(), card.bands.front().name));

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "custhealth/report.hpp"
+#include "custhealth/scorecard/scorecard.hpp"
 
 namespace custhealth::detail {
 
@@ -29,6 +30,8 @@ struct report_context {
 std::string percent(double p, int decimals = 1);
 std::string count(std::int64_t n);
 std::string month_text(timestamp t);
+/// The measures that cost an account most points, as "group/signal (12.3), …" (at most `k`).
+std::string reasons_text(const scorecard_scores& s, std::size_t account, std::size_t k = 2);
 
 /// The report's months: the last `months` calendar months up to the one containing as-of.
 struct report_months {

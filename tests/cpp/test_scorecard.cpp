@@ -161,16 +161,14 @@ TEST(Scorecard, OverridesHoldUntilTheirDateWithTheirReason) {
 }
 
 TEST(Scorecard, JsonRoundTrip) {
-  for (const std::string_view json : {card_json}) {
-    const scorecard card = card_of(json);
-    const scorecard again = scorecard::parse(card.to_json(), "again");
-    EXPECT_EQ(again.to_json(), card.to_json());
-    const auto s = score_accounts(card, accounts(), hand_signals()), s2 = score_accounts(again, accounts(), hand_signals());
-    for (std::size_t a = 0; a < 5; ++a)
-      if (!std::isnan(s.score[a])) {
-        EXPECT_EQ(s.score[a], s2.score[a]);
-      }
-  }
+  const scorecard card = card_of(card_json);
+  const scorecard again = scorecard::parse(card.to_json(), "again");
+  EXPECT_EQ(again.to_json(), card.to_json());
+  const auto s = score_accounts(card, accounts(), hand_signals()), s2 = score_accounts(again, accounts(), hand_signals());
+  for (std::size_t a = 0; a < 5; ++a)
+    if (!std::isnan(s.score[a])) {
+      EXPECT_EQ(s.score[a], s2.score[a]);
+    }
 }
 
 TEST(Scorecard, BadCardsNameTheirPath) {

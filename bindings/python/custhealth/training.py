@@ -181,30 +181,39 @@ def backtest(ds: Dataset, model: Any, as_of: Sequence[Any], horizon_days: int = 
     return pd.DataFrame(rows).set_index("as_of")[columns]
 
 
+def _card_outcomes(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_days: int, label: str | int,
+                   n_threads: int | None) -> list[tuple[pd.Timestamp, pd.DataFrame, np.ndarray]]:
+    """Per date: the card's scores of the accounts it scores whose horizon is complete, and their
+    churn labels (both empty at a date without a complete horizon) — what backtest() and tune() read."""
+    _, y, meta = churn_features(ds, dates, horizon_days, ["account.tenure_days"], label, include_incomplete=True,
+                                n_threads=n_threads)
+    when = y.index.get_level_values("as_of")
+    complete = meta["horizon_complete"].to_numpy()
+    out = []
+    for t in dates:
+        at = (when == t) & complete
+        labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
+        scored = card._score(ds, t, None, False)[0].reindex(labels.index)
+        keep = scored["score"].notna().to_numpy()
+        out.append((t, scored[keep], labels.to_numpy()[keep]))
+    return out
+
+
 def _backtest_card(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_days: int, label: str | int,
                    n_threads: int | None) -> pd.DataFrame:
     """backtest() of a Scorecard: its scores at each T against the labels churn_features gives."""
     from . import metrics
 
-    _, y, meta = churn_features(ds, dates, horizon_days, ["account.tenure_days"], label, include_incomplete=True,
-                                n_threads=n_threads)
-    when = y.index.get_level_values("as_of")
-    complete = meta["horizon_complete"].to_numpy()
     rows = []
-    for t in dates:
-        at = (when == t) & complete
-        labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
-        scores = card._score(ds, t, None, False)[0]
-        scored = scores.reindex(labels.index)
-        keep = scored["score"].notna().to_numpy()
-        yt, risk = labels.to_numpy()[keep], 100 - scored["score"].to_numpy()[keep]
+    for t, scored, yt in _card_outcomes(ds, card, dates, horizon_days, label, n_threads):
+        risk = 100 - scored["score"].to_numpy()
         both = 0 < yt.sum() < len(yt)
         row: dict[str, Any] = {"as_of": t, "n": int(len(yt)), "churned": int(yt.sum()),
                                "churn_rate": float(yt.mean()) if len(yt) else np.nan,
                                "roc_auc": metrics.roc_auc(yt, risk) if both else np.nan,
                                "pr_auc": metrics.pr_auc(yt, risk) if both else np.nan,
                                "brier": np.nan, "log_loss": np.nan, "n_train": 0, "train_dates": 0}
-        band = scored["band"].to_numpy()[keep]
+        band = scored["band"].to_numpy()
         for name in card.bands:
             inside = band == name
             row[f"churn_rate:{name}"] = float(yt[inside].mean()) if inside.any() else np.nan
@@ -214,28 +223,6 @@ def _backtest_card(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_da
 
 
 OBJECTIVES = ("roc_auc", "pr_auc")
-
-
-def _card_outcomes(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_days: int, label: str | int,
-                   n_threads: int | None) -> list[tuple[pd.Timestamp, np.ndarray, np.ndarray]]:
-    """Per date with a complete horizon: the card's measure scores (measures × accounts) of the accounts
-    it scores and their churn labels."""
-    _, y, meta = churn_features(ds, dates, horizon_days, ["account.tenure_days"], label, include_incomplete=True,
-                                n_threads=n_threads)
-    when = y.index.get_level_values("as_of")
-    complete = meta["horizon_complete"].to_numpy()
-    measures = list(card.measures.index)
-    out = []
-    for t in dates:
-        at = (when == t) & complete
-        if not at.any():
-            continue
-        labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
-        scored = card._score(ds, t, None, False)[0].reindex(labels.index)
-        keep = scored["score"].notna().to_numpy()
-        block = np.ascontiguousarray(scored[measures].to_numpy(dtype=np.float64)[keep].T)
-        out.append((t, block, labels.to_numpy()[keep]))
-    return out
 
 
 def tune(card: Any, ds: Dataset, as_of: Sequence[Any], horizon_days: int = 90, objective: str = "roc_auc",
@@ -266,7 +253,10 @@ def tune(card: Any, ds: Dataset, as_of: Sequence[Any], horizon_days: int = 90, o
     if not factors or any(not (f > 0) or f == 1 for f in factors):
         raise invalid("tune: factors must be positive numbers other than 1")
     dates = sorted({moment(to_seconds(t)) for t in as_of})
-    outcomes = _card_outcomes(ds, card, dates, horizon_days, label, n_threads)
+    # Each date's measure scores (measures × accounts), computed once; the search only re-weighs them.
+    measures = list(card.measures.index)
+    outcomes = [(t, np.ascontiguousarray(scored[measures].to_numpy(dtype=np.float64).T), yt)
+                for t, scored, yt in _card_outcomes(ds, card, dates, horizon_days, label, n_threads) if len(yt)]
     if len(outcomes) <= validation:
         raise invalid(f"tune: {len(outcomes)} of the {len(dates)} dates have a complete {horizon_days}-day horizon; "
                       f"at least {validation + 1} are needed ({validation} held out for validation)")

@@ -125,10 +125,9 @@ void register_scorecard(py::module_& m) {
           }
         }
         if (j != measure_weights.size()) throw invalid_input("rescore: too many measure weights");
-        for (const double w : group_weights)
-          if (!(w > 0 && std::isfinite(w))) throw invalid_input("rescore: weights must be finite and > 0, as in a card");
-        for (const double w : measure_weights)
-          if (!(w > 0 && std::isfinite(w))) throw invalid_input("rescore: weights must be finite and > 0, as in a card");
+        for (const auto* weights : {&group_weights, &measure_weights})
+          for (const double w : *weights)
+            if (!(w > 0 && std::isfinite(w))) throw invalid_input("rescore: weights must be finite and > 0, as in a card");
         if (measure_score.ndim() != 2 || std::size_t(measure_score.shape(0)) != j)
           throw invalid_input("rescore: measure scores must be a (measures × accounts) array");
         const auto n = std::size_t(measure_score.shape(1));
