@@ -27,6 +27,7 @@ from .assignment import assign_accounts
 from .training import backtest, churn_features, tune
 from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
+from .btyd import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, rfm_summary
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -74,4 +75,11 @@ __all__ = [
     "tenure",
     "metrics",
     "LogisticChurnModel",
+    "rfm_summary",
+    "BetaGeo",
+    "ModifiedBetaGeo",
+    "ParetoNBD",
+    "GammaGamma",
+    "BetaGeoBetaBinom",
+    "ShiftedBetaGeo",
 ]

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -454,6 +454,30 @@ def brier(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: ty
     """
     Brier score (= sklearn.metrics.brier_score_loss); NaN when the weights sum to 0.
     """
+def btyd_conditional_expected(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg5: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def btyd_expected(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def btyd_expected_average_profit(arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def btyd_fit(model: str, frequency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, recency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, T: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, monetary: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, penalizer: typing.SupportsFloat | typing.SupportsIndex = 0.0, max_iter: typing.SupportsInt | typing.SupportsIndex = 500, tol: typing.SupportsFloat | typing.SupportsIndex = 1e-09, initial: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] | None = None) -> dict:
+    ...
+def btyd_fit_sbg(alive: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], penalizer: typing.SupportsFloat | typing.SupportsIndex = 0.0, max_iter: typing.SupportsInt | typing.SupportsIndex = 500, tol: typing.SupportsFloat | typing.SupportsIndex = 1e-09, initial: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex] | None = None) -> dict:
+    ...
+def btyd_log_likelihood_rows(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg5: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg6: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def btyd_p_alive(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg5: typing.SupportsFloat | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def btyd_parameter_names(arg0: str) -> list[str]:
+    ...
+def btyd_probability(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg3: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def btyd_sbg_log_likelihood(arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> float:
+    ...
+def btyd_sbg_retention(arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
+def btyd_sbg_survival(arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
+    ...
 def calibration(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], bins: typing.SupportsInt | typing.SupportsIndex, strategy: str) -> dict:
     """
     The calibration table's columns (non-empty bins only; = sklearn.calibration.calibration_curve).
@@ -504,6 +528,8 @@ def lift(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: ty
     """
     precision_at_k over the overall positive rate; NaN without positives.
     """
+def log_hyp2f1(a: typing.SupportsFloat | typing.SupportsIndex, b: typing.SupportsFloat | typing.SupportsIndex, c: typing.SupportsFloat | typing.SupportsIndex, z: typing.SupportsFloat | typing.SupportsIndex) -> float:
+    ...
 def log_loss(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
     Log loss, p clipped to [eps, 1 - eps] (= sklearn.metrics.log_loss); NaN when the weights sum to 0.

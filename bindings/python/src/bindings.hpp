@@ -31,6 +31,7 @@ void register_scorecard(py::module_& m);
 void register_assignment(py::module_& m);
 void register_metrics(py::module_& m);
 void register_churn(py::module_& m);
+void register_btyd(py::module_& m);
 
 /// A numpy array of T, converted only when its dtype or layout does not fit.
 template <class T>

@@ -1,0 +1,538 @@
+"""Buy-till-you-die models (DESIGN §4) over the C++ core (custhealth/btyd/btyd.hpp): the RFM summary of a
+transaction log, and maximum-likelihood BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma, BG/BB and
+shifted-beta-geometric fits with lifetimes' method names.
+
+Conventions, as lifetimes (0.11) where lifetimes has the model:
+
+- ``fit(frequency, recency, T, weights=None)`` returns ``self``; ``params_`` is a Series with the papers'
+  parameter names (Gamma-Gamma's scale is ``gamma``, lifetimes' ``v``); ``standard_errors_``,
+  ``variance_matrix_``, ``confidence_intervals_`` and ``summary`` as lifetimes computes them (the inverse
+  Hessian on the log scale, taken to the parameters by the delta method); ``log_likelihood_`` is the total
+  Σ wᵢ·ℓᵢ in the caller's time unit (lifetimes keeps the mean negative one on its internal scale).
+- ``penalizer_coef`` is lifetimes': the penalty ``c·Σθ²`` on the parameters with time measured in units of
+  ``max(T)``, added to the mean negative log-likelihood (Pareto/NBD: lifetimes' n-times-weaker form).
+- A fit that does not converge warns with :class:`~custhealth.ConvergenceWarning` and keeps the parameters
+  it reached (``converged_ = False``, ``status_`` says why); it never returns them silently.
+- ``Model.from_params(...)`` builds a model from given parameters (published values are stated rounded);
+  ``to_json()`` / ``from_json()`` save and load one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._core import InvalidInputError
+from .churn import ConvergenceWarning
+
+__all__ = ["BetaGeo", "BetaGeoBetaBinom", "GammaGamma", "ModifiedBetaGeo", "ParetoNBD", "ShiftedBetaGeo",
+           "rfm_summary"]
+
+_FORMAT = "custhealth.btyd"
+
+
+def _column(values: Any, name: str, owner: str) -> np.ndarray:
+    """A 1-D float64 array (float64 input without a copy); non-numeric input is a clear error."""
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        arr = np.atleast_1d(arr)
+        if arr.ndim != 1:
+            raise InvalidInputError(f"{owner}: {name} must be one-dimensional, got shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InvalidInputError(f"{owner}: {name} must be numeric, got dtype {arr.dtype}")
+    return np.ascontiguousarray(arr, dtype=np.float64)
+
+
+def _index(*values: Any) -> pd.Index | None:
+    for v in values:
+        if isinstance(v, pd.Series):
+            return v.index
+    return None
+
+
+def _result(values: np.ndarray, index: pd.Index | None, name: str) -> Any:
+    """A Series on the input's index when the input was a Series, else the array."""
+    return pd.Series(values, index=index, name=name) if index is not None else values
+
+
+class _Fitter:
+    """What every BTYD model shares: parameters, the fit's statistics, the summary, JSON."""
+
+    _model = ""
+    _name = ""
+
+    def __init__(self, penalizer_coef: float = 0.0) -> None:
+        self.penalizer_coef = float(penalizer_coef)
+
+    # ---- parameters ----------------------------------------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return list(_core.btyd_parameter_names(cls._model))
+
+    @classmethod
+    def from_params(cls, params: Any = None, /, **kwargs: float) -> Any:
+        """A model at given parameters, e.g. ``BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)``
+        (or a Series / dict with those names); no fit statistics."""
+        values = dict(params) if params is not None else {}
+        values.update(kwargs)
+        names = cls._param_names()
+        if sorted(values) != sorted(names):
+            raise InvalidInputError(f"{cls._name}: parameters {names} expected, got {sorted(values)}")
+        model = cls()
+        model._set_params([float(values[n]) for n in names])
+        return model
+
+    def _set_params(self, values: list[float]) -> None:
+        names = self._param_names()
+        for n, v in zip(names, values):
+            if not (v > 0 and math.isfinite(v)):
+                raise InvalidInputError(f"{self._name}: parameter {n} must be finite and > 0, got {v}")
+        self.params_ = pd.Series(values, index=names, dtype=float)
+
+    def _params(self) -> list[float]:
+        if not hasattr(self, "params_"):
+            raise InvalidInputError(f"{self._name}: not fitted (call fit() or from_params() first)")
+        return [float(v) for v in self.params_.to_numpy()]
+
+    def _store_fit(self, fit: dict[str, Any], warn: bool = True) -> None:
+        """The parameters and statistics of a fit (from the core, or from a file with ``warn=False``)."""
+        names = self._param_names()
+        self._set_params([float(v) for v in fit["params"]])
+        cov = np.asarray(fit["covariance"], dtype=float)
+        self.variance_matrix_ = pd.DataFrame(cov, index=names, columns=names)
+        self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=names)
+        self.log_likelihood_ = float(fit["log_likelihood"])
+        self.status_ = str(fit["status"])
+        self.converged_ = self.status_ == "converged"
+        self.n_iter_ = int(fit["iterations"])
+        self.gradient_norm_ = float(fit["gradient_norm"])
+        self.n_rows_ = int(fit["rows"])
+        self.weight_sum_ = float(fit["weight_sum"])
+        if warn and not self.converged_:
+            warnings.warn(f"{self._name}: the fit did not converge ({self.status_} after {self.n_iter_} iterations, "
+                          f"gradient {self.gradient_norm_:.3g}); the parameters are where it stopped — try "
+                          f"penalizer_coef > 0 or other initial_params", ConvergenceWarning, stacklevel=3)
+
+    @property
+    def confidence_intervals_(self) -> pd.DataFrame:
+        """lifetimes' 95 % intervals, params ± 1.96·se."""
+        se = self.standard_errors_
+        return pd.DataFrame({"lower 95% bound": self.params_ - 1.96 * se, "upper 95% bound": self.params_ + 1.96 * se})
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """coef, se(coef) and the 95 % bounds per parameter, as lifetimes' ``summary``."""
+        ci = self.confidence_intervals_
+        return pd.DataFrame({"coef": self.params_, "se(coef)": self.standard_errors_,
+                             "lower 95% bound": ci["lower 95% bound"], "upper 95% bound": ci["upper 95% bound"]})
+
+    def print_summary(self) -> None:
+        print(f"<custhealth.{type(self).__name__}: fitted on {self.n_rows_} rows, "
+              f"log-likelihood {self.log_likelihood_:.4f}, {self.status_}>")
+        print(self.summary.to_string(float_format=lambda v: f"{v:.4f}"))
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "params_"):
+            return f"<custhealth.{type(self).__name__}: not fitted>"
+        params = ", ".join(f"{k}: {v:.4f}" for k, v in self.params_.items())
+        return f"<custhealth.{type(self).__name__}: {params}>"
+
+    # ---- files ---------------------------------------------------------------------------------------------
+    def to_json(self) -> str:
+        """The model as JSON: format, model, parameters, penalizer and (after a fit) its statistics."""
+        doc: dict[str, Any] = {"format": _FORMAT, "version": 1, "model": self._model,
+                               "params": {k: float(v) for k, v in self.params_.items()},
+                               "penalizer_coef": self.penalizer_coef}
+        if hasattr(self, "log_likelihood_"):
+            doc["fit"] = {"log_likelihood": self.log_likelihood_, "status": self.status_, "iterations": self.n_iter_,
+                          "gradient_norm": self.gradient_norm_, "rows": self.n_rows_, "weight_sum": self.weight_sum_,
+                          "covariance": self.variance_matrix_.to_numpy().tolist()}
+        return json.dumps(doc, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Any:
+        """A model written by :meth:`to_json` (of this class, or of any BTYD class through ``_Fitter``)."""
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
+            raise InvalidInputError(f"not a {_FORMAT} file (format {doc.get('format') if isinstance(doc, dict) else None!r})")
+        if doc.get("version") != 1:
+            raise InvalidInputError(f"{_FORMAT}: version {doc.get('version')!r} is not supported (1 is)")
+        target = _MODELS.get(doc.get("model", ""))
+        if target is None or (cls is not _Fitter and target is not cls):
+            raise InvalidInputError(f"{_FORMAT}: model {doc.get('model')!r} is not a {cls.__name__}")
+        model = target.from_params(doc["params"])
+        model.penalizer_coef = float(doc.get("penalizer_coef", 0.0))
+        if doc.get("fit"):
+            model._store_fit({**doc["fit"], "params": model.params_.to_numpy()}, warn=False)
+        return model
+
+    def _fit(self, frequency: Any, recency: Any, T: Any, monetary: Any, weights: Any, initial_params: Any,
+             tol: float, max_iter: int) -> None:
+        def col(v: Any, name: str) -> np.ndarray | None:
+            return None if v is None else _column(v, name, self._name)
+
+        initial = None
+        if initial_params is not None:
+            initial = [float(v) for v in (initial_params.values() if isinstance(initial_params, dict) else initial_params)]
+        self._store_fit(_core.btyd_fit(self._model, col(frequency, "frequency"), col(recency, "recency"), col(T, "T"),
+                                       col(monetary, "monetary_value"), col(weights, "weights"),
+                                       penalizer=self.penalizer_coef, max_iter=max_iter, tol=tol, initial=initial))
+
+
+class _Counting(_Fitter):
+    """BG/NBD, MBG/NBD and Pareto/NBD: repeat purchases in continuous time."""
+
+    def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None, initial_params: Any = None,
+            tol: float = 1e-9, max_iter: int = 500) -> Any:
+        """Fit to one row per customer: frequency (repeat purchases), recency (first to last purchase), T (first
+        purchase to the end of observation), in one time unit; ``weights`` counts customers per row."""
+        self._fit(frequency, recency, T, None, weights, initial_params, tol, max_iter)
+        self.data = pd.DataFrame({"frequency": frequency, "recency": recency, "T": T,
+                                  "weights": 1 if weights is None else weights}, index=_index(frequency, recency, T))
+        return self
+
+    def _rows(self, frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        f = _column(frequency, "frequency", self._name)
+        n = f.shape[0]
+        return f, np.broadcast_to(_column(recency, "recency", self._name), (n,)).copy(), \
+            np.broadcast_to(_column(T, "T", self._name), (n,)).copy()
+
+    def log_likelihood(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> float:
+        """Σ wᵢ·ℓᵢ of these rows at the model's parameters (the fit's ``log_likelihood_`` on its data)."""
+        f, r, t = self._rows(frequency, recency, T)
+        w = None if weights is None else _column(weights, "weights", self._name)
+        rows = _core.btyd_log_likelihood_rows(self._model, self._params(), f, r, t, None, w)
+        return float(np.sum(rows if w is None else rows * w))
+
+    def conditional_probability_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+        """P(alive at T | x, tₓ, T) per customer."""
+        f, r, t = self._rows(frequency, recency, T)
+        return _result(_core.btyd_p_alive(self._model, self._params(), f, r, t, 0.0), _index(frequency), "p_alive")
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t: float, frequency: Any, recency: Any,
+                                                            T: Any) -> Any:
+        """E[purchases in (T, T + t] | x, tₓ, T] per customer."""
+        f, r, tt = self._rows(frequency, recency, T)
+        out = _core.btyd_conditional_expected(self._model, self._params(), float(t), f, r, tt)
+        return _result(out, _index(frequency), "expected_purchases")
+
+    def expected_number_of_purchases_up_to_time(self, t: Any) -> Any:
+        """E[X(t)], the expected repeat purchases of a new customer by t (scalar or array)."""
+        tt = _column(t, "t", self._name)
+        out = _core.btyd_expected(self._model, self._params(), tt)
+        return float(out[0]) if np.ndim(t) == 0 else _result(out, _index(t), "expected_purchases")
+
+    def predict(self, t: float, frequency: Any, recency: Any, T: Any) -> Any:
+        """lifetimes' ``predict``: the conditional expectation."""
+        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
+
+    # DESIGN §5's short names.
+    def p_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+        """Short for :meth:`conditional_probability_alive`."""
+        return self.conditional_probability_alive(frequency, recency, T)
+
+    def expected_purchases(self, t: Any, frequency: Any = None, recency: Any = None, T: Any = None) -> Any:
+        """With a history: :meth:`conditional_expected_number_of_purchases_up_to_time`; without:
+        :meth:`expected_number_of_purchases_up_to_time`."""
+        if frequency is None:
+            return self.expected_number_of_purchases_up_to_time(t)
+        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
+
+
+class _BetaGeoFamily(_Counting):
+    def probability_of_n_purchases_up_to_time(self, t: Any, n: int) -> Any:
+        """P(X(t) = n) for a new customer."""
+        tt = _column(t, "t", self._name)
+        out = _core.btyd_probability(self._model, self._params(), tt, int(n))
+        return float(out[0]) if np.ndim(t) == 0 else out
+
+
+class BetaGeo(_BetaGeoFamily):
+    """BG/NBD (Fader, Hardie & Lee 2005): Poisson purchases at a gamma-distributed rate (r, alpha), dropout
+    after any purchase with a beta-distributed probability (a, b). lifetimes' ``BetaGeoFitter``."""
+
+    _model = "bg_nbd"
+    _name = "BetaGeo"
+
+
+class ModifiedBetaGeo(_BetaGeoFamily):
+    """MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD whose customers may also drop out right after
+    their first purchase. lifetimes' ``ModifiedBetaGeoFitter``."""
+
+    _model = "mbg_nbd"
+    _name = "ModifiedBetaGeo"
+
+
+class ParetoNBD(_Counting):
+    """Pareto/NBD (Schmittlein, Morrison & Colombo 1987): gamma-distributed purchase rates (r, alpha) and
+    exponential lifetimes with gamma-distributed dropout rates (s, beta). lifetimes' ``ParetoNBDFitter``."""
+
+    _model = "pareto_nbd"
+    _name = "ParetoNBD"
+
+
+class GammaGamma(_Fitter):
+    """Gamma-Gamma spend (Fader, Hardie & Lee 2005, JMR): a customer's mean transaction value, for
+    customers with repeat purchases. lifetimes' ``GammaGammaFitter`` (its ``v`` is ``gamma`` here)."""
+
+    _model = "gamma_gamma"
+    _name = "GammaGamma"
+
+    def fit(self, frequency: Any, monetary_value: Any, weights: Any = None, initial_params: Any = None,
+            tol: float = 1e-9, max_iter: int = 500) -> GammaGamma:
+        """Fit to customers with frequency > 0 and their mean repeat-purchase value (> 0)."""
+        self._fit(frequency, None, None, monetary_value, weights, initial_params, tol, max_iter)
+        self.data = pd.DataFrame({"monetary_value": monetary_value, "frequency": frequency,
+                                  "weights": 1 if weights is None else weights}, index=_index(frequency, monetary_value))
+        return self
+
+    def conditional_expected_average_profit(self, frequency: Any = None, monetary_value: Any = None) -> Any:
+        """E[mean spend | x, m̄] per customer (the fitted data when no arguments); x = 0 gets the population
+        mean; NaN for all when q ≤ 1 (the mean is infinite)."""
+        if frequency is None:
+            frequency, monetary_value = self.data["frequency"], self.data["monetary_value"]
+        f = _column(frequency, "frequency", self._name)
+        m = np.broadcast_to(_column(monetary_value, "monetary_value", self._name), f.shape).copy()
+        out = _core.btyd_expected_average_profit(self._params(), f, m)
+        return _result(out, _index(frequency, monetary_value), "expected_average_profit")
+
+    def customer_lifetime_value(self, transaction_prediction_model: Any, frequency: Any, recency: Any, T: Any,
+                                monetary_value: Any, time: int = 12, discount_rate: float = 0.01,
+                                freq: str = "D") -> Any:
+        """Discounted expected value over ``time`` months, as lifetimes: for each month k = 1..time, the expected
+        purchases in month k (the transaction model's conditional expectation, with ``freq`` the unit of T:
+        "D" 30 per month, "W" 4.345, "M" 1, "H" 720) times the expected spend, divided by
+        (1 + discount_rate)^k."""
+        factor = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 30.0 * 24}.get(freq)
+        if factor is None:
+            raise InvalidInputError(f"GammaGamma: freq must be one of D, W, M, H, got {freq!r}")
+        spend = np.asarray(self.conditional_expected_average_profit(frequency, monetary_value), dtype=float)
+        clv = np.zeros_like(spend)
+        previous = np.zeros_like(spend)
+        for k in range(1, int(time) + 1):
+            cumulative = np.asarray(transaction_prediction_model.predict(k * factor, frequency, recency, T), dtype=float)
+            clv += spend * (cumulative - previous) / (1 + discount_rate) ** k
+            previous = cumulative
+        return _result(clv, _index(frequency, monetary_value), "clv")
+
+
+class BetaGeoBetaBinom(_Fitter):
+    """BG/BB (Fader, Hardie & Shang 2010): purchase or not at each of n discrete opportunities, with
+    beta-distributed purchase (alpha, beta) and dropout (gamma, delta) probabilities. lifetimes'
+    ``BetaGeoBetaBinomFitter``."""
+
+    _model = "bg_bb"
+    _name = "BetaGeoBetaBinom"
+
+    def fit(self, frequency: Any, recency: Any, n_periods: Any, weights: Any = None, initial_params: Any = None,
+            tol: float = 1e-9, max_iter: int = 500) -> BetaGeoBetaBinom:
+        """Fit to (x purchases, tₓ the last one's opportunity, n opportunities) rows, whole numbers; ``weights``
+        counts customers per row (a compressed table)."""
+        self._fit(frequency, recency, n_periods, None, weights, initial_params, tol, max_iter)
+        self.data = pd.DataFrame({"frequency": frequency, "recency": recency, "n_periods": n_periods,
+                                  "weights": 1 if weights is None else weights})
+        return self
+
+    def _rows(self, frequency: Any, recency: Any, n_periods: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        f = _column(frequency, "frequency", self._name)
+        return f, np.broadcast_to(_column(recency, "recency", self._name), f.shape).copy(), \
+            np.broadcast_to(_column(n_periods, "n_periods", self._name), f.shape).copy()
+
+    def conditional_probability_alive(self, m_periods_in_future: float, frequency: Any, recency: Any,
+                                      n_periods: Any) -> Any:
+        """P(alive at opportunity n + m | x, tₓ, n) (lifetimes' argument order)."""
+        f, r, n = self._rows(frequency, recency, n_periods)
+        out = _core.btyd_p_alive(self._model, self._params(), f, r, n, float(m_periods_in_future))
+        return _result(out, _index(frequency), "p_alive")
+
+    def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future: float, frequency: Any,
+                                                            recency: Any, n_periods: Any) -> Any:
+        """E[purchases in the next m opportunities | x, tₓ, n]."""
+        f, r, n = self._rows(frequency, recency, n_periods)
+        out = _core.btyd_conditional_expected(self._model, self._params(), float(m_periods_in_future), f, r, n)
+        return _result(out, _index(frequency), "expected_purchases")
+
+    def expected_number_of_purchases_up_to_time(self, n: Any) -> Any:
+        """E[X(n)], the expected purchases of a new customer in the first n opportunities."""
+        out = _core.btyd_expected(self._model, self._params(), _column(n, "n", self._name))
+        return float(out[0]) if np.ndim(n) == 0 else out
+
+    def p_alive(self, frequency: Any, recency: Any, n_periods: Any, m_periods_in_future: float = 0) -> Any:
+        """Short for :meth:`conditional_probability_alive`."""
+        return self.conditional_probability_alive(m_periods_in_future, frequency, recency, n_periods)
+
+    def expected_purchases(self, t: Any, frequency: Any = None, recency: Any = None, n_periods: Any = None) -> Any:
+        """With a history, the conditional expectation over the next t opportunities; without, E[X(t)]."""
+        if frequency is None:
+            return self.expected_number_of_purchases_up_to_time(t)
+        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, n_periods)
+
+
+class ShiftedBetaGeo(_Fitter):
+    """Shifted-beta-geometric (Fader & Hardie 2007): contract renewals of a cohort, each customer churning at a
+    renewal with a beta-distributed probability (alpha, beta); fitted to the counts still active after each
+    period."""
+
+    _model = "sbg"
+    _name = "ShiftedBetaGeo"
+
+    def fit(self, alive: Any, initial_params: Any = None, tol: float = 1e-9, max_iter: int = 500) -> ShiftedBetaGeo:
+        """``alive[t]``: customers still active after t periods (alive[0] the cohort's size), non-increasing."""
+        a = _column(alive, "alive", self._name)
+        initial = None if initial_params is None else [float(v) for v in initial_params]
+        self._store_fit(_core.btyd_fit_sbg(a, penalizer=self.penalizer_coef, max_iter=max_iter, tol=tol,
+                                           initial=initial))
+        self.data = pd.Series(a, name="alive")
+        return self
+
+    def survival_function(self, t: Any) -> Any:
+        """S(t) = P(still a customer after t periods) = B(alpha, beta + t)/B(alpha, beta)."""
+        out = _core.btyd_sbg_survival(self._params(), _column(t, "t", self._name))
+        return float(out[0]) if np.ndim(t) == 0 else out
+
+    def retention_rate(self, t: Any) -> Any:
+        """r(t) = S(t)/S(t − 1) = (beta + t − 1)/(alpha + beta + t − 1), t ≥ 1."""
+        out = _core.btyd_sbg_retention(self._params(), _column(t, "t", self._name))
+        return float(out[0]) if np.ndim(t) == 0 else out
+
+    def predict_alive(self, periods: int, cohort_size: float | None = None) -> pd.Series:
+        """Expected customers still active after 0..periods periods (a cohort of the fitted size by default)."""
+        size = float(self.data.iloc[0]) if cohort_size is None else float(cohort_size)
+        t = np.arange(int(periods) + 1, dtype=float)
+        return pd.Series(size * self.survival_function(t), index=pd.Index(t.astype(int), name="period"), name="alive")
+
+
+_MODELS: dict[str, Any] = {cls._model: cls for cls in
+                           (BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma, BetaGeoBetaBinom, ShiftedBetaGeo)}
+
+
+# ---- the RFM summary -------------------------------------------------------------------------------------------
+
+def rfm_summary(transactions: Any, customer_col: str = "account_id", time_col: str = "timestamp",
+                value_col: str | None = None, observation_end: Any = None, freq: str = "W",
+                calibration_end: Any = None, *, freq_multiplier: float = 1, datetime_format: str | None = None,
+                table: str = "payments", currency: str | None = None) -> pd.DataFrame:
+    """One row per customer from a transaction log, as lifetimes' ``summary_data_from_transaction_data``:
+    transactions collapse to one per customer and period of ``freq`` (their values summed); ``frequency`` is
+    the number of repeat periods, ``recency`` last − first period, ``T`` observation end − first period, in
+    periods / ``freq_multiplier``; ``monetary_value`` the mean of the repeat periods' values (0 without).
+    Rows after ``observation_end`` (default: the last transaction) are outside the summary.
+
+    With ``calibration_end``: lifetimes' ``calibration_and_holdout_data`` — the summary up to that date
+    (columns ``*_cal``), and per customer the holdout's purchase periods ``frequency_holdout``, mean value
+    ``monetary_value_holdout`` and ``duration_holdout``.
+
+    ``transactions`` may be a :class:`~custhealth.Dataset`: ``table="payments"`` takes its successful payments
+    (``amount`` as the value when ``value_col`` is None; one ``currency`` must be chosen when there are
+    several) and ``table="usage"`` its events.
+    """
+    from .dataset import Dataset
+
+    if isinstance(transactions, Dataset):
+        transactions, value_col = _dataset_transactions(transactions, table, value_col, currency)
+        customer_col, time_col = "account_id", "timestamp"
+    if not isinstance(transactions, pd.DataFrame):
+        raise InvalidInputError(f"rfm_summary: transactions must be a DataFrame or a Dataset, got {type(transactions).__name__}")
+    for col in [customer_col, time_col] + ([value_col] if value_col else []):
+        if col not in transactions.columns:
+            raise InvalidInputError(f"rfm_summary: no column {col!r} (columns: {list(transactions.columns)})")
+    times = pd.to_datetime(transactions[time_col], format=datetime_format)
+    _no_missing(times.isna().to_numpy(), time_col)
+    _no_missing(transactions[customer_col].isna().to_numpy(), customer_col)
+    values = None
+    if value_col:
+        values = pd.to_numeric(transactions[value_col]).to_numpy(dtype=float)
+        _no_missing(~np.isfinite(values), value_col)
+    end = times.max() if observation_end is None else pd.Timestamp(observation_end)
+    if pd.isna(end):
+        raise InvalidInputError("rfm_summary: no transactions (empty input)")
+    if calibration_end is None:
+        return _summary(transactions[customer_col], times, values, end, freq, freq_multiplier)
+    cal_end = pd.Timestamp(calibration_end)
+    if cal_end > end:
+        raise InvalidInputError(f"rfm_summary: calibration_end {cal_end} is after observation_end {end}")
+    in_cal = (times <= cal_end).to_numpy()
+    cal = _summary(transactions[customer_col][in_cal], times[in_cal], None if values is None else values[in_cal],
+                   cal_end, freq, freq_multiplier)
+    cal.columns = [c + "_cal" for c in cal.columns]
+    in_hold = ((times > cal_end) & (times <= end)).to_numpy()
+    if not in_hold.any():
+        raise InvalidInputError(f"rfm_summary: no transactions after calibration_end {cal_end} up to {end}")
+    hold_ids = transactions[customer_col][in_hold].to_numpy()
+    hold_periods = _period_ordinals(times[in_hold], freq)
+    hold = pd.DataFrame({"id": hold_ids, "p": hold_periods})
+    out = cal.copy()
+    out["frequency_holdout"] = hold.drop_duplicates().groupby("id", sort=False).size().reindex(out.index).fillna(0).astype(float)
+    if values is not None:
+        hold["v"] = values[in_hold]
+        out["monetary_value_holdout"] = hold.groupby("id", sort=False)["v"].mean().reindex(out.index).fillna(0.0)
+    out["duration_holdout"] = (end.to_period(freq).ordinal - cal_end.to_period(freq).ordinal) / freq_multiplier
+    return out
+
+
+def _no_missing(bad: np.ndarray, column: str) -> None:
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InvalidInputError(f"rfm_summary: column {column!r} row {row}: missing or not finite "
+                                f"({int(bad.sum())} such rows)")
+
+
+def _period_ordinals(times: pd.Series, freq: str) -> np.ndarray:
+    """The ordinal of each time's period of ``freq`` (consecutive periods differ by 1)."""
+    return np.asarray(pd.PeriodIndex(times.dt.to_period(freq)).asi8)
+
+
+def _summary(ids: pd.Series, times: pd.Series, values: np.ndarray | None, end: pd.Timestamp, freq: str,
+             freq_multiplier: float) -> pd.DataFrame:
+    periods = _period_ordinals(times, freq)
+    end_period = end.to_period(freq).ordinal
+    keep = periods <= end_period
+    codes, uniques = pd.factorize(ids.to_numpy()[keep], sort=True)
+    periods = periods[keep]
+    order = np.lexsort((periods, codes))
+    c, p = codes[order], periods[order]
+    new_pair = np.ones(c.shape[0], dtype=bool)
+    new_pair[1:] = (c[1:] != c[:-1]) | (p[1:] != p[:-1])
+    pair_c, pair_p = c[new_pair], p[new_pair]
+    n = len(uniques)
+    first = np.ones(pair_c.shape[0], dtype=bool)
+    first[1:] = pair_c[1:] != pair_c[:-1]
+    last = np.ones(pair_c.shape[0], dtype=bool)
+    last[:-1] = pair_c[1:] != pair_c[:-1]
+    count = np.bincount(pair_c, minlength=n)
+    lo, hi = pair_p[first], pair_p[last]
+    out = pd.DataFrame({"frequency": (count - 1).astype(float),
+                        "recency": (hi - lo) / freq_multiplier,
+                        "T": (end_period - lo) / freq_multiplier},
+                       index=pd.Index(uniques, name=ids.name))
+    if values is not None:
+        pair_v = np.bincount(np.cumsum(new_pair) - 1, weights=values[keep][order])
+        repeat = np.bincount(pair_c[~first], weights=pair_v[~first], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["monetary_value"] = np.where(count > 1, repeat / np.maximum(count - 1, 1), 0.0)
+    return out
+
+
+def _dataset_transactions(ds: Any, table: str, value_col: str | None,
+                          currency: str | None) -> tuple[pd.DataFrame, str | None]:
+    if table == "usage":
+        frame = ds.table("usage")
+        return frame, value_col
+    if table != "payments":
+        raise InvalidInputError(f"rfm_summary: table must be 'payments' or 'usage', got {table!r}")
+    frame = ds.table("payments")
+    frame = frame[(frame["type"] == "payment").to_numpy()]
+    value_col = "amount" if value_col is None else value_col
+    currencies = sorted(frame["currency"].astype(str).unique())
+    if currency is not None:
+        frame = frame[(frame["currency"].astype(str) == currency).to_numpy()]
+    elif len(currencies) > 1:
+        raise InvalidInputError(f"rfm_summary: the payments are in {len(currencies)} currencies ({', '.join(currencies)}); "
+                                f"pass currency= to summarise one (values in different currencies do not average)")
+    return frame, value_col

@@ -1,0 +1,964 @@
+// src/btyd.cpp — the buy-till-you-die likelihoods (one template per model, evaluated on double or on dual
+// numbers for the gradient), their maximum-likelihood fit (BFGS, then Newton) and the predictions.
+#include "custhealth/btyd/btyd.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include "custhealth/detail/dual.hpp"
+#include "custhealth/detail/survival_input.hpp"  // format_number
+#include "custhealth/error.hpp"
+
+namespace custhealth::btyd {
+namespace {
+
+using detail::dual;
+using detail::log_add_exp;
+using detail::log_beta;
+using detail::log_sub_exp;
+using detail::value_of;
+using detail::km::format_number;
+
+constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+constexpr std::array<std::string_view, 4> bg_names{"r", "alpha", "a", "b"};
+constexpr std::array<std::string_view, 4> pareto_names{"r", "alpha", "s", "beta"};
+constexpr std::array<std::string_view, 3> gg_names{"p", "q", "gamma"};
+constexpr std::array<std::string_view, 4> bgbb_names{"alpha", "beta", "gamma", "delta"};
+constexpr std::array<std::string_view, 2> sbg_names{"alpha", "beta"};
+
+/// The class names users see in messages (the Python names).
+std::string_view display_name(btyd_model m) {
+  switch (m) {
+    case btyd_model::bg_nbd: return "BetaGeo";
+    case btyd_model::mbg_nbd: return "ModifiedBetaGeo";
+    case btyd_model::pareto_nbd: return "ParetoNBD";
+    case btyd_model::gamma_gamma: return "GammaGamma";
+    case btyd_model::bg_bb: return "BetaGeoBetaBinom";
+    case btyd_model::sbg: return "ShiftedBetaGeo";
+  }
+  return "?";
+}
+
+[[noreturn]] void fail(btyd_model m, const std::string& what) {
+  throw invalid_input(std::string(display_name(m)) + ": " + what);
+}
+
+/// Which models measure time continuously (and are fitted on time / max T, as lifetimes does).
+bool continuous_time(btyd_model m) {
+  return m == btyd_model::bg_nbd || m == btyd_model::mbg_nbd || m == btyd_model::pareto_nbd;
+}
+/// The positions of the parameters that carry a time unit (rates' scale parameters).
+bool is_time_parameter(btyd_model m, std::size_t k) {
+  return continuous_time(m) && (k == 1 || (m == btyd_model::pareto_nbd && k == 3));
+}
+
+// ---- ₂F₁ --------------------------------------------------------------------------------------------
+
+constexpr int max_series_terms = 1'000'000;
+
+/// log of the Gauss series Σₖ (a)ₖ(b)ₖ/((c)ₖ k!) zᵏ, for any scalar type. It stops when the ratio of terms is
+/// below 1 and the geometric bound on the tail, |term|·ρ/(1 − ρ), is below 1e-17 of the sum.
+template <class S>
+S log_gauss_series(const S& a, const S& b, const S& c, const S& z) {
+  S sum = 1.0, term = 1.0;
+  for (int k = 0; k < max_series_terms; ++k) {
+    const double kk = k;
+    const S ratio = (a + kk) * (b + kk) / ((c + kk) * (kk + 1.0)) * z;
+    term *= ratio;
+    sum += term;
+    const double rho = std::fabs(value_of(ratio));
+    if (rho < 1.0 && std::fabs(value_of(term)) * rho <= 1e-17 * (1.0 - rho) * std::fabs(value_of(sum)))
+      return detail::log(sum);
+  }
+  return S(nan);
+}
+
+template <class S>
+S log_hyp2f1_t(const S& a, const S& b, const S& c, const S& z) {
+  if (value_of(z) == 0.0) return S(0.0);
+  const S ca = c - a, cb = c - b;
+  // Euler: ₂F₁(a, b; c; z) = (1 − z)^{c−a−b} ₂F₁(c − a, c − b; c; z). For the BTYD arguments one of the two
+  // has small upper parameters (e.g. BG/NBD's c − a = a + b − 1 − r whatever x), so its terms fall fast.
+  if (std::fabs(value_of(ca) * value_of(cb)) < std::fabs(value_of(a) * value_of(b)))
+    return (c - a - b) * detail::log1p(-z) + log_gauss_series(ca, cb, c, z);
+  return log_gauss_series(a, b, c, z);
+}
+
+// ---- the rows on the fitted scale --------------------------------------------------------------------
+
+/// The rows as the likelihoods read them: times multiplied by `scale`, every frequency as an index into the
+/// distinct frequencies (terms that depend on x alone — the log-gamma ones — are computed once per distinct x).
+struct prepared {
+  std::vector<double> xs;             // distinct frequencies, ascending
+  std::vector<std::uint32_t> xi;      // row → index into xs
+  std::vector<double> rec, T, logm, mon, w;
+  double weight_sum = 0.0, scale = 1.0;
+  std::size_t rows = 0;
+};
+
+/// With `compress`, rows with the same history are merged into one with their summed weight (each distinct
+/// history is evaluated once: CDNOW's 1,411 customers without repeat purchases have 84 distinct T).
+prepared prepare(btyd_model m, const customers& c, double scale, bool compress = false) {
+  prepared d;
+  d.rows = c.frequency.size();
+  d.scale = scale;
+  d.xs.assign(c.frequency.begin(), c.frequency.end());
+  std::sort(d.xs.begin(), d.xs.end());
+  d.xs.erase(std::unique(d.xs.begin(), d.xs.end()), d.xs.end());
+  d.xi.resize(d.rows);
+  for (std::size_t i = 0; i < d.rows; ++i)
+    d.xi[i] = static_cast<std::uint32_t>(std::lower_bound(d.xs.begin(), d.xs.end(), c.frequency[i]) - d.xs.begin());
+  if (m == btyd_model::gamma_gamma) {
+    d.mon.assign(c.monetary.begin(), c.monetary.end());
+    d.logm.resize(d.rows);
+    for (std::size_t i = 0; i < d.rows; ++i) d.logm[i] = std::log(d.mon[i]);
+  } else {
+    d.rec.resize(d.rows);
+    d.T.resize(d.rows);
+    for (std::size_t i = 0; i < d.rows; ++i) {
+      d.rec[i] = c.recency[i] * scale;
+      d.T[i] = c.T[i] * scale;
+    }
+  }
+  d.w.assign(d.rows, 1.0);
+  if (!c.weights.empty()) d.w.assign(c.weights.begin(), c.weights.end());
+  d.weight_sum = std::accumulate(d.w.begin(), d.w.end(), 0.0);
+  if (compress && d.rows > 1) {
+    const bool gg = m == btyd_model::gamma_gamma;
+    const auto key = [&](std::size_t i) {
+      return gg ? std::array<double, 3>{static_cast<double>(d.xi[i]), d.mon[i], 0.0}
+                : std::array<double, 3>{static_cast<double>(d.xi[i]), d.rec[i], d.T[i]};
+    };
+    std::vector<std::size_t> order(d.rows);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return key(i) < key(j); });
+    prepared out;
+    out.xs = std::move(d.xs);
+    out.scale = scale;
+    for (std::size_t i : order) {
+      if (out.rows > 0 && key(i) == (gg ? std::array<double, 3>{static_cast<double>(out.xi.back()), out.mon.back(), 0.0}
+                                        : std::array<double, 3>{static_cast<double>(out.xi.back()), out.rec.back(),
+                                                                out.T.back()})) {
+        out.w.back() += d.w[i];
+        continue;
+      }
+      out.xi.push_back(d.xi[i]);
+      out.w.push_back(d.w[i]);
+      if (gg) {
+        out.mon.push_back(d.mon[i]);
+        out.logm.push_back(d.logm[i]);
+      } else {
+        out.rec.push_back(d.rec[i]);
+        out.T.push_back(d.T[i]);
+      }
+      ++out.rows;
+    }
+    out.weight_sum = d.weight_sum;
+    return out;
+  }
+  return d;
+}
+
+// ---- the likelihoods: Σ wᵢ·ℓᵢ, and ℓᵢ into `out` when given ------------------------------------------
+
+/// BG/NBD, Fader, Hardie & Lee (2005) eq. (6), in the log-sum form of Hardie's note 004 §7:
+///   ℓ = A₁ + A₂ + log(e^{A₃} + [x > 0]·e^{A₄}),  A₁ = log Γ(r+x) − log Γ(r) + r log α,
+///   A₂ = log Γ(a+b) + log Γ(b+x) − log Γ(b) − log Γ(a+b+x),  A₃ = −(r+x) log(α+T),
+///   A₄ = log a − log(b+x−1) − (r+x) log(α+tₓ).
+/// MBG/NBD (Batislam et al. 2007): A₂ with b+x+1 and a+b+x+1, and ℓ = A₁ + A₂ + A₃ + log(1 + e^{A₄'}),
+///   A₄' = log a − log(b+x) + (r+x)(log(α+T) − log(α+tₓ)) (the customer may also leave at time 0).
+template <class S>
+S ll_bg(const S* p, const prepared& d, bool modified, double* out) {
+  const S &r = p[0], &alpha = p[1], &a = p[2], &b = p[3];
+  const std::size_t nx = d.xs.size();
+  std::vector<S> c1(nx), c2(nx);
+  const S base = r * detail::log(alpha) - detail::lgamma(r) + detail::lgamma(a + b) - detail::lgamma(b);
+  const double shift = modified ? 1.0 : 0.0;
+  for (std::size_t k = 0; k < nx; ++k) {
+    const double x = d.xs[k];
+    c1[k] = base + detail::lgamma(r + x) + detail::lgamma(b + (x + shift)) - detail::lgamma(a + b + (x + shift));
+    if (modified)
+      c2[k] = detail::log(a) - detail::log(b + x);
+    else if (x > 0)
+      c2[k] = detail::log(a) - detail::log(b + (x - 1.0));
+  }
+  S total = 0.0;
+  for (std::size_t i = 0; i < d.rows; ++i) {
+    const std::uint32_t k = d.xi[i];
+    const double x = d.xs[k];
+    const S rx = r + x;
+    const S a3 = -rx * detail::log(alpha + d.T[i]);
+    S li;
+    if (modified)
+      li = c1[k] + a3 + log_add_exp(c2[k] + rx * (detail::log(alpha + d.T[i]) - detail::log(alpha + d.rec[i])), S(0.0));
+    else
+      li = x > 0 ? c1[k] + log_add_exp(a3, c2[k] - rx * detail::log(alpha + d.rec[i])) : c1[k] + a3;
+    if (out) out[i] = value_of(li);
+    total += li * d.w[i];
+  }
+  return total;
+}
+
+/// Pareto/NBD, Fader & Hardie's note 008 eq. (22)–(24) (lifetimes' form):
+///   ℓ = log Γ(r+x) − log Γ(r) + r log α + s log β
+///       + log( (α+T)^{−(r+x)} (β+T)^{−s} + s/(r+s+x)·A₀ ),
+///   A₀ = ₂F₁(r+s+x, t; r+s+x+1; |α−β|/(m+tₓ)) / (m+tₓ)^{r+s+x} − the same at T,
+/// with m = max(α, β) and t = r+x if α < β, else s+1. A₀ = 0 when tₓ = T.
+template <class S>
+S log_pareto_a0(const S& r, const S& alpha, const S& s, const S& beta, double x, double tx, double T) {
+  const bool alpha_smaller = value_of(alpha) < value_of(beta);
+  const S& mx = alpha_smaller ? beta : alpha;
+  const S diff = alpha_smaller ? beta - alpha : alpha - beta;
+  const S t = alpha_smaller ? r + x : s + 1.0;
+  const S rsx = r + s + x;
+  const S q1 = mx + tx, q2 = mx + T;
+  const S l1 = log_hyp2f1_t(rsx, t, rsx + 1.0, diff / q1) - rsx * detail::log(q1);
+  const S l2 = log_hyp2f1_t(rsx, t, rsx + 1.0, diff / q2) - rsx * detail::log(q2);
+  return log_sub_exp(l1, l2);
+}
+
+template <class S>
+S ll_pareto(const S* p, const prepared& d, double* out) {
+  const S &r = p[0], &alpha = p[1], &s = p[2], &beta = p[3];
+  const std::size_t nx = d.xs.size();
+  std::vector<S> c1(nx);
+  const S base = r * detail::log(alpha) + s * detail::log(beta) - detail::lgamma(r);
+  for (std::size_t k = 0; k < nx; ++k) c1[k] = base + detail::lgamma(r + d.xs[k]);
+  const S log_s = detail::log(s);
+  S total = 0.0;
+  for (std::size_t i = 0; i < d.rows; ++i) {
+    const double x = d.xs[d.xi[i]];
+    const S rx = r + x;
+    const S first = -rx * detail::log(alpha + d.T[i]) - s * detail::log(beta + d.T[i]);
+    S li = c1[d.xi[i]] + first;
+    if (d.rec[i] < d.T[i])
+      li = c1[d.xi[i]] + log_add_exp(first, log_s - detail::log(rx + s) +
+                                                log_pareto_a0(r, alpha, s, beta, x, d.rec[i], d.T[i]));
+    if (out) out[i] = value_of(li);
+    total += li * d.w[i];
+  }
+  return total;
+}
+
+/// Gamma-Gamma, Fader, Hardie & Lee (2005, JMR) / Hardie's note 025: the mean m̄ of x transactions,
+///   ℓ = log Γ(px+q) − log Γ(px) − log Γ(q) + q log γ + (px−1) log m̄ + px log x − (px+q) log(x m̄ + γ).
+template <class S>
+S ll_gamma_gamma(const S* p, const prepared& d, double* out) {
+  const S &pp = p[0], &q = p[1], &g = p[2];
+  const std::size_t nx = d.xs.size();
+  std::vector<S> c1(nx);
+  const S base = q * detail::log(g) - detail::lgamma(q);
+  for (std::size_t k = 0; k < nx; ++k) {
+    const double x = d.xs[k];
+    const S px = pp * x;
+    c1[k] = base + detail::lgamma(px + q) - detail::lgamma(px) + px * std::log(x);
+  }
+  S total = 0.0;
+  for (std::size_t i = 0; i < d.rows; ++i) {
+    const double x = d.xs[d.xi[i]];
+    const S px = pp * x;
+    const S li = c1[d.xi[i]] + (px - 1.0) * d.logm[i] - (px + q) * detail::log(g + x * d.mon[i]);
+    if (out) out[i] = value_of(li);
+    total += li * d.w[i];
+  }
+  return total;
+}
+
+/// BG/BB, Fader, Hardie & Shang (2010) eq. (5):
+///   L = B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
+///       + Σ_{i=0}^{n−tₓ−1} B(α+x, β+tₓ−x+i)/B(α,β) · B(γ+1, δ+tₓ+i)/B(γ,δ).
+template <class S>
+S ll_bgbb_row(const S* p, double x, double tx, double n) {
+  const S &al = p[0], &be = p[1], &ga = p[2], &de = p[3];
+  const S norm = log_beta(al, be) + log_beta(ga, de);
+  S li = log_beta(al + x, be + (n - x)) + log_beta(ga, de + n) - norm;
+  for (double i = 0; i < n - tx; ++i)
+    li = log_add_exp(li, log_beta(al + x, be + (tx - x + i)) + log_beta(ga + 1.0, de + (tx + i)) - norm);
+  return li;
+}
+
+template <class S>
+S ll_bgbb(const S* p, const prepared& d, double* out) {
+  S total = 0.0;
+  for (std::size_t i = 0; i < d.rows; ++i) {
+    const S li = ll_bgbb_row(p, d.xs[d.xi[i]], d.rec[i], d.T[i]);
+    if (out) out[i] = value_of(li);
+    total += li * d.w[i];
+  }
+  return total;
+}
+
+/// sBG, Fader & Hardie (2007) eq. (3)–(5): a customer churned at period t has P(T = t) = B(α+1, β+t−1)/B(α,β),
+/// one still active after t periods S(t) = B(α, β+t)/B(α,β). Rows: T = t, frequency = 1 for still active.
+template <class S>
+S ll_sbg(const S* p, const prepared& d, double* out) {
+  const S &al = p[0], &be = p[1];
+  const S norm = log_beta(al, be);
+  S total = 0.0;
+  for (std::size_t i = 0; i < d.rows; ++i) {
+    const double t = d.T[i];
+    const S li = (d.xs[d.xi[i]] > 0 ? log_beta(al, be + t) : log_beta(al + 1.0, be + (t - 1.0))) - norm;
+    if (out) out[i] = value_of(li);
+    total += li * d.w[i];
+  }
+  return total;
+}
+
+template <class S>
+S sum_ll(btyd_model m, const S* p, const prepared& d, double* out = nullptr) {
+  switch (m) {
+    case btyd_model::bg_nbd: return ll_bg(p, d, false, out);
+    case btyd_model::mbg_nbd: return ll_bg(p, d, true, out);
+    case btyd_model::pareto_nbd: return ll_pareto(p, d, out);
+    case btyd_model::gamma_gamma: return ll_gamma_gamma(p, d, out);
+    case btyd_model::bg_bb: return ll_bgbb(p, d, out);
+    case btyd_model::sbg: return ll_sbg(p, d, out);
+  }
+  return S(nan);
+}
+
+// ---- validation -------------------------------------------------------------------------------------
+
+bool whole(double v) { return std::isfinite(v) && v == std::floor(v); }
+
+std::string at(std::string_view column, std::size_t i) { return std::string(column) + "[" + std::to_string(i) + "]: "; }
+
+void check_params(btyd_model m, std::span<const double> params) {
+  const auto names = parameter_names(m);
+  if (params.size() != names.size())
+    fail(m, std::to_string(names.size()) + " parameters expected, got " + std::to_string(params.size()));
+  for (std::size_t k = 0; k < params.size(); ++k)
+    if (!(params[k] > 0.0 && std::isfinite(params[k])))
+      fail(m, "parameter " + std::string(names[k]) + " must be finite and > 0, got " + format_number(params[k]));
+}
+
+// ---- the optimiser ----------------------------------------------------------------------------------
+
+/// The objective on log parameters θ (fitted scale): f(θ) = −Σwℓ(e^θ)/Σw + pen·Σ e^{2θ}.
+template <std::size_t K>
+struct objective {
+  btyd_model m;
+  const prepared& d;
+  double pen;
+
+  // The parameter arrays have room for 4 whatever K, so that the switch in sum_ll, which instantiates every
+  // model's likelihood, never indexes past them (the unused entries are never read at run time).
+  double value(const std::array<double, K>& th) const {
+    std::array<double, 4> p{};
+    double penalty = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+      p[k] = std::exp(th[k]);
+      penalty += p[k] * p[k];
+    }
+    const double f = -sum_ll(m, p.data(), d) / d.weight_sum + pen * penalty;
+    return std::isfinite(f) ? f : inf;
+  }
+  double value_gradient(const std::array<double, K>& th, std::array<double, K>& g) const {
+    std::array<dual<K>, 4> p;
+    dual<K> penalty = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+      p[k] = detail::exp(dual<K>::variable(th[k], k));
+      penalty += p[k] * p[k];
+    }
+    const dual<K> f = -sum_ll(m, p.data(), d) / d.weight_sum + pen * penalty;
+    g = f.d;
+    return std::isfinite(f.v) ? f.v : inf;
+  }
+  /// Central differences of the exact gradient (step 1e-4 on the log scale: truncation error ~1e-9 relative).
+  Eigen::Matrix<double, K, K> hessian(const std::array<double, K>& th) const {
+    constexpr double h = 1e-4;
+    Eigen::Matrix<double, K, K> H;
+    for (std::size_t i = 0; i < K; ++i) {
+      auto up = th, down = th;
+      up[i] += h;
+      down[i] -= h;
+      std::array<double, K> gu{}, gd{};
+      value_gradient(up, gu);
+      value_gradient(down, gd);
+      for (std::size_t j = 0; j < K; ++j)
+        H(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = (gu[j] - gd[j]) / (2 * h);
+    }
+    return (H + H.transpose()) / 2;
+  }
+};
+
+template <std::size_t K>
+double max_abs(const std::array<double, K>& g) {
+  double out = 0.0;
+  for (double v : g) out = std::max(out, std::fabs(v));
+  return std::isfinite(out) ? out : inf;
+}
+
+struct minimum {
+  std::vector<double> theta, covariance_log;  // covariance_log: H⁻¹ on the log scale, K × K
+  double f = 0.0, gradient_norm = 0.0;
+  int iterations = 0;
+  fit_status status = fit_status::converged;
+};
+
+template <std::size_t K>
+minimum minimise(const objective<K>& obj, std::array<double, K> x, const fit_options& o) {
+  using vec = Eigen::Matrix<double, K, 1>;
+  using mat = Eigen::Matrix<double, K, K>;
+  const auto to_vec = [](const std::array<double, K>& a) { return vec(Eigen::Map<const vec>(a.data())); };
+  std::array<double, K> g{};
+  double f = obj.value_gradient(x, g);
+  if (!std::isfinite(f)) throw invalid_input("the likelihood is not finite at the initial parameters");
+  minimum out;
+  out.status = fit_status::max_iter;
+  int it = 0;
+  mat H = mat::Identity();
+  // BFGS to a gradient of 1e-6 (below it the Armijo test compares rounding noise), then Newton steps on the
+  // difference Hessian, which converge quadratically from there and take flat directions (Pareto/NBD's β)
+  // the rest of the way; if Newton cannot finish (a Hessian not positive definite), BFGS resumes to tol.
+  for (const double target : {std::max(o.tol, 1e-6), o.tol}) {
+    mat Hinv = mat::Identity();
+    bool scaled = false;
+    for (; it < o.max_iter && max_abs(g) > target; ++it) {
+      vec p = -Hinv * to_vec(g);
+      double slope = p.dot(to_vec(g));
+      if (!(slope < 0)) {
+        Hinv = mat::Identity();
+        p = -to_vec(g);
+        slope = p.dot(to_vec(g));
+      }
+      // Steps on the log scale are capped at 3 (a factor e³ ≈ 20 on a parameter) so a line search never
+      // starts where the likelihood overflows.
+      double step = std::min(1.0, 3.0 / p.cwiseAbs().maxCoeff());
+      std::array<double, K> xn{};
+      bool accepted = false;
+      for (int tries = 0; tries < 60 && !accepted; ++tries, step *= 0.5) {
+        for (std::size_t k = 0; k < K; ++k) xn[k] = x[k] + step * p(static_cast<Eigen::Index>(k));
+        accepted = obj.value(xn) <= f + 1e-4 * step * slope;
+      }
+      if (!accepted) {
+        out.status = fit_status::line_search_failed;
+        break;
+      }
+      std::array<double, K> gn{};
+      const double fn = obj.value_gradient(xn, gn);
+      const vec s = to_vec(xn) - to_vec(x), y = to_vec(gn) - to_vec(g);
+      const double sy = s.dot(y);
+      if (sy > 1e-12 * s.norm() * y.norm()) {
+        if (!scaled) {  // Nocedal & Wright (6.20): scale the first inverse Hessian by sᵀy / yᵀy
+          Hinv *= sy / y.dot(y);
+          scaled = true;
+        }
+        const double rho = 1.0 / sy;
+        const mat I = mat::Identity();
+        Hinv = (I - rho * s * y.transpose()) * Hinv * (I - rho * y * s.transpose()) + rho * s * s.transpose();
+      }
+      x = xn;
+      f = fn;
+      g = gn;
+    }
+    // Newton on the Hessian at the start of the polish (near the optimum it changes little, and each one
+    // costs 2K gradients); the standard errors then take a fresh one at the final point.
+    H = obj.hessian(x);
+    Eigen::LDLT<mat> newton(H);
+    bool moved = false;
+    for (int polish = 0; polish < 8 && max_abs(g) > 1e-13; ++polish) {
+      if (newton.info() != Eigen::Success || !(newton.vectorD().minCoeff() > 0)) break;
+      const vec step = newton.solve(-to_vec(g));
+      std::array<double, K> xn{};
+      for (std::size_t k = 0; k < K; ++k) xn[k] = x[k] + step(static_cast<Eigen::Index>(k));
+      std::array<double, K> gn{};
+      const double fn = obj.value_gradient(xn, gn);
+      if (!(fn <= f + 1e-12 * std::fabs(f)) || !(max_abs(gn) < max_abs(g))) break;
+      x = xn;
+      f = fn;
+      g = gn;
+      moved = true;
+    }
+    if (moved) H = obj.hessian(x);
+    if (max_abs(g) <= o.tol || out.status == fit_status::line_search_failed) break;
+  }
+  if (max_abs(g) <= o.tol) out.status = fit_status::converged;
+  out.theta.assign(x.begin(), x.end());
+  out.f = f;
+  out.gradient_norm = max_abs(g);
+  out.iterations = it;
+  out.covariance_log.assign(K * K, nan);
+  Eigen::LDLT<mat> ldlt(H);
+  if (ldlt.info() == Eigen::Success && ldlt.vectorD().minCoeff() > 0) {
+    const mat inv = ldlt.solve(mat::Identity());
+    for (std::size_t i = 0; i < K; ++i)
+      for (std::size_t j = 0; j < K; ++j)
+        out.covariance_log[i * K + j] = inv(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+  }
+  return out;
+}
+
+fit_result fit_prepared(btyd_model m, const prepared& d, const fit_options& o) {
+  if (!(o.penalizer >= 0.0 && std::isfinite(o.penalizer)))
+    fail(m, "penalizer must be finite and >= 0, got " + format_number(o.penalizer));
+  if (o.max_iter < 1) fail(m, "max_iter must be >= 1, got " + std::to_string(o.max_iter));
+  if (!(o.tol > 0.0 && std::isfinite(o.tol))) fail(m, "tol must be finite and > 0, got " + format_number(o.tol));
+  const std::size_t k = parameter_names(m).size();
+  std::vector<double> start(k, 0.0);
+  if (!o.initial.empty()) {
+    check_params(m, o.initial);
+    for (std::size_t j = 0; j < k; ++j)
+      start[j] = std::log(is_time_parameter(m, j) ? o.initial[j] * d.scale : o.initial[j]);
+  }
+  const double pen = m == btyd_model::pareto_nbd ? o.penalizer / static_cast<double>(d.rows) : o.penalizer;
+  minimum best;
+  try {
+    const auto run = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+      std::array<double, K> x0{};
+      std::copy(start.begin(), start.end(), x0.begin());
+      return minimise<K>(objective<K>{m, d, pen}, x0, o);
+    };
+    best = k == 2 ? run(std::integral_constant<std::size_t, 2>{})
+                  : k == 3 ? run(std::integral_constant<std::size_t, 3>{}) : run(std::integral_constant<std::size_t, 4>{});
+  } catch (const invalid_input& e) {
+    fail(m, e.what());
+  }
+  fit_result r;
+  r.model = m;
+  r.params.resize(k);
+  for (std::size_t j = 0; j < k; ++j) {
+    r.params[j] = std::exp(best.theta[j]);
+    if (is_time_parameter(m, j)) r.params[j] /= d.scale;
+  }
+  r.covariance.resize(k * k);
+  for (std::size_t i = 0; i < k; ++i)
+    for (std::size_t j = 0; j < k; ++j)
+      r.covariance[i * k + j] = r.params[i] * r.params[j] * best.covariance_log[i * k + j] / d.weight_sum;
+  r.objective = best.f;
+  r.status = best.status;
+  r.iterations = best.iterations;
+  r.gradient_norm = best.gradient_norm;
+  r.weight_sum = d.weight_sum;
+  r.rows = static_cast<std::int64_t>(d.rows);
+  r.penalizer = o.penalizer;
+  if (o.require_convergence && !r.converged())
+    throw convergence_error(std::string(display_name(m)) + ": the fit did not converge (" +
+                            std::string(to_string(r.status)) + " after " + std::to_string(r.iterations) +
+                            " iterations, gradient " + format_number(r.gradient_norm) + ")");
+  return r;
+}
+
+double time_scale(const customers& c) {
+  const double max_T = *std::max_element(c.T.begin(), c.T.end());
+  return max_T > 0 ? 1.0 / max_T : 1.0;
+}
+
+void check_out(btyd_model m, std::size_t want, std::span<double> out) {
+  if (out.size() != want)
+    fail(m, "output has " + std::to_string(out.size()) + " values for " + std::to_string(want) + " rows");
+}
+
+void check_t(btyd_model m, double t) {
+  if (!(t >= 0.0 && std::isfinite(t))) fail(m, "t must be finite and >= 0, got " + format_number(t));
+}
+
+}  // namespace
+
+std::span<const std::string_view> parameter_names(btyd_model m) noexcept {
+  switch (m) {
+    case btyd_model::bg_nbd:
+    case btyd_model::mbg_nbd: return bg_names;
+    case btyd_model::pareto_nbd: return pareto_names;
+    case btyd_model::gamma_gamma: return gg_names;
+    case btyd_model::bg_bb: return bgbb_names;
+    case btyd_model::sbg: return sbg_names;
+  }
+  return {};
+}
+
+void validate(btyd_model m, const customers& c) {
+  const std::size_t n = c.frequency.size();
+  const bool gg = m == btyd_model::gamma_gamma;
+  const auto same = [&](std::span<const double> s, std::string_view name) {
+    if (s.size() != n)
+      fail(m, std::string(name) + " has " + std::to_string(s.size()) + " values, frequency " + std::to_string(n));
+  };
+  if (gg) {
+    same(c.monetary, "monetary_value");
+  } else {
+    same(c.recency, "recency");
+    same(c.T, m == btyd_model::bg_bb ? "n_periods" : "T");
+  }
+  if (!c.weights.empty()) same(c.weights, "weights");
+  if (n == 0) fail(m, "no customers (empty input)");
+  const bool discrete = m == btyd_model::bg_bb;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = c.frequency[i];
+    if (!whole(x) || x < 0) fail(m, at("frequency", i) + "must be a whole number >= 0, got " + format_number(x));
+    if (gg) {
+      const double v = c.monetary[i];
+      if (x == 0) fail(m, at("frequency", i) + "Gamma-Gamma is fitted on repeat customers only (frequency > 0)");
+      if (!(v > 0 && std::isfinite(v)))
+        fail(m, at("monetary_value", i) + "must be finite and > 0, got " + format_number(v));
+    } else {
+      const double tx = c.recency[i], T = c.T[i];
+      const std::string_view t_name = discrete ? "n_periods" : "T";
+      if (!(T >= 0 && std::isfinite(T)) || (discrete && !whole(T)))
+        fail(m, at(t_name, i) + "must be a finite " + (discrete ? "whole number" : "number") + " >= 0, got " +
+                    format_number(T));
+      if (!(tx >= 0 && std::isfinite(tx)) || (discrete && !whole(tx)))
+        fail(m, at("recency", i) + "must be a finite " + (discrete ? "whole number" : "number") + " >= 0, got " +
+                    format_number(tx));
+      if (tx > T)
+        fail(m, at("recency", i) + "greater than " + std::string(t_name) + " (" + format_number(tx) + " > " +
+                    format_number(T) + ")");
+      if (x == 0 && tx != 0) fail(m, at("recency", i) + "must be 0 when frequency is 0, got " + format_number(tx));
+      if (x > 0 && tx == 0)
+        fail(m, at("recency", i) + "is 0 with frequency " + format_number(x) +
+                    ": repeat purchases come after the first one");
+      if (discrete && x > tx)
+        fail(m, at("frequency", i) + "greater than recency (" + format_number(x) + " > " + format_number(tx) +
+                    "): at most one purchase per opportunity");
+    }
+    if (!c.weights.empty() && !(c.weights[i] >= 0 && std::isfinite(c.weights[i])))
+      fail(m, at("weights", i) + "must be finite and >= 0, got " + format_number(c.weights[i]));
+  }
+  if (!c.weights.empty() && !(std::accumulate(c.weights.begin(), c.weights.end(), 0.0) > 0))
+    fail(m, "the weights sum to 0");
+}
+
+fit_result fit(btyd_model m, const customers& c, const fit_options& options) {
+  if (m == btyd_model::sbg) fail(m, "fit the shifted-beta-geometric with fit_sbg (a survivor series)");
+  validate(m, c);
+  if (m != btyd_model::gamma_gamma) {
+    bool any = false;
+    for (std::size_t i = 0; i < c.frequency.size() && !any; ++i)
+      any = c.frequency[i] > 0 && (c.weights.empty() || c.weights[i] > 0);
+    if (!any) fail(m, "every frequency is 0: no repeat purchase, nothing to fit");
+  }
+  const prepared d = prepare(m, c, continuous_time(m) ? time_scale(c) : 1.0, true);
+  fit_result r = fit_prepared(m, d, options);
+  r.log_likelihood = log_likelihood(m, r.params, c);
+  return r;
+}
+
+namespace {
+/// A survivor series as sBG rows: the customers lost in period t (T = t, frequency 0) and those still active
+/// after the last period (frequency 1), each weighted by its count.
+struct sbg_rows {
+  std::vector<double> x, T, w;
+  customers view() const { return {x, {}, T, {}, w}; }
+};
+sbg_rows sbg_data(std::span<const double> alive) {
+  constexpr btyd_model m = btyd_model::sbg;
+  if (alive.size() < 2) fail(m, "at least two counts (the start and one period) are needed, got " +
+                                    std::to_string(alive.size()));
+  if (!(alive[0] > 0)) fail(m, "alive[0] must be > 0, got " + format_number(alive[0]));
+  sbg_rows r;
+  for (std::size_t t = 0; t < alive.size(); ++t) {
+    if (!whole(alive[t]) || alive[t] < 0)
+      fail(m, at("alive", t) + "must be a whole number >= 0, got " + format_number(alive[t]));
+    if (t == 0) continue;
+    if (alive[t] > alive[t - 1])
+      fail(m, at("alive", t) + "more customers than the period before (" + format_number(alive[t]) + " > " +
+                  format_number(alive[t - 1]) + ")");
+    r.x.push_back(0);
+    r.T.push_back(static_cast<double>(t));
+    r.w.push_back(alive[t - 1] - alive[t]);
+  }
+  r.x.push_back(1);
+  r.T.push_back(static_cast<double>(alive.size() - 1));
+  r.w.push_back(alive.back());
+  return r;
+}
+prepared prepare_sbg(const sbg_rows& rows) {
+  const customers c = rows.view();
+  prepared d;
+  d.rows = rows.x.size();
+  d.xs = {0.0, 1.0};
+  d.xi.resize(d.rows);
+  for (std::size_t i = 0; i < d.rows; ++i) d.xi[i] = rows.x[i] > 0 ? 1 : 0;
+  d.T.assign(c.T.begin(), c.T.end());
+  d.rec.assign(d.rows, 0.0);
+  d.w = rows.w;
+  d.weight_sum = std::accumulate(d.w.begin(), d.w.end(), 0.0);
+  return d;
+}
+}  // namespace
+
+fit_result fit_sbg(std::span<const double> alive, const fit_options& options) {
+  const sbg_rows rows = sbg_data(alive);
+  const prepared d = prepare_sbg(rows);
+  fit_result r = fit_prepared(btyd_model::sbg, d, options);
+  r.log_likelihood = sbg_log_likelihood(r.params, alive);
+  return r;
+}
+
+double sbg_log_likelihood(std::span<const double> params, std::span<const double> alive) {
+  check_params(btyd_model::sbg, params);
+  const sbg_rows rows = sbg_data(alive);
+  return sum_ll(btyd_model::sbg, params.data(), prepare_sbg(rows));
+}
+
+double log_likelihood(btyd_model m, std::span<const double> params, const customers& c) {
+  check_params(m, params);
+  validate(m, c);
+  return sum_ll(m, params.data(), prepare(m, c, 1.0));
+}
+
+void log_likelihood_rows(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out) {
+  check_params(m, params);
+  validate(m, c);
+  check_out(m, c.frequency.size(), out);
+  sum_ll(m, params.data(), prepare(m, c, 1.0), out.data());
+}
+
+double log_hyp2f1(double a, double b, double c, double z) {
+  if (!(a > 0 && b > 0 && c > 0 && z >= 0 && z < 1)) return nan;
+  return log_hyp2f1_t(a, b, c, z);
+}
+
+// ---- predictions ------------------------------------------------------------------------------------
+
+namespace {
+/// The checks every per-customer prediction starts with; the parameters.
+const double* checked(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,
+                      double t) {
+  check_params(m, params);
+  validate(m, c);
+  check_out(m, c.frequency.size(), out);
+  check_t(m, t);
+  return params.data();
+}
+}  // namespace
+
+void p_alive(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,
+             double t_future) {
+  const double* p = checked(m, params, c, out, t_future);
+  const std::size_t n = c.frequency.size();
+  switch (m) {
+    case btyd_model::bg_nbd:
+    case btyd_model::mbg_nbd: {
+      // BG/NBD: Hardie's note 021, P = 1 / (1 + [x>0]·a/(b+x−1)·((α+T)/(α+tₓ))^{r+x}); MBG/NBD with a/(b+x)
+      // and no [x>0] (its customers may leave right after the first purchase).
+      const bool modified = m == btyd_model::mbg_nbd;
+      const double r = p[0], alpha = p[1], a = p[2], b = p[3];
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = c.frequency[i];
+        if (!modified && x == 0) {
+          out[i] = 1.0;
+          continue;
+        }
+        const double log_odds =
+            std::log(a / (b + x - (modified ? 0.0 : 1.0))) + (r + x) * std::log((alpha + c.T[i]) / (alpha + c.recency[i]));
+        out[i] = 1.0 / (1.0 + std::exp(log_odds));
+      }
+      return;
+    }
+    case btyd_model::pareto_nbd: {
+      // Fader & Hardie's note 008 eq. (18): P = 1 / (1 + s/(r+s+x)·(α+T)^{r+x}(β+T)^s·A₀).
+      const double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = c.frequency[i], tx = c.recency[i], T = c.T[i];
+        if (tx == T) {
+          out[i] = 1.0;
+          continue;
+        }
+        const double log_odds = std::log(s / (r + s + x)) + (r + x) * std::log(alpha + T) + s * std::log(beta + T) +
+                                log_pareto_a0(r, alpha, s, beta, x, tx, T);
+        out[i] = 1.0 / (1.0 + std::exp(log_odds));
+      }
+      return;
+    }
+    case btyd_model::bg_bb: {
+      // Fader, Hardie & Shang (2010) eq. (11), alive at n + t: B(α+x, β+n−x)/B(α,β)·B(γ, δ+n+t)/B(γ,δ) / L.
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = c.frequency[i], nn = c.T[i];
+        const double num = log_beta(p[0] + x, p[1] + nn - x) - log_beta(p[0], p[1]) +
+                           log_beta(p[2], p[3] + nn + t_future) - log_beta(p[2], p[3]);
+        out[i] = std::exp(num - ll_bgbb_row(p, x, c.recency[i], nn));
+      }
+      return;
+    }
+    default: fail(m, "has no P(alive)");
+  }
+}
+
+void conditional_expected_purchases(btyd_model m, std::span<const double> params, double t, const customers& c,
+                                    std::span<double> out) {
+  const double* p = checked(m, params, c, out, t);
+  const std::size_t n = c.frequency.size();
+  switch (m) {
+    case btyd_model::bg_nbd:
+    case btyd_model::mbg_nbd: {
+      // BG/NBD, Fader, Hardie & Lee (2005) eq. (10):
+      //   E = (a+b+x−1)/(a−1)·[1 − ((α+T)/(α+T+t))^{r+x}·₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
+      //       / (1 + [x>0]·a/(b+x−1)·((α+T)/(α+tₓ))^{r+x});
+      // MBG/NBD (Batislam et al. 2007 eq. 12): b+x+1 and a+b+x in ₂F₁, (a+b+x)/(a−1), and a/(b+x) always.
+      const bool modified = m == btyd_model::mbg_nbd;
+      const double r = p[0], alpha = p[1], a = p[2], b = p[3];
+      const double k = modified ? 1.0 : 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = c.frequency[i], T = c.T[i], tx = c.recency[i];
+        const double z = t / (alpha + T + t);
+        const double lh = log_hyp2f1_t(r + x, b + x + k, a + b + x - 1 + k, z);
+        const double num = (a + b + x - 1 + k) / (a - 1) * -std::expm1(lh + (r + x) * std::log((alpha + T) / (alpha + T + t)));
+        const double odds = (modified || x > 0)
+                                ? a / (b + x - 1 + k) * std::exp((r + x) * std::log((alpha + T) / (alpha + tx)))
+                                : 0.0;
+        out[i] = num / (1.0 + odds);
+      }
+      return;
+    }
+    case btyd_model::pareto_nbd: {
+      // Fader & Hardie's note 008 eq. (20): E = Γ(r+x)α^r β^s / (Γ(r)(α+T)^{r+x}(β+T)^s) · (r+x)(β+T)/((α+T)(s−1))
+      //   · [1 − ((β+T)/(β+T+t))^{s−1}] / L.
+      const double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+      const prepared d = prepare(m, c, 1.0);
+      std::vector<double> ll(n);
+      ll_pareto(p, d, ll.data());
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = c.frequency[i], T = c.T[i];
+        const double first = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + s * std::log(beta) -
+                             (r + x) * std::log(alpha + T) - s * std::log(beta + T);
+        const double second = std::log(r + x) + std::log(beta + T) - std::log(alpha + T);
+        // (1 − u^{s−1})/(s − 1) with u = (β+T)/(β+T+t): −expm1((s−1)·log u)/(s−1), its limit −log u at s = 1.
+        const double lu = std::log((beta + T) / (beta + T + t));
+        const double third = s == 1.0 ? -lu : -std::expm1((s - 1) * lu) / (s - 1);
+        out[i] = std::exp(first + second - ll[i]) * third;
+      }
+      return;
+    }
+    case btyd_model::bg_bb: {
+      // Fader, Hardie & Shang (2010) eq. (13): E[X(n, n+t) | x, tₓ, n] = 1/L · B(α+x+1, β+n−x)/B(α,β)
+      //   · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ) · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+t)/Γ(γ+δ+n+t)].
+      const double al = p[0], be = p[1], ga = p[2], de = p[3];
+      for (std::size_t i = 0; i < n; ++i) {
+        const double x = c.frequency[i], nn = c.T[i];
+        const double l1 = std::lgamma(1 + de + nn) - std::lgamma(ga + de + nn);
+        const double l2 = std::lgamma(1 + de + nn + t) - std::lgamma(ga + de + nn + t);
+        // δ/(γ − 1) and the bracket are both negative when γ < 1: multiplied, not taken into the logarithm.
+        const double front = log_beta(al + x + 1, be + nn - x) - log_beta(al, be) + std::lgamma(ga + de) -
+                             std::lgamma(1 + de) - ll_bgbb_row(p, x, c.recency[i], nn);
+        out[i] = std::exp(front + l1) * (de / (ga - 1)) * -std::expm1(l2 - l1);
+      }
+      return;
+    }
+    default: fail(m, "has no conditional expected purchases");
+  }
+}
+
+void expected_purchases(btyd_model m, std::span<const double> params, std::span<const double> t,
+                        std::span<double> out) {
+  check_params(m, params);
+  check_out(m, t.size(), out);
+  const double* p = params.data();
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    check_t(m, t[i]);
+    const double ti = t[i];
+    switch (m) {
+      case btyd_model::bg_nbd:
+      case btyd_model::mbg_nbd: {
+        // BG/NBD eq. (9): (a+b−1)/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))];
+        // MBG/NBD: b/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))].
+        const double r = p[0], alpha = p[1], a = p[2], b = p[3];
+        const bool modified = m == btyd_model::mbg_nbd;
+        const double lh = log_hyp2f1_t(r, modified ? b + 1 : b, modified ? a + b : a + b - 1, ti / (alpha + ti));
+        out[i] = (modified ? b : a + b - 1) / (a - 1) * -std::expm1(lh + r * std::log(alpha / (alpha + ti)));
+        break;
+      }
+      case btyd_model::pareto_nbd: {
+        // Schmittlein et al. (1987) eq. (17): rβ/(α(s−1))·[1 − (β/(β+t))^{s−1}].
+        const double r = p[0], alpha = p[1], s = p[2], beta = p[3];
+        const double lu = std::log(beta / (beta + ti));
+        out[i] = r * beta / alpha * (s == 1.0 ? -lu : -std::expm1((s - 1) * lu) / (s - 1));
+        break;
+      }
+      case btyd_model::bg_bb: {
+        // Fader, Hardie & Shang (2010) eq. (7): α/(α+β)·δ/(γ−1)·[1 − Γ(γ+δ)Γ(1+δ+n)/(Γ(γ+δ+n)Γ(1+δ))].
+        const double al = p[0], be = p[1], ga = p[2], de = p[3];
+        const double l = std::lgamma(ga + de) + std::lgamma(1 + de + ti) - std::lgamma(ga + de + ti) - std::lgamma(1 + de);
+        out[i] = al / (al + be) * de / (ga - 1) * -std::expm1(l);
+        break;
+      }
+      default: fail(m, "has no expected purchases");
+    }
+  }
+}
+
+void probability_of_purchases(btyd_model m, std::span<const double> params, std::span<const double> t,
+                              std::int64_t n, std::span<double> out) {
+  check_params(m, params);
+  check_out(m, t.size(), out);
+  if (m != btyd_model::bg_nbd && m != btyd_model::mbg_nbd) fail(m, "has no P(X(t) = n) here");
+  if (n < 0) fail(m, "n must be >= 0, got " + std::to_string(n));
+  // BG/NBD eq. (8): P(X(t) = n) = B(a, b+n)/B(a,b)·Γ(r+n)/(Γ(r) n!)·(α/(α+t))^r (t/(α+t))^n
+  //   + [n > 0]·B(a+1, b+n−1)/B(a,b)·[1 − (α/(α+t))^r Σ_{j<n} Γ(r+j)/(Γ(r) j!)·(t/(α+t))^j];
+  // MBG/NBD (Batislam et al. 2007 eq. 8): B(a, b+n+1) and B(a+1, b+n), the second term for n = 0 too.
+  const bool modified = m == btyd_model::mbg_nbd;
+  const double r = params[0], alpha = params[1], a = params[2], b = params[3];
+  const double nn = static_cast<double>(n);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    check_t(m, t[i]);
+    const double lp = std::log(alpha / (alpha + t[i]));
+    const double lq = t[i] > 0 ? std::log(t[i] / (alpha + t[i])) : -inf;
+    const double nb = std::lgamma(r + nn) - std::lgamma(r) - std::lgamma(nn + 1) + r * lp + (n > 0 ? nn * lq : 0.0);
+    const double first = std::exp(log_beta(a, b + nn + (modified ? 1 : 0)) - log_beta(a, b) + nb);
+    double second = 0.0;
+    if (n > 0 || modified) {
+      double sum = 0.0;
+      for (std::int64_t j = 0; j < n; ++j) {
+        const double jj = static_cast<double>(j);
+        sum += std::exp(std::lgamma(r + jj) - std::lgamma(r) - std::lgamma(jj + 1) + (j > 0 ? jj * lq : 0.0));
+      }
+      second = std::exp(log_beta(a + 1, b + nn - (modified ? 0 : 1)) - log_beta(a, b)) * (1 - std::exp(r * lp) * sum);
+    }
+    out[i] = first + second;
+  }
+}
+
+void conditional_expected_average_profit(std::span<const double> params, std::span<const double> frequency,
+                                         std::span<const double> monetary, std::span<double> out) {
+  constexpr btyd_model m = btyd_model::gamma_gamma;
+  check_params(m, params);
+  if (monetary.size() != frequency.size())
+    fail(m, "monetary_value has " + std::to_string(monetary.size()) + " values, frequency " +
+                std::to_string(frequency.size()));
+  check_out(m, frequency.size(), out);
+  const double pp = params[0], q = params[1], g = params[2];
+  // The population mean spend pγ/(q − 1) is infinite for q ≤ 1: the expectation is undefined, NaN.
+  const double population = q > 1 ? g * pp / (q - 1) : nan;
+  for (std::size_t i = 0; i < frequency.size(); ++i) {
+    const double x = frequency[i];
+    if (!whole(x) || x < 0) fail(m, at("frequency", i) + "must be a whole number >= 0, got " + format_number(x));
+    if (x == 0) {
+      out[i] = population;
+      continue;
+    }
+    if (!(monetary[i] > 0 && std::isfinite(monetary[i])))
+      fail(m, at("monetary_value", i) + "must be finite and > 0, got " + format_number(monetary[i]));
+    const double w = pp * x / (pp * x + q - 1);
+    out[i] = q > 1 ? (1 - w) * population + w * monetary[i] : nan;
+  }
+}
+
+void sbg_survival(std::span<const double> params, std::span<const double> t, std::span<double> out) {
+  constexpr btyd_model m = btyd_model::sbg;
+  check_params(m, params);
+  check_out(m, t.size(), out);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    check_t(m, t[i]);
+    out[i] = std::exp(log_beta(params[0], params[1] + t[i]) - log_beta(params[0], params[1]));
+  }
+}
+
+void sbg_retention(std::span<const double> params, std::span<const double> t, std::span<double> out) {
+  constexpr btyd_model m = btyd_model::sbg;
+  check_params(m, params);
+  check_out(m, t.size(), out);
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (!(t[i] >= 1 && std::isfinite(t[i]))) fail(m, "retention is defined for t >= 1, got " + format_number(t[i]));
+    // Fader & Hardie (2007) eq. (6): r(t) = (β + t − 1)/(α + β + t − 1).
+    out[i] = (params[1] + t[i] - 1) / (params[0] + params[1] + t[i] - 1);
+  }
+}
+
+}  // namespace custhealth::btyd

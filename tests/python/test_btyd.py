@@ -1,0 +1,346 @@
+"""Buy-till-you-die: the published values of tests/data/reference/README.md (Fader, Hardie & Lee 2005; Batislam
+et al. 2007; Fader, Hardie & Shang 2010; Fader & Hardie 2007), and lifetimes 0.11 on the same data and at the
+same parameters over random histories (x = 0, tₓ = 0 and large x included)."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custhealth as ch
+from conftest import peer
+
+
+@pytest.fixture(scope="module")
+def cdnow(reference_dir):
+    return pd.read_csv(reference_dir / "cdnow_customers_summary.csv", index_col="ID")
+
+
+@pytest.fixture(scope="module")
+def cdnow_transactions(reference_dir):
+    tx = pd.read_csv(reference_dir / "CDNOW_sample.txt", sep=r"\s+", header=None,
+                     names=["id", "cohort", "date", "quantity", "amount"], dtype={"date": str})
+    tx["date"] = pd.to_datetime(tx["date"], format="%Y%m%d")
+    return tx
+
+
+@pytest.fixture(scope="module")
+def bg(cdnow):
+    return ch.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+
+
+def random_histories(n=2000, seed=3):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 40, n).astype(float)
+    x[:4] = [0, 0, 250, 1]
+    T = rng.uniform(0.5, 80, n)
+    rec = np.where(x > 0, T * rng.uniform(0.01, 1.0, n), 0.0)
+    rec[3] = T[3]  # last purchase at the end of observation
+    return x, rec, T
+
+
+# ---- the RFM summary ------------------------------------------------------------------------------------------
+
+def test_rfm_summary_reproduces_the_published_cdnow_summary(cdnow, cdnow_transactions):
+    # Calibration to 1997-09-30, one purchase per customer-day, times in days / 7; the published IDs number the
+    # customers in their order of first appearance in the file.
+    ours = ch.rfm_summary(cdnow_transactions, "id", "date", observation_end="1997-09-30", freq="D", freq_multiplier=7)
+    ours = ours.loc[pd.unique(cdnow_transactions["id"])]
+    assert len(ours) == len(cdnow) == 2357
+    np.testing.assert_array_equal(ours[["frequency", "recency", "T"]].round(2).to_numpy(), cdnow.to_numpy())
+    assert tuple(ours.iloc[0]) == pytest.approx((2, 30.43, 38.86), abs=0.005)
+
+
+def test_rfm_summary_equals_lifetimes_with_values_and_holdout(cdnow_transactions):
+    utils = peer("lifetimes.utils")
+    tx = cdnow_transactions
+    theirs = utils.summary_data_from_transaction_data(tx, "id", "date", monetary_value_col="amount",
+                                                      observation_period_end="1998-06-30", freq="W")
+    ours = ch.rfm_summary(tx, "id", "date", "amount", observation_end="1998-06-30", freq="W")
+    pd.testing.assert_frame_equal(ours, theirs, check_names=False, check_index_type=False, rtol=1e-12)
+    theirs = utils.calibration_and_holdout_data(tx, "id", "date", calibration_period_end="1997-09-30",
+                                                observation_period_end="1998-06-30", freq="W",
+                                                monetary_value_col="amount")
+    ours = ch.rfm_summary(tx, "id", "date", "amount", observation_end="1998-06-30", freq="W",
+                          calibration_end="1997-09-30")
+    pd.testing.assert_frame_equal(ours[theirs.columns], theirs, check_names=False, check_index_type=False,
+                                  check_dtype=False, rtol=1e-12)
+
+
+def test_rfm_summary_from_a_dataset_counts_successful_payments():
+    ds = ch.generate(n_accounts=40, days=200, seed=5)
+    pay = ds.table("payments")
+    usd = pay[(pay["type"] == "payment") & (pay["currency"] == "USD")]
+    ours = ch.rfm_summary(ds, table="payments", currency="USD", freq="D")
+    by_hand = ch.rfm_summary(pd.DataFrame({"c": usd["account_id"].astype(str), "t": usd["timestamp"],
+                                           "v": usd["amount"]}), "c", "t", "v", freq="D")
+    np.testing.assert_allclose(ours.to_numpy(), by_hand.to_numpy())
+    with pytest.raises(ch.InvalidInputError, match="currencies"):
+        ch.rfm_summary(ds, table="payments")
+    assert len(ch.rfm_summary(ds, table="usage", freq="W")) == ds.table("usage")["account_id"].nunique()
+
+
+def test_rfm_summary_bad_input(cdnow_transactions):
+    tx = cdnow_transactions
+    with pytest.raises(ch.InvalidInputError, match="after observation_end"):
+        ch.rfm_summary(tx, "id", "date", observation_end="1997-06-30", calibration_end="1997-09-30")
+    with pytest.raises(ch.InvalidInputError, match="no column 'when'"):
+        ch.rfm_summary(tx, "id", "when")
+    with pytest.raises(ch.InvalidInputError, match="empty"):
+        ch.rfm_summary(tx.iloc[:0], "id", "date")
+    missing = tx.head(5).copy()
+    missing.loc[2, "date"] = pd.NaT
+    with pytest.raises(ch.InvalidInputError, match="row 2"):
+        ch.rfm_summary(missing, "id", "date")
+
+
+# ---- the published parameters -----------------------------------------------------------------------------------
+
+def test_bg_nbd_reproduces_fader_hardie_lee(bg):
+    assert bg.converged_
+    np.testing.assert_allclose(bg.params_[["r", "alpha", "a", "b"]].round(3), [0.243, 4.414, 0.793, 2.426])
+    assert round(bg.log_likelihood_, 1) == -9582.4
+    # Hardie's spreadsheet's unconditional expectations at the fitted parameters (its t = 78 value is a
+    # truncated series: the exact one is 1.858).
+    t = np.array([0.1429, 1, 3, 31.8571, 32])
+    np.testing.assert_allclose(bg.expected_number_of_purchases_up_to_time(t).round(4),
+                               [0.0078, 0.0532, 0.1506, 1.0405, 1.0437])
+    assert round(bg.expected_number_of_purchases_up_to_time(78), 3) == 1.858
+
+
+def test_bg_nbd_predictions_at_the_rounded_published_parameters():
+    m = ch.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    assert round(float(m.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86)[0]), 3) == 1.226
+    assert m.probability_of_n_purchases_up_to_time(39, 0) == pytest.approx(0.5737864, abs=5e-8)
+    assert m.probability_of_n_purchases_up_to_time(2, 10) == pytest.approx(1.07869e-07, rel=5e-6)
+
+
+def test_mbg_nbd_reproduces_batislam(cdnow):
+    m = ch.ModifiedBetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    np.testing.assert_allclose(m.params_.round(3), [0.525, 6.183, 0.891, 1.614])
+
+
+def test_pareto_nbd_reproduces_the_published_fit(cdnow):
+    m = ch.ParetoNBD().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    np.testing.assert_allclose(m.params_[["r", "alpha", "s"]].round(3), [0.553, 10.578, 0.606])
+    assert abs(m.params_["beta"] - 11.668) < 0.002  # the likelihood is flat in beta (README)
+    assert round(m.log_likelihood_, 1) == -9595.0
+    at = ch.ParetoNBD.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    assert round(float(at.conditional_expected_number_of_purchases_up_to_time(52, 26, 30.86, 31)[0]), 2) == 25.46
+
+
+def test_gamma_gamma_reproduces_fader_hardie_lee_jmr(reference_dir):
+    d = pd.read_csv(reference_dir / "cdnow_customers_summary_with_transactions.csv")
+    d = d[d["x"] > 0]
+    assert len(d) == 946
+    m = ch.GammaGamma().fit(d["x"], d["zbar"])
+    np.testing.assert_allclose(m.params_[["p", "q"]].round(2), [6.25, 3.74])
+    assert abs(m.params_["gamma"] - 15.448) < 0.01
+
+
+def test_bg_bb_reproduces_the_donations_fit(reference_dir):
+    d = pd.read_csv(reference_dir / "donations.csv")
+    m = ch.BetaGeoBetaBinom().fit(d["frequency"], d["recency"], d["periods"], weights=d["weights"])
+    np.testing.assert_allclose(m.params_.round(3), [1.204, 0.750, 0.657, 2.783])
+    # P(alive in the next year, 2002) for three 1995 donors with n = 6 (Fader, Hardie & Shang 2010).
+    at = ch.BetaGeoBetaBinom.from_params(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+    p = at.conditional_probability_alive(1, np.array([0, 2, 6]), np.array([0, 4, 6]), np.array([6, 6, 6]))
+    np.testing.assert_array_equal(np.round(p, 2), [0.11, 0.59, 0.93])
+
+
+@pytest.mark.parametrize("column, alpha, beta, survivors", [("highend_alive", 0.668, 3.806, 378),
+                                                            ("regular_alive", 0.704, 1.182, 170)])
+def test_shifted_beta_geometric_reproduces_fader_hardie_2007(reference_dir, column, alpha, beta, survivors):
+    alive = pd.read_csv(reference_dir / "sbg_retention.csv")[column].to_numpy()
+    m = ch.ShiftedBetaGeo().fit(alive[:8])  # years 0..7: fitted on years 1–7
+    np.testing.assert_allclose(m.params_.round(3), [alpha, beta])
+    assert round(m.predict_alive(12).iloc[-1]) == survivors
+    # Retention is S(t)/S(t−1), and the survival curve is its running product.
+    t = np.arange(1, 13, dtype=float)
+    np.testing.assert_allclose(np.cumprod(m.retention_rate(t)), m.survival_function(t), rtol=1e-12)
+
+
+# ---- lifetimes, fit for fit and prediction for prediction --------------------------------------------------------
+
+@pytest.mark.parametrize("ours, name", [(ch.BetaGeo, "BetaGeoFitter"), (ch.ModifiedBetaGeo, "ModifiedBetaGeoFitter")])
+def test_fits_equal_lifetimes(cdnow, ours, name):
+    lifetimes = peer("lifetimes")
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    theirs = getattr(lifetimes, name)().fit(f, r, T)
+    mine = ours().fit(f, r, T)
+    at_theirs = ours.from_params(theirs.params_)
+    # Both at a maximum: the same log-likelihood (lifetimes stops at a looser tolerance, so ours is ≥ theirs).
+    ll_theirs = at_theirs.log_likelihood(f, r, T)
+    assert mine.log_likelihood_ >= ll_theirs - 1e-9 * abs(ll_theirs)
+    assert mine.log_likelihood_ == pytest.approx(ll_theirs, rel=1e-9)
+    np.testing.assert_allclose(mine.params_.to_numpy(), theirs.params_.to_numpy(), rtol=2e-5)
+    np.testing.assert_allclose(mine.standard_errors_.to_numpy(), theirs.standard_errors_.to_numpy(), rtol=1e-4)
+
+
+def test_penalised_fit_equals_lifetimes(cdnow):
+    lifetimes = peer("lifetimes")
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    theirs = lifetimes.BetaGeoFitter(penalizer_coef=0.1).fit(f, r, T)
+    mine = ch.BetaGeo(penalizer_coef=0.1).fit(f, r, T)
+    np.testing.assert_allclose(mine.params_.to_numpy(), theirs.params_.to_numpy(), rtol=1e-4)
+
+
+PARAMS = {
+    "BetaGeo": ("BetaGeoFitter", dict(r=0.243, alpha=4.414, a=0.793, b=2.426)),
+    "ModifiedBetaGeo": ("ModifiedBetaGeoFitter", dict(r=0.525, alpha=6.183, a=0.891, b=1.614)),
+    "ParetoNBD": ("ParetoNBDFitter", dict(r=0.553, alpha=10.578, s=0.606, beta=11.669)),
+}
+
+
+@pytest.mark.parametrize("name", list(PARAMS))
+def test_predictions_equal_lifetimes_at_the_same_parameters(name):
+    lifetimes = peer("lifetimes")
+    theirs_name, params = PARAMS[name]
+    theirs = getattr(lifetimes, theirs_name)()
+    theirs.params_ = pd.Series(params)
+    ours = getattr(ch, name).from_params(**params)
+    x, rec, T = random_histories()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(ours.conditional_probability_alive(x, rec, T),
+                                   theirs.conditional_probability_alive(x, rec, T), rtol=1e-9)
+        for t in (0.5, 10.0, 52.0):
+            np.testing.assert_allclose(ours.conditional_expected_number_of_purchases_up_to_time(t, x, rec, T),
+                                       theirs.conditional_expected_number_of_purchases_up_to_time(t, x, rec, T),
+                                       rtol=1e-9)
+        t = np.array([0.1, 1.0, 10.0, 100.0])
+        np.testing.assert_allclose(ours.expected_number_of_purchases_up_to_time(t),
+                                   theirs.expected_number_of_purchases_up_to_time(t), rtol=1e-9)
+        if name != "ParetoNBD":
+            for n in (0, 1, 5):
+                assert ours.probability_of_n_purchases_up_to_time(7.0, n) == pytest.approx(
+                    theirs.probability_of_n_purchases_up_to_time(7.0, n), rel=1e-9)
+
+
+def test_bg_bb_equals_lifetimes(reference_dir):
+    lifetimes = peer("lifetimes")
+    d = pd.read_csv(reference_dir / "donations.csv")
+    theirs = lifetimes.BetaGeoBetaBinomFitter().fit(d["frequency"], d["recency"], d["periods"], weights=d["weights"])
+    mine = ch.BetaGeoBetaBinom().fit(d["frequency"], d["recency"], d["periods"], weights=d["weights"])
+    np.testing.assert_allclose(mine.params_.to_numpy(), theirs.params_.to_numpy(), rtol=1e-4)
+    at = ch.BetaGeoBetaBinom.from_params(theirs.params_)
+    for m in (0, 1, 5):
+        np.testing.assert_allclose(at.conditional_probability_alive(m, d["frequency"], d["recency"], d["periods"]),
+                                   theirs.conditional_probability_alive(m, d["frequency"], d["recency"], d["periods"]),
+                                   rtol=1e-9)
+        np.testing.assert_allclose(
+            at.conditional_expected_number_of_purchases_up_to_time(m, d["frequency"], d["recency"], d["periods"]),
+            theirs.conditional_expected_number_of_purchases_up_to_time(m, d["frequency"], d["recency"], d["periods"]),
+            rtol=1e-9)
+
+
+def test_gamma_gamma_and_clv_equal_lifetimes(reference_dir):
+    lifetimes = peer("lifetimes")
+    d = pd.read_csv(reference_dir / "cdnow_customers_summary_with_transactions.csv")
+    rep = d[d["x"] > 0]
+    theirs = lifetimes.GammaGammaFitter().fit(rep["x"], rep["zbar"])
+    mine = ch.GammaGamma().fit(rep["x"], rep["zbar"])
+    np.testing.assert_allclose(mine.params_.to_numpy(), theirs.params_.to_numpy(), rtol=1e-4)
+    np.testing.assert_allclose(mine.standard_errors_.to_numpy(), theirs.standard_errors_.to_numpy(), rtol=1e-3)
+    at = ch.GammaGamma.from_params(p=theirs.params_["p"], q=theirs.params_["q"], gamma=theirs.params_["v"])
+    np.testing.assert_allclose(at.conditional_expected_average_profit(d["x"], d["zbar"]),
+                               theirs.conditional_expected_average_profit(d["x"], d["zbar"]), rtol=1e-12)
+    bgf = lifetimes.BetaGeoFitter()
+    bgf.params_ = pd.Series(dict(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    bgf.predict = bgf.conditional_expected_number_of_purchases_up_to_time  # what lifetimes' fit() sets
+    ours_bg = ch.BetaGeo.from_params(bgf.params_)
+    theirs_clv = theirs.customer_lifetime_value(bgf, d["x"], d["t_x"], d["T"], d["zbar"], time=12, freq="W",
+                                                discount_rate=0.01)
+    ours_clv = at.customer_lifetime_value(ours_bg, d["x"], d["t_x"], d["T"], d["zbar"], time=12, freq="W",
+                                          discount_rate=0.01)
+    np.testing.assert_allclose(ours_clv, theirs_clv, rtol=1e-9)
+
+
+# ---- files, pickles, bad input -------------------------------------------------------------------------------------
+
+def test_json_and_pickle_round_trip(bg):
+    back = ch.BetaGeo.from_json(bg.to_json())
+    pd.testing.assert_series_equal(back.params_, bg.params_)
+    assert back.log_likelihood_ == bg.log_likelihood_
+    pd.testing.assert_frame_equal(back.variance_matrix_, bg.variance_matrix_)
+    assert json.loads(bg.to_json())["model"] == "bg_nbd"
+    again = pickle.loads(pickle.dumps(bg))
+    pd.testing.assert_series_equal(again.params_, bg.params_)
+    with pytest.raises(ch.InvalidInputError, match="not a ParetoNBD"):
+        ch.ParetoNBD.from_json(bg.to_json())
+
+
+@pytest.mark.parametrize("frequency, recency, T, message", [
+    ([1, -1], [1, 0], [2, 2], r"frequency\[1\]: must be a whole number >= 0"),
+    ([1, 2.5], [1, 1], [2, 2], r"frequency\[1\]: must be a whole number"),
+    ([1, 1], [1, -1], [2, 2], r"recency\[1\]: must be a finite number >= 0"),
+    ([1, 1], [1, 1], [2, -2], r"T\[1\]: must be a finite number >= 0"),
+    ([1, 1], [1, 3], [2, 2], r"recency\[1\]: greater than T \(3 > 2\)"),
+    ([1, 1], [1, 0], [2, 2], r"recency\[1\]: is 0 with frequency 1"),
+    ([1, 0], [1, 1], [2, 2], r"recency\[1\]: must be 0 when frequency is 0"),
+    ([1, 1], [1, np.nan], [2, 2], r"recency\[1\]"),
+    ([], [], [], "empty input"),
+    ([0, 0], [0, 0], [2, 3], "every frequency is 0"),
+])
+def test_bad_input_is_a_clear_error(frequency, recency, T, message):
+    for cls in (ch.BetaGeo, ch.ModifiedBetaGeo, ch.ParetoNBD):
+        with pytest.raises(ch.InvalidInputError, match=message):
+            cls().fit(np.array(frequency, dtype=float), np.array(recency, dtype=float), np.array(T, dtype=float))
+
+
+def test_bad_prediction_input_and_parameters():
+    m = ch.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    with pytest.raises(ch.InvalidInputError, match="t must be finite and >= 0"):
+        m.conditional_expected_number_of_purchases_up_to_time(-1, 1, 1, 2)
+    with pytest.raises(ch.InvalidInputError, match="t must be finite and >= 0"):
+        m.expected_number_of_purchases_up_to_time(-1)
+    with pytest.raises(ch.InvalidInputError, match="greater than T"):
+        m.conditional_probability_alive(1, 3, 2)
+    with pytest.raises(ch.InvalidInputError, match="alpha must be finite and > 0"):
+        ch.BetaGeo.from_params(r=1, alpha=-1, a=1, b=1)
+    with pytest.raises(ch.InvalidInputError, match="expected"):
+        ch.BetaGeo.from_params(r=1, alpha=1)
+    with pytest.raises(ch.InvalidInputError, match="not fitted"):
+        ch.BetaGeo().conditional_probability_alive(1, 1, 2)
+    with pytest.raises(ch.InvalidInputError, match="frequency > 0"):
+        ch.GammaGamma().fit([0, 1], [1.0, 2.0])
+    with pytest.raises(ch.InvalidInputError, match=r"monetary_value\[1\]"):
+        ch.GammaGamma().fit([1, 1], [1.0, -2.0])
+    with pytest.raises(ch.InvalidInputError, match=r"at most one purchase per opportunity"):
+        ch.BetaGeoBetaBinom().fit([3, 1], [2, 1], [6, 6])
+    with pytest.raises(ch.InvalidInputError, match=r"more customers than the period before"):
+        ch.ShiftedBetaGeo().fit([100, 80, 90])
+    with pytest.raises(ch.InvalidInputError, match="penalizer"):
+        ch.BetaGeo(penalizer_coef=-1).fit([1, 0], [1, 0], [2, 2])
+
+
+def test_a_fit_that_does_not_converge_warns_and_says_so(cdnow):
+    with pytest.warns(ch.ConvergenceWarning, match="did not converge"):
+        m = ch.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"], max_iter=2)
+    assert not m.converged_ and m.status_ == "max_iter"
+    # with the tolerance met, it is silent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ch.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).converged_
+
+
+def test_weights_equal_repeated_rows(cdnow):
+    # A compressed table with counts is the same fit as its expanded rows.
+    counts = cdnow.groupby(["frequency", "recency", "T"]).size().reset_index(name="n")
+    a = ch.BetaGeo().fit(counts["frequency"], counts["recency"], counts["T"], weights=counts["n"])
+    b = ch.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    np.testing.assert_allclose(a.params_.to_numpy(), b.params_.to_numpy(), rtol=1e-8)
+    assert a.log_likelihood_ == pytest.approx(b.log_likelihood_, rel=1e-12)
+
+
+def test_short_names(bg, cdnow):
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    pd.testing.assert_series_equal(bg.p_alive(f, r, T), bg.conditional_probability_alive(f, r, T))
+    pd.testing.assert_series_equal(bg.expected_purchases(10, f, r, T), bg.predict(10, f, r, T))
+    assert bg.expected_purchases(10) == bg.expected_number_of_purchases_up_to_time(10)
+    assert bg.p_alive(f, r, T).index.equals(cdnow.index)
