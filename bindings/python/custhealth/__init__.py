@@ -27,6 +27,7 @@ from .assignment import assign_accounts
 from .training import backtest, churn_features, tune
 from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
+from .cox import CoxLikelihoodRatioTest, CoxPH
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -74,4 +75,6 @@ __all__ = [
     "tenure",
     "metrics",
     "LogisticChurnModel",
+    "CoxPH",
+    "CoxLikelihoodRatioTest",
 ]

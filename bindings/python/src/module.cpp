@@ -59,4 +59,5 @@ PYBIND11_MODULE(_core, m) {
   register_assignment(m);
   register_metrics(m);
   register_churn(m);
+  register_cox(m);
 }
