@@ -208,6 +208,18 @@ def test_print_summary(rossi, capsys):
     assert "'week'" in out and "Concordance" in out and "l2 (penalizer) = 0.1" in out and "prio" in out
 
 
+def test_readme_example_runs_and_equals_lifelines(root, lifelines):
+    readme = (root / "README.md").read_text()
+    block = readme.split("### Cox regression", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {"ch": ch, "np": np, "pd": pd}
+    exec(block, namespace)  # noqa: S102 (the README's own code)
+    cph, df = namespace["cph"], namespace["df"]
+    plain = df.assign(segment=df["segment"].astype(str))  # lifelines' groupby warns on a categorical
+    theirs = lifelines.CoxPHFitter().fit(plain, "duration", "observed", strata="segment", fit_options=TIGHT)
+    assert_same_fit(cph, theirs)
+    assert cph.params_["log_seats"] == pytest.approx(-0.31, abs=0.005)  # what the README says
+
+
 def test_unfitted_model_says_so():
     with pytest.raises(ch.InvalidInputError, match="not fitted"):
         _ = ch.CoxPH().params_
