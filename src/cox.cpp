@@ -30,6 +30,8 @@ std::string in_quotes(const std::string& name) { return "'" + name + "'"; }
 
 /// The rows in the solver's order: by stratum, then by duration descending, standardised covariates
 /// z = (x − mean)/sd row-major.
+using row_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 struct sorted_rows {
   std::size_t n = 0, p = 0;
   std::vector<double> z, time, weight, event;
@@ -52,100 +54,109 @@ struct evaluation {
 
 class efron {
  public:
-  efron(const sorted_rows& rows, double l2) : r_(rows), penalty_(static_cast<double>(rows.n) * l2) {}
+  efron(const sorted_rows& rows, double l2) : r_(rows), penalty_(static_cast<double>(rows.n) * l2) {
+    // The tied groups: [starts[g], starts[g + 1]) share stratum and duration.
+    for (std::size_t i = 0; i < rows.n; i = rows.group_end(i)) starts_.push_back(i);
+    starts_.push_back(rows.n);
+  }
 
-  /// One sweep from the longest duration down, accumulating the risk set's Σr, Σr·z and Σr·zzᵀ (cox.hpp's
-  /// formula). r = w·exp(η − c) with c = max η: ℓ does not change (Σ_D w·c = w̄·d·c cancels the c in each
-  /// log term), and exp cannot overflow. With `derivatives` false only −F is computed (step halving).
+  /// −F, and with `derivatives` its gradient and Hessian, in one sweep from the longest duration down that
+  /// keeps the risk set's Σr and Σr·z (r = w·exp(η − c), c = max η: ℓ does not change, since Σ_D w·c = w̄·d·c
+  /// cancels the c of each log term, and exp cannot overflow). At an event group (d deaths, den_k = S0 − f_k·T0,
+  /// f_k = k/d, m_k = (S1 − f_k·T1)/den_k):
+  ///   −∇ℓ += w̄·Σ_k m_k − Σ_D w·z,   Σ_k m_k = S1·Σ1/den_k − T1·Σf_k/den_k;
+  ///   −∇²ℓ += w̄·Σ_k [(S2 − f_k·T2)/den_k − m_k·m_kᵀ].
+  /// The outer products Σ_k m_k·m_kᵀ expand into S1·S1ᵀ, S1·T1ᵀ and T1·T1ᵀ with scalar sums over k (O(p²) per
+  /// group, not per death), and the S2 and T2 terms, summed over groups, are one weighted Gram matrix
+  /// Σᵢ qᵢ·zᵢzᵢᵀ: row i is in the risk set S2 of every group of its stratum at or below its duration, so
+  /// qᵢ = rᵢ·Σ_{those g} w̄_g·Σ_k 1/den_k, less rᵢ·w̄_g·Σ_k f_k/den_k of its own group when it is a death.
+  /// That keeps the per-row work O(p) and the O(n·p²) part in a blocked symmetric rank update.
   void evaluate(const Eigen::VectorXd& beta, evaluation& e, bool derivatives) const {
-    const std::size_t n = r_.n, p = r_.p;
+    const std::size_t n = r_.n, p = r_.p, groups = starts_.size() - 1;
     const auto pp = static_cast<Eigen::Index>(p);
-    eta_.resize(n);
-    double c = -std::numeric_limits<double>::infinity();
-    for (std::size_t i = 0; i < n; ++i) {
-      double s = 0.0;
-      const double* z = r_.row(i);
-      for (std::size_t j = 0; j < p; ++j) s += z[j] * beta[static_cast<Eigen::Index>(j)];
-      eta_[i] = s;
-      c = std::max(c, s);
-    }
+    const Eigen::Map<const row_matrix> z(r_.z.data(), static_cast<Eigen::Index>(n), pp);
+    Eigen::Map<Eigen::VectorXd> eta(eta_.data(), static_cast<Eigen::Index>(n));
+    eta.noalias() = z * beta;
+    const double c = eta.maxCoeff();
+    for (std::size_t i = 0; i < n; ++i) risk_[i] = r_.weight[i] * std::exp(eta_[i] - c);
     if (derivatives) {
       e.gradient.setZero(pp);
       e.hessian.setZero(pp, pp);
     }
-    std::vector<double> s1(p), t1(p), s2(derivatives ? p * p : 0), t2(derivatives ? p * p : 0), xs(p), m(p);
+    Eigen::VectorXd s1 = Eigen::VectorXd::Zero(pp), t1(pp), xs(pp);
     double ll = 0.0, s0 = 0.0;
-    for (std::size_t i = 0; i < n;) {
-      if (i == 0 || r_.stratum[i] != r_.stratum[i - 1]) {  // a new stratum: a new, empty risk set
-        s0 = 0.0;
-        if (derivatives) std::fill(s1.begin(), s1.end(), 0.0), std::fill(s2.begin(), s2.end(), 0.0);
-      }
-      const std::size_t end = r_.group_end(i);
-      double t0 = 0.0, deaths = 0.0, death_weight = 0.0, death_eta = 0.0;
-      if (derivatives)
-        std::fill(t1.begin(), t1.end(), 0.0), std::fill(t2.begin(), t2.end(), 0.0), std::fill(xs.begin(), xs.end(), 0.0);
-      for (; i < end; ++i) {
-        const double w = r_.weight[i], risk = w * std::exp(eta_[i] - c);
-        const bool dead = r_.event[i] != 0.0;
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::size_t begin = starts_[g], end = starts_[g + 1];
+      if (begin == 0 || r_.stratum[begin] != r_.stratum[begin - 1]) s0 = 0.0, s1.setZero();  // a new risk set
+      double t0 = 0.0, deaths = 0.0, death_weight = 0.0;
+      if (derivatives) t1.setZero(), xs.setZero();
+      for (std::size_t i = begin; i < end; ++i) {
+        const double risk = risk_[i];
         s0 += risk;
-        if (dead) t0 += risk, deaths += 1.0, death_weight += w, death_eta += w * (eta_[i] - c);
-        if (!derivatives) continue;
-        const double* z = r_.row(i);
-        for (std::size_t j = 0; j < p; ++j) {
-          const double rz = risk * z[j];
-          s1[j] += rz;
-          double* s2j = s2.data() + j * p;
-          for (std::size_t l = 0; l <= j; ++l) s2j[l] += rz * z[l];
-          if (dead) {
-            t1[j] += rz;
-            xs[j] += w * z[j];
-            double* t2j = t2.data() + j * p;
-            for (std::size_t l = 0; l <= j; ++l) t2j[l] += rz * z[l];
-          }
+        if (derivatives) s1.noalias() += risk * z.row(static_cast<Eigen::Index>(i)).transpose();
+        if (r_.event[i] == 0.0) continue;
+        t0 += risk, deaths += 1.0, death_weight += r_.weight[i];
+        ll += r_.weight[i] * (eta_[i] - c);
+        if (derivatives) {
+          t1.noalias() += risk * z.row(static_cast<Eigen::Index>(i)).transpose();
+          xs.noalias() += r_.weight[i] * z.row(static_cast<Eigen::Index>(i)).transpose();
         }
       }
+      inverse_[g] = fraction_[g] = 0.0;
       if (deaths == 0.0) continue;
-      // Efron: the d tied deaths leave the risk set by fractions k/d, k = 0..d−1.
       const double mean_weight = death_weight / deaths;
       const auto d = static_cast<std::size_t>(deaths);
-      double inverse_sum = 0.0, fraction_sum = 0.0;  // Σ 1/den_k, Σ (k/d)/den_k
-      ll += death_eta;
+      double a = 0.0, b = 0.0, a2 = 0.0, b2 = 0.0, c2 = 0.0;  // Σ1/den, Σf/den, Σ1/den², Σf/den², Σf²/den²
       for (std::size_t k = 0; k < d; ++k) {
         const double f = static_cast<double>(k) / deaths, den = s0 - f * t0;
         ll -= mean_weight * std::log(den);
-        if (!derivatives) continue;
-        inverse_sum += 1.0 / den;
-        fraction_sum += f / den;
-        // ∇ℓ −= w̄·m_k, ∇²ℓ += w̄·m_k·m_kᵀ with m_k = (S1 − f·T1)/den_k.
-        for (std::size_t j = 0; j < p; ++j) m[j] = (s1[j] - f * t1[j]) / den;
-        for (std::size_t j = 0; j < p; ++j) {
-          const auto jj = static_cast<Eigen::Index>(j);
-          e.gradient[jj] += mean_weight * m[j];  // −∇ℓ
-          for (std::size_t l = 0; l <= j; ++l) e.hessian(jj, static_cast<Eigen::Index>(l)) -= mean_weight * m[j] * m[l];
-        }
+        a += 1.0 / den, b += f / den;
+        a2 += 1.0 / (den * den), b2 += f / (den * den), c2 += f * f / (den * den);
       }
+      inverse_[g] = mean_weight * a;
+      fraction_[g] = mean_weight * b;
       if (!derivatives) continue;
-      // −∇ℓ −= Σ_D w·z;  −∇²ℓ += w̄·Σ_k (S2 − f_k·T2)/den_k = w̄·(S2·Σ1/den_k − T2·Σf_k/den_k).
-      for (std::size_t j = 0; j < p; ++j) {
-        const auto jj = static_cast<Eigen::Index>(j);
-        e.gradient[jj] -= xs[j];
-        for (std::size_t l = 0; l <= j; ++l)
-          e.hessian(jj, static_cast<Eigen::Index>(l)) +=
-              mean_weight * (s2[j * p + l] * inverse_sum - t2[j * p + l] * fraction_sum);
-      }
+      e.gradient.noalias() += mean_weight * (a * s1 - b * t1) - xs;
+      auto h = e.hessian.selfadjointView<Eigen::Lower>();
+      h.rankUpdate(s1, -mean_weight * a2);
+      h.rankUpdate(s1, t1, mean_weight * b2);
+      h.rankUpdate(t1, -mean_weight * c2);
     }
     e.loglik = ll;
     e.objective = -ll + 0.5 * penalty_ * beta.squaredNorm();
-    if (derivatives) {
-      e.gradient += penalty_ * beta;
-      e.hessian.diagonal().array() += penalty_;
+    if (!derivatives) return;
+    // q per row: the running sum of w̄·Σ1/den over the groups at or below its duration in its stratum.
+    double running = 0.0;
+    for (std::size_t g = groups; g-- > 0;) {
+      const std::size_t begin = starts_[g], end = starts_[g + 1];
+      if (end == n || r_.stratum[end] != r_.stratum[begin]) running = 0.0;  // the stratum's shortest duration
+      running += inverse_[g];
+      for (std::size_t i = begin; i < end; ++i)
+        q_[i] = std::sqrt(risk_[i] * (running - (r_.event[i] != 0.0 ? fraction_[g] : 0.0)));
     }
+    constexpr std::size_t block = 256;
+    row_matrix scaled;
+    for (std::size_t i0 = 0; i0 < n; i0 += block) {
+      const auto m = static_cast<Eigen::Index>(std::min(block, n - i0));
+      const auto first = static_cast<Eigen::Index>(i0);
+      scaled = Eigen::Map<const Eigen::VectorXd>(q_.data() + i0, m).asDiagonal() * z.middleRows(first, m);
+      e.hessian.selfadjointView<Eigen::Lower>().rankUpdate(scaled.transpose());
+    }
+    e.gradient += penalty_ * beta;
+    e.hessian.diagonal().array() += penalty_;
+  }
+
+  /// Sizes the per-row and per-group scratch once.
+  void reserve() const {
+    eta_.resize(r_.n), risk_.resize(r_.n), q_.resize(r_.n);
+    inverse_.resize(starts_.size()), fraction_.resize(starts_.size());
   }
 
  private:
   const sorted_rows& r_;
   double penalty_;  // n·l2
-  mutable std::vector<double> eta_;
+  std::vector<std::size_t> starts_;
+  mutable std::vector<double> eta_, risk_, q_, inverse_, fraction_;  // per row; per group: w̄·Σ1/den, w̄·Σf/den
 };
 
 /// The unweighted mean and the sample standard deviation (ddof 1) of each column, as lifelines standardises.
@@ -255,14 +266,14 @@ cox_model cox_model::fit(matrix_view x, std::span<const double> durations, label
 
   const auto pp = static_cast<Eigen::Index>(p);
   if (options.l2 == 0.0) {
-    const Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> z(
-        rows.z.data(), static_cast<Eigen::Index>(n), pp);
+    const Eigen::Map<const row_matrix> z(rows.z.data(), static_cast<Eigen::Index>(n), pp);
     const Eigen::MatrixXd cross = z.transpose() * z;
     detail::check_rank(where, cross, model.names_);
   }
 
   // Newton–Raphson with step halving (cox.hpp) on the standardised scale.
   const efron solver(rows, options.l2);
+  solver.reserve();
   cox_fit_stats& st = model.stats_;
   Eigen::VectorXd beta = Eigen::VectorXd::Zero(pp), dir;
   evaluation now, trial;

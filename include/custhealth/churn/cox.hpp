@@ -34,7 +34,8 @@
 // δ = −H⁻¹∇F (H the analytic Hessian, by a pivoted LDLᵀ of −H), halved until F increases (step halving, at most
 // 30 times). It stops when max_j |δⱼ| ≤ tol on the standardised scale (the Newton step that would still be
 // taken), after max_iter steps, or when no halving increases F. One sort by (stratum, duration descending);
-// each evaluation is one sweep accumulating the risk-set sums Σ rᵢ, Σ rᵢxᵢ, Σ rᵢxᵢxᵢᵀ: O(n·p²).
+// each evaluation is one sweep keeping the risk-set sums Σ rᵢ and Σ rᵢxᵢ (O(n·p), plus O(p²) per event time)
+// and one weighted Gram matrix Σ qᵢxᵢxᵢᵀ in place of the running Σ rᵢxᵢxᵢᵀ (src/cox.cpp): O(n·p²).
 //
 // Standard errors: √diag of (−H)⁻¹ at the optimum, the penalised Hessian (lifelines' and R's variance with a
 // ridge penalty), taken to the original scale by the column scales.
