@@ -185,7 +185,8 @@ cox_model cox_model::fit(matrix_view x, std::span<const double> durations, label
   const std::size_t n = x.rows, p = x.cols;
   if (!(options.l2 >= 0.0 && std::isfinite(options.l2))) fail("l2 must be finite and >= 0, got " + number(options.l2));
   if (options.max_iter < 1) fail("max_iter must be >= 1, got " + std::to_string(options.max_iter));
-  if (!(options.tol > 0.0 && std::isfinite(options.tol))) fail("tol must be finite and > 0, got " + number(options.tol));
+  if (!(options.tol > 0.0 && std::isfinite(options.tol)))
+    fail("tol must be finite and > 0, got " + number(options.tol));
   if (p == 0) fail("X has no covariate columns");
   if (names.empty()) names = detail::default_names(p);
   if (names.size() != p) fail(std::to_string(names.size()) + " covariate names for " + std::to_string(p) + " columns");
@@ -366,8 +367,8 @@ cox_model cox_model::fit(matrix_view x, std::span<const double> durations, label
       risk += rows.weight[i] * std::exp(eta[i]);
       dead += rows.weight[i] * rows.event[i];
     }
-    const auto t = static_cast<std::size_t>(std::lower_bound(model.times_.begin(), model.times_.end(), rows.time[end - 1]) -
-                                            model.times_.begin());
+    const auto found = std::lower_bound(model.times_.begin(), model.times_.end(), rows.time[end - 1]);
+    const auto t = static_cast<std::size_t>(found - model.times_.begin());
     model.hazard_[static_cast<std::size_t>(rows.stratum[end - 1]) * nt + t] = dead / risk;
     if (end == n || rows.stratum[end] != rows.stratum[end - 1]) {  // the stratum's last row: its concordance
       const std::size_t m = end - stratum_begin;
@@ -436,7 +437,8 @@ void cox_model::predict_cumulative_hazard(matrix_view x, std::span<const std::in
       fail("row " + std::to_string(i) + " has stratum code " + std::to_string(strata[i]) + ", not one of the model's " +
            std::to_string(strata_));
   for (std::size_t t = 0; t < times.size(); ++t)
-    if (!std::isfinite(times[t])) fail("times[" + std::to_string(t) + "] is " + number(times[t]) + ": times must be finite");
+    if (!std::isfinite(times[t]))
+      fail("times[" + std::to_string(t) + "] is " + number(times[t]) + ": times must be finite");
   if (out.size() != times.size() * m)
     fail("the output holds " + std::to_string(out.size()) + " values for " + std::to_string(times.size() * m));
   std::vector<double> eta(m);
@@ -448,7 +450,8 @@ void cox_model::predict_cumulative_hazard(matrix_view x, std::span<const std::in
     double sum = 0.0;
     for (std::size_t k = 0; k < nt; ++k) running[k] = sum += hazard_[s * nt + k];
     for (std::size_t t = 0; t < times.size(); ++t) {
-      const auto k = static_cast<std::size_t>(std::upper_bound(times_.begin(), times_.end(), times[t]) - times_.begin());
+      const auto after = std::upper_bound(times_.begin(), times_.end(), times[t]);  // the first time > t
+      const auto k = static_cast<std::size_t>(after - times_.begin());
       cumulative[s * times.size() + t] = k == 0 ? 0.0 : running[k - 1];
     }
   }

@@ -66,8 +66,8 @@ void check_names(std::string_view where, const std::vector<std::string>& names) 
   for (std::size_t j = 0; j < names.size(); ++j) {
     if (names[j].empty()) fail(where, "feature name " + std::to_string(j) + " is empty");
     if (const auto [it, fresh] = seen.emplace(names[j], j); !fresh)
-      fail(where, "feature names must be distinct: " + in_quotes(names[j]) + " is column " + std::to_string(it->second) +
-           " and column " + std::to_string(j));
+      fail(where, "feature names must be distinct: " + in_quotes(names[j]) + " is column " +
+                      std::to_string(it->second) + " and column " + std::to_string(j));
   }
 }
 

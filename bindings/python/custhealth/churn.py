@@ -60,7 +60,27 @@ def _design(X: Any, where: str = "LogisticChurnModel") -> tuple[np.ndarray, list
     return arr, None, pd.RangeIndex(arr.shape[0])
 
 
-class LogisticChurnModel:
+class _FitStatus:
+    """How a model's fit ended (fit_status.hpp), read from its core model: ``n_iter_``, ``converged_``, ``status_``."""
+
+    def _fitted(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def n_iter_(self) -> int:
+        return int(self._fitted().iterations)
+
+    @property
+    def converged_(self) -> bool:
+        return bool(self._fitted().converged)
+
+    @property
+    def status_(self) -> str:
+        """"converged", "max_iter" or "line_search_failed"."""
+        return str(self._fitted().status)
+
+
+class LogisticChurnModel(_FitStatus):
     """L2-penalised logistic regression for churn, scikit-learn's conventions (fitted attributes end in ``_``).
 
     Parameters
@@ -160,19 +180,6 @@ class LogisticChurnModel:
         m = self._fitted()
         return pd.Series(np.append(m.se, m.intercept_se), index=pd.Index([*m.feature_names, "intercept"], name="term"),
                          name="se")
-
-    @property
-    def n_iter_(self) -> int:
-        return int(self._fitted().iterations)
-
-    @property
-    def converged_(self) -> bool:
-        return bool(self._fitted().converged)
-
-    @property
-    def status_(self) -> str:
-        """"converged", "max_iter" or "line_search_failed"."""
-        return str(self._fitted().status)
 
     @property
     def gradient_norm_(self) -> float:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import _core
 from ._core import InvalidInputError
-from .churn import ConvergenceWarning, _design
+from .churn import ConvergenceWarning, _design, _FitStatus
 from .metrics import _floats, _labels
 
 __all__ = ["CoxLikelihoodRatioTest", "CoxPH"]
@@ -61,7 +61,7 @@ def _strata_keys(df: pd.DataFrame, strata: list[str]) -> pd.Index:
     return keys
 
 
-class CoxPH:
+class CoxPH(_FitStatus):
     """Cox proportional hazards regression (Efron ties, strata, weights, L2 penalty), lifelines' names.
 
     Parameters
@@ -201,19 +201,6 @@ class CoxPH:
     def concordance_index_(self) -> float:
         """Harrell's concordance of the training rows (pairs within strata), lifelines' ``concordance_index_``."""
         return float(self._fitted().concordance_index)
-
-    @property
-    def n_iter_(self) -> int:
-        return int(self._fitted().iterations)
-
-    @property
-    def converged_(self) -> bool:
-        return bool(self._fitted().converged)
-
-    @property
-    def status_(self) -> str:
-        """"converged", "max_iter" or "line_search_failed"."""
-        return str(self._fitted().status)
 
     @property
     def n_events_(self) -> int:
