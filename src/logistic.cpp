@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "custhealth/detail/stats.hpp"
+#include "design_checks.hpp"
 #include "json_reader.hpp"
 
 namespace custhealth {
@@ -82,20 +83,6 @@ struct design {
     z.col(static_cast<Eigen::Index>(k)).setOnes();
   }
 };
-
-/// The first non-finite value of x, column and row named; x finite otherwise.
-void check_finite(matrix_view x, std::span<const std::size_t> cols, const std::vector<std::string>& names,
-                  const char* what) {
-  const std::size_t k = names.size();
-  for (std::size_t i = 0; i < x.rows; ++i)
-    for (std::size_t j = 0; j < k; ++j) {
-      const double v = x(i, cols.empty() ? j : cols[j]);
-      if (!std::isfinite(v))
-        fail(std::string(what) + " column " + in_quotes(names[j]) + " row " + std::to_string(i) + " is " + number(v) +
-             ": X must be finite (NaN and inf are rejected, not imputed; impute first, e.g. with an indicator "
-             "column)");
-    }
-}
 
 /// f(c, begin, end) for each chunk c of [0, n), on up to `threads` threads (0: one per core).
 template <class F>
@@ -222,65 +209,7 @@ class solver {
 
 double gradient_norm(const Eigen::VectorXd& g, double weight_sum) { return g.cwiseAbs().maxCoeff() / weight_sum; }
 
-/// With l2 = 0 every column must add something: an incremental Cholesky of the weighted correlation matrix of
-/// the (centred) columns, in their order, finds the first one with 1 − R² < 1e-10 on those before it, and
-/// names the columns it is a combination of. `h` is Hessian's lower triangle at θ = 0, where every pᵢ is the
-/// same, so its feature block is proportional to Σ wᵢ zᵢzᵢᵀ.
-void check_rank(const Eigen::MatrixXd& h, const std::vector<std::string>& names) {
-  const auto k = static_cast<Eigen::Index>(names.size());
-  Eigen::MatrixXd r = h.topLeftCorner(k, k).selfadjointView<Eigen::Lower>();
-  const Eigen::VectorXd s = r.diagonal().cwiseSqrt().cwiseInverse();
-  r = s.asDiagonal() * r * s.asDiagonal();
-  Eigen::MatrixXd l = Eigen::MatrixXd::Zero(k, k);
-  std::vector<Eigen::Index> kept;
-  for (Eigen::Index j = 0; j < k; ++j) {
-    const auto m = static_cast<Eigen::Index>(kept.size());
-    Eigen::VectorXd c(m);  // R[kept, j]
-    for (Eigen::Index a = 0; a < m; ++a) c[a] = r(kept[static_cast<std::size_t>(a)], j);
-    const Eigen::VectorXd u = l.topLeftCorner(m, m).triangularView<Eigen::Lower>().solve(c);
-    const double residual = 1.0 - u.squaredNorm();  // 1 − R² of column j on the kept ones
-    if (residual < 1e-10) {
-      // The combination: R[kept, kept]·β = R[kept, j]; name the columns that take part in it.
-      const Eigen::VectorXd beta = l.topLeftCorner(m, m).transpose().triangularView<Eigen::Upper>().solve(u);
-      std::string with;
-      for (Eigen::Index a = 0; a < m; ++a)
-        if (std::fabs(beta[a]) > 1e-6) with += (with.empty() ? "" : ", ") + in_quotes(names[static_cast<std::size_t>(kept[static_cast<std::size_t>(a)])]);
-      fail("columns are perfectly collinear: " + in_quotes(names[static_cast<std::size_t>(j)]) +
-           " is a linear combination of " + with + " (1 - R^2 = " + number(std::max(residual, 0.0)) +
-           "); with l2 = 0 the coefficients have no unique value: drop a column or set l2 > 0");
-    }
-    for (Eigen::Index a = 0; a < m; ++a) l(m, a) = u[a];
-    l(m, m) = std::sqrt(residual);
-    kept.push_back(j);
-  }
-}
-
-std::vector<std::string> default_names(std::size_t k) {
-  std::vector<std::string> out(k);
-  for (std::size_t j = 0; j < k; ++j) out[j] = "x" + std::to_string(j);
-  return out;
-}
-
-void check_names(const std::vector<std::string>& names) {
-  std::unordered_map<std::string, std::size_t> seen;
-  for (std::size_t j = 0; j < names.size(); ++j) {
-    if (names[j].empty()) fail("feature name " + std::to_string(j) + " is empty");
-    if (const auto [it, fresh] = seen.emplace(names[j], j); !fresh)
-      fail("feature names must be distinct: " + in_quotes(names[j]) + " is column " + std::to_string(it->second) +
-           " and column " + std::to_string(j));
-  }
-}
-
 }  // namespace
-
-std::string_view to_string(logistic_status s) noexcept {
-  switch (s) {
-    case logistic_status::converged: return "converged";
-    case logistic_status::max_iter: return "max_iter";
-    case logistic_status::line_search_failed: return "line_search_failed";
-  }
-  return "converged";
-}
 
 // ---- fit ----------------------------------------------------------------------------------------------
 
@@ -292,10 +221,10 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
   if (options.max_iter < 1) fail("max_iter must be >= 1, got " + std::to_string(options.max_iter));
   if (!(options.tol > 0.0 && std::isfinite(options.tol))) fail("tol must be finite and > 0, got " + number(options.tol));
   if (k == 0) fail("X has no columns");
-  if (feature_names.empty()) feature_names = default_names(k);
+  if (feature_names.empty()) feature_names = detail::default_names(k);
   if (feature_names.size() != k)
     fail(std::to_string(feature_names.size()) + " feature names for " + std::to_string(k) + " columns of X");
-  check_names(feature_names);
+  detail::check_names(where, feature_names);
   if (y.size() != n) fail("X has " + std::to_string(n) + " rows but y has " + std::to_string(y.size()) + " values");
   if (!sample_weight.empty() && sample_weight.size() != n)
     fail("sample_weight has " + std::to_string(sample_weight.size()) + " values but X has " + std::to_string(n) +
@@ -375,7 +304,7 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
     const std::vector<double> sums = weighted_sums(part_sums);
     for (std::size_t j = 0; j < k; ++j) {
       if (!std::isfinite(sums[j])) {
-        check_finite(x, {}, model.names_, "X");  // throws, naming the first non-finite value
+        detail::check_finite(where, x, {}, model.names_, "X");  // throws, naming the first non-finite value
         fail("column " + in_quotes(model.names_[j]) + " overflows: its values are too large to sum");
       }
       model.mean_[j] = sums[j] / total;
@@ -462,7 +391,7 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
     now.hessian(kk, kk) = v0 * total;
     now.hessian.diagonal().head(kk).array() += options.l2;
   }
-  if (options.l2 == 0.0) check_rank(now.hessian, model.names_);
+  if (options.l2 == 0.0) detail::check_rank(where, now.hessian, model.names_);
 
   // Newton steps take float Hessians (evaluate) until the step predicted to be the last: the gradient of
   // Newton's method falls quadratically, g' ≈ C·g², with C estimated from the last two steps, and once
@@ -616,32 +545,10 @@ std::vector<std::size_t> logistic_churn_model::columns_for(std::span<const std::
   return out;
 }
 
-namespace {
-
-/// Checks x against the model (width, the column map, finite values) before scoring.
-void check_scoring_input(matrix_view x, std::span<const std::size_t> columns, const std::vector<std::string>& names,
-                         std::size_t out_size, std::size_t per_row) {
-  const std::size_t k = names.size();
-  if (columns.empty()) {
-    if (x.cols != k)
-      fail("X has " + std::to_string(x.cols) + " columns but the model has " + std::to_string(k) + " features");
-  } else {
-    if (columns.size() != k) fail("the column map has " + std::to_string(columns.size()) + " entries for " +
-                                  std::to_string(k) + " features");
-    for (std::size_t c : columns)
-      if (c >= x.cols) fail("the column map names column " + std::to_string(c) + " of " + std::to_string(x.cols));
-  }
-  if (out_size != x.rows * per_row)
-    fail("the output holds " + std::to_string(out_size) + " values for " + std::to_string(x.rows * per_row));
-  check_finite(x, columns, names, "X");
-}
-
-}  // namespace
-
 void logistic_churn_model::contributions(matrix_view x, std::span<double> out,
                                          std::span<const std::size_t> columns) const {
   const std::size_t k = names_.size();
-  check_scoring_input(x, columns, names_, out.size(), k + 1);
+  detail::check_scoring_input(where, x, columns, names_, out.size(), k + 1);
   for (std::size_t i = 0; i < x.rows; ++i) {
     double* row = out.data() + i * (k + 1);
     for (std::size_t j = 0; j < k; ++j)
@@ -653,7 +560,7 @@ void logistic_churn_model::contributions(matrix_view x, std::span<double> out,
 void logistic_churn_model::predict_logit(matrix_view x, std::span<double> out,
                                          std::span<const std::size_t> columns) const {
   const std::size_t k = names_.size();
-  check_scoring_input(x, columns, names_, out.size(), 1);
+  detail::check_scoring_input(where, x, columns, names_, out.size(), 1);
   for (std::size_t i = 0; i < x.rows; ++i) {
     double logit = 0.0;  // the contributions, summed in their order (features, then the intercept)
     for (std::size_t j = 0; j < k; ++j)

@@ -28,6 +28,7 @@ from .training import backtest, churn_features, tune
 from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
 from .btyd import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, rfm_summary
+from .cox import CoxLikelihoodRatioTest, CoxPH
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -82,4 +83,6 @@ __all__ = [
     "GammaGamma",
     "BetaGeoBetaBinom",
     "ShiftedBetaGeo",
+    "CoxPH",
+    "CoxLikelihoodRatioTest",
 ]

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -426,6 +426,94 @@ class LogisticModel:
         ...
     @property
     def tol(self) -> float:
+        ...
+    @property
+    def weight_sum(self) -> float:
+        ...
+class CoxModel:
+    """
+    The fitted Cox model of custhealth/churn/cox.hpp (use custhealth.CoxPH).
+    """
+    @staticmethod
+    def fit(X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], events: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]] | None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, strata: typing.Annotated[numpy.typing.ArrayLike, numpy.int32] | None, feature_names: collections.abc.Sequence[str], l2: typing.SupportsFloat | typing.SupportsIndex, max_iter: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex, duration_col: str, event_col: str, weights_col: str) -> CoxModel:
+        """
+        Fits on X (n x p float64, any strides, read in place), durations, optional 0/1 events, weights (> 0) and int32 stratum codes.
+        """
+    def likelihood_ratio_test(self) -> tuple[float, float, int]:
+        """
+        (statistic, p_value, degrees_of_freedom) of the test against no covariates.
+        """
+    def log_partial_hazard(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]]) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        coef . (x - mean) of each row (X's columns are the model's, in order).
+        """
+    def predict_cumulative_hazard(self, X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], strata: typing.Annotated[numpy.typing.ArrayLike, numpy.int32] | None, times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], survival: bool = False) -> numpy.typing.NDArray[numpy.float64]:
+        """
+        times x rows: the cumulative hazard (or, with survival, the survival) of each row at each time.
+        """
+    def summary(self, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> dict:
+        """
+        The coefficient table's columns: term, coef, exp_coef, se, ci_lower, ci_upper, exp_ci_lower, exp_ci_upper, z, p.
+        """
+    @property
+    def baseline_hazard(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def baseline_times(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def coef(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def concordance_index(self) -> float:
+        ...
+    @property
+    def converged(self) -> bool:
+        ...
+    @property
+    def covariance(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def events(self) -> int:
+        ...
+    @property
+    def feature_names(self) -> list[str]:
+        ...
+    @property
+    def iterations(self) -> int:
+        ...
+    @property
+    def l2(self) -> float:
+        ...
+    @property
+    def log_likelihood(self) -> float:
+        ...
+    @property
+    def mean(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def n_strata(self) -> int:
+        ...
+    @property
+    def null_log_likelihood(self) -> float:
+        ...
+    @property
+    def partial_log_likelihood(self) -> float:
+        ...
+    @property
+    def rows(self) -> int:
+        ...
+    @property
+    def sd(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def se(self) -> numpy.typing.NDArray[numpy.float64]:
+        ...
+    @property
+    def status(self) -> str:
+        ...
+    @property
+    def step_norm(self) -> float:
         ...
     @property
     def weight_sum(self) -> float:

@@ -39,13 +39,13 @@ class ConvergenceWarning(UserWarning):
     objective); the model is returned as it stood, with ``converged_ = False``."""
 
 
-def _design(X: Any) -> tuple[np.ndarray, list[str] | None, pd.Index]:
+def _design(X: Any, where: str = "LogisticChurnModel") -> tuple[np.ndarray, list[str] | None, pd.Index]:
     """X as a 2-D numeric array (float64 frames and arrays without a copy), its column names (None for an
-    array) and the row index to label results with."""
+    array) and the row index to label results with; errors start with ``where`` (the model's name)."""
     if isinstance(X, pd.DataFrame):
         for name, dtype in X.dtypes.items():
             if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-                raise InvalidInputError(f"LogisticChurnModel: column {name!r} of X is not numeric (dtype {dtype})")
+                raise InvalidInputError(f"{where}: column {name!r} of X is not numeric (dtype {dtype})")
         if any(isinstance(dtype, pd.api.extensions.ExtensionDtype) for dtype in X.dtypes):
             # Nullable Int64 / Float64 / boolean: missing values become NaN, which the core rejects by name.
             values = X.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -54,13 +54,33 @@ def _design(X: Any) -> tuple[np.ndarray, list[str] | None, pd.Index]:
         return values, [str(c) for c in X.columns], X.index
     arr = np.asarray(X)
     if arr.ndim != 2:
-        raise InvalidInputError(f"LogisticChurnModel: X must be two-dimensional, got shape {arr.shape}")
+        raise InvalidInputError(f"{where}: X must be two-dimensional, got shape {arr.shape}")
     if not (arr.dtype == bool or np.issubdtype(arr.dtype, np.number)):
-        raise InvalidInputError(f"LogisticChurnModel: X must be numeric, got dtype {arr.dtype}")
+        raise InvalidInputError(f"{where}: X must be numeric, got dtype {arr.dtype}")
     return arr, None, pd.RangeIndex(arr.shape[0])
 
 
-class LogisticChurnModel:
+class _FitStatus:
+    """How a model's fit ended (fit_status in enums.hpp), read from its core model: ``n_iter_``, ``converged_``, ``status_``."""
+
+    def _fitted(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def n_iter_(self) -> int:
+        return int(self._fitted().iterations)
+
+    @property
+    def converged_(self) -> bool:
+        return bool(self._fitted().converged)
+
+    @property
+    def status_(self) -> str:
+        """"converged", "max_iter" or "line_search_failed"."""
+        return str(self._fitted().status)
+
+
+class LogisticChurnModel(_FitStatus):
     """L2-penalised logistic regression for churn, scikit-learn's conventions (fitted attributes end in ``_``).
 
     Parameters
@@ -160,19 +180,6 @@ class LogisticChurnModel:
         m = self._fitted()
         return pd.Series(np.append(m.se, m.intercept_se), index=pd.Index([*m.feature_names, "intercept"], name="term"),
                          name="se")
-
-    @property
-    def n_iter_(self) -> int:
-        return int(self._fitted().iterations)
-
-    @property
-    def converged_(self) -> bool:
-        return bool(self._fitted().converged)
-
-    @property
-    def status_(self) -> str:
-        """"converged", "max_iter" or "line_search_failed"."""
-        return str(self._fitted().status)
 
     @property
     def gradient_norm_(self) -> float:

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "custhealth/churn/matrix_view.hpp"
 #include "custhealth/churn/metrics.hpp"
 #include "custhealth/dataset.hpp"
 
@@ -32,6 +33,7 @@ void register_assignment(py::module_& m);
 void register_metrics(py::module_& m);
 void register_churn(py::module_& m);
 void register_btyd(py::module_& m);
+void register_cox(py::module_& m);
 
 /// A numpy array of T, converted only when its dtype or layout does not fit.
 template <class T>
@@ -124,6 +126,29 @@ inline label_array read_label_array(const py::array& a, const char* name) {
   if (!out.array) throw py::error_already_set();
   take_labels_as<double>(out);
   return out;
+}
+
+/// A 2-D float64 array read in place whatever its strides (a DataFrame's block is Fortran order);
+/// other dtypes are converted to a C-order float64 copy, which `array` then holds. Read `view` while
+/// `array` lives.
+struct matrix_input {
+  py::array array;
+  matrix_view view;
+};
+
+inline matrix_input read_matrix(const py::array& a, const char* where) {
+  if (a.ndim() != 2)
+    throw invalid_input(std::string(where) + ": X must be two-dimensional, got " + std::to_string(a.ndim()) +
+                        " dimensions");
+  constexpr auto size = static_cast<py::ssize_t>(sizeof(double));
+  if (py::isinstance<py::array_t<double>>(a) && a.strides(0) % size == 0 && a.strides(1) % size == 0)
+    return {a, matrix_view{static_cast<const double*>(a.data()), static_cast<std::size_t>(a.shape(0)),
+                           static_cast<std::size_t>(a.shape(1)), a.strides(0) / size, a.strides(1) / size}};
+  py::array copy = array_of<double>::ensure(a);
+  if (!copy) throw py::error_already_set();
+  const auto* data = static_cast<const double*>(copy.data());
+  return {copy, matrix_view::row_major(data, static_cast<std::size_t>(copy.shape(0)),
+                                       static_cast<std::size_t>(copy.shape(1)))};
 }
 
 /// The dataset shared between Python objects (and kept alive by the views taken of it).

@@ -60,4 +60,5 @@ PYBIND11_MODULE(_core, m) {
   register_metrics(m);
   register_churn(m);
   register_btyd(m);
+  register_cox(m);
 }

@@ -14,29 +14,6 @@ namespace custhealth::python {
 
 namespace {
 
-/// A 2-D float64 array read in place whatever its strides (a DataFrame's block is Fortran order);
-/// other dtypes are converted to a C-order float64 copy, which `array` then holds. Read `view` while
-/// `array` lives.
-struct matrix_input {
-  py::array array;
-  matrix_view view;
-};
-
-matrix_input read_matrix(const py::array& a) {
-  if (a.ndim() != 2)
-    throw invalid_input("LogisticChurnModel: X must be two-dimensional, got " + std::to_string(a.ndim()) +
-                        " dimensions");
-  constexpr auto size = static_cast<py::ssize_t>(sizeof(double));
-  if (py::isinstance<py::array_t<double>>(a) && a.strides(0) % size == 0 && a.strides(1) % size == 0)
-    return {a, matrix_view{static_cast<const double*>(a.data()), static_cast<std::size_t>(a.shape(0)),
-                           static_cast<std::size_t>(a.shape(1)), a.strides(0) / size, a.strides(1) / size}};
-  py::array copy = array_of<double>::ensure(a);
-  if (!copy) throw py::error_already_set();
-  const auto* data = static_cast<const double*>(copy.data());
-  return {copy, matrix_view::row_major(data, static_cast<std::size_t>(copy.shape(0)),
-                                       static_cast<std::size_t>(copy.shape(1)))};
-}
-
 std::span<const std::size_t> column_map(const std::optional<std::vector<std::size_t>>& columns) {
   return columns ? std::span<const std::size_t>(*columns) : std::span<const std::size_t>{};
 }
@@ -47,7 +24,7 @@ py::array_t<double> numbers(std::span<const double> values) {
 
 logistic_churn_model run_fit(const py::array& x, const py::array& y, const std::optional<array_of<double>>& weights,
                              std::vector<std::string> names, double l2, bool standardize, int max_iter, double tol) {
-  const matrix_input m = read_matrix(x);
+  const matrix_input m = read_matrix(x, "LogisticChurnModel");
   const label_array labels = read_label_array(y, "y");
   const auto w = weights ? as_span(*weights) : std::span<const double>{};
   const logistic_options options{l2, standardize, max_iter, tol, false};
@@ -59,7 +36,7 @@ logistic_churn_model run_fit(const py::array& x, const py::array& y, const std::
 template <void (logistic_churn_model::*Score)(matrix_view, std::span<double>, std::span<const std::size_t>) const>
 py::array_t<double> score_rows(const logistic_churn_model& model, const py::array& x,
                                const std::optional<std::vector<std::size_t>>& columns) {
-  const matrix_input m = read_matrix(x);
+  const matrix_input m = read_matrix(x, "LogisticChurnModel");
   // A shape, not a count: built against Debian's pybind11 2.10 (older than numpy 2), array_t(ssize_t)
   // came out with stride 0.
   py::array_t<double> out(std::vector<py::ssize_t>{static_cast<py::ssize_t>(m.view.rows)});
@@ -73,7 +50,7 @@ py::array_t<double> score_rows(const logistic_churn_model& model, const py::arra
 
 py::array_t<double> run_contributions(const logistic_churn_model& model, const py::array& x,
                                       const std::optional<std::vector<std::size_t>>& columns) {
-  const matrix_input m = read_matrix(x);
+  const matrix_input m = read_matrix(x, "LogisticChurnModel");
   const std::size_t width = model.n_features() + 1;
   py::array_t<double> out({static_cast<py::ssize_t>(m.view.rows), static_cast<py::ssize_t>(width)});
   double* data = out.mutable_data();

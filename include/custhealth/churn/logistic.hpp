@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "custhealth/enums.hpp"  // fit_status
+#include "custhealth/churn/matrix_view.hpp"
 #include "custhealth/churn/metrics.hpp"  // label_view
 #include "custhealth/error.hpp"
 
@@ -38,32 +40,8 @@
 
 namespace custhealth {
 
-/// A read-only rows × cols matrix of doubles in the caller's memory with any strides (numpy's C or Fortran
-/// order, a DataFrame's block): element (i, j) is data[i·row_stride + j·col_stride]. A view: the memory must
-/// outlive it.
-struct matrix_view {
-  const double* data = nullptr;
-  std::size_t rows = 0, cols = 0;
-  std::ptrdiff_t row_stride = 0, col_stride = 1;
-
-  /// A C-order (row-major, contiguous) matrix.
-  static matrix_view row_major(const double* d, std::size_t rows, std::size_t cols) noexcept {
-    return {d, rows, cols, static_cast<std::ptrdiff_t>(cols), 1};
-  }
-  double operator()(std::size_t i, std::size_t j) const noexcept {
-    return data[static_cast<std::ptrdiff_t>(i) * row_stride + static_cast<std::ptrdiff_t>(j) * col_stride];
-  }
-};
-
-/// How a fit ended, Eigen's ComputationInfo in spirit: only `converged` means the gradient test passed.
-enum class logistic_status : std::uint8_t {
-  converged,           ///< max_j |∂f/∂θⱼ| / Σw ≤ tol
-  max_iter,            ///< max_iter Newton steps without meeting tol (e.g. separable data with l2 = 0)
-  line_search_failed,  ///< no step along the Newton direction decreased f (rounding, or a singular Hessian)
-};
-
-/// "converged", "max_iter", "line_search_failed".
-std::string_view to_string(logistic_status s) noexcept;
+/// How a fit ended: converged means max_j |∂f/∂θⱼ| / Σw ≤ tol (enums.hpp fit_status; shared with the Cox and BTYD fits).
+using logistic_status = fit_status;
 
 struct logistic_options {
   double l2 = 1.0;               ///< the penalty (l2/2)·Σθⱼ² on the fitted scale; ≥ 0 (C = 1/l2 in scikit-learn)
