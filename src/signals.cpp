@@ -15,6 +15,7 @@
 #endif
 
 #include "custhealth/feedback/survey.hpp"
+#include "custhealth/btyd/btyd.hpp"
 #include "custhealth/payments/quality.hpp"
 
 namespace custhealth {
@@ -158,7 +159,9 @@ class account_sweep {
         scan30_(want.column[column_of("usage.value_30d")] || want.column[column_of("usage.features_30d")] ||
                 want.column[column_of("usage.active_users_30d")] || want.column[column_of("usage.dau_mau")]),
         trend_(want.column[column_of("usage.trend_8w")]),
-        ttv_(want.column[column_of("adoption.time_to_value_days")]) {
+        ttv_(want.column[column_of("adoption.time_to_value_days")]),
+        btyd_(options.btyd && (want.column[column_of("btyd.p_alive")] ||
+                               want.column[column_of("btyd.expected_purchases_90d")])) {
     // The calendar months mrr.* reads at each T (the one holding T − 1 s and 3 before it), once
     // for all accounts.
     for (const timestamp T : as_of_) {
@@ -429,6 +432,34 @@ class account_sweep {
       put(column_of("payments.chargebacks_90d"), k, a, double(last90.chargebacks()));
       put(column_of("payments.decline_rate_30d"), k, a, last30.decline_rate());
     }
+    if (btyd_) btyd(a);
+  }
+
+  /// The btyd.* signals: the account's payment periods before each T (one pass over all its payments,
+  /// as T grows), and the model's P(alive) and expected periods in the next 90 days from that history.
+  void btyd(std::int32_t a) {
+    const payment_table& p = d_.payments();
+    const btyd_signal_model& model = *options_.btyd;
+    const std::int64_t b = p.index.begin(a), e = p.index.end(a);
+    const double horizon = model.unit == period::day ? 90.0 : 90.0 / 7.0;
+    std::int64_t i = b, n_periods = 0, first = 0, last = 0;
+    for (std::size_t k = 0; k < as_of_.size(); ++k) {
+      const timestamp T = as_of_[k];
+      for (; i < e && p.time[std::size_t(i)] < T; ++i) {
+        if (p.type[std::size_t(i)] != payment_type::payment) continue;
+        const std::int64_t per = period_index(p.time[std::size_t(i)], model.unit);
+        if (n_periods == 0) first = per;
+        if (n_periods == 0 || per != last) ++n_periods, last = per;
+      }
+      if (n_periods == 0) continue;  // no payment before T: NaN
+      const double x = double(n_periods - 1), tx = double(last - first), age = double(period_index(T, model.unit) - first);
+      const btyd::customers history{{&x, 1}, {&tx, 1}, {&age, 1}, {}, {}};
+      double alive = nan, expected = nan;
+      btyd::p_alive(model.model, model.params, history, {&alive, 1});
+      btyd::conditional_expected_purchases(model.model, model.params, horizon, history, {&expected, 1});
+      put(column_of("btyd.p_alive"), k, a, alive);
+      put(column_of("btyd.expected_purchases_90d"), k, a, expected);
+    }
   }
 
   void mrr(std::int32_t a) {
@@ -479,6 +510,7 @@ class account_sweep {
   scratch& s_;
   const bool usage_, surveys_, tickets_, payments_, mrr_, accounts_;  // providers with a signal asked for
   const bool days_, scan30_, trend_, ttv_;                            // usage families asked for
+  const bool btyd_;                                                   // btyd.* asked for, with a model
   struct month_bounds {
     timestamp begin, end;
   };
@@ -643,6 +675,17 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
     for (std::size_t i = 0; i < n_signals; ++i) columns.push_back(i);
   std::sort(as_of.begin(), as_of.end());
   as_of.erase(std::unique(as_of.begin(), as_of.end()), as_of.end());
+  if (const auto& m = options.btyd) {
+    if (m->model != btyd_model::bg_nbd && m->model != btyd_model::mbg_nbd && m->model != btyd_model::pareto_nbd)
+      throw invalid_input("signals: the btyd model must be bg_nbd, mbg_nbd or pareto_nbd, got " +
+                          std::string(to_string(m->model)));
+    if (m->unit != period::day && m->unit != period::week)
+      throw invalid_input("signals: the btyd model's period must be D or W (a fixed length), got " +
+                          std::string(to_string(m->unit)));
+    const double t0 = 0;
+    double probe = 0;
+    btyd::expected_purchases(m->model, m->params, {&t0, 1}, {&probe, 1});  // checks the parameters
+  }
 
   // The columns asked for and those the adoption signals are computed from.
   wanted want;

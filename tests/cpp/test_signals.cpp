@@ -223,3 +223,31 @@ TEST(Signals, EscalationAndVolumeTrendSignals) {
   // At T − 3 d the earlier window [T − 63 d, T − 33 d) holds both old payments, the later the 60.
   EXPECT_DOUBLE_EQ(at(f, "payments.volume_change_30d", 0), (60.0 - 150.0) / 150.0);
 }
+
+TEST(Signals, BtydSignalsFromThePaymentPeriodsBeforeT) {
+  // Account "a" paid at T − 10 d and T − 9 d (a Friday and a Saturday of one week; the refund and the
+  // decline are no purchases). Daily periods: x = 1, tₓ = 1, T = 10; weekly: x = 0, tₓ = 0, T = 2.
+  const dataset data = portfolio();
+  const double r = 0.243, alpha = 4.414, a = 0.793, b = 2.426;
+  signal_options o;
+  o.names = {"btyd.p_alive", "btyd.expected_purchases_90d"};
+  o.btyd = btyd_signal_model{btyd_model::bg_nbd, {r, alpha, a, b}, period::day};
+  auto f = compute_signals(data, {T}, o);
+  // Hardie's note 021: P(alive) = 1 / (1 + a/(b + x − 1)·((α + T)/(α + tₓ))^{r + x}), here x = 1.
+  EXPECT_NEAR(at(f, "btyd.p_alive"), 1 / (1 + a / b * std::pow((alpha + 10) / (alpha + 1), r + 1)), 1e-14);
+  EXPECT_TRUE(std::isnan(at(f, "btyd.p_alive", 0, 1))) << "b has no payment before T";
+  // x = 0: E = (a + b − 1)/(a − 1)·[1 − ((α+T)/(α+T+t))^r ₂F₁(r, b; a+b−1; t/(α+T+t))], the ₂F₁ by its series.
+  o.btyd->unit = period::week;
+  f = compute_signals(data, {T}, o);
+  EXPECT_EQ(at(f, "btyd.p_alive"), 1.0);
+  const double t = 90.0 / 7, z = t / (alpha + 2 + t);
+  double sum = 1, term = 1;
+  for (int k = 0; k < 200; ++k) sum += term *= (r + k) * (b + k) / ((a + b - 1 + k) * (k + 1)) * z;
+  const double expected = (a + b - 1) / (a - 1) * (1 - std::pow((alpha + 2) / (alpha + 2 + t), r) * sum);
+  EXPECT_NEAR(at(f, "btyd.expected_purchases_90d"), expected, 1e-12);
+  // Without a model: NaN; a model with a month period is refused.
+  o.btyd.reset();
+  EXPECT_TRUE(std::isnan(at(compute_signals(data, {T}, o), "btyd.p_alive")));
+  o.btyd = btyd_signal_model{btyd_model::bg_nbd, {r, alpha, a, b}, period::month};
+  EXPECT_THROW(compute_signals(data, {T}, o), invalid_input);
+}

@@ -23,6 +23,7 @@ NAMES = [
     "support.sla_breaches_30d", "support.sla_met_rate_90d",
     "payments.volume_30d", "payments.volume_change_30d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
     "payments.chargebacks_90d", "payments.decline_rate_30d",
+    "btyd.p_alive", "btyd.expected_purchases_90d",
     "mrr.current", "mrr.change_90d",
     "account.tenure_days", "account.days_to_renewal", "account.seats",
 ]
@@ -41,11 +42,11 @@ NAN_WITHOUT_ROWS = [
     "usage.days_since_last", "usage.trend_8w", "usage.dau_mau", "adoption.depth", "adoption.time_to_value_days", "nps.last", "nps.days_since_last", "nps.score_180d", "csat.rate_90d",
     "ces.mean_90d", "support.sla_met_rate_90d", "payments.refund_rate_90d", "payments.chargeback_ratio_90d",
     "payments.decline_rate_30d", "mrr.current", "mrr.change_90d", "support.open_high_age_days",
-    "payments.volume_change_30d",
+    "payments.volume_change_30d", "btyd.p_alive", "btyd.expected_purchases_90d",
 ]
 
 TABLE_OF_FAMILY = {"usage": "usage", "adoption": "usage", "nps": "surveys", "csat": "surveys", "ces": "surveys", "support": "tickets",
-                   "payments": "payments", "mrr": "mrr", "account": "accounts"}
+                   "payments": "payments", "btyd": "payments", "mrr": "mrr", "account": "accounts"}
 
 
 def window_days(name: str) -> float:
@@ -55,7 +56,7 @@ def window_days(name: str) -> float:
         return 56.0
     if name == "payments.volume_change_30d":
         return 60.0  # two consecutive 30-day windows
-    if name == "adoption.time_to_value_days":
+    if name == "adoption.time_to_value_days" or name.startswith("btyd."):
         return np.nan
     if name == "usage.dau_mau" or name.startswith("adoption."):
         return 30.0
@@ -234,6 +235,8 @@ def payment_signals(payments: pd.DataFrame, ids: pd.Index, as_of: pd.Timestamp) 
     out["payments.chargeback_ratio_90d"] = _ratio(count(d90, "chargeback"), count(d90, "payment"))
     out["payments.chargebacks_90d"] = count(d90, "chargeback").astype(float)
     out["payments.decline_rate_30d"] = _ratio(count(d30, "decline"), count(d30, "payment") + count(d30, "decline"))
+    # Without a BTYD model (test_btyd.py checks them with one, against the model on rfm_summary).
+    out["btyd.p_alive"] = out["btyd.expected_purchases_90d"] = np.nan
     return out.astype(float)
 
 

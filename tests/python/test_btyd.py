@@ -344,3 +344,48 @@ def test_short_names(bg, cdnow):
     pd.testing.assert_series_equal(bg.expected_purchases(10, f, r, T), bg.predict(10, f, r, T))
     assert bg.expected_purchases(10) == bg.expected_number_of_purchases_up_to_time(10)
     assert bg.p_alive(f, r, T).index.equals(cdnow.index)
+
+
+# ---- the btyd.* signals ---------------------------------------------------------------------------------------------
+
+def test_btyd_signals_are_the_model_on_the_payments_before_T(root):
+    ds = ch.read_csv(directory=root / "examples" / "data")
+    T = pd.Timestamp("2025-06-01 12:00")
+    pay = ds.table("payments")
+    before = pay[(pay["type"] == "payment") & (pay["timestamp"] < T)]
+    rfm = ch.rfm_summary(pd.DataFrame({"id": before["account_id"].astype(str), "t": before["timestamp"]}), "id", "t",
+                         observation_end=T, freq="W")
+    # Unpenalised, this sample's a and b run off to infinity together (a point-mass dropout probability: the fit
+    # warns and lifetimes raises); a small penalty keeps them finite.
+    bg = ch.BetaGeo(penalizer_coef=0.001).fit(rfm["frequency"], rfm["recency"], rfm["T"])
+    assert bg.converged_
+    names = ["btyd.p_alive", "btyd.expected_purchases_90d"]
+    sig = ch.signals(ds, T, names=names, btyd=bg)
+    sig.index = sig.index.astype(str)
+    paid = sig.loc[rfm.index]
+    np.testing.assert_allclose(paid["btyd.p_alive"], bg.p_alive(rfm["frequency"], rfm["recency"], rfm["T"]), rtol=1e-12)
+    np.testing.assert_allclose(paid["btyd.expected_purchases_90d"],
+                               bg.expected_purchases(90 / 7, rfm["frequency"], rfm["recency"], rfm["T"]), rtol=1e-12)
+    assert sig.drop(rfm.index).isna().all().all()  # no payment before T: NaN
+    # Without a model the columns are NaN; with daily periods the horizon is 90 periods.
+    assert ch.signals(ds, T, names=names).isna().all().all()
+    # No leakage: rows at or after T change nothing.
+    frames = ds.to_frames()
+    frames["payments"] = frames["payments"][frames["payments"]["timestamp"] < T]
+    again = ch.signals(ch.Dataset(**frames), T, names=names, btyd=bg)
+    again.index = again.index.astype(str)
+    pd.testing.assert_frame_equal(again, sig)
+    # A card reads them as any signal: P(alive) 1 scores 100, 0 scores 0.
+    card = ch.Scorecard.from_dict({
+        "name": "merchant_alive", "version": 1, "bands": [{"name": "red", "below": 40}, {"name": "green"}],
+        "groups": [{"name": "alive", "weight": 100,
+                    "measures": [{"signal": "btyd.p_alive", "weight": 1, "map": {"linear": [0, 1]}}]}]})
+    scored = card.score(ds, as_of=T, signals=ch.signals(ds, T, btyd=bg))
+    scored.index = scored.index.astype(str)
+    active = scored["score"].notna() & sig["btyd.p_alive"].notna()
+    assert active.sum() > 50
+    np.testing.assert_allclose(scored.loc[active, "score"], 100 * sig.loc[active, "btyd.p_alive"], rtol=1e-12)
+    with pytest.raises(ch.InvalidInputError, match="D or W"):
+        ch.signals(ds, T, names=names, btyd=bg, btyd_freq="M")
+    with pytest.raises(ch.InvalidInputError, match="btyd must be"):
+        ch.signals(ds, T, names=names, btyd=ch.GammaGamma.from_params(p=1, q=2, gamma=3))

@@ -33,7 +33,8 @@ def signal_catalog() -> pd.DataFrame:
 
 
 def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, *, n_threads: int | None = None,
-            targets: Mapping[str, Any] | None = None, key_features: Sequence[str] | None = None) -> pd.DataFrame:
+            targets: Mapping[str, Any] | None = None, key_features: Sequence[str] | None = None,
+            btyd: Any = None, btyd_freq: str = "W") -> pd.DataFrame:
     """Signals of every account of ``ds`` as of ``as_of``.
 
     Parameters
@@ -52,6 +53,11 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
     key_features : list of str, optional
         The events that mark first value, for ``adoption.time_to_value_days`` (NaN without them;
         ``ch.adoption`` passes its model's list). Names the usage table lacks never occur.
+    btyd : BetaGeo, ModifiedBetaGeo or ParetoNBD, optional
+        A model fitted on successful payments counted once per ``btyd_freq`` period (``"D"`` or ``"W"``,
+        e.g. on ``ch.rfm_summary(ds, table="payments", freq="W")``): ``btyd.p_alive`` and
+        ``btyd.expected_purchases_90d`` are its P(alive) and expected payment periods in the next 90 days
+        from each account's payments before T (NaN without a model, or for an account without a payment).
 
     Returns
     -------
@@ -78,8 +84,15 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
     threads = 1 if n_threads is None else n_threads
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
         raise invalid(f"n_threads must be a whole number ≥ 1, got {n_threads!r}")
+    model = None
+    if btyd is not None:
+        from .btyd import _Counting
+
+        if not isinstance(btyd, _Counting):
+            raise invalid(f"signals: btyd must be a BetaGeo, ModifiedBetaGeo or ParetoNBD model, got {type(btyd).__name__}")
+        model = (btyd._model, btyd._params(), btyd_freq)
     native = _core.signals(ds._native, moments, list(names or []), int(threads), _targets(targets),
-                           list(key_features or []))
+                           list(key_features or []), model)
     times = seconds_to_datetime(np.asarray(native["as_of"]))
     begin = int(ds._native.time_range[0])
     if int(np.asarray(native["as_of"])[0]) <= begin or ds._native.time_range[0] == ds._native.time_range[1]:

@@ -3,6 +3,8 @@
 // custhealth/signals.py and training.py frame.
 
 #include <algorithm>
+#include <optional>
+#include <tuple>
 
 #include "bindings.hpp"
 #include "custhealth/churn/labels.hpp"
@@ -27,8 +29,17 @@ void register_signals(py::module_& m) {
   m.def(
       "signals",
       [](const dataset& data, std::vector<timestamp> as_of, std::vector<std::string> names,
-         std::int32_t n_threads, const std::vector<std::int64_t>& targets, std::vector<std::string> key_features) {
+         std::int32_t n_threads, const std::vector<std::int64_t>& targets, std::vector<std::string> key_features,
+         const std::optional<std::tuple<std::string, std::vector<double>, std::string>>& btyd) {
         signal_options o;
+        if (btyd) {
+          const auto& [model, params, unit] = *btyd;
+          const auto kind = enum_from_string<btyd_model>(model);
+          const auto u = enum_from_string<period>(unit);
+          if (!kind) throw invalid_input("signals: unknown btyd model '" + model + "'");
+          if (!u) throw invalid_input("signals: unknown btyd period '" + unit + "' (D or W)");
+          o.btyd = btyd_signal_model{*kind, params, *u};
+        }
         o.names = std::move(names);
         o.key_features = std::move(key_features);
         o.n_threads = n_threads;
@@ -50,7 +61,7 @@ void register_signals(py::module_& m) {
         return out;
       },
       py::arg("dataset"), py::arg("as_of"), py::arg("names"), py::arg("n_threads"), py::arg("targets"),
-      py::arg("key_features"),
+      py::arg("key_features"), py::arg("btyd") = py::none(),
       "Signals of every account at each as-of time (see custhealth.signals)");
 
   m.def(

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,6 +72,10 @@ inline constexpr std::array signal_catalog = std::to_array<signal_info>({
     {"payments.chargeback_ratio_90d", table_id::payments, "ratio", 90, false, "chargebacks / payments in 90 d"},
     {"payments.chargebacks_90d", table_id::payments, "chargebacks", 90, false, "chargebacks in 90 d"},
     {"payments.decline_rate_30d", table_id::payments, "ratio", 30, false, "declines / (payments + declines) in 30 d"},
+    {"btyd.p_alive", table_id::payments, "probability", 0, true,
+     "P(alive at T) of the given BTYD model from the payment periods before T (NaN without a model or a payment)"},
+    {"btyd.expected_purchases_90d", table_id::payments, "periods", 0, true,
+     "payment periods the given BTYD model expects in [T, T + 90 d) (NaN without a model or a payment)"},
     {"mrr.current", table_id::mrr, "money/month", 0, true,
      "MRR of the month containing T - 1 s (0 after a paid month without a row; NaN if never paid)"},
     {"mrr.change_90d", table_id::mrr, "ratio", 90, true, "(current - MRR 3 months earlier) / MRR 3 months earlier"},
@@ -93,12 +98,23 @@ struct signal_frame {
   }
 };
 
+/// A fitted transaction model for the btyd.* signals: BG/NBD, MBG/NBD or Pareto/NBD parameters (btyd/btyd.hpp)
+/// in units of `unit` (day or week), fitted on successful payments counted once per period as rfm_summary
+/// counts them. At each T an account's history is x = its payment periods before T − 1, tₓ = last − first
+/// period, and T = period of T − first period, the definitions of rfm_summary(observation_end = T).
+struct btyd_signal_model {
+  btyd_model model = btyd_model::bg_nbd;
+  std::vector<double> params;
+  period unit = period::week;
+};
+
 struct signal_options {
   std::vector<std::string> names;  // empty: every signal of the catalogue
   std::int32_t n_threads = 1;      // accounts split into contiguous blocks; the same bits as 1
   std::vector<std::string> key_features;  // events that mark first value (time_to_value); names absent
                                           // from the usage table never occur, so they add nothing
   sla_targets targets{};
+  std::optional<btyd_signal_model> btyd;  // without one, btyd.* are NaN
 };
 
 /// The catalogue index of `name`, or invalid_input listing the closest names.
