@@ -389,3 +389,50 @@ def test_btyd_signals_are_the_model_on_the_payments_before_T(root):
         ch.signals(ds, T, names=names, btyd=bg, btyd_freq="M")
     with pytest.raises(ch.InvalidInputError, match="btyd must be"):
         ch.signals(ds, T, names=names, btyd=ch.GammaGamma.from_params(p=1, q=2, gamma=3))
+
+
+# ---- matrices and plots ---------------------------------------------------------------------------------------------
+
+def test_matrices_equal_lifetimes_on_possible_histories(bg):
+    lifetimes = peer("lifetimes")
+    theirs = lifetimes.BetaGeoFitter()
+    theirs.params_ = bg.params_.copy()
+    alive = bg.conditional_probability_alive_matrix(max_frequency=20, max_recency=40)
+    assert alive.shape == (41, 21)
+    possible = alive.notna().to_numpy()
+    assert possible[0, 0] and not possible[0, 1] and not possible[1, 0] and possible[1, 1]
+    np.testing.assert_allclose(alive.to_numpy()[possible], theirs.conditional_probability_alive_matrix(20, 40)[possible],
+                               rtol=1e-9)
+    # The frequency/recency matrix: lifetimes' plot evaluates the conditional expectation at age max_recency.
+    m = bg.frequency_recency_matrix(t=2, max_frequency=20, max_recency=40)
+    f, r = np.meshgrid(np.arange(21.0), np.arange(41.0))
+    theirs_m = theirs.conditional_expected_number_of_purchases_up_to_time(2, f, r, 40)
+    np.testing.assert_allclose(m.to_numpy()[possible], theirs_m[possible], rtol=1e-9)
+
+
+def test_calibration_vs_holdout_equals_lifetimes_numbers(cdnow_transactions):
+    summary = ch.rfm_summary(cdnow_transactions, "id", "date", observation_end="1998-06-30", freq="W",
+                             calibration_end="1997-09-30")
+    model = ch.BetaGeo().fit(summary["frequency_cal"], summary["recency_cal"], summary["T_cal"])
+    table = model.calibration_vs_holdout(summary, n=7)
+    predicted = model.conditional_expected_number_of_purchases_up_to_time(
+        summary["duration_holdout"].iloc[0], summary["frequency_cal"], summary["recency_cal"], summary["T_cal"])
+    by_hand = pd.DataFrame({"f": summary["frequency_cal"], "actual": summary["frequency_holdout"],
+                            "predicted": predicted}).groupby("f").mean().iloc[:7]
+    np.testing.assert_allclose(table.to_numpy(), by_hand.to_numpy(), rtol=1e-12)
+    assert list(table.index) == [0, 1, 2, 3, 4, 5, 6]
+    with pytest.raises(ch.InvalidInputError, match="calibration_end"):
+        model.calibration_vs_holdout(summary.drop(columns="frequency_holdout"))
+
+
+def test_plots_draw(bg, cdnow_transactions):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    ax = bg.plot_probability_alive_matrix()
+    assert ax.images and ax.get_title().endswith("probability alive")
+    ax = bg.plot_frequency_recency_matrix(t=4)
+    assert ax.images[0].get_array().shape == (bg.data["T"].max().astype(int) + 1, int(bg.data["frequency"].max()) + 1)
+    summary = ch.rfm_summary(cdnow_transactions, "id", "date", observation_end="1998-06-30", freq="W",
+                             calibration_end="1997-09-30")
+    ax = bg.plot_calibration_purchases_vs_holdout_purchases(summary)
+    assert [line.get_label() for line in ax.get_lines()] == ["actual", "BetaGeo prediction"]

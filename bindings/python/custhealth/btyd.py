@@ -228,6 +228,91 @@ class _Counting(_Fitter):
         out = _core.btyd_expected(self._model, self._params(), tt)
         return float(out[0]) if np.ndim(t) == 0 else _result(out, _index(t), "expected_purchases")
 
+    # ---- matrices and plots ---------------------------------------------------------------------------------
+    def _grid(self, max_frequency: int | None, max_recency: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+        """Every (frequency, recency) cell up to the maxima (default: the fitted data's), for a customer of age
+        max_recency; impossible histories (repeat purchases at recency 0, or recency without them) are masked."""
+        if max_frequency is None or max_recency is None:
+            if not hasattr(self, "data"):
+                raise InvalidInputError(f"{self._name}: give max_frequency and max_recency (no fitted data)")
+        mf = int(self.data["frequency"].max()) if max_frequency is None else int(max_frequency)
+        mr = int(self.data["T"].max()) if max_recency is None else int(max_recency)
+        recency, frequency = np.meshgrid(np.arange(mr + 1, dtype=float), np.arange(mf + 1, dtype=float), indexing="ij")
+        return frequency.ravel(), recency.ravel(), mr
+
+    def _matrix(self, values: np.ndarray, frequency: np.ndarray, recency: np.ndarray, mr: int) -> pd.DataFrame:
+        shape = (mr + 1, int(frequency.max()) + 1)
+        return pd.DataFrame(values.reshape(shape), index=pd.RangeIndex(shape[0], name="recency"),
+                            columns=pd.RangeIndex(shape[1], name="frequency"))
+
+    def _on_grid(self, what: str, t: float, max_frequency: int | None, max_recency: int | None) -> pd.DataFrame:
+        f, r, mr = self._grid(max_frequency, max_recency)
+        ok = (f == 0) == (r == 0)
+        out = np.full(f.shape, np.nan)
+        T = np.full(int(ok.sum()), float(mr))
+        if what == "p_alive":
+            out[ok] = _core.btyd_p_alive(self._model, self._params(), f[ok], r[ok], T, 0.0)
+        else:
+            out[ok] = _core.btyd_conditional_expected(self._model, self._params(), float(t), f[ok], r[ok], T)
+        return self._matrix(out, f, r, mr)
+
+    def conditional_probability_alive_matrix(self, max_frequency: int | None = None,
+                                             max_recency: int | None = None) -> pd.DataFrame:
+        """P(alive) of a customer of age ``max_recency`` for every (recency, frequency) up to the maxima: rows
+        recency, columns frequency (lifetimes' matrix); NaN for impossible histories."""
+        return self._on_grid("p_alive", 0.0, max_frequency, max_recency)
+
+    def frequency_recency_matrix(self, t: float = 1, max_frequency: int | None = None,
+                                 max_recency: int | None = None) -> pd.DataFrame:
+        """Expected purchases in the next ``t`` for every (recency, frequency) of a customer of age
+        ``max_recency``: what lifetimes' ``plot_frequency_recency_matrix`` draws."""
+        return self._on_grid("expected", t, max_frequency, max_recency)
+
+    def plot_frequency_recency_matrix(self, t: float = 1, max_frequency: int | None = None,
+                                      max_recency: int | None = None, ax: Any = None) -> Any:
+        """A heat map of :meth:`frequency_recency_matrix`. Returns the matplotlib Axes."""
+        return _heat_map(self.frequency_recency_matrix(t, max_frequency, max_recency), ax,
+                         f"{self._name}: expected purchases in the next {t:g}", "expected purchases")
+
+    def plot_probability_alive_matrix(self, max_frequency: int | None = None, max_recency: int | None = None,
+                                      ax: Any = None) -> Any:
+        """A heat map of :meth:`conditional_probability_alive_matrix`. Returns the matplotlib Axes."""
+        return _heat_map(self.conditional_probability_alive_matrix(max_frequency, max_recency), ax,
+                         f"{self._name}: probability alive", "P(alive)")
+
+    def calibration_vs_holdout(self, summary: pd.DataFrame, n: int = 7) -> pd.DataFrame:
+        """Per calibration frequency (the first ``n``): the mean holdout purchases and the model's mean
+        prediction for the holdout's duration, from ``rfm_summary(..., calibration_end=...)``'s frame — the
+        numbers of lifetimes' ``plot_calibration_purchases_vs_holdout_purchases``."""
+        need = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
+        lacking = [c for c in need if c not in summary.columns]
+        if lacking:
+            raise InvalidInputError(f"{self._name}: the summary lacks {lacking} (use rfm_summary(..., calibration_end=))")
+        predicted = self.conditional_expected_number_of_purchases_up_to_time(
+            float(summary["duration_holdout"].iloc[0]), summary["frequency_cal"], summary["recency_cal"],
+            summary["T_cal"])
+        table = pd.DataFrame({"frequency_cal": summary["frequency_cal"].to_numpy(),
+                              "actual": summary["frequency_holdout"].to_numpy(),
+                              "predicted": np.asarray(predicted, dtype=float)})
+        return table.groupby("frequency_cal")[["actual", "predicted"]].mean().iloc[:n]
+
+    def plot_calibration_purchases_vs_holdout_purchases(self, summary: pd.DataFrame, n: int = 7,
+                                                        ax: Any = None) -> Any:
+        """Mean holdout purchases, actual and predicted, by calibration frequency (:meth:`calibration_vs_holdout`).
+        Returns the matplotlib Axes."""
+        import matplotlib.pyplot as plt
+
+        table = self.calibration_vs_holdout(summary, n)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(table.index, table["actual"], marker="o", label="actual")
+        ax.plot(table.index, table["predicted"], marker="o", label=f"{self._name} prediction")
+        ax.set_xlabel("purchases in the calibration period")
+        ax.set_ylabel("mean purchases in the holdout period")
+        ax.set_title("Calibration vs holdout purchases")
+        ax.legend()
+        return ax
+
     def predict(self, t: float, frequency: Any, recency: Any, T: Any) -> Any:
         """lifetimes' ``predict``: the conditional expectation."""
         return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
@@ -406,6 +491,19 @@ class ShiftedBetaGeo(_Fitter):
         size = float(self.data.iloc[0]) if cohort_size is None else float(cohort_size)
         t = np.arange(int(periods) + 1, dtype=float)
         return pd.Series(size * self.survival_function(t), index=pd.Index(t.astype(int), name="period"), name="alive")
+
+
+def _heat_map(matrix: pd.DataFrame, ax: Any, title: str, label: str) -> Any:
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5))
+    image = ax.imshow(matrix.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+    ax.figure.colorbar(image, ax=ax, label=label)
+    ax.set_xlabel("frequency (repeat purchases)")
+    ax.set_ylabel("recency (age at the last purchase)")
+    ax.set_title(title)
+    return ax
 
 
 _MODELS: dict[str, Any] = {cls._model: cls for cls in
