@@ -487,7 +487,9 @@ minimum minimise(const objective<K>& obj, std::array<double, K> x, const fit_opt
   out.iterations = it;
   out.covariance_log.assign(K * K, nan);
   Eigen::LDLT<mat> ldlt(H);
-  if (ldlt.info() == Eigen::Success && ldlt.vectorD().minCoeff() > 0) {
+  const bool proper = ldlt.info() == Eigen::Success && ldlt.vectorD().minCoeff() > 0;
+  if (!proper && out.status == fit_status::converged) out.status = fit_status::singular_hessian;
+  if (proper) {
     const mat inv = ldlt.solve(mat::Identity());
     for (std::size_t i = 0; i < K; ++i)
       for (std::size_t j = 0; j < K; ++j)

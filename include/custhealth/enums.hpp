@@ -67,9 +67,11 @@ enum class alert_severity : std::uint8_t { low, medium, high };
 enum class alert_kind : std::uint8_t { at_risk, inactive, renewal, escalation, threshold };
 
 /// How an iterative fit ended, Eigen's ComputationInfo in spirit: only `converged` means the
-/// gradient test passed; max_iter: the iteration limit came first; line_search_failed: no step along
-/// the search direction decreased the objective (rounding, or a flat or singular problem).
-enum class fit_status : std::uint8_t { converged, max_iter, line_search_failed };
+/// gradient test passed at a proper maximum; max_iter: the iteration limit came first;
+/// line_search_failed: no step along the search direction decreased the objective (rounding, or a flat
+/// or singular problem); singular_hessian: the gradient vanished but the Hessian there is not positive
+/// definite — a flat maximum or one at the boundary (a parameter running off to 0 or infinity).
+enum class fit_status : std::uint8_t { converged, max_iter, line_search_failed, singular_hessian };
 
 /// The buy-till-you-die models of DESIGN §4: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma spend, BG/BB
 /// (discrete opportunities) and the shifted-beta-geometric (contract renewals by cohort).
@@ -105,7 +107,7 @@ CUSTHEALTH_ENUM_NAMES(calibration_strategy, "uniform", "quantile");
 CUSTHEALTH_ENUM_NAMES(alert_severity, "low", "medium", "high");
 CUSTHEALTH_ENUM_NAMES(alert_kind, "at_risk", "inactive", "renewal", "escalation", "threshold");
 CUSTHEALTH_ENUM_NAMES(churn_exclusion, "none", "no_start", "not_started", "ended", "inactive");
-CUSTHEALTH_ENUM_NAMES(fit_status, "converged", "max_iter", "line_search_failed");
+CUSTHEALTH_ENUM_NAMES(fit_status, "converged", "max_iter", "line_search_failed", "singular_hessian");
 CUSTHEALTH_ENUM_NAMES(btyd_model, "bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma", "bg_bb", "sbg");
 #undef CUSTHEALTH_ENUM_NAMES
 }  // namespace detail

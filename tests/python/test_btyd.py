@@ -436,3 +436,33 @@ def test_plots_draw(bg, cdnow_transactions):
                              calibration_end="1997-09-30")
     ax = bg.plot_calibration_purchases_vs_holdout_purchases(summary)
     assert [line.get_label() for line in ax.get_lines()] == ["actual", "BetaGeo prediction"]
+
+
+def test_shifted_beta_geometric_by_cohort(reference_dir):
+    # The two published cohorts as a survivor table; a third observed for one period only.
+    retention = pd.read_csv(reference_dir / "sbg_retention.csv")
+    table = pd.DataFrame([retention["highend_alive"][:8].to_numpy(float), retention["regular_alive"][:8].to_numpy(float),
+                          [50.0, 40.0] + [np.nan] * 6], index=pd.Index(["high end", "regular", "new"], name="cohort"))
+    fits = ch.ShiftedBetaGeo.fit_cohorts(table)
+    np.testing.assert_allclose(fits.loc[["high end", "regular"], ["alpha", "beta"]].round(3),
+                               [[0.668, 3.806], [0.704, 1.182]])
+    assert fits.loc["new", "status"] == "too_few_periods" or fits.loc["new", "periods"] == 1
+    one = ch.ShiftedBetaGeo().fit(table.loc["regular"].to_numpy())
+    assert fits.loc["regular", "log_likelihood"] == pytest.approx(one.log_likelihood_, rel=1e-12)
+    assert fits.loc["regular", "se_beta"] == pytest.approx(one.standard_errors_["beta"], rel=1e-12)
+    projected = ch.ShiftedBetaGeo.project_cohorts(fits, 12)
+    assert round(projected.loc["high end", 12]) == 378 and round(projected.loc["regular", 12]) == 170
+    # A cohort without any churn has no finite maximum: it warns, by name.
+    with pytest.warns(ch.ConvergenceWarning, match="flat"):
+        flat = ch.ShiftedBetaGeo.fit_cohorts(pd.DataFrame([[10.0, 10.0, 10.0]], index=["flat"]))
+    assert flat.loc["flat", "status"] != "converged"
+    empty = ch.ShiftedBetaGeo.fit_cohorts(pd.DataFrame([[0.0, 0.0]], index=["none"]))
+    assert empty.loc["none", "status"] == "too_few_periods" and np.isnan(projected.loc["new"]).all() == np.isnan(fits.loc["new", "alpha"])
+
+
+def test_a_maximum_at_infinity_is_not_convergence():
+    # No churn at all: the sBG likelihood rises towards beta = infinity; the gradient vanishes there but the
+    # Hessian is singular, which is no maximum.
+    with pytest.warns(ch.ConvergenceWarning, match="no proper maximum"):
+        m = ch.ShiftedBetaGeo().fit([10.0, 10.0, 10.0])
+    assert m.status_ == "singular_hessian" and not m.converged_

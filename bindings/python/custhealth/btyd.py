@@ -12,7 +12,9 @@ Conventions, as lifetimes (0.11) where lifetimes has the model:
 - ``penalizer_coef`` is lifetimes': the penalty ``c·Σθ²`` on the parameters with time measured in units of
   ``max(T)``, added to the mean negative log-likelihood (Pareto/NBD: lifetimes' n-times-weaker form).
 - A fit that does not converge warns with :class:`~custhealth.ConvergenceWarning` and keeps the parameters
-  it reached (``converged_ = False``, ``status_`` says why); it never returns them silently.
+  it reached (``converged_ = False``, ``status_`` says why: ``max_iter``, ``line_search_failed``, or
+  ``singular_hessian`` — the gradient vanished but not at a proper maximum, e.g. a cohort without churn
+  whose beta runs off to infinity); it never returns them silently.
 - ``Model.from_params(...)`` builds a model from given parameters (published values are stated rounded);
   ``to_json()`` / ``from_json()`` save and load one.
 """
@@ -115,9 +117,11 @@ class _Fitter:
         self.n_rows_ = int(fit["rows"])
         self.weight_sum_ = float(fit["weight_sum"])
         if warn and not self.converged_:
-            warnings.warn(f"{self._name}: the fit did not converge ({self.status_} after {self.n_iter_} iterations, "
-                          f"gradient {self.gradient_norm_:.3g}); the parameters are where it stopped — try "
-                          f"penalizer_coef > 0 or other initial_params", ConvergenceWarning, stacklevel=3)
+            why = ("the gradient vanished where the Hessian is not positive definite: no proper maximum, a parameter "
+                   "runs off to 0 or infinity" if self.status_ == "singular_hessian" else
+                   f"{self.status_} after {self.n_iter_} iterations, gradient {self.gradient_norm_:.3g}")
+            warnings.warn(f"{self._name}: the fit did not converge ({why}); the parameters are where it stopped — "
+                          f"try penalizer_coef > 0 or other initial_params", ConvergenceWarning, stacklevel=3)
 
     @property
     def confidence_intervals_(self) -> pd.DataFrame:
@@ -485,6 +489,54 @@ class ShiftedBetaGeo(_Fitter):
         """r(t) = S(t)/S(t − 1) = (beta + t − 1)/(alpha + beta + t − 1), t ≥ 1."""
         out = _core.btyd_sbg_retention(self._params(), _column(t, "t", self._name))
         return float(out[0]) if np.ndim(t) == 0 else out
+
+    @classmethod
+    def fit_cohorts(cls, counts: pd.DataFrame, penalizer_coef: float = 0.0) -> pd.DataFrame:
+        """One fit per cohort of a survivor table — rows cohorts, columns period offsets 0, 1, … (e.g.
+        ``ch.cohort_retention(ds, mode="on_or_after", cohort_by="start").counts``), each row read up to its
+        last observed (non-NaN) offset. Columns: ``alpha``, ``beta``, their standard errors ``se_alpha``,
+        ``se_beta``, ``log_likelihood``, ``status`` (``too_few_periods`` for a row with under two observed
+        offsets or no customers: its parameters NaN), ``size`` and ``periods`` (offsets fitted). One
+        :class:`ConvergenceWarning` names the cohorts whose fit did not converge (e.g. no churn at all)."""
+        if not isinstance(counts, pd.DataFrame):
+            raise InvalidInputError(f"ShiftedBetaGeo.fit_cohorts: expected a DataFrame, got {type(counts).__name__}")
+        rows = []
+        for cohort, values in counts.iterrows():
+            alive = values.to_numpy(dtype=float)
+            observed = np.flatnonzero(~np.isnan(alive))
+            n = observed[-1] + 1 if observed.size else 0
+            row: dict[str, Any] = {"cohort": cohort, "size": alive[0] if n else np.nan, "periods": max(n - 1, 0)}
+            if n < 2 or not alive[0] > 0 or np.isnan(alive[:n]).any():
+                row.update(alpha=np.nan, beta=np.nan, se_alpha=np.nan, se_beta=np.nan, log_likelihood=np.nan,
+                           status="too_few_periods")
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    m = cls(penalizer_coef).fit(alive[:n])
+                row.update(alpha=m.params_["alpha"], beta=m.params_["beta"], se_alpha=m.standard_errors_["alpha"],
+                           se_beta=m.standard_errors_["beta"], log_likelihood=m.log_likelihood_, status=m.status_)
+            rows.append(row)
+        out = pd.DataFrame(rows, columns=["cohort", "alpha", "beta", "se_alpha", "se_beta", "log_likelihood", "status",
+                                          "size", "periods"]).set_index("cohort")
+        out.index.name = counts.index.name
+        failed = out.index[~out["status"].isin(["converged", "too_few_periods"])]
+        if len(failed):
+            warnings.warn(f"ShiftedBetaGeo.fit_cohorts: {len(failed)} cohort fit(s) did not converge "
+                          f"({', '.join(map(str, failed[:5]))}{', …' if len(failed) > 5 else ''}); their parameters are "
+                          "where the fit stopped (a cohort without churn has no finite maximum)",
+                          ConvergenceWarning, stacklevel=2)
+        return out
+
+    @staticmethod
+    def project_cohorts(fits: pd.DataFrame, periods: int) -> pd.DataFrame:
+        """Expected customers still active per cohort (rows) after 0..periods periods (columns), from
+        :meth:`fit_cohorts`' parameters and sizes; NaN rows where a cohort has no fit."""
+        t = np.arange(int(periods) + 1, dtype=float)
+        out = np.full((len(fits), t.size), np.nan)
+        for i, (alpha, beta, size) in enumerate(fits[["alpha", "beta", "size"]].to_numpy(dtype=float)):
+            if np.isfinite(alpha) and np.isfinite(beta):
+                out[i] = size * _core.btyd_sbg_survival([alpha, beta], t)
+        return pd.DataFrame(out, index=fits.index, columns=pd.RangeIndex(t.size, name="offset"))
 
     def predict_alive(self, periods: int, cohort_size: float | None = None) -> pd.Series:
         """Expected customers still active after 0..periods periods (a cohort of the fitted size by default)."""
