@@ -121,7 +121,7 @@ BENCHMARK(BM_KaplanMeier)
 void BM_LogRankTwoGroups(benchmark::State& state) {
   const auto s = make_sample(state.range(0), state.range(1) != 0);
   survival_workspace workspace;
-  for (auto _ : state) benchmark::DoNotOptimize(logrank_test(s.durations, s.observed, s.groups, {}, &workspace));
+  for (auto _ : state) benchmark::DoNotOptimize(logrank_test(s.durations, s.observed, s.groups, {}, {}, &workspace));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_LogRankTwoGroups)

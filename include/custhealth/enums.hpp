@@ -73,6 +73,11 @@ enum class alert_kind : std::uint8_t { at_risk, inactive, renewal, escalation, t
 /// definite — a flat maximum or one at the boundary (a parameter running off to 0 or infinity).
 enum class fit_status : std::uint8_t { converged, max_iter, line_search_failed, singular_hessian };
 
+/// The weight of each event time in a log-rank test (Klein & Moeschberger 2003 §7.3; lifelines' `weightings`):
+/// 1, the number at risk n (Gehan–Breslow–Wilcoxon), √n (Tarone–Ware), Peto–Peto's modified survival
+/// Π(1 − d/(n + 1)), or Fleming–Harrington's S(t−)ᵖ(1 − S(t−))^q.
+enum class logrank_weighting : std::uint8_t { logrank, wilcoxon, tarone_ware, peto, fleming_harrington };
+
 /// The buy-till-you-die models of DESIGN §4: BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma spend, BG/BB
 /// (discrete opportunities) and the shifted-beta-geometric (contract renewals by cohort).
 enum class btyd_model : std::uint8_t { bg_nbd, mbg_nbd, pareto_nbd, gamma_gamma, bg_bb, sbg };
@@ -108,6 +113,7 @@ CUSTHEALTH_ENUM_NAMES(alert_severity, "low", "medium", "high");
 CUSTHEALTH_ENUM_NAMES(alert_kind, "at_risk", "inactive", "renewal", "escalation", "threshold");
 CUSTHEALTH_ENUM_NAMES(churn_exclusion, "none", "no_start", "not_started", "ended", "inactive");
 CUSTHEALTH_ENUM_NAMES(fit_status, "converged", "max_iter", "line_search_failed", "singular_hessian");
+CUSTHEALTH_ENUM_NAMES(logrank_weighting, "logrank", "wilcoxon", "tarone-ware", "peto", "fleming-harrington");
 CUSTHEALTH_ENUM_NAMES(btyd_model, "bg_nbd", "mbg_nbd", "pareto_nbd", "gamma_gamma", "bg_bb", "sbg");
 #undef CUSTHEALTH_ENUM_NAMES
 }  // namespace detail

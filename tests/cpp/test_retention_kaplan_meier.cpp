@@ -30,6 +30,7 @@ using custhealth::kaplan_meier;
 using custhealth::kaplan_meier_result;
 using custhealth::km_event_table;
 using custhealth::logrank_test;
+using custhealth::logrank_weighting;
 using ::testing::HasSubstr;
 
 constexpr double inf = std::numeric_limits<double>::infinity();
@@ -989,4 +990,26 @@ TEST(KaplanMeier, BucketSortedTableEqualsStreamedTable) {
     streamed.add(durations[i], observed[i] != 0, entry[i], weights[i]);
   }
   EXPECT_EQ(km_event_table::from_spans(durations, observed, entry, weights), streamed);
+}
+
+TEST(LogRank, WeightedTestsByHand) {
+  // A: events at 1 and 3; B: an event at 2, censored at 4. At t = 1, 2, 3: n = 4, 3, 2 at risk, nA = 2, 1, 1.
+  const std::vector<double> t{1, 3, 2, 4};
+  const std::vector<std::uint8_t> e{1, 1, 1, 0};
+  const std::vector<int> g{0, 0, 1, 1};
+  // Log-rank: O_A − E_A = 2 − (1/2 + 1/3 + 1/2), V = 1/4 + 2/9 + 1/4.
+  const double diff = 2 - (0.5 + 1.0 / 3 + 0.5), var = 0.25 + 2.0 / 9 + 0.25;
+  EXPECT_NEAR(logrank_test(t, e, g).statistic, diff * diff / var, 1e-14);
+  // Wilcoxon (w = n): O_A − E_A = (4 + 2) − (4·2/4 + 3·1/3 + 2·1/2) = 2, V = 16/16·4 + 9/9·2 + 4/4·1 = 7.
+  const auto wilcoxon = logrank_test(t, e, g, {}, {logrank_weighting::wilcoxon});
+  EXPECT_NEAR(wilcoxon.statistic, 4.0 / 7, 1e-14);
+  EXPECT_NEAR(wilcoxon.observed[0], 6, 1e-14);
+  // Fleming–Harrington with p = q = 0 is the log-rank test; Peto's weights are Π(1 − d/(n + 1)) = 4/5, 4/5·3/4, 4/5·3/4·2/3.
+  EXPECT_NEAR(logrank_test(t, e, g, {}, {logrank_weighting::fleming_harrington, 0, 0}).statistic,
+              diff * diff / var, 1e-14);
+  const double w1 = 0.8, w2 = 0.6, w3 = 0.4;
+  const double peto_diff = w1 * (1 - 0.5) + w2 * (0 - 1.0 / 3) + w3 * (1 - 0.5);
+  const double peto_var = w1 * w1 * 0.25 + w2 * w2 * 2.0 / 9 + w3 * w3 * 0.25;
+  EXPECT_NEAR(logrank_test(t, e, g, {}, {logrank_weighting::peto}).statistic, peto_diff * peto_diff / peto_var, 1e-14);
+  EXPECT_THROW(logrank_test(t, e, g, {}, {logrank_weighting::fleming_harrington, -1, 0}), invalid_input);
 }

@@ -183,7 +183,7 @@ TEST(SurvivalWorkspace, LogRankOfTwoIdenticalGroups) {
   for (const auto* durations : {&continuous, &days}) {
     const auto plain = logrank_test(*durations, observed, groups);
     for (int round = 0; round < 2; ++round) {  // the second round reuses the first one's sort buffers
-      const auto with = logrank_test(*durations, observed, groups, {}, &workspace);
+      const auto with = logrank_test(*durations, observed, groups, {}, {}, &workspace);
       EXPECT_GT(workspace.spare_bytes(), 0u);
       EXPECT_EQ(std::bit_cast<std::uint64_t>(with.statistic), std::bit_cast<std::uint64_t>(plain.statistic));
       EXPECT_EQ(bits(with.observed), bits(plain.observed));

@@ -167,3 +167,65 @@ def test_predict_and_event_table_have_lifelines_names():
     for when in (0.0, 3.0, 7.5, 100.0):
         assert ours.predict(when) == pytest.approx(theirs.predict(when), abs=TOL)
     np.testing.assert_allclose(ours.predict([1.0, 2.0, 9.0]), theirs.predict([1.0, 2.0, 9.0]), atol=TOL)
+
+
+WEIGHTINGS = [("wilcoxon", {}), ("tarone-ware", {}), ("peto", {}), ("fleming-harrington", {"p": 1.0, "q": 0.0}),
+              ("fleming-harrington", {"p": 0.5, "q": 2.0})]
+
+
+@pytest.mark.parametrize("weightings, pq", WEIGHTINGS)
+@pytest.mark.parametrize("integer", [False, True])
+def test_weighted_log_rank_tests_equal_lifelines(weightings, pq, integer):
+    ta, ea = sample(300, 31, integer=integer)
+    tb, eb = sample(250, 32, integer=integer)
+    tb = tb * 0.8
+    ours = ch.logrank_test(ta, tb, ea, eb, weightings=weightings, **pq)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = logrank_test(ta, tb, ea, eb, weightings=weightings, **pq)
+    assert ours.test_statistic == pytest.approx(theirs.test_statistic, rel=1e-9)
+    assert ours.p_value == pytest.approx(theirs.p_value, rel=1e-9)
+    assert ours.test_name == theirs.test_name
+    # k groups
+    t, e = np.concatenate([ta, tb, ta[:100] * 1.3]), np.concatenate([ea, eb, ea[:100]])
+    g = np.repeat(["x", "y", "z"], [len(ta), len(tb), 100])
+    ours = ch.multivariate_logrank_test(t, g, e, weightings=weightings, **pq)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = multivariate_logrank_test(t, g, e, weightings=weightings, **pq)
+    assert ours.test_statistic == pytest.approx(theirs.test_statistic, rel=1e-9)
+
+
+def test_t_0_and_pairwise_equal_lifelines():
+    from lifelines.statistics import pairwise_logrank_test
+
+    ta, ea = sample(200, 41, integer=True)
+    tb, eb = sample(200, 42, integer=True)
+    ours = ch.logrank_test(ta, tb, ea, eb, t_0=8)
+    theirs = logrank_test(ta, tb, ea, eb, t_0=8)
+    assert ours.test_statistic == pytest.approx(theirs.test_statistic, rel=1e-9)
+    t = np.concatenate([ta, tb, tb[:80] * 0.5])
+    e = np.concatenate([ea, eb, eb[:80]])
+    g = np.repeat([2, 0, 1], [200, 200, 80])
+    for kwargs in ({}, {"weightings": "wilcoxon"}, {"t_0": 10}):
+        ours_p = ch.pairwise_logrank_test(t, g, e, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs_p = pairwise_logrank_test(t, g, e, **kwargs)
+        assert list(ours_p.summary.index) == list(theirs_p.summary.index) == [(0, 1), (0, 2), (1, 2)]
+        np.testing.assert_allclose(ours_p.summary["test_statistic"], theirs_p.summary["test_statistic"], rtol=1e-9)
+        np.testing.assert_allclose(ours_p.summary["p"], theirs_p.summary["p"], rtol=1e-9)
+
+
+def test_weighted_log_rank_bad_input():
+    t, e = sample(50, 5)
+    with pytest.raises(ch.InvalidInputError, match="needs p and q"):
+        ch.logrank_test(t, t, e, e, weightings="fleming-harrington")
+    with pytest.raises(ch.InvalidInputError, match="p, q >= 0"):
+        ch.logrank_test(t, t, e, e, weightings="fleming-harrington", p=-1, q=0)
+    with pytest.raises(ch.InvalidInputError, match="weightings must be one of"):
+        ch.logrank_test(t, t, e, e, weightings="gehan")
+    with pytest.raises(ch.InvalidInputError, match="t_0"):
+        ch.logrank_test(t, t, e, e, t_0=-5)
+    with pytest.raises(ch.InvalidInputError, match="two groups"):
+        ch.pairwise_logrank_test(t, np.zeros(50), e)

@@ -18,8 +18,8 @@ from .dataset import Dataset, generate, read_csv
 from .feedback import CesResult, CsatResult, NpsResult, ZTestResult, ces, csat, csat_test, feedback_summary, nps, nps_test
 from .payments import payments_summary
 from .support import sla_summary, ticket_backlog
-from .survival import (KaplanMeier, LogRankResult, logrank_test, multivariate_logrank_test, release_survival_buffers,
-                       tenure_survival)
+from .survival import (KaplanMeier, LogRankResult, PairwiseLogRankResult, logrank_test, multivariate_logrank_test,
+                       pairwise_logrank_test, release_survival_buffers, tenure_survival)
 from .signals import signal_catalog, signals
 from .adoption import adoption
 from .scorecard import Scorecard
@@ -65,6 +65,8 @@ __all__ = [
     "LogRankResult",
     "logrank_test",
     "multivariate_logrank_test",
+    "pairwise_logrank_test",
+    "PairwiseLogRankResult",
     "release_survival_buffers",
     "tenure_survival",
     "CohortRetention",

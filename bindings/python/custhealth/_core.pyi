@@ -622,9 +622,9 @@ def log_loss(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob:
     """
     Log loss, p clipped to [eps, 1 - eps] (= sklearn.metrics.log_loss); NaN when the weights sum to 0.
     """
-def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> dict:
+def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weighting: str = 'logrank', p: typing.SupportsFloat | typing.SupportsIndex = 0.0, q: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> dict:
     """
-    Log-rank test across integer group codes (k >= 2).
+    Log-rank test across integer group codes (k >= 2), optionally weighted (lifelines' weightings).
     """
 def mrr_bridge(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """

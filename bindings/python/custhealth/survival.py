@@ -14,8 +14,8 @@ from ._core import InvalidInputError
 from ._convert import moment, one_dimensional
 from .retention import _dataset, _seconds
 
-__all__ = ["KaplanMeier", "LogRankResult", "logrank_test", "multivariate_logrank_test", "release_survival_buffers",
-           "tenure_survival"]
+__all__ = ["KaplanMeier", "LogRankResult", "PairwiseLogRankResult", "logrank_test", "multivariate_logrank_test",
+           "pairwise_logrank_test", "release_survival_buffers", "tenure_survival"]
 
 
 # ---- conversions at the edge: validate shapes and flags here, values in the core ----
@@ -514,8 +514,9 @@ class LogRankResult:
                 f"p={self.p_value:.4g}>")
 
 
-def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = None, event_observed_B: Any = None, *,
-                 weights_A: Any = None, weights_B: Any = None) -> LogRankResult:
+def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = None, event_observed_B: Any = None,
+                 t_0: float = -1, weightings: str | None = None, *, weights_A: Any = None, weights_B: Any = None,
+                 p: float | None = None, q: float | None = None) -> LogRankResult:
     """Log-rank test of equal hazards in two samples, with lifelines' ``logrank_test`` argument order
     and names (``logrank_test(T_A, T_B, event_observed_A=E_A, event_observed_B=E_B)``).
 
@@ -525,6 +526,11 @@ def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = Non
         Exit times ≥ 0 of each sample.
     event_observed_A, event_observed_B : array-like of bool or 0/1, optional
         Event flags; default all events.
+    t_0 : float, optional
+        Compare the curves up to t_0 only: subjects still at risk after it are censored there (-1: all).
+    weightings : str, optional
+        A weighted test, as lifelines: ``"wilcoxon"`` (Gehan–Breslow), ``"tarone-ware"``, ``"peto"`` or
+        ``"fleming-harrington"`` (with ``p`` and ``q`` ≥ 0); default the log-rank (all weights 1).
     weights_A, weights_B : array-like, optional
         Case weights (both or neither).
 
@@ -557,12 +563,35 @@ def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = Non
                 raise InvalidInputError(f"logrank_test: {name} has {len(w)} elements but durations has {len(t)}")
         weights = np.concatenate([wa, wb])
     groups = np.concatenate([np.zeros(len(ta), np.intc), np.ones(len(tb), np.intc)])
-    raw = _core.logrank_test(np.concatenate([ta, tb]), np.concatenate([ea, eb]), groups, weights)
-    return LogRankResult(raw, ["A", "B"])
+    return _weighted_logrank("logrank_test", np.concatenate([ta, tb]), np.concatenate([ea, eb]), groups, weights,
+                             ["A", "B"], t_0, weightings, p, q)
 
 
-def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any = None,
-                              weights: Any = None) -> LogRankResult:
+def _weighted_logrank(name: str, t: np.ndarray, e: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
+                      labels: list[Any], t_0: float, weightings: str | None, p: float | None,
+                      q: float | None) -> LogRankResult:
+    """The core test with lifelines' t_0 (censor after it) and weightings; the result named as lifelines names
+    it ("Wilcoxon_test", ...)."""
+    kind = "logrank" if weightings is None else str(weightings)
+    if kind == "fleming-harrington" and (p is None or q is None):
+        raise InvalidInputError(f"{name}: the Fleming-Harrington test needs p and q (>= 0)")
+    if t_0 != -1:
+        if not (isinstance(t_0, (int, float, np.integer, np.floating)) and np.isfinite(t_0) and t_0 >= 0):
+            raise InvalidInputError(f"{name}: t_0 must be -1 (no limit) or a finite time >= 0, got {t_0!r}")
+        e = np.where(t > t_0, np.uint8(0), e)
+        t = np.minimum(t, float(t_0))
+    raw = _core.logrank_test(t, e, codes, weights, weighting=kind, p=float(p or 0.0), q=float(q or 0.0))
+    result = LogRankResult(raw, labels)
+    if kind != "logrank":
+        titles = {"wilcoxon": "Wilcoxon", "tarone-ware": "Tarone-Ware", "peto": "Peto",
+                  "fleming-harrington": "Flemington-Harrington"}  # lifelines' spelling, so results compare by name
+        result.test_name = name.replace("logrank", titles[kind])
+    return result
+
+
+def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any = None, weights: Any = None,
+                              t_0: float = -1, weightings: str | None = None, *, p: float | None = None,
+                              q: float | None = None) -> LogRankResult:
     """Log-rank test across k ≥ 2 groups (lifelines' ``multivariate_logrank_test``; statsmodels' ``survdiff``).
 
     Parameters
@@ -572,6 +601,8 @@ def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any =
         The group of each subject; missing labels are an error.
     event_observed : array-like of bool or 0/1, optional
     weights : array-like, optional
+    t_0, weightings, p, q
+        As :func:`logrank_test`.
 
     Returns
     -------
@@ -587,8 +618,67 @@ def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any =
     codes, uniques = pd.factorize(labels_in, sort=True)
     if (codes < 0).any():
         raise InvalidInputError(f"multivariate_logrank_test: groups[{int(np.argmax(codes < 0))}] is missing")
-    raw = _core.logrank_test(t, e, codes.astype(np.intc), _optional_floats(weights, "weights"))
-    return LogRankResult(raw, list(uniques))
+    return _weighted_logrank("multivariate_logrank_test", t, e, codes.astype(np.intc),
+                             _optional_floats(weights, "weights"), list(uniques), t_0, weightings, p, q)
+
+
+class PairwiseLogRankResult:
+    """The log-rank test of every pair of groups (lifelines' ``pairwise_logrank_test``): ``summary`` indexed by
+    the pairs, with ``test_statistic``, ``p`` and ``-log2(p)``; no correction for multiple testing (as lifelines)."""
+
+    null_distribution = "chi squared"
+    degrees_of_freedom = 1
+
+    def __init__(self, pairs: list[tuple[Any, Any]], results: list[LogRankResult], test_name: str) -> None:
+        self.pairs = pairs
+        self.results = results
+        self.test_name = test_name
+        self.test_statistic = np.array([r.test_statistic for r in results])
+        self.p_value = np.array([r.p_value for r in results])
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        with np.errstate(divide="ignore"):
+            log2p = -np.log2(self.p_value)
+        index = pd.MultiIndex.from_tuples(self.pairs) if self.pairs else pd.MultiIndex.from_arrays([[], []])
+        return pd.DataFrame({"test_statistic": self.test_statistic, "p": self.p_value, "-log2(p)": log2p},
+                            index=index)
+
+    def print_summary(self, decimals: int = 2) -> None:
+        print(f"<custhealth.PairwiseLogRankResult: {self.test_name}, null distribution {self.null_distribution}, "
+              f"degrees of freedom {self.degrees_of_freedom}>")
+        print(self.summary.round(decimals).to_string())
+
+    def __repr__(self) -> str:
+        return f"<custhealth.PairwiseLogRankResult: {len(self.pairs)} pairs>"
+
+
+def pairwise_logrank_test(durations: Any, groups: Any, event_observed: Any = None, t_0: float = -1,
+                          weightings: str | None = None, *, weights: Any = None, p: float | None = None,
+                          q: float | None = None) -> PairwiseLogRankResult:
+    """A two-sample test (:func:`logrank_test`) for every pair of groups, in sorted label order — lifelines'
+    ``pairwise_logrank_test`` (same arguments, same numbers)."""
+    t = _float_array(durations, "durations")
+    e = _event_array(event_observed, len(t), "event_observed")
+    labels_in = one_dimensional(groups, "groups")
+    if len(labels_in) != len(t):
+        raise InvalidInputError(f"pairwise_logrank_test: groups has {len(labels_in)} elements but durations "
+                                f"has {len(t)}")
+    codes, uniques = pd.factorize(labels_in, sort=True)
+    if (codes < 0).any():
+        raise InvalidInputError(f"pairwise_logrank_test: groups[{int(np.argmax(codes < 0))}] is missing")
+    if len(uniques) < 2:
+        raise InvalidInputError(f"pairwise_logrank_test: needs at least two groups, found {len(uniques)}")
+    w = _optional_floats(weights, "weights")
+    pairs, results = [], []
+    for a in range(len(uniques)):
+        for b in range(a + 1, len(uniques)):
+            rows = (codes == a) | (codes == b)
+            sub = np.where(codes[rows] == a, 0, 1).astype(np.intc)
+            results.append(_weighted_logrank("logrank_test", t[rows], e[rows], sub, None if w is None else w[rows],
+                                             [uniques[a], uniques[b]], t_0, weightings, p, q))
+            pairs.append((uniques[a], uniques[b]))
+    return PairwiseLogRankResult(pairs, results, results[0].test_name)
 
 
 # ---- memory ----

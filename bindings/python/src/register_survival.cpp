@@ -73,7 +73,12 @@ km_result_ptr fit_kaplan_meier(const array_of<double>& durations, const array_of
 }
 
 py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
-                     const array_of<int>& groups, const std::optional<array_of<double>>& weights) {
+                     const array_of<int>& groups, const std::optional<array_of<double>>& weights,
+                     const std::string& weighting, double p, double q) {
+  const auto kind = enum_from_string<logrank_weighting>(weighting);
+  if (!kind)
+    throw invalid_input("logrank_test: weightings must be one of " + enum_choices<logrank_weighting>() + ", got '" +
+                        weighting + "'");
   const auto t = as_span(durations);
   const auto e = as_span(observed);
   const auto g = as_span(groups);
@@ -81,7 +86,7 @@ py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint
   logrank_result r;
   {
     py::gil_scoped_release release;
-    r = logrank_test(t, e, g, w, &python_workspace());
+    r = logrank_test(t, e, g, w, logrank_options{*kind, p, q}, &python_workspace());
   }
   py::dict out;
   out["statistic"] = r.statistic;
@@ -146,7 +151,8 @@ void register_survival(py::module_& m) {
 
 Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.)pbdoc");
   m.def("logrank_test", &run_logrank, py::arg("durations"), py::arg("observed"), py::arg("groups"),
-        py::arg("weights") = py::none(), "Log-rank test across integer group codes (k >= 2).");
+        py::arg("weights") = py::none(), py::arg("weighting") = "logrank", py::arg("p") = 0.0, py::arg("q") = 0.0,
+        "Log-rank test across integer group codes (k >= 2), optionally weighted (lifelines' weightings).");
   m.def(
       "release_survival_buffers", [] { python_workspace().release(); },
       "Frees the spare buffers that Kaplan–Meier fits and log-rank tests from Python keep for reuse.");

@@ -5,6 +5,7 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -15,6 +16,7 @@
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/detail/survival_input.hpp"
 #include "custhealth/detail/survival_sort.hpp"
+#include "custhealth/enums.hpp"  // logrank_weighting
 #include "custhealth/error.hpp"
 #include "custhealth/retention/survival_workspace.hpp"
 
@@ -30,11 +32,21 @@ struct logrank_result {
   std::vector<double> expected;    ///< E: Σ_t n_g(t) d(t) / n(t) per group
 };
 
+/// Which weighted test: `weighting` and, for Fleming–Harrington, its exponents p, q ≥ 0.
+struct logrank_options {
+  logrank_weighting weighting = logrank_weighting::logrank;
+  double p = 0.0, q = 0.0;
+};
+
 /// Log-rank test (Mantel 1966; Peto & Peto 1972) for k ≥ 2 groups, as lifelines'
 /// `multivariate_logrank_test` (and `logrank_test` for k = 2) and statsmodels' `survdiff`: at each
 /// distinct event time, with n_g at risk in group g (duration ≥ t), n = Σ n_g and d events,
 ///   E_g += n_g·d/n,   V_gh += d(n − d)/(n²(n − 1)) · (n·n_g·[g = h] − n_g·n_h),
-/// the factor (n − d)/(n − 1) taken as 1 when n = 1. The statistic uses the first k − 1 groups (V has
+/// the factor (n − d)/(n − 1) taken as 1 when n = 1. A weighted test (options.weighting, Klein &
+/// Moeschberger §7.3, as lifelines' `weightings`) multiplies each time's O − E by w(t) and its V by w(t)²:
+/// w = n (Wilcoxon), √n (Tarone–Ware), S̃(t) = Π_{s ≤ t}(1 − d/(n + 1)) (Peto), or S(t−)ᵖ(1 − S(t−))^q with S the
+/// pooled (weighted) Kaplan–Meier curve just before t (Fleming–Harrington); `observed` and `expected` are then
+/// the weighted sums Σ w·d_g and Σ w·n_g·d/n. The statistic uses the first k − 1 groups (V has
 /// rank k − 1) and a pseudo-inverse, as lifelines' `pinv`, so a degenerate V (no events) gives 0.
 /// `groups` are integer codes; `weights` (case weights) may be empty. Throws invalid_input for bad
 /// values, mismatched lengths, fewer than two groups or a group whose weights sum to 0. A `workspace`
@@ -42,8 +54,12 @@ struct logrank_result {
 /// the bit with or without one.
 inline logrank_result logrank_test(std::span<const double> durations, std::span<const std::uint8_t> observed,
                                    std::span<const int> groups, std::span<const double> weights = {},
-                                   survival_workspace* workspace = nullptr) {
+                                   const logrank_options& options = {}, survival_workspace* workspace = nullptr) {
   constexpr std::string_view where = "logrank_test";
+  if (options.weighting == logrank_weighting::fleming_harrington &&
+      !(options.p >= 0 && options.q >= 0 && std::isfinite(options.p) && std::isfinite(options.q)))
+    throw invalid_input(std::string(where) + ": Fleming-Harrington needs finite p, q >= 0, got p = " +
+                        detail::km::format_number(options.p) + ", q = " + detail::km::format_number(options.q));
   const std::size_t n = durations.size();
   detail::km::check_same_length(where, "groups", groups.size(), n, false);
   detail::km::check_survival_spans(where, durations, observed, {}, weights);
@@ -105,6 +121,7 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
   std::vector<double> deaths(k, 0.0), removed(k, 0.0);
   std::vector<std::uint32_t> touched;
   touched.reserve(k);
+  double peto_survival = 1.0, km_survival = 1.0;  // Π(1 − d/(n + 1)) and Π(1 − d/n) over the event times so far
   for (std::size_t i = 0; i < n;) {
     const std::uint64_t t = records[i].key >> 1;
     double d = 0.0;
@@ -117,12 +134,23 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
         d += r.weight;
       }
     }
+    double w = 1.0;
     if (d > 0.0) {
       double total = 0.0;
       for (double a : at_risk) total += a;
-      for (std::size_t g = 0; g < k; ++g) result.expected[g] += at_risk[g] * d / total;
+      switch (options.weighting) {
+        case logrank_weighting::logrank: break;
+        case logrank_weighting::wilcoxon: w = total; break;
+        case logrank_weighting::tarone_ware: w = std::sqrt(total); break;
+        case logrank_weighting::peto: w = (peto_survival *= 1.0 - d / (total + 1.0)); break;
+        case logrank_weighting::fleming_harrington:
+          w = std::pow(km_survival, options.p) * std::pow(1.0 - km_survival, options.q);
+          break;
+      }
+      km_survival *= 1.0 - d / total;
+      for (std::size_t g = 0; g < k; ++g) result.expected[g] += w * at_risk[g] * d / total;
       const double ratio = total == 1.0 ? 1.0 : (total - d) / (total - 1.0);
-      const double factor = ratio * d / (total * total);
+      const double factor = w * w * ratio * d / (total * total);
       for (Eigen::Index g = 0; g < m; ++g) {
         const double ng = at_risk[static_cast<std::size_t>(g)];
         for (Eigen::Index h = 0; h < m; ++h) v(g, h) -= factor * ng * at_risk[static_cast<std::size_t>(h)];
@@ -130,7 +158,7 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
       }
     }
     for (std::uint32_t g : touched) {
-      result.observed[g] += deaths[g];
+      result.observed[g] += w * deaths[g];
       at_risk[g] -= removed[g];
       deaths[g] = removed[g] = 0.0;
     }
