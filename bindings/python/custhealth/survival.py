@@ -567,6 +567,20 @@ def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = Non
                              ["A", "B"], t_0, weightings, p, q)
 
 
+def _grouped_sample(name: str, durations: Any, groups: Any,
+                    event_observed: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
+    """Durations, event flags, group codes (sorted labels) and the labels of a k-group test's input."""
+    t = _float_array(durations, "durations")
+    e = _event_array(event_observed, len(t), "event_observed")
+    labels_in = one_dimensional(groups, "groups")
+    if len(labels_in) != len(t):
+        raise InvalidInputError(f"{name}: groups has {len(labels_in)} elements but durations has {len(t)}")
+    codes, uniques = pd.factorize(labels_in, sort=True)
+    if (codes < 0).any():
+        raise InvalidInputError(f"{name}: groups[{int(np.argmax(codes < 0))}] is missing")
+    return t, e, codes, uniques
+
+
 def _weighted_logrank(name: str, t: np.ndarray, e: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
                       labels: list[Any], t_0: float, weightings: str | None, p: float | None,
                       q: float | None) -> LogRankResult:
@@ -609,15 +623,7 @@ def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any =
     LogRankResult
         ``degrees_of_freedom = k − 1``; ``groups`` indexed by the sorted labels.
     """
-    t = _float_array(durations, "durations")
-    e = _event_array(event_observed, len(t), "event_observed")
-    labels_in = one_dimensional(groups, "groups")
-    if len(labels_in) != len(t):
-        raise InvalidInputError(f"multivariate_logrank_test: groups has {len(labels_in)} elements but durations "
-                                f"has {len(t)}")
-    codes, uniques = pd.factorize(labels_in, sort=True)
-    if (codes < 0).any():
-        raise InvalidInputError(f"multivariate_logrank_test: groups[{int(np.argmax(codes < 0))}] is missing")
+    t, e, codes, uniques = _grouped_sample("multivariate_logrank_test", durations, groups, event_observed)
     return _weighted_logrank("multivariate_logrank_test", t, e, codes.astype(np.intc),
                              _optional_floats(weights, "weights"), list(uniques), t_0, weightings, p, q)
 
@@ -658,15 +664,7 @@ def pairwise_logrank_test(durations: Any, groups: Any, event_observed: Any = Non
                           q: float | None = None) -> PairwiseLogRankResult:
     """A two-sample test (:func:`logrank_test`) for every pair of groups, in sorted label order — lifelines'
     ``pairwise_logrank_test`` (same arguments, same numbers)."""
-    t = _float_array(durations, "durations")
-    e = _event_array(event_observed, len(t), "event_observed")
-    labels_in = one_dimensional(groups, "groups")
-    if len(labels_in) != len(t):
-        raise InvalidInputError(f"pairwise_logrank_test: groups has {len(labels_in)} elements but durations "
-                                f"has {len(t)}")
-    codes, uniques = pd.factorize(labels_in, sort=True)
-    if (codes < 0).any():
-        raise InvalidInputError(f"pairwise_logrank_test: groups[{int(np.argmax(codes < 0))}] is missing")
+    t, e, codes, uniques = _grouped_sample("pairwise_logrank_test", durations, groups, event_observed)
     if len(uniques) < 2:
         raise InvalidInputError(f"pairwise_logrank_test: needs at least two groups, found {len(uniques)}")
     w = _optional_floats(weights, "weights")
