@@ -91,6 +91,53 @@ S log_hyp2f1_t(const S& a, const S& b, const S& c, const S& z) {
   return log_gauss_series(a, b, c, z);
 }
 
+/// The Gauss series of one ₂F₁(a, b; c; z) as coefficients (a)ₖ(b)ₖ/((c)ₖ k!), on Euler's transform when
+/// log_hyp2f1_t would take it (the choice depends on a, b, c only), with as many terms as log_gauss_series
+/// takes at z_max — enough for every z ≤ z_max, whose terms are smaller. ok = false when that does not
+/// converge (the caller then evaluates log_hyp2f1_t). at(z) sums the polynomial on four independent Horner
+/// chains in z⁴ (its latency, not the divisions, bounds the per-row series).
+struct series_table {
+  std::vector<double> coef;  // padded with zeros to a multiple of 4
+  double euler_power = 0.0;  // c − a − b on Euler's transform: log ₂F₁ = euler_power·log(1 − z) + log Σ
+  bool ok = false;
+  double at(double z) const {
+    const double z2 = z * z, z4 = z2 * z2;
+    double p0 = 0.0, p1 = 0.0, p2 = 0.0, p3 = 0.0;
+    for (std::size_t j = coef.size(); j >= 4; j -= 4) {
+      p0 = p0 * z4 + coef[j - 4];
+      p1 = p1 * z4 + coef[j - 3];
+      p2 = p2 * z4 + coef[j - 2];
+      p3 = p3 * z4 + coef[j - 1];
+    }
+    return p0 + z * (p1 + z * (p2 + z * p3));
+  }
+};
+
+series_table make_series_table(double a, double b, double c, double z_max) {
+  series_table st;
+  if (std::fabs((c - a) * (c - b)) < std::fabs(a * b)) {
+    st.euler_power = c - a - b;
+    const double ca = c - a, cb = c - b;
+    a = ca;
+    b = cb;
+  }
+  double coef = 1.0, term = 1.0, sum = 1.0;
+  st.coef.push_back(1.0);
+  for (int k = 0; k < max_series_terms && !st.ok; ++k) {
+    const double kk = k;
+    const double q = (a + kk) * (b + kk) / ((c + kk) * (kk + 1.0));
+    coef *= q;
+    st.coef.push_back(coef);
+    const double ratio = q * z_max;
+    term *= ratio;
+    sum += term;
+    const double rho = std::fabs(ratio);
+    st.ok = rho < 1.0 && std::fabs(term) * rho <= 1e-17 * (1.0 - rho) * std::fabs(sum);
+  }
+  while (st.coef.size() % 4 != 0) st.coef.push_back(0.0);
+  return st;
+}
+
 // ---- the rows on the fitted scale --------------------------------------------------------------------
 
 /// The rows as the likelihoods read them: times multiplied by `scale`, every frequency as an index into the
@@ -1107,11 +1154,26 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
       const bool modified = m == btyd_model::mbg_nbd;
       const double r = p[0], alpha = p[1], a = p[2], b = p[3];
       const double k = modified ? 1.0 : 0.0;
+      // ₂F₁'s parameters depend on x alone: one coefficient table per distinct x, long enough for the largest
+      // z among its rows (series_table), then a polynomial per row instead of a division per term.
+      prepared idx;
+      index_frequencies(c.frequency, idx);
+      std::vector<double> z_max(idx.xs.size(), 0.0);
+      for (std::size_t i = 0; i < n; ++i) z_max[idx.xi[i]] = std::max(z_max[idx.xi[i]], t / (alpha + c.T[i] + t));
+      std::vector<series_table> tables;
+      tables.reserve(idx.xs.size());
+      for (std::size_t j = 0; j < idx.xs.size(); ++j) {
+        const double x = idx.xs[j];
+        tables.push_back(make_series_table(r + x, b + x + k, a + b + x - 1 + k, z_max[j]));
+      }
       for (std::size_t i = 0; i < n; ++i) {
         const double x = c.frequency[i], T = c.T[i], tx = c.recency[i];
         const double z = t / (alpha + T + t);
-        const double lh = log_hyp2f1_t(r + x, b + x + k, a + b + x - 1 + k, z);
-        const double num = (a + b + x - 1 + k) / (a - 1) * -std::expm1(lh + (r + x) * std::log((alpha + T) / (alpha + T + t)));
+        const double lu = std::log((alpha + T) / (alpha + T + t));  // log(1 − z)
+        const series_table& st = tables[idx.xi[i]];
+        const double lh = st.ok ? st.euler_power * lu + std::log(st.at(z))
+                                : log_hyp2f1_t(r + x, b + x + k, a + b + x - 1 + k, z);
+        const double num = (a + b + x - 1 + k) / (a - 1) * -std::expm1(lh + (r + x) * lu);
         const double odds = (modified || x > 0)
                                 ? a / (b + x - 1 + k) * std::exp((r + x) * std::log((alpha + T) / (alpha + tx)))
                                 : 0.0;
