@@ -51,6 +51,12 @@ def _column(values: Any, name: str, owner: str) -> np.ndarray:
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
+def _like(values: Any, name: str, owner: str, n: int) -> np.ndarray:
+    """A float64 column of n values: the input itself when it already is one (no copy), else broadcast."""
+    arr = _column(values, name, owner)
+    return arr if arr.shape == (n,) else np.broadcast_to(arr, (n,)).copy()
+
+
 def _index(*values: Any) -> pd.Index | None:
     for v in values:
         if isinstance(v, pd.Series):
@@ -204,8 +210,7 @@ class _Counting(_Fitter):
     def _rows(self, frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f = _column(frequency, "frequency", self._name)
         n = f.shape[0]
-        return f, np.broadcast_to(_column(recency, "recency", self._name), (n,)).copy(), \
-            np.broadcast_to(_column(T, "T", self._name), (n,)).copy()
+        return f, _like(recency, "recency", self._name, n), _like(T, "T", self._name, n)
 
     def log_likelihood(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> float:
         """Σ wᵢ·ℓᵢ of these rows at the model's parameters (the fit's ``log_likelihood_`` on its data)."""
@@ -387,7 +392,7 @@ class GammaGamma(_Fitter):
         if frequency is None:
             frequency, monetary_value = self.data["frequency"], self.data["monetary_value"]
         f = _column(frequency, "frequency", self._name)
-        m = np.broadcast_to(_column(monetary_value, "monetary_value", self._name), f.shape).copy()
+        m = _like(monetary_value, "monetary_value", self._name, f.shape[0])
         out = _core.btyd_expected_average_profit(self._params(), f, m)
         return _result(out, _index(frequency, monetary_value), "expected_average_profit")
 
@@ -430,8 +435,8 @@ class BetaGeoBetaBinom(_Fitter):
 
     def _rows(self, frequency: Any, recency: Any, n_periods: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f = _column(frequency, "frequency", self._name)
-        return f, np.broadcast_to(_column(recency, "recency", self._name), f.shape).copy(), \
-            np.broadcast_to(_column(n_periods, "n_periods", self._name), f.shape).copy()
+        n = f.shape[0]
+        return f, _like(recency, "recency", self._name, n), _like(n_periods, "n_periods", self._name, n)
 
     def conditional_probability_alive(self, m_periods_in_future: float, frequency: Any, recency: Any,
                                       n_periods: Any) -> Any:

@@ -24,7 +24,9 @@
 // The fit (all models): maximum likelihood over the logarithms of the parameters (so they stay positive) by
 // BFGS with a backtracking line search, the gradient exact by forward-mode differentiation of the one
 // likelihood template (detail/dual.hpp), then Newton steps on a Hessian from central differences of that
-// gradient, which also gives the standard errors. As in lifetimes, the models in continuous time (BG/NBD,
+// gradient, which also gives the standard errors. BG/NBD and MBG/NBD have an exact Hessian instead
+// (log_likelihood_derivatives) and are fitted by Newton's method alone; above 80,000 distinct histories it
+// starts from the fit to a stratified sample of 20,000 of them. As in lifetimes, the models in continuous time (BG/NBD,
 // MBG/NBD, Pareto/NBD) are fitted with time divided by max(T) and the objective is
 //     −Σ wᵢ·ℓᵢ / Σ wᵢ + penalizer · Σₖ θₖ²      (θ the parameters on that scale)
 // so `penalizer` is lifetimes' `penalizer_coef` and a penalised fit equals lifetimes' (Pareto/NBD: lifetimes
@@ -91,6 +93,10 @@ fit_result fit_sbg(std::span<const double> alive, const fit_options& options = {
 /// Σ wᵢ·ℓᵢ at the given parameters (the fit's log_likelihood), and the per-row ℓᵢ into `out` (rows values).
 double log_likelihood(btyd_model m, std::span<const double> params, const customers& c);
 void log_likelihood_rows(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out);
+/// BG/NBD and MBG/NBD: Σ wᵢ·ℓᵢ with its exact gradient (4 values) and Hessian (4 × 4, row-major) in the
+/// parameters (r, α, a, b), as the fit's Newton steps use them (the observed information is −Hessian).
+double log_likelihood_derivatives(btyd_model m, std::span<const double> params, const customers& c,
+                                  std::span<double> gradient, std::span<double> hessian);
 /// The sBG log-likelihood of a survivor series.
 double sbg_log_likelihood(std::span<const double> params, std::span<const double> alive);
 
