@@ -256,10 +256,9 @@ def test_clv_rfm_columns_equal_lifetimes(root):
     last = ds.table("payments")["timestamp"].max()
     pay = ds.table("payments")
     usd = pay[(pay["type"] == "payment") & (pay["currency"] == "USD")].copy()
-    usd["timestamp"] = usd["timestamp"].dt.tz_localize(None) if usd["timestamp"].dt.tz is not None else usd["timestamp"]
     usd["account_id"] = usd["account_id"].astype(str)
     lt = utils.summary_data_from_transaction_data(usd, "account_id", "timestamp", monetary_value_col="amount",
-                                                  observation_period_end=last.tz_localize(None) if last.tz else last,
+                                                  observation_period_end=last,
                                                   freq="W")
     top = pd.DataFrame(doc["top"]).set_index("account_id")
     np.testing.assert_allclose(top[["frequency", "recency", "T", "monetary_value"]].to_numpy(dtype=float),
