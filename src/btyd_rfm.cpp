@@ -21,7 +21,8 @@ std::string currency_name(const payment_table& p, std::int32_t code) {
 std::int32_t choose_currency(const payment_table& p, timestamp as_of, const std::string& wanted) {
   if (p.currency.empty()) {
     if (!wanted.empty())
-      throw invalid_input("rfm_summary: currency \"" + wanted + "\" asked for, but the payments table has no currency column");
+      throw invalid_input("rfm_summary: currency \"" + wanted +
+                          "\" asked for, but the payments table has no currency column");
     return no_code;
   }
   std::map<std::string, std::int64_t> counts;  // by name, so the message lists them in order
@@ -33,13 +34,15 @@ std::int32_t choose_currency(const payment_table& p, timestamp as_of, const std:
   if (!wanted.empty()) {
     const std::int32_t code = p.currencies.find(wanted);
     if (code == no_code || !counts.contains(wanted))
-      throw invalid_input(fmt::format("rfm_summary: no successful payments in currency \"{}\" before {} (there are: {})",
-                                      wanted, format_date(as_of), listed));
+      throw invalid_input(fmt::format(
+          "rfm_summary: no successful payments in currency \"{}\" before {} (there are: {})", wanted,
+          format_date(as_of), listed));
     return code;
   }
   if (counts.size() > 1)
-    throw invalid_input(fmt::format("rfm_summary: the successful payments before {} are in {} currencies: {}; choose one "
-                                    "(--currency, or currency= in Python): amounts in different currencies do not average",
+    throw invalid_input(fmt::format("rfm_summary: the successful payments before {} are in {} currencies: {}; choose "
+                                    "one (--currency, or currency= in Python): amounts in different currencies do "
+                                    "not average",
                                     format_date(as_of), counts.size(), listed));
   for (std::size_t r = 0; r < p.size(); ++r)
     if (p.type[r] == payment_type::payment && p.time[r] < as_of) return p.currency[r];
@@ -57,8 +60,11 @@ rfm_table rfm_summary(const dataset& data, const rfm_options& options) {
   out.unit = options.unit;
   out.as_of = data.as_of_or_end(options.as_of, {options.table});
   const std::string what = payments ? "successful payments" : "usage events";
-  if (out.as_of == no_time) throw invalid_input("rfm_summary: no " + what + " (the " + std::string(to_string(options.table)) + " table is empty)");
-  if (!is_plausible_time(out.as_of)) throw invalid_input("rfm_summary: as-of " + format_date(out.as_of) + " is not a plausible time");
+  if (out.as_of == no_time)
+    throw invalid_input("rfm_summary: no " + what + " (the " + std::string(to_string(options.table)) +
+                        " table is empty)");
+  if (!is_plausible_time(out.as_of))
+    throw invalid_input("rfm_summary: as-of " + format_date(out.as_of) + " is not a plausible time");
 
   const payment_table& p = data.payments();
   const usage_table& u = data.usage();
@@ -83,7 +89,8 @@ rfm_table rfm_summary(const dataset& data, const rfm_options& options) {
     for (std::int64_t i = index.begin(a); i < index.end(a); ++i) {
       const auto r = std::size_t(i);
       if (time[r] >= out.as_of) break;
-      if (payments && (p.type[r] != payment_type::payment || (!p.currency.empty() && p.currency[r] != currency))) continue;
+      if (payments && (p.type[r] != payment_type::payment || (!p.currency.empty() && p.currency[r] != currency)))
+        continue;
       ++out.transactions;
       const std::int64_t k = period_index(time[r], options.unit);
       if (periods == 0 || k != last) {

@@ -89,8 +89,9 @@ void fit_section(const detail::report_context& ctx, const std::string& title, co
 }
 
 /// The p-quantile of sorted values with linear interpolation between order statistics (numpy's default,
-/// Hyndman & Fan type 7).
+/// Hyndman & Fan type 7); NaN when there are none.
 double quantile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return std::nan("");
   const double h = p * double(sorted.size() - 1);
   const auto lo = std::size_t(std::floor(h));
   const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
@@ -107,7 +108,8 @@ bool write_clv(const dataset& data, const clv_options& o, std::ostream& out) {
   const btyd::rfm_table rfm = btyd::rfm_summary(data, o.rfm);
   const bool payments = rfm.table == table_id::payments;
   const std::size_t n = rfm.size();
-  const auto repeat = std::size_t(std::count_if(rfm.frequency.begin(), rfm.frequency.end(), [](double x) { return x > 0; }));
+  const auto repeat =
+      std::size_t(std::count_if(rfm.frequency.begin(), rfm.frequency.end(), [](double x) { return x > 0; }));
   const std::string_view unit = period_word(rfm.unit, true), what = payments ? "payments" : "events";
   if (repeat == 0)
     throw invalid_input(fmt::format("clv: every one of the {} customers has frequency 0 (no {} in a second {} before "
@@ -142,21 +144,30 @@ bool write_clv(const dataset& data, const clv_options& o, std::ostream& out) {
   });
   order.resize(std::min(order.size(), o.top));
 
-  std::vector<double> sorted_alive = alive;
+  // The distribution of the finite P(alive) values (the predictions give NaN for none of a fit's rows; a NaN
+  // would fall in no bin and break the sort).
+  std::vector<double> sorted_alive;
+  for (const double p : alive)
+    if (std::isfinite(p)) sorted_alive.push_back(p);
   std::sort(sorted_alive.begin(), sorted_alive.end());
   constexpr int bins = 10;
   std::vector<std::int64_t> histogram(bins);
-  for (double p : alive) ++histogram[std::size_t(std::clamp(int(std::floor(p * bins)), 0, bins - 1))];
-  const double mean_alive = std::accumulate(alive.begin(), alive.end(), 0.0) / double(n);
-  const std::string horizon_text = fmt::format("{:g} {}", o.horizon, o.horizon == 1 ? period_word(rfm.unit, false) : unit);
+  for (const double p : sorted_alive) ++histogram[std::size_t(std::clamp(int(std::floor(p * bins)), 0, bins - 1))];
+  const double mean_alive =
+      std::accumulate(sorted_alive.begin(), sorted_alive.end(), 0.0) / double(sorted_alive.size());
+  const std::string horizon_text =
+      fmt::format("{:g} {}", o.horizon, o.horizon == 1 ? period_word(rfm.unit, false) : unit);
   const std::string source =
-      payments ? "successful payments" + (rfm.currency.empty() ? std::string() : " in " + rfm.currency) : "usage events";
+      !payments ? "usage events"
+                : "successful payments" + (rfm.currency.empty() ? std::string() : " in " + rfm.currency);
 
   if (o.format == report_format::json) {
     ordered deciles = ordered::array(), hist = ordered::array(), top = ordered::array();
-    for (int k = 0; k <= 10; ++k) deciles.push_back({{"quantile", k / 10.0}, {"p_alive", quantile(sorted_alive, k / 10.0)}});
+    for (int k = 0; k <= 10; ++k)
+      deciles.push_back({{"quantile", k / 10.0}, {"p_alive", number(quantile(sorted_alive, k / 10.0))}});
     for (int b = 0; b < bins; ++b)
-      hist.push_back({{"from", b / double(bins)}, {"to", (b + 1) / double(bins)}, {"customers", histogram[std::size_t(b)]}});
+      hist.push_back(
+          {{"from", b / double(bins)}, {"to", (b + 1) / double(bins)}, {"customers", histogram[std::size_t(b)]}});
     for (const std::size_t i : order) {
       ordered row{{"account_id", data.account_ids()[rfm.account[i]]}, {"frequency", rfm.frequency[i]},
                   {"recency", rfm.recency[i]}, {"T", rfm.T[i]}};
@@ -169,24 +180,26 @@ bool write_clv(const dataset& data, const clv_options& o, std::ostream& out) {
     ordered doc{{"title", "Customer lifetime value"}, {"table", std::string(to_string(rfm.table))},
                 {"currency", payments && !rfm.currency.empty() ? ordered(rfm.currency) : ordered(nullptr)},
                 {"as_of", format_date(rfm.as_of)}, {"period", std::string(to_string(rfm.unit))},
-                {"horizon", o.horizon}, {"customers", n}, {"repeat_customers", repeat}, {"transactions", rfm.transactions},
+                {"horizon", o.horizon}, {"customers", n}, {"repeat_customers", repeat},
+                {"transactions", rfm.transactions},
                 {"fit", fit_json(fit)}, {"spend", payments ? fit_json(gg) : ordered(nullptr)},
-                {"p_alive", {{"mean", mean_alive}, {"deciles", deciles}, {"histogram", hist}}}, {"top", top}};
+                {"p_alive", {{"mean", number(mean_alive)}, {"deciles", deciles}, {"histogram", hist}}}, {"top", top}};
     out << doc.dump(1) << '\n';
     return fit.converged() && (!payments || gg.converged());
   }
 
   const report_options shown{.format = o.format};
   const detail::report_context ctx{data, rfm.as_of, shown, out, nullptr};
-  const std::string title = fmt::format("Customer lifetime value: {}, as of {}, in {}", source, format_date(rfm.as_of), unit);
+  const std::string title =
+      fmt::format("Customer lifetime value: {}, as of {}, in {}", source, format_date(rfm.as_of), unit);
   if (o.format == report_format::markdown)
     out << "# " << title << "\n\n";
   else
     out << title << "\n\n";
   ctx.heading("Customers");
   ctx.note(fmt::format("{} customers with {} before {} ({} {}); {} ({}) in more than one {}", n, source,
-                       format_date(rfm.as_of), rfm.transactions, what, repeat, detail::percent(double(repeat) / double(n)),
-                       period_word(rfm.unit, false)));
+                       format_date(rfm.as_of), rfm.transactions, what, repeat,
+                       detail::percent(double(repeat) / double(n)), period_word(rfm.unit, false)));
   fit_section(ctx, fmt::format("Transactions: {} ({})", model_label(o.model), to_string(o.model)), fit);
   if (payments) {
     fit_section(ctx, "Spend: Gamma-Gamma, on the repeat customers' mean payment", gg);
@@ -197,7 +210,8 @@ bool write_clv(const dataset& data, const clv_options& o, std::ostream& out) {
   text_table hist{{"P(alive)", "customers", "share"}, {}};
   for (int b = 0; b < bins; ++b)
     hist.rows.push_back({fmt::format("{:.1f} - {:.1f}", b / double(bins), (b + 1) / double(bins)),
-                         detail::count(histogram[std::size_t(b)]), detail::percent(double(histogram[std::size_t(b)]) / double(n))});
+                         detail::count(histogram[std::size_t(b)]),
+                         detail::percent(double(histogram[std::size_t(b)]) / double(n))});
   text_table dec{{"decile"}, {{"P(alive)"}}};
   for (int k = 0; k <= 10; ++k) {
     dec.header.push_back(k == 0 ? "min" : k == 10 ? "max" : fmt::format("{}%", 10 * k));
@@ -223,7 +237,8 @@ bool write_clv(const dataset& data, const clv_options& o, std::ostream& out) {
     t.rows.push_back(std::move(row));
   }
   ctx.heading(fmt::format("Top {} customers by expected {} over the next {}", order.size(),
-                          payments ? "value (expected payments x expected spend, undiscounted)" : "events", horizon_text));
+                          payments ? "value (expected payments x expected spend, undiscounted)" : "events",
+                          horizon_text));
   ctx.table(t);
   return fit.converged() && (!payments || gg.converged());
 }

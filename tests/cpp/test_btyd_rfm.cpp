@@ -159,7 +159,8 @@ TEST(BtydRfm, BadInputIsAClearError) {
   expect_message(data, {.table = table_id::surveys}, "table must be payments or usage, got surveys");
   expect_message(data, {.table = table_id::usage}, "no usage events (the usage table is empty)");
   expect_message(data, usd_as_of("2023-06-01"), "no successful payments before 2023-06-01");
-  expect_message(test::payments_dataset({{"a", "2024-01-01", refund, 1.0}}), {}, "no successful payments before 2024-01-02");
+  expect_message(test::payments_dataset({{"a", "2024-01-01", refund, 1.0}}), {},
+                 "no successful payments before 2024-01-02");
   expect_message(test::payments_dataset(merchant_rows(), false), {.currency = "USD"}, "has no currency column");
 }
 

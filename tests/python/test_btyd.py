@@ -99,8 +99,8 @@ def test_the_cpp_rfm_summary_of_a_dataset_equals_rfm_summary_and_lifetimes(freq)
         end = frame["timestamp"].max() if as_of is None else pd.Timestamp(as_of) - pd.Timedelta(seconds=1)  # naive UTC
         seconds = None if as_of is None else int(pd.Timestamp(as_of, tz="UTC").timestamp())
         core = _core.btyd_rfm_dataset(ds._native, table, currency, seconds, freq)
-        ours = pd.DataFrame({k: core[k] for k in ("frequency", "recency", "T", "monetary_value") if core[k] is not None},
-                            index=pd.Index(core["account_id"], name="account_id"))
+        columns = [k for k in ("frequency", "recency", "T", "monetary_value") if core[k] is not None]
+        ours = pd.DataFrame({k: core[k] for k in columns}, index=pd.Index(core["account_id"], name="account_id"))
         theirs = ch.rfm_summary(ds, table=table, currency=currency, freq=freq, observation_end=end)
         theirs.index = theirs.index.astype(str)
         assert len(ours) > 20, table
