@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "custhealth/btyd/rfm.hpp"
 #include "custhealth/dataset.hpp"
 
 namespace custhealth {
@@ -45,6 +46,24 @@ void write_scores(const scorecard& card, const dataset& data, timestamp as_of, s
 /// The card's alerts active at T (`custhealth score --alerts`): account_id, kind, severity, time,
 /// owner, message.
 void write_alerts(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out);
+
+/// `custhealth clv`: the RFM summary of the payments (or usage) table, a BTYD fit to it, and for payments a
+/// Gamma-Gamma fit to the repeat customers' spend.
+struct clv_options {
+  btyd::rfm_options rfm;
+  btyd_model model = btyd_model::bg_nbd;  ///< bg_nbd, mbg_nbd or pareto_nbd
+  double horizon = 13.0;                  ///< periods of rfm.unit for the expected purchases, > 0
+  std::size_t top = 10;                   ///< customers listed
+  int max_iter = 500;                     ///< the fits' iteration limit (btyd::fit_options)
+  report_format format = report_format::text;
+};
+
+/// Prints the fit (parameters, standard errors, log-likelihood, status, customers), the P(alive) distribution
+/// and the top customers by expected value: expected purchases over the horizon × the Gamma-Gamma expected
+/// spend for payments, expected events for usage. JSON is one document of numbers in shortest round-trip form.
+/// Returns false when a fit did not converge (it is printed, with its status). Throws invalid_input for bad
+/// options and data (btyd::rfm_summary's errors; no repeat purchase at all).
+bool write_clv(const dataset& data, const clv_options& options, std::ostream& out);
 
 /// The portfolio health report: the summary's headline numbers, monthly activity and the
 /// analytics sections.

@@ -128,6 +128,25 @@ int main(int argc, char** argv) {
   score_cmd->add_option("--as-of", score_as_of, "Score as of this date (default: the end of the data)");
   score_cmd->add_flag("--alerts", score_alerts, "Write the alerts active at --as-of instead of the scores");
 
+  data_arguments clv_data;
+  clv_options clv;
+  std::string clv_table = "payments", clv_period = "W", clv_model = "bg_nbd", clv_format = "text", clv_as_of;
+  auto* clv_cmd = app.add_subcommand("clv", "Buy-till-you-die: P(alive) and expected value per customer of the payments or usage table");
+  clv_data.add_to(*clv_cmd);
+  clv_cmd->add_option("--table", clv_table, "payments (successful payments, amount as value) or usage (events)")
+      ->check(CLI::IsMember({"payments", "usage"}))->capture_default_str();
+  clv_cmd->add_option("--currency", clv.rfm.currency, "The payments' currency to summarise (required when there are several)");
+  clv_cmd->add_option("--as-of", clv_as_of, "Rows before this moment count (default: the end of the table's data)");
+  clv_cmd->add_option("--period", clv_period, "The time unit of recency, T and the horizon: D or W")
+      ->check(CLI::IsMember({"D", "W"}))->capture_default_str();
+  clv_cmd->add_option("--model", clv_model, "bg_nbd, mbg_nbd or pareto_nbd")
+      ->check(CLI::IsMember({"bg_nbd", "mbg_nbd", "pareto_nbd"}))->capture_default_str();
+  auto* clv_horizon = clv_cmd->add_option("--horizon", clv.horizon, "Periods ahead for the expected purchases (default: 13 weeks, 90 days)")
+                          ->check(CLI::PositiveNumber);
+  clv_cmd->add_option("--top", clv.top, "Customers listed")->capture_default_str();
+  clv_cmd->add_option("--max-iter", clv.max_iter, "The fits' iteration limit")->capture_default_str()->check(CLI::Range(1, 100000));
+  clv_cmd->add_option("--format", clv_format, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}))->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (generate_cmd->parsed()) {
@@ -164,6 +183,15 @@ int main(int argc, char** argv) {
         write_alerts(card, data, at, format, std::cout);
       else
         write_scores(card, data, at, format, std::cout);
+    } else if (clv_cmd->parsed()) {
+      clv.rfm.table = parse_enum<table_id>("table", clv_table);
+      clv.rfm.unit = parse_period(clv_period);
+      clv.model = parse_enum<btyd_model>("model", clv_model);
+      if (!clv_as_of.empty()) clv.rfm.as_of = parse_time_or_throw(clv_as_of);
+      if (clv_horizon->count() == 0) clv.horizon = clv.rfm.unit == period::day ? 90.0 : 13.0;
+      clv.format = parse_format(clv_format);
+      if (!write_clv(clv_data.load(), clv, std::cout))
+        std::cerr << "custhealth: warning: a fit did not converge (its status is printed); try --max-iter or another --model\n";
     }
   } catch (const std::exception& e) {
     std::cerr << "custhealth: " << e.what() << '\n';

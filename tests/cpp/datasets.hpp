@@ -56,4 +56,34 @@ inline dataset mrr_dataset(const std::vector<std::tuple<std::string, std::string
   return dataset(std::move(p));
 }
 
+struct payment_row {
+  std::string account;
+  std::string time;
+  payment_type type = payment_type::payment;
+  double amount = 0.0;
+  std::string currency = "USD";  // "" leaves the row without one
+};
+
+/// A dataset with only a payments table; `with_currency = false` leaves out the currency column.
+inline dataset payments_dataset(const std::vector<payment_row>& rows, bool with_currency = true) {
+  dataset_parts p;
+  std::vector<std::int32_t> account, currency;
+  std::vector<timestamp> time;
+  std::vector<payment_type> type;
+  std::vector<double> amount;
+  for (const auto& r : rows) {
+    account.push_back(p.account_ids.intern(r.account));
+    time.push_back(parse_time_or_throw(r.time));
+    type.push_back(r.type);
+    amount.push_back(r.amount);
+    if (with_currency) currency.push_back(r.currency.empty() ? no_code : p.payments.currencies.intern(r.currency));
+  }
+  p.payments.account = column(std::move(account));
+  p.payments.time = column(std::move(time));
+  p.payments.type = column(std::move(type));
+  p.payments.amount = column(std::move(amount));
+  if (with_currency) p.payments.currency = column(std::move(currency));
+  return dataset(std::move(p));
+}
+
 }  // namespace custhealth::test

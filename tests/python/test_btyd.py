@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import custhealth as ch
+from custhealth import _core
 from conftest import peer
 
 
@@ -83,6 +84,42 @@ def test_rfm_summary_from_a_dataset_counts_successful_payments():
     with pytest.raises(ch.InvalidInputError, match="currencies"):
         ch.rfm_summary(ds, table="payments")
     assert len(ch.rfm_summary(ds, table="usage", freq="W")) == ds.table("usage")["account_id"].nunique()
+
+
+@pytest.mark.parametrize("freq", ["D", "W"])
+def test_the_cpp_rfm_summary_of_a_dataset_equals_rfm_summary_and_lifetimes(freq):
+    # _core.btyd_rfm_dataset (btyd/rfm.hpp, what `custhealth clv` reads) against the pandas summary above and
+    # lifetimes. Its as-of is exclusive (rows before it count), lifetimes' observation end inclusive: as of a
+    # Monday midnight they are one second apart and select the same rows.
+    ds = ch.generate(n_accounts=120, days=400, seed=11)
+    pay = ds.table("payments")
+    for table, currency, as_of in [("payments", "EUR", None), ("payments", "USD", "2024-09-02"),
+                                   ("usage", None, None), ("usage", None, "2024-06-03")]:
+        frame = pay if table == "payments" else ds.table("usage")
+        end = frame["timestamp"].max() if as_of is None else pd.Timestamp(as_of) - pd.Timedelta(seconds=1)  # naive UTC
+        seconds = None if as_of is None else int(pd.Timestamp(as_of, tz="UTC").timestamp())
+        core = _core.btyd_rfm_dataset(ds._native, table, currency, seconds, freq)
+        columns = [k for k in ("frequency", "recency", "T", "monetary_value") if core[k] is not None]
+        ours = pd.DataFrame({k: core[k] for k in columns}, index=pd.Index(core["account_id"], name="account_id"))
+        theirs = ch.rfm_summary(ds, table=table, currency=currency, freq=freq, observation_end=end)
+        theirs.index = theirs.index.astype(str)
+        assert len(ours) > 20, table
+        pd.testing.assert_frame_equal(ours, theirs, check_names=False, check_index_type=False, rtol=1e-12)
+        if table == "payments":
+            assert core["currency"] == currency
+            rows = pay[(pay["type"] == "payment") & (pay["currency"] == currency) & (pay["timestamp"] <= end)]
+            assert core["transactions"] == len(rows)
+    with pytest.raises(ch.InvalidInputError, match="currencies"):
+        _core.btyd_rfm_dataset(ds._native, "payments", None, None, freq)
+    lifetimes_utils = peer("lifetimes.utils")
+    usd = pay[(pay["type"] == "payment") & (pay["currency"] == "USD")].copy()
+    usd["account_id"] = usd["account_id"].astype(str)
+    lt = lifetimes_utils.summary_data_from_transaction_data(usd, "account_id", "timestamp", monetary_value_col="amount",
+                                                            observation_period_end="2024-09-01 23:59:59", freq=freq)
+    core = _core.btyd_rfm_dataset(ds._native, "payments", "USD", int(pd.Timestamp("2024-09-02", tz="UTC").timestamp()),
+                                  freq)
+    np.testing.assert_allclose(np.column_stack([core[k] for k in ("frequency", "recency", "T", "monetary_value")]),
+                               lt.loc[core["account_id"]].to_numpy(dtype=float), rtol=1e-12)
 
 
 def test_rfm_summary_bad_input(cdnow_transactions):

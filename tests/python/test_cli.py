@@ -7,6 +7,7 @@ import os
 import pathlib
 import subprocess
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -165,3 +166,173 @@ def test_report_opens_with_the_health_section_and_agrees_with_the_python_card(tm
     week = card.alerts(ds, as_of=list(pd.date_range("2024-10-25", "2024-11-01", freq="D")))
     started = week[week["as_of"] > pd.Timestamp("2024-10-25")]
     assert f"Alerts started in the last 7 days: {len(started)}" in " ".join(health["notes"])
+
+
+# ---- custhealth clv -------------------------------------------------------------------------------------------
+
+def _clv_json(*args: str) -> dict:
+    import json
+
+    result = run("clv", *args, "--format", "json", check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _python_clv(ds, table: str, currency, freq: str, observation_end, model: str, horizon: float):
+    """The same computation through the Python API: ch.rfm_summary, the model's fit and predictions, Gamma-Gamma
+    on the repeat customers, expected value = expected purchases × expected spend."""
+    import custhealth as ch
+
+    rfm = ch.rfm_summary(ds, table=table, currency=currency, freq=freq, observation_end=observation_end)
+    fitter = {"bg_nbd": ch.BetaGeo, "mbg_nbd": ch.ModifiedBetaGeo, "pareto_nbd": ch.ParetoNBD}[model]()
+    fitter.fit(rfm["frequency"], rfm["recency"], rfm["T"])
+    out = rfm.copy()
+    out["p_alive"] = fitter.p_alive(rfm["frequency"], rfm["recency"], rfm["T"])
+    out["expected_purchases"] = fitter.expected_purchases(horizon, rfm["frequency"], rfm["recency"], rfm["T"])
+    gg = None
+    if table == "payments":
+        repeat = rfm[(rfm["frequency"] > 0) & (rfm["monetary_value"] > 0)]
+        gg = ch.GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
+        out["expected_spend"] = gg.conditional_expected_average_profit(rfm["frequency"], rfm["monetary_value"])
+        out["expected_value"] = out["expected_purchases"] * out["expected_spend"]
+    else:
+        out["expected_value"] = out["expected_purchases"]
+    out.index = out.index.astype(str)
+    return fitter, gg, out.sort_values("expected_value", ascending=False, kind="stable")
+
+
+def _expect_same_fit(doc_fit: dict, fitter) -> None:
+    assert doc_fit["status"] == "converged" and doc_fit["converged"]
+    assert list(doc_fit["params"]) == list(fitter.params_.index)
+    for name, value in fitter.params_.items():
+        assert doc_fit["params"][name] == pytest.approx(value, rel=1e-9), name
+        assert doc_fit["standard_errors"][name] == pytest.approx(fitter.standard_errors_[name], rel=1e-6), name
+    assert doc_fit["log_likelihood"] == pytest.approx(fitter.log_likelihood_, rel=1e-9)
+    assert (doc_fit["customers"], doc_fit["distinct_histories"]) == (fitter.weight_sum_, fitter.n_rows_)
+
+
+def _expect_same_top(doc: dict, theirs: pd.DataFrame, columns: list[str]) -> None:
+    top = pd.DataFrame(doc["top"]).set_index("account_id")
+    assert top.index.tolist() == theirs.index[:len(top)].tolist()
+    for col in columns:
+        np.testing.assert_allclose(top[col].to_numpy(dtype=float), theirs[col].iloc[:len(top)].to_numpy(dtype=float),
+                                   rtol=1e-9, err_msg=col)
+
+
+def test_clv_payments_equal_the_python_api_and_lifetimes(root):
+    # The bundled sample (no data arguments), its US-dollar payments, weekly, as of the end of the payments
+    # table's data (the day of its last row, whatever the type).
+    import custhealth as ch
+
+    doc = _clv_json("--currency", "USD")
+    ds = ch.read_csv(directory=root / "examples" / "data")
+    last = ds.table("payments")["timestamp"].max()
+    assert doc["as_of"] == (last.floor("D") + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    assert (doc["table"], doc["currency"], doc["period"], doc["horizon"]) == ("payments", "USD", "W", 13)
+    fitter, gg, theirs = _python_clv(ds, "payments", "USD", "W", last, "bg_nbd", 13)
+    assert doc["customers"] == len(theirs) and doc["repeat_customers"] == int((theirs["frequency"] > 0).sum())
+    _expect_same_fit(doc["fit"], fitter)
+    _expect_same_fit(doc["spend"], gg)
+    assert len(doc["top"]) == 10
+    _expect_same_top(doc, theirs, ["frequency", "recency", "T", "monetary_value", "p_alive", "expected_purchases",
+                                   "expected_spend", "expected_value"])
+    alive = np.sort(theirs["p_alive"].to_numpy())
+    assert [d["p_alive"] for d in doc["p_alive"]["deciles"]] == pytest.approx(np.quantile(alive, np.linspace(0, 1, 11)),
+                                                                              rel=1e-9)
+    counts = np.histogram(alive, bins=np.linspace(0, 1, 11))[0]
+    assert [h["customers"] for h in doc["p_alive"]["histogram"]] == counts.tolist()
+    assert doc["p_alive"]["mean"] == pytest.approx(alive.mean(), rel=1e-12)
+
+
+def test_clv_rfm_columns_equal_lifetimes(root):
+    # The RFM columns of the listed customers are lifetimes' summary of the same payments.
+    import custhealth as ch
+
+    from conftest import peer
+
+    utils = peer("lifetimes.utils")
+    doc = _clv_json("--currency", "USD", "--top", "40")
+    ds = ch.read_csv(directory=root / "examples" / "data")
+    last = ds.table("payments")["timestamp"].max()
+    pay = ds.table("payments")
+    usd = pay[(pay["type"] == "payment") & (pay["currency"] == "USD")].copy()
+    usd["account_id"] = usd["account_id"].astype(str)
+    lt = utils.summary_data_from_transaction_data(usd, "account_id", "timestamp", monetary_value_col="amount",
+                                                  observation_period_end=last,
+                                                  freq="W")
+    top = pd.DataFrame(doc["top"]).set_index("account_id")
+    np.testing.assert_allclose(top[["frequency", "recency", "T", "monetary_value"]].to_numpy(dtype=float),
+                               lt.loc[top.index, ["frequency", "recency", "T", "monetary_value"]].to_numpy(dtype=float),
+                               rtol=1e-12)
+
+
+def test_clv_daily_mbg_nbd_as_of_a_date(root):
+    # --as-of 2024-06-03 (a Monday): the rows before it, i.e. lifetimes' observation end 2024-06-02; daily
+    # periods, so the default horizon is 90 days.
+    import custhealth as ch
+
+    doc = _clv_json("--data", str(root / "examples" / "data"), "--currency", "EUR", "--period", "D", "--model",
+                    "mbg_nbd", "--as-of", "2024-06-03", "--top", "5")
+    assert (doc["as_of"], doc["period"], doc["horizon"], doc["fit"]["model"]) == ("2024-06-03", "D", 90, "mbg_nbd")
+    ds = ch.read_csv(directory=root / "examples" / "data")
+    fitter, gg, theirs = _python_clv(ds, "payments", "EUR", "D", "2024-06-02 23:59:59", "mbg_nbd", 90)
+    _expect_same_fit(doc["fit"], fitter)
+    _expect_same_fit(doc["spend"], gg)
+    assert len(doc["top"]) == 5
+    _expect_same_top(doc, theirs, ["frequency", "recency", "T", "p_alive", "expected_value"])
+
+
+def test_clv_usage_pareto_nbd_lists_expected_events(root):
+    import custhealth as ch
+
+    doc = _clv_json("--table", "usage", "--model", "pareto_nbd", "--horizon", "4", "--top", "3")
+    assert doc["spend"] is None and doc["currency"] is None
+    ds = ch.read_csv(directory=root / "examples" / "data")
+    fitter, _, theirs = _python_clv(ds, "usage", None, "W", None, "pareto_nbd", 4)
+    _expect_same_fit(doc["fit"], fitter)
+    assert "monetary_value" not in doc["top"][0] and "expected_value" not in doc["top"][0]
+    _expect_same_top(doc, theirs, ["frequency", "recency", "T", "p_alive", "expected_purchases"])
+
+
+def test_clv_text_shows_the_fit_the_distribution_and_the_top_customers():
+    assert run("clv", "--currency", "USD", "--format", "markdown").stdout.startswith(
+        "# Customer lifetime value: successful payments in USD")
+    out = run("clv", "--currency", "USD", "--top", "3").stdout
+    for part in ("Customer lifetime value: successful payments in USD", "Transactions: BG/NBD (bg_nbd)",
+                 "Spend: Gamma-Gamma", "status: converged", "P(alive) at", "0.9 - 1.0",
+                 "Top 3 customers by expected value (expected payments x expected spend, undiscounted) over the next "
+                 "13 weeks"):
+        assert part in out, part
+    for name in ("r", "alpha", "a", "b", "p", "q", "gamma"):
+        assert any(line.split()[:1] == [name] for line in out.splitlines()), name
+
+
+def test_clv_fit_that_does_not_converge_says_so():
+    result = run("clv", "--currency", "USD", "--max-iter", "1")
+    assert "status: NOT CONVERGED (max_iter after 1 iterations" in result.stdout
+    assert "warning: a fit did not converge" in result.stderr
+    doc = _clv_json("--currency", "USD", "--max-iter", "1")
+    assert doc["fit"]["status"] == "max_iter" and not doc["fit"]["converged"]
+
+
+def test_clv_bad_input_is_a_clear_error(tmp_path):
+    def fails(*args: str) -> str:
+        result = run("clv", *args, check=False)
+        assert result.returncode != 0, args
+        assert "Traceback" not in result.stderr and result.stderr.strip(), args
+        return result.stderr
+
+    assert "currencies: CAD (" in fails()  # the sample: several currencies, none chosen
+    assert "choose one (--currency" in fails()
+    assert "surveys not in" in fails("--table", "surveys")
+    assert "gamma_gamma not in" in fails("--model", "gamma_gamma")
+    assert "no successful payments in currency \"JPY\"" in fails("--currency", "JPY")
+    empty = tmp_path / "payments.csv"
+    empty.write_text("account_id,timestamp,type,amount,currency\n")
+    assert "no successful payments (the payments table is empty)" in fails("--payments", str(empty))
+    once = tmp_path / "once.csv"
+    once.write_text("account_id,timestamp,type,amount,currency\na,2024-01-01,payment,5,USD\n"
+                    "b,2024-01-02,payment,7,USD\na,2024-01-03,refund,5,USD\n")
+    assert "every one of the 2 customers has frequency 0" in fails("--payments", str(once))
+    assert "no successful payments before 2023-01-01" in fails("--payments", str(once), "--as-of", "2023-01-01")
+    assert "cannot parse \"soon\"" in fails("--payments", str(once), "--as-of", "soon")

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -560,6 +560,11 @@ def btyd_parameter_names(arg0: str) -> list[str]:
     ...
 def btyd_probability(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg3: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
     ...
+def btyd_rfm_dataset(dataset: Dataset, table: str, currency: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, freq: str) -> dict:
+    """
+    The RFM summary of a Dataset's payments or usage table in C++ (btyd/rfm.hpp): rows before as_of
+    (epoch seconds; None: the end of the table's data), periods of freq (D, W, M, Q).
+    """
 def btyd_sbg_log_likelihood(arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> float:
     ...
 def btyd_sbg_retention(arg0: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:

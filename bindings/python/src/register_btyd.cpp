@@ -8,6 +8,7 @@
 
 #include "bindings.hpp"
 #include "custhealth/btyd/btyd.hpp"
+#include "custhealth/btyd/rfm.hpp"
 
 namespace custhealth::python {
 
@@ -71,6 +72,38 @@ py::array_t<double> per_row(std::size_t n, F&& f) {
 }  // namespace
 
 void register_btyd(py::module_& m) {
+  m.def(
+      "btyd_rfm_dataset",
+      [](const dataset& data, const std::string& table, const std::optional<std::string>& currency,
+         std::optional<timestamp> as_of, const std::string& freq) {
+        btyd::rfm_options o;
+        o.table = parse_enum<table_id>("table", table);
+        o.currency = currency.value_or("");
+        o.as_of = as_of.value_or(no_time);
+        o.unit = parse_period(freq);
+        btyd::rfm_table r;
+        {
+          py::gil_scoped_release release;
+          r = btyd::rfm_summary(data, o);
+        }
+        std::vector<std::string> ids;
+        ids.reserve(r.size());
+        for (const std::int32_t a : r.account) ids.push_back(data.account_ids()[a]);
+        auto array = [](const std::vector<double>& v) { return py::array_t<double>(py::ssize_t(v.size()), v.data()); };
+        py::dict d;
+        d["account_id"] = ids;
+        d["frequency"] = array(r.frequency);
+        d["recency"] = array(r.recency);
+        d["T"] = array(r.T);
+        d["monetary_value"] = r.table == table_id::payments ? py::object(array(r.monetary)) : py::object(py::none());
+        d["as_of"] = r.as_of;
+        d["currency"] = r.currency;
+        d["transactions"] = r.transactions;
+        return d;
+      },
+      py::arg("dataset"), py::arg("table"), py::arg("currency"), py::arg("as_of"), py::arg("freq"),
+      R"pbdoc(The RFM summary of a Dataset's payments or usage table in C++ (btyd/rfm.hpp): rows before as_of
+(epoch seconds; None: the end of the table's data), periods of freq (D, W, M, Q).)pbdoc");
   m.def("btyd_parameter_names", [](const std::string& model) {
     std::vector<std::string> out;
     for (auto name : btyd::parameter_names(model_named(model))) out.emplace_back(name);
