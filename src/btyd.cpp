@@ -63,32 +63,58 @@ bool is_time_parameter(btyd_model m, std::size_t k) {
 
 constexpr int max_series_terms = 1'000'000;
 
-/// log of the Gauss series Σₖ (a)ₖ(b)ₖ/((c)ₖ k!) zᵏ, for any scalar type. It stops when the ratio of terms is
-/// below 1 and the geometric bound on the tail, |term|·ρ/(1 − ρ), is below 1e-17 of the sum.
+/// Whether the Gauss series may stop after term k (k ≥ 1): the ratio of consecutive terms tends to z, so the
+/// tail after it is at most |term|·ρ/(1 − ρ) with ρ = max(current ratio, z) once the ratios no longer rise
+/// above that — not before k = 2, since a tiny upper parameter makes the first ratio tiny whatever follows
+/// (₂F₁(1e-9, 2; 3; ½) stopped after one term read 20 % low).
+inline bool series_done(int k, double ratio, double z, double term, double sum) {
+  const double rho = std::max(std::fabs(ratio), std::fabs(z));
+  return k >= 2 && rho < 1.0 && std::fabs(term) * rho <= 1e-17 * (1.0 - rho) * std::fabs(sum);
+}
+
+/// log |Σₖ (a)ₖ(b)ₖ/((c)ₖ k!) zᵏ|, the Gauss series, for any scalar type; its sign into `sign` when given
+/// (c < 0 can make the sum negative; without `sign` a negative sum is NaN). The terms after the first are
+/// summed apart and the result is log1p of them, so a sum near 1 keeps its relative precision.
 template <class S>
-S log_gauss_series(const S& a, const S& b, const S& c, const S& z) {
-  S sum = 1.0, term = 1.0;
+S log_gauss_series(const S& a, const S& b, const S& c, const S& z, double* sign = nullptr) {
+  S rest = 0.0, term = 1.0;
   for (int k = 0; k < max_series_terms; ++k) {
     const double kk = k;
     const S ratio = (a + kk) * (b + kk) / ((c + kk) * (kk + 1.0)) * z;
     term *= ratio;
-    sum += term;
-    const double rho = std::fabs(value_of(ratio));
-    if (rho < 1.0 && std::fabs(value_of(term)) * rho <= 1e-17 * (1.0 - rho) * std::fabs(value_of(sum)))
-      return detail::log(sum);
+    rest += term;
+    const double scale = std::min(std::fabs(value_of(rest)), std::fabs(1.0 + value_of(rest)));
+    if (series_done(k + 1, value_of(ratio), value_of(z), value_of(term), scale)) {
+      const bool negative = 1.0 + value_of(rest) < 0;
+      if (sign) *sign = negative ? -1.0 : 1.0;
+      if (negative) return sign ? detail::log(-(rest + 1.0)) : S(nan);
+      return detail::log1p(rest);
+    }
   }
   return S(nan);
 }
 
 template <class S>
-S log_hyp2f1_t(const S& a, const S& b, const S& c, const S& z) {
-  if (value_of(z) == 0.0) return S(0.0);
+S log_hyp2f1_t(const S& a, const S& b, const S& c, const S& z, double* sign = nullptr) {
+  // At z = 0 the value is 0 and the slope ab/c (the first term): returned as such, so a dual z keeps its
+  // derivative (Pareto/NBD's A₀ at α = β, where the default start puts the fit).
+  if (sign) *sign = 1.0;
+  if (value_of(z) == 0.0) return a * b / c * z;
   const S ca = c - a, cb = c - b;
   // Euler: ₂F₁(a, b; c; z) = (1 − z)^{c−a−b} ₂F₁(c − a, c − b; c; z). For the BTYD arguments one of the two
   // has small upper parameters (e.g. BG/NBD's c − a = a + b − 1 − r whatever x), so its terms fall fast.
   if (std::fabs(value_of(ca) * value_of(cb)) < std::fabs(value_of(a) * value_of(b)))
-    return (c - a - b) * detail::log1p(-z) + log_gauss_series(ca, cb, c, z);
-  return log_gauss_series(a, b, c, z);
+    return (c - a - b) * detail::log1p(-z) + log_gauss_series(ca, cb, c, z, sign);
+  return log_gauss_series(a, b, c, z, sign);
+}
+
+/// 1 − ₂F₁(a, b; c; z)·e^{log_u}, the bracket of the BG/NBD and MBG/NBD expectations: −expm1 of the logarithm
+/// when ₂F₁ > 0 (accurate when the product is near 1), 1 + |₂F₁|·e^{log_u} when it is negative (c < 0: BG/NBD
+/// with a + b < 1, where the log alone was NaN).
+double one_minus_hyp2f1_times(double a, double b, double c, double z, double log_u) {
+  double sign = 1.0;
+  const double lh = log_hyp2f1_t(a, b, c, z, &sign);
+  return sign > 0 ? -std::expm1(lh + log_u) : 1.0 + std::exp(lh + log_u);
 }
 
 /// The Gauss series of one ₂F₁(a, b; c; z) as coefficients (a)ₖ(b)ₖ/((c)ₖ k!), on Euler's transform when
@@ -131,8 +157,7 @@ series_table make_series_table(double a, double b, double c, double z_max) {
     const double ratio = q * z_max;
     term *= ratio;
     sum += term;
-    const double rho = std::fabs(ratio);
-    st.ok = rho < 1.0 && std::fabs(term) * rho <= 1e-17 * (1.0 - rho) * std::fabs(sum);
+    st.ok = series_done(k + 1, ratio, z_max, term, sum);
   }
   while (st.coef.size() % 4 != 0) st.coef.push_back(0.0);
   return st;
@@ -417,6 +442,8 @@ S log_pareto_a0(const S& r, const S& alpha, const S& s, const S& beta, double x,
   const S q1 = mx + tx, q2 = mx + T;
   const S l1 = log_hyp2f1_t(rsx, t, rsx + 1.0, diff / q1) - rsx * detail::log(q1);
   const S l2 = log_hyp2f1_t(rsx, t, rsx + 1.0, diff / q2) - rsx * detail::log(q2);
+  // tₓ within rounding of T: the two terms cancel to 0 (log_sub_exp would give −inf with a NaN slope).
+  if (!(value_of(l1) > value_of(l2))) return S(-inf);
   return log_sub_exp(l1, l2);
 }
 
@@ -474,10 +501,20 @@ template <class S>
 S ll_bgbb_row(const S* p, double x, double tx, double n) {
   const S &al = p[0], &be = p[1], &ga = p[2], &de = p[3];
   const S norm = log_beta(al, be) + log_beta(ga, de);
-  S li = log_beta(al + x, be + (n - x)) + log_beta(ga, de + n) - norm;
-  for (double i = 0; i < n - tx; ++i)
-    li = log_add_exp(li, log_beta(al + x, be + (tx - x + i)) + log_beta(ga + 1.0, de + (tx + i)) - norm);
-  return li;
+  const S alive = log_beta(al + x, be + (n - x)) + log_beta(ga, de + n) - norm;
+  if (!(tx < n)) return alive;
+  // The sum's terms by their ratio, B(a, b + 1) = B(a, b)·b/(a + b): two multiplications a term instead of
+  // four log-gamma calls. The ratios are below 1, so the terms fall and the rest of the sum is at most the
+  // current term times the terms left: it stops when that is below 1e-17 of the sum.
+  const S first = log_beta(al + x, be + (tx - x)) + log_beta(ga + 1.0, de + tx) - norm;
+  S sum = 1.0, term = 1.0;
+  const double terms = n - tx;
+  for (double i = 0; i + 1 < terms; ++i) {
+    term *= (be + (tx - x + i)) / (al + be + (tx + i)) * ((de + (tx + i)) / (ga + de + (1.0 + tx + i)));
+    sum += term;
+    if (value_of(term) * (terms - i - 2) <= 1e-17 * value_of(sum)) break;
+  }
+  return log_add_exp(alive, first + detail::log(sum));
 }
 
 template <class S>
@@ -636,8 +673,11 @@ struct objective {
 template <std::size_t K>
 double max_abs(const std::array<double, K>& g) {
   double out = 0.0;
-  for (double v : g) out = std::max(out, std::fabs(v));
-  return std::isfinite(out) ? out : inf;
+  for (double v : g) {
+    if (!std::isfinite(v)) return inf;  // a NaN gradient is no gradient of 0 (std::max would drop it)
+    out = std::max(out, std::fabs(v));
+  }
+  return out;
 }
 
 struct minimum {
@@ -820,7 +860,9 @@ prepared subsample(const prepared& d, std::size_t stride) {
   return out;
 }
 
-fit_result fit_prepared(btyd_model m, const prepared& d, const fit_options& o) {
+/// `input_rows`: the caller's rows, before identical histories were merged — what lifetimes' Pareto/NBD
+/// penalty scales with (it divides by the mean weight of the rows it was given) and what `rows` reports.
+fit_result fit_prepared(btyd_model m, const prepared& d, const fit_options& o, std::size_t input_rows) {
   if (!(o.penalizer >= 0.0 && std::isfinite(o.penalizer)))
     fail(m, "penalizer must be finite and >= 0, got " + format_number(o.penalizer));
   if (o.max_iter < 1) fail(m, "max_iter must be >= 1, got " + std::to_string(o.max_iter));
@@ -832,7 +874,7 @@ fit_result fit_prepared(btyd_model m, const prepared& d, const fit_options& o) {
     for (std::size_t j = 0; j < k; ++j)
       start[j] = std::log(is_time_parameter(m, j) ? o.initial[j] * d.scale : o.initial[j]);
   }
-  const double pen = m == btyd_model::pareto_nbd ? o.penalizer / static_cast<double>(d.rows) : o.penalizer;
+  const double pen = m == btyd_model::pareto_nbd ? o.penalizer / static_cast<double>(input_rows) : o.penalizer;
   minimum best;
   try {
     const auto run = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
@@ -885,7 +927,7 @@ fit_result fit_prepared(btyd_model m, const prepared& d, const fit_options& o) {
   r.iterations = best.iterations;
   r.gradient_norm = best.gradient_norm;
   r.weight_sum = d.weight_sum;
-  r.rows = static_cast<std::int64_t>(d.rows);
+  r.rows = static_cast<std::int64_t>(input_rows);
   r.penalizer = o.penalizer;
   if (o.require_convergence && !r.converged())
     throw convergence_error(std::string(display_name(m)) + ": the fit did not converge (" +
@@ -982,7 +1024,8 @@ fit_result fit(btyd_model m, const customers& c, const fit_options& options) {
       any = c.frequency[i] > 0 && (c.weights.empty() || c.weights[i] > 0);
     if (!any) fail(m, "every frequency is 0: no repeat purchase, nothing to fit");
   }
-  return fit_prepared(m, prepare(m, c, continuous_time(m) ? time_scale(c) : 1.0, true), options);
+  return fit_prepared(m, prepare(m, c, continuous_time(m) ? time_scale(c) : 1.0, true), options,
+                      c.frequency.size());
 }
 
 namespace {
@@ -1032,7 +1075,7 @@ prepared prepare_sbg(const sbg_rows& rows) {
 fit_result fit_sbg(std::span<const double> alive, const fit_options& options) {
   const sbg_rows rows = sbg_data(alive);
   const prepared d = prepare_sbg(rows);
-  fit_result r = fit_prepared(btyd_model::sbg, d, options);
+  fit_result r = fit_prepared(btyd_model::sbg, d, options, d.rows);
   r.log_likelihood = sbg_log_likelihood(r.params, alive);
   return r;
 }
@@ -1175,9 +1218,12 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
         const double z = t / (alpha + T + t);
         const double lu = std::log((alpha + T) / (alpha + T + t));  // log(1 − z)
         const series_table& st = tables[idx.xi[i]];
-        const double lh = st.ok ? st.euler_power * lu + std::log(st.at(z))
-                                : log_hyp2f1_t(r + x, b + x + k, a + b + x - 1 + k, z);
-        const double num = (a + b + x - 1 + k) / (a - 1) * -std::expm1(lh + (r + x) * lu);
+        double bracket = 0.0;  // 1 − ((α+T)/(α+T+t))^{r+x}·₂F₁(…)
+        if (const double sum = st.ok ? st.at(z) : 0.0; st.ok && sum > 0)
+          bracket = -std::expm1(st.euler_power * lu + std::log(sum) + (r + x) * lu);
+        else
+          bracket = one_minus_hyp2f1_times(r + x, b + x + k, a + b + x - 1 + k, z, (r + x) * lu);
+        const double num = (a + b + x - 1 + k) / (a - 1) * bracket;
         const double odds = (modified || x > 0)
                                 ? a / (b + x - 1 + k) * std::exp((r + x) * std::log((alpha + T) / (alpha + tx)))
                                 : 0.0;
@@ -1238,8 +1284,9 @@ void expected_purchases(btyd_model m, std::span<const double> params, std::span<
         // MBG/NBD: b/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))].
         const double r = p[0], alpha = p[1], a = p[2], b = p[3];
         const bool modified = m == btyd_model::mbg_nbd;
-        const double lh = log_hyp2f1_t(r, modified ? b + 1 : b, modified ? a + b : a + b - 1, ti / (alpha + ti));
-        out[i] = (modified ? b : a + b - 1) / (a - 1) * -std::expm1(lh + r * std::log(alpha / (alpha + ti)));
+        out[i] = (modified ? b : a + b - 1) / (a - 1) *
+                 one_minus_hyp2f1_times(r, modified ? b + 1 : b, modified ? a + b : a + b - 1, ti / (alpha + ti),
+                                        r * std::log(alpha / (alpha + ti)));
         break;
       }
       case btyd_model::pareto_nbd: {
@@ -1261,6 +1308,34 @@ void expected_purchases(btyd_model m, std::span<const double> params, std::span<
   }
 }
 
+namespace {
+/// P(N ≥ n) for N negative binomial with P(N = j) = Γ(r+j)/(Γ(r) j!)·pʳqʲ (log p = lp, log q = lq): the bracket
+/// of BG/NBD eq. (8). Below the mean, 1 − Σ_{j<n} (the tail is large, no cancellation); above it the tail's
+/// own terms from j = n, whose ratio (r + j)q/(j + 1) is then below 1 — 1 − Σ would cancel to rounding there
+/// (and went negative at n = 1000).
+double negative_binomial_tail(double r, double lp, double lq, std::int64_t n) {
+  if (n <= 0) return 1.0;
+  if (!std::isfinite(lq)) return 0.0;  // t = 0: N = 0
+  const double q = std::exp(lq), nn = static_cast<double>(n);
+  const auto log_term = [&](double j) { return std::lgamma(r + j) - std::lgamma(r) - std::lgamma(j + 1) + r * lp + j * lq; };
+  if (nn <= r * q / std::exp(lp)) {
+    double sum = 0.0;
+    for (std::int64_t j = 0; j < n; ++j) sum += std::exp(log_term(static_cast<double>(j)));
+    return std::max(0.0, 1.0 - sum);
+  }
+  const double first = log_term(nn);
+  double sum = 1.0, term = 1.0;
+  for (double j = nn; j < nn + 1e7; ++j) {
+    const double ratio = (r + j) / (j + 1) * q;
+    term *= ratio;
+    sum += term;
+    const double rho = std::max(ratio, q);
+    if (rho < 1 && term * rho <= 1e-17 * (1 - rho) * sum) break;
+  }
+  return std::exp(first + std::log(sum));
+}
+}  // namespace
+
 void probability_of_purchases(btyd_model m, std::span<const double> params, std::span<const double> t,
                               std::int64_t n, std::span<double> out) {
   check_params(m, params);
@@ -1281,12 +1356,8 @@ void probability_of_purchases(btyd_model m, std::span<const double> params, std:
     const double first = std::exp(log_beta(a, b + nn + (modified ? 1 : 0)) - log_beta(a, b) + nb);
     double second = 0.0;
     if (n > 0 || modified) {
-      double sum = 0.0;
-      for (std::int64_t j = 0; j < n; ++j) {
-        const double jj = static_cast<double>(j);
-        sum += std::exp(std::lgamma(r + jj) - std::lgamma(r) - std::lgamma(jj + 1) + (j > 0 ? jj * lq : 0.0));
-      }
-      second = std::exp(log_beta(a + 1, b + nn - (modified ? 0 : 1)) - log_beta(a, b)) * (1 - std::exp(r * lp) * sum);
+      const double tail = negative_binomial_tail(r, lp, lq, n);
+      second = std::exp(log_beta(a + 1, b + nn - (modified ? 0 : 1)) - log_beta(a, b)) * tail;
     }
     out[i] = first + second;
   }
@@ -1301,7 +1372,7 @@ void conditional_expected_average_profit(std::span<const double> params, std::sp
                 std::to_string(frequency.size()));
   check_out(m, frequency.size(), out);
   const double pp = params[0], q = params[1], g = params[2];
-  // The population mean spend pγ/(q − 1) is infinite for q ≤ 1: the expectation is undefined, NaN.
+  // The population mean spend pγ/(q − 1) is infinite for q ≤ 1: for x = 0 the expectation is undefined, NaN.
   const double population = q > 1 ? g * pp / (q - 1) : nan;
   for (std::size_t i = 0; i < frequency.size(); ++i) {
     const double x = frequency[i];
@@ -1312,8 +1383,10 @@ void conditional_expected_average_profit(std::span<const double> params, std::sp
     }
     if (!(monetary[i] > 0 && std::isfinite(monetary[i])))
       fail(m, at("monetary_value", i) + "must be finite and > 0, got " + format_number(monetary[i]));
-    const double w = pp * x / (pp * x + q - 1);
-    out[i] = q > 1 ? (1 - w) * population + w * monetary[i] : nan;
+    // (1 − w)·pγ/(q − 1) + w·m̄ with w = px/(px + q − 1) is p(γ + x·m̄)/(px + q − 1): the posterior mean of
+    // the customer's spend, finite whenever px + q > 1, even where the population mean (q ≤ 1) is not.
+    const double denominator = pp * x + q - 1;
+    out[i] = denominator > 0 ? pp * (g + x * monetary[i]) / denominator : nan;
   }
 }
 

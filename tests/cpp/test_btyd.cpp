@@ -82,6 +82,10 @@ TEST(BtydSpecial, Hyp2f1MatchesClosedForms) {
     EXPECT_NEAR(btyd::log_hyp2f1(2.5, 7, 7, z), -2.5 * std::log1p(-z), 1e-12) << z;
   }
   EXPECT_TRUE(std::isnan(btyd::log_hyp2f1(1, 1, 2, 1.0)));
+  // A tiny upper parameter: the first ratio is tiny, the later ones are not (stopping after one term read
+  // 20 % low), and the value is 1 + 4e-10, whose logarithm keeps its digits (mpmath at 40 digits).
+  EXPECT_NEAR(btyd::log_hyp2f1(1e-9, 2, 3, 0.5), 4.2055845833503471e-10, 1e-24);
+  EXPECT_NEAR(btyd::log_hyp2f1(1e-12, 50, 10, 0.7), std::log(1.3988997200006838), 1e-14);
 }
 
 TEST(Btyd, BgNbdReproducesFaderHardieLee2005) {

@@ -366,6 +366,13 @@ def test_a_fit_that_does_not_converge_warns_and_says_so(cdnow):
         assert ch.BetaGeo().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"]).converged_
 
 
+def test_initial_params_by_name(cdnow):
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    a = ch.BetaGeo().fit(f, r, T, initial_params=dict(b=2.0, a=0.5, alpha=3.0, r=0.3))  # any order: by name
+    b = ch.BetaGeo().fit(f, r, T, initial_params=[0.3, 3.0, 0.5, 2.0])
+    np.testing.assert_allclose(a.params_.to_numpy(), b.params_.to_numpy(), rtol=1e-12)
+
+
 def test_weights_equal_repeated_rows(cdnow):
     # A compressed table with counts is the same fit as its expanded rows.
     counts = cdnow.groupby(["frequency", "recency", "T"]).size().reset_index(name="n")
@@ -503,3 +510,129 @@ def test_a_maximum_at_infinity_is_not_convergence():
     with pytest.warns(ch.ConvergenceWarning, match="no proper maximum"):
         m = ch.ShiftedBetaGeo().fit([10.0, 10.0, 10.0])
     assert m.status_ == "singular_hessian" and not m.converged_
+
+
+# ---- the review's edge cases (each failed before its fix) ---------------------------------------------------------
+
+def test_hyp2f1_equals_scipy_including_tiny_upper_parameters():
+    special = peer("scipy.special")
+    rng = np.random.default_rng(8)
+    cases = [(1e-9, 2, 3, 0.5), (2, 1e-9, 3, 0.9), (0.3, 0.4, 0.2, 0.95)]
+    cases += [tuple(v) for v in np.column_stack([rng.uniform(0.01, 30, (200, 3)), rng.uniform(0, 0.97, 200)])]
+    for a, b, c, z in cases:
+        assert np.exp(ch._core.log_hyp2f1(a, b, c, z)) == pytest.approx(special.hyp2f1(a, b, c, z), rel=1e-11), (a, b, c, z)
+    # A tiny first term followed by growing ones (scipy 1.17 is 3e-5 off here): mpmath at 40 digits.
+    assert np.exp(ch._core.log_hyp2f1(1e-12, 50, 10, 0.7)) == pytest.approx(1.3988997200006838, rel=1e-13)
+
+
+def test_predictions_equal_lifetimes_over_random_parameters():
+    # Random parameter sets, a + b < 1 (a negative ₂F₁ series: its log was NaN) and a near 1 among them.
+    lifetimes = peer("lifetimes")
+    rng = np.random.default_rng(11)
+    x, rec, T = random_histories(300, seed=12)
+    x, rec, T = x[x < 200], rec[x < 200], T[x < 200]  # lifetimes' own ₂F₁ overflows beyond
+    sets = [dict(r=r, alpha=al, a=a, b=b) for r, al, a, b in np.exp(rng.uniform(-3.5, 2, (40, 4)))]
+    sets += [dict(r=0.0329, alpha=0.137, a=0.122, b=0.180), dict(r=0.243, alpha=4.414, a=1 + 1e-7, b=2.426)]
+    for params in sets:
+        ours = ch.BetaGeo.from_params(**params)
+        theirs = lifetimes.BetaGeoFitter()
+        theirs.params_ = pd.Series(params)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            want_e = theirs.expected_number_of_purchases_up_to_time(np.array([1.0, 10.0, 40.0]))
+            want_c = theirs.conditional_expected_number_of_purchases_up_to_time(10.0, x, rec, T)
+        got_e = ours.expected_number_of_purchases_up_to_time(np.array([1.0, 10.0, 40.0]))
+        got_c = ours.conditional_expected_number_of_purchases_up_to_time(10.0, x, rec, T)
+        ok = np.isfinite(want_c)
+        assert np.isfinite(got_e).all() and np.isfinite(got_c).all(), params
+        # lifetimes subtracts two nearly equal numbers near a = 1; there the closeness is its rounding, not ours.
+        tol = 1e-6 if abs(params["a"] - 1) < 1e-3 else 1e-9
+        np.testing.assert_allclose(got_e, want_e, rtol=tol, err_msg=str(params))
+        np.testing.assert_allclose(got_c[ok], want_c[ok], rtol=tol, err_msg=str(params))
+
+
+def test_probability_of_many_purchases_keeps_its_precision():
+    # The exact tail, summed from j = n (mpmath at 30 digits: 8.78e-24, 9.25e-55, 1.84e-52): 1 − Σ_{j<n}
+    # cancelled to rounding and went negative.
+    m = ch.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    assert m.probability_of_n_purchases_up_to_time(2, 40) == pytest.approx(8.7808764e-24, rel=1e-7)
+    assert m.probability_of_n_purchases_up_to_time(2, 100) == pytest.approx(9.2469376e-55, rel=1e-7)
+    assert m.probability_of_n_purchases_up_to_time(39, 1000) == pytest.approx(1.8399810e-52, rel=1e-7)
+    # Summed over n the probabilities are 1.
+    total = sum(m.probability_of_n_purchases_up_to_time(5.0, n) for n in range(400))
+    assert total == pytest.approx(1.0, abs=1e-12)
+    with pytest.raises(ch.InvalidInputError, match="whole number"):
+        m.probability_of_n_purchases_up_to_time(5.0, 2.7)
+
+
+def test_pareto_penalty_scales_with_the_input_rows_as_lifetimes(cdnow):
+    lifetimes = peer("lifetimes")
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = lifetimes.ParetoNBDFitter(penalizer_coef=0.1).fit(f, r, T)
+    mine = ch.ParetoNBD(penalizer_coef=0.1).fit(f, r, T)
+    np.testing.assert_allclose(mine.params_.to_numpy(), theirs.params_.to_numpy(), rtol=2e-3)
+    assert mine.n_rows_ == len(cdnow)
+
+
+def test_pareto_fit_with_recency_a_rounding_below_T(cdnow):
+    f, r, T = cdnow["frequency"], cdnow["recency"].to_numpy().copy(), cdnow["T"]
+    i = int(np.flatnonzero(f.to_numpy() > 0)[0])
+    r[i] = np.nextafter(T.iloc[i], 0)
+    near = ch.ParetoNBD().fit(f, r, T)
+    r[i] = T.iloc[i]
+    at = ch.ParetoNBD().fit(f, r, T)
+    assert near.converged_
+    np.testing.assert_allclose(near.params_.to_numpy(), at.params_.to_numpy(), rtol=1e-6)
+
+
+def test_gamma_gamma_posterior_mean_is_finite_where_the_population_mean_is_not():
+    m = ch.GammaGamma.from_params(p=6.25, q=0.5, gamma=15.44)
+    out = m.conditional_expected_average_profit(np.array([5.0, 0.0]), np.array([20.0, 1.0]))
+    assert out[0] == pytest.approx(6.25 * (15.44 + 5 * 20) / (6.25 * 5 + 0.5 - 1), rel=1e-14)  # p(γ + x·m̄)/(px + q − 1)
+    assert np.isnan(out[1])  # x = 0: the population mean, infinite for q ≤ 1
+
+
+def test_bg_bb_with_many_opportunities_equals_the_direct_sum():
+    # The ratio recursion against log-beta terms summed in mpmath-free double (n = 2,000: no early stop matters).
+    special = peer("scipy.special")
+    al, be, ga, de = 1.204, 0.750, 0.657, 2.783
+    x, tx, n = 3.0, 10.0, 2000.0
+    i = np.arange(n - tx)
+    terms = special.betaln(al + x, be + tx - x + i) + special.betaln(ga + 1, de + tx + i)
+    direct = np.logaddexp(special.betaln(al + x, be + n - x) + special.betaln(ga, de + n),
+                          special.logsumexp(terms)) - special.betaln(al, be) - special.betaln(ga, de)
+    m = ch.BetaGeoBetaBinom.from_params(alpha=al, beta=be, gamma=ga, delta=de)
+    rows = ch._core.btyd_log_likelihood_rows("bg_bb", list(m.params_), np.array([x]), np.array([tx]), np.array([n]),
+                                             None, None)
+    assert rows[0] == pytest.approx(direct, rel=1e-12)
+
+
+def test_prediction_inputs_are_checked_not_broadcast():
+    m = ch.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    with pytest.raises(ch.InvalidInputError, match="recency has 2 values, frequency 3"):
+        m.conditional_probability_alive([1, 2, 3], [1, 2], [3, 3, 3])
+    np.testing.assert_allclose(m.conditional_probability_alive([1, 2], [1, 2], 3),
+                               m.conditional_probability_alive([1, 2], [1, 2], [3, 3]))
+    with pytest.raises(ch.InvalidInputError, match="initial_params needs"):
+        ch.BetaGeo().fit([1, 0], [1, 0], [4, 4], initial_params=dict(r=1, alpha=1))
+    with pytest.raises(ch.InvalidInputError, match="cohort_size"):
+        ch.ShiftedBetaGeo.from_params(alpha=1, beta=2).predict_alive(3)
+
+
+def test_rfm_summary_refuses_what_pandas_would_misread(cdnow_transactions):
+    tx = cdnow_transactions.assign(stamp=cdnow_transactions["date"].dt.strftime("%Y%m%d").astype(int))
+    with pytest.raises(ch.InvalidInputError, match="numeric"):
+        ch.rfm_summary(tx, "id", "stamp")
+    with pytest.raises(ch.InvalidInputError, match="no transactions up to"):
+        ch.rfm_summary(tx, "id", "date", observation_end="1990-01-01")
+    with pytest.raises(ch.InvalidInputError, match="freq_multiplier"):
+        ch.rfm_summary(tx, "id", "date", freq_multiplier=0)
+    with pytest.raises(ch.InvalidInputError, match="not a pandas period frequency"):
+        ch.rfm_summary(tx, "id", "date", freq="fortnight")
+    with pytest.raises(ch.InvalidInputError, match="not numeric"):
+        ch.rfm_summary(tx.assign(v="x"), "id", "date", "v")
+    text = tx.assign(stamp=tx["stamp"].astype(str))
+    ok = ch.rfm_summary(text, "id", "stamp", datetime_format="%Y%m%d", freq="D")
+    pd.testing.assert_frame_equal(ok, ch.rfm_summary(tx, "id", "date", freq="D"))

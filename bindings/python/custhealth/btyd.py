@@ -6,8 +6,9 @@ Conventions, as lifetimes (0.11) where lifetimes has the model:
 
 - ``fit(frequency, recency, T, weights=None)`` returns ``self``; ``params_`` is a Series with the papers'
   parameter names (Gamma-Gamma's scale is ``gamma``, lifetimes' ``v``); ``standard_errors_``,
-  ``variance_matrix_``, ``confidence_intervals_`` and ``summary`` as lifetimes computes them (the inverse
-  Hessian on the log scale, taken to the parameters by the delta method); ``log_likelihood_`` is the total
+  ``variance_matrix_``, ``confidence_intervals_`` and ``summary`` (the inverse Hessian on the log scale, taken
+  to the parameters by the delta method: lifetimes' standard errors; its variance matrix is not symmetric off
+  the diagonal, this one is); ``log_likelihood_`` is the total
   Σ wᵢ·ℓᵢ in the caller's time unit (lifetimes keeps the mean negative one on its internal scale).
 - ``penalizer_coef`` is lifetimes': the penalty ``c·Σθ²`` on the parameters with time measured in units of
   ``max(T)``, added to the mean negative log-likelihood (Pareto/NBD: lifetimes' n-times-weaker form).
@@ -52,9 +53,14 @@ def _column(values: Any, name: str, owner: str) -> np.ndarray:
 
 
 def _like(values: Any, name: str, owner: str, n: int) -> np.ndarray:
-    """A float64 column of n values: the input itself when it already is one (no copy), else broadcast."""
+    """A float64 column of n values: the input itself when it already is one (no copy); a scalar is repeated,
+    any other length is an error (never broadcast silently)."""
+    if np.ndim(values) == 0:
+        return np.full(n, _column(values, name, owner)[0])
     arr = _column(values, name, owner)
-    return arr if arr.shape == (n,) else np.broadcast_to(arr, (n,)).copy()
+    if arr.shape != (n,):
+        raise InvalidInputError(f"{owner}: {name} has {arr.shape[0]} values, frequency {n}")
+    return arr
 
 
 def _index(*values: Any) -> pd.Index | None:
@@ -189,7 +195,13 @@ class _Fitter:
 
         initial = None
         if initial_params is not None:
-            initial = [float(v) for v in (initial_params.values() if isinstance(initial_params, dict) else initial_params)]
+            if isinstance(initial_params, (dict, pd.Series)):  # by name, whatever the order
+                names = self._param_names()
+                if sorted(initial_params.keys()) != sorted(names):
+                    raise InvalidInputError(f"{self._name}: initial_params needs {names}, got {sorted(initial_params.keys())}")
+                initial = [float(initial_params[n]) for n in names]
+            else:
+                initial = [float(v) for v in initial_params]
         self._store_fit(_core.btyd_fit(self._model, col(frequency, "frequency"), col(recency, "recency"), col(T, "T"),
                                        col(monetary, "monetary_value"), col(weights, "weights"),
                                        penalizer=self.penalizer_coef, max_iter=max_iter, tol=tol, initial=initial))
@@ -343,6 +355,8 @@ class _BetaGeoFamily(_Counting):
     def probability_of_n_purchases_up_to_time(self, t: Any, n: int) -> Any:
         """P(X(t) = n) for a new customer."""
         tt = _column(t, "t", self._name)
+        if isinstance(n, bool) or not float(n).is_integer():
+            raise InvalidInputError(f"{self._name}: n must be a whole number, got {n!r}")
         out = _core.btyd_probability(self._model, self._params(), tt, int(n))
         return float(out[0]) if np.ndim(t) == 0 else out
 
@@ -387,8 +401,8 @@ class GammaGamma(_Fitter):
         return self
 
     def conditional_expected_average_profit(self, frequency: Any = None, monetary_value: Any = None) -> Any:
-        """E[mean spend | x, m̄] per customer (the fitted data when no arguments); x = 0 gets the population
-        mean; NaN for all when q ≤ 1 (the mean is infinite)."""
+        """E[mean spend | x, m̄] = p(γ + x·m̄)/(px + q − 1) per customer (the fitted data when no arguments);
+        x = 0 gets the population mean pγ/(q − 1), NaN when q ≤ 1 (that mean is infinite)."""
         if frequency is None:
             frequency, monetary_value = self.data["frequency"], self.data["monetary_value"]
         f = _column(frequency, "frequency", self._name)
@@ -545,6 +559,8 @@ class ShiftedBetaGeo(_Fitter):
 
     def predict_alive(self, periods: int, cohort_size: float | None = None) -> pd.Series:
         """Expected customers still active after 0..periods periods (a cohort of the fitted size by default)."""
+        if cohort_size is None and not hasattr(self, "data"):
+            raise InvalidInputError("ShiftedBetaGeo: give cohort_size (a model from parameters has no fitted cohort)")
         size = float(self.data.iloc[0]) if cohort_size is None else float(cohort_size)
         t = np.arange(int(periods) + 1, dtype=float)
         return pd.Series(size * self.survival_function(t), index=pd.Index(t.astype(int), name="period"), name="alive")
@@ -597,12 +613,29 @@ def rfm_summary(transactions: Any, customer_col: str = "account_id", time_col: s
     for col in [customer_col, time_col] + ([value_col] if value_col else []):
         if col not in transactions.columns:
             raise InvalidInputError(f"rfm_summary: no column {col!r} (columns: {list(transactions.columns)})")
-    times = pd.to_datetime(transactions[time_col], format=datetime_format)
+    if freq_multiplier is None or not (float(freq_multiplier) > 0 and np.isfinite(float(freq_multiplier))):
+        raise InvalidInputError(f"rfm_summary: freq_multiplier must be finite and > 0, got {freq_multiplier!r}")
+    raw_times = transactions[time_col]
+    if pd.api.types.is_numeric_dtype(raw_times) and not pd.api.types.is_bool_dtype(raw_times):
+        # pandas would read integers as nanoseconds since 1970 and put every row on one day.
+        raise InvalidInputError(f"rfm_summary: column {time_col!r} is numeric ({raw_times.dtype}); give datetimes, "
+                                "or text with datetime_format= (e.g. '%Y%m%d')")
+    try:
+        pd.Period("2000-01-01", freq=freq)
+    except (ValueError, TypeError):
+        raise InvalidInputError(f"rfm_summary: freq {freq!r} is not a pandas period frequency (D, W, M, ...)") from None
+    try:
+        times = pd.to_datetime(raw_times, format=datetime_format)
+    except (ValueError, TypeError) as err:
+        raise InvalidInputError(f"rfm_summary: column {time_col!r}: {err}") from None
     _no_missing(times.isna().to_numpy(), time_col)
     _no_missing(transactions[customer_col].isna().to_numpy(), customer_col)
     values = None
     if value_col:
-        values = pd.to_numeric(transactions[value_col]).to_numpy(dtype=float)
+        try:
+            values = pd.to_numeric(transactions[value_col]).to_numpy(dtype=float)
+        except (ValueError, TypeError) as err:
+            raise InvalidInputError(f"rfm_summary: column {value_col!r} is not numeric: {err}") from None
         _no_missing(~np.isfinite(values), value_col)
     end = times.max() if observation_end is None else pd.Timestamp(observation_end)
     if pd.isna(end):
@@ -648,6 +681,8 @@ def _summary(ids: pd.Series, times: pd.Series, values: np.ndarray | None, end: p
     periods = _period_ordinals(times, freq)
     end_period = end.to_period(freq).ordinal
     keep = periods <= end_period
+    if not keep.any():
+        raise InvalidInputError(f"rfm_summary: no transactions up to {end} (the observation or calibration end)")
     codes, uniques = pd.factorize(ids.to_numpy()[keep], sort=True)
     periods = periods[keep]
     order = np.lexsort((periods, codes))

@@ -131,7 +131,14 @@ void register_btyd(py::module_& m) {
       "btyd_fit_sbg",
       [](const array_of<double>& alive, double penalizer, int max_iter, double tol,
          const std::optional<std::vector<double>>& initial) {
-        return fit_dict(btyd::fit_sbg(as_span(alive), options(penalizer, max_iter, tol, initial)));
+        const auto counts = as_span(alive);
+        const btyd::fit_options o = options(penalizer, max_iter, tol, initial);
+        btyd::fit_result r;
+        {
+          py::gil_scoped_release release;
+          r = btyd::fit_sbg(counts, o);
+        }
+        return fit_dict(r);
       },
       py::arg("alive"), py::arg("penalizer") = 0.0, py::arg("max_iter") = 500, py::arg("tol") = 1e-9,
       py::arg("initial") = py::none());

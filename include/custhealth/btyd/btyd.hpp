@@ -57,7 +57,8 @@ struct fit_options {
 /// A fitted (or given) model: its parameters in the papers' order (parameter_names) and, after a fit, how the
 /// fit went. `covariance` is k × k row-major, the inverse observed information of the parameters (delta method
 /// from the log scale: Cov = diag(θ)·H⁻¹·diag(θ) / Σw with H the Hessian of the objective above); NaN when H is
-/// not positive definite. Its diagonal equals lifetimes' variance_matrix_.
+/// not positive definite. Its diagonal equals lifetimes' variance_matrix_ (whose off-diagonal, θⱼ²·H⁻¹ᵢⱼ, is not
+/// symmetric; this one is), where lifetimes has one (not for Pareto/NBD).
 struct fit_result {
   btyd_model model = btyd_model::bg_nbd;
   std::vector<double> params;

@@ -75,7 +75,8 @@ inline constexpr std::array signal_catalog = std::to_array<signal_info>({
     {"btyd.p_alive", table_id::payments, "probability", 0, true,
      "P(alive at T) of the given BTYD model from the payment periods before T (NaN without a model or a payment)"},
     {"btyd.expected_purchases_90d", table_id::payments, "periods", 0, true,
-     "payment periods the given BTYD model expects in [T, T + 90 d) (NaN without a model or a payment)"},
+     "payment periods the given BTYD model expects in the 90 d after its age at T (the start of T's period; NaN "
+     "without a model or a payment)"},
     {"mrr.current", table_id::mrr, "money/month", 0, true,
      "MRR of the month containing T - 1 s (0 after a paid month without a row; NaN if never paid)"},
     {"mrr.change_90d", table_id::mrr, "ratio", 90, true, "(current - MRR 3 months earlier) / MRR 3 months earlier"},
