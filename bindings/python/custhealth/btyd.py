@@ -63,6 +63,14 @@ def _like(values: Any, name: str, owner: str, n: int) -> np.ndarray:
     return arr
 
 
+def _history(owner: str, frequency: Any, recency: Any, age: Any,
+             age_name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """frequency, recency and the age column (T or n_periods) of a prediction, as float64 columns of one length."""
+    f = _column(frequency, "frequency", owner)
+    n = f.shape[0]
+    return f, _like(recency, "recency", owner, n), _like(age, age_name, owner, n)
+
+
 def _index(*values: Any) -> pd.Index | None:
     for v in values:
         if isinstance(v, pd.Series):
@@ -220,9 +228,7 @@ class _Counting(_Fitter):
         return self
 
     def _rows(self, frequency: Any, recency: Any, T: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        f = _column(frequency, "frequency", self._name)
-        n = f.shape[0]
-        return f, _like(recency, "recency", self._name, n), _like(T, "T", self._name, n)
+        return _history(self._name, frequency, recency, T, "T")
 
     def log_likelihood(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> float:
         """Σ wᵢ·ℓᵢ of these rows at the model's parameters (the fit's ``log_likelihood_`` on its data)."""
@@ -448,9 +454,7 @@ class BetaGeoBetaBinom(_Fitter):
         return self
 
     def _rows(self, frequency: Any, recency: Any, n_periods: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        f = _column(frequency, "frequency", self._name)
-        n = f.shape[0]
-        return f, _like(recency, "recency", self._name, n), _like(n_periods, "n_periods", self._name, n)
+        return _history(self._name, frequency, recency, n_periods, "n_periods")
 
     def conditional_probability_alive(self, m_periods_in_future: float, frequency: Any, recency: Any,
                                       n_periods: Any) -> Any:
