@@ -1,5 +1,5 @@
 // src/btyd.cpp — the buy-till-you-die likelihoods (one template per model, evaluated on double or on dual
-// numbers for the gradient), their maximum-likelihood fit (BFGS, then Newton) and the predictions.
+// numbers for the gradient), their maximum-likelihood fits (btyd.hpp says how) and the predictions.
 #include "custhealth/btyd/btyd.hpp"
 
 #include <Eigen/Dense>
@@ -1187,9 +1187,31 @@ void p_alive(btyd_model m, std::span<const double> params, const customers& c, s
   }
 }
 
+namespace {
+/// BG/NBD and MBG/NBD at a = 1 exactly: their expectations are (…)/(a − 1)·[bracket] with a bracket that
+/// vanishes with a − 1 (0/0). E is smooth in a, so it is the mean of the values at a = 1 ± 1e-6: the h² term
+/// is ~1e-12 relative, the brackets' rounding ~1e-10. Calls `f` with the two parameter sets and averages.
+template <class F>
+bool at_a_equal_one(btyd_model m, std::span<const double> params, std::span<double> out, F&& f) {
+  if ((m != btyd_model::bg_nbd && m != btyd_model::mbg_nbd) || params[2] != 1.0) return false;
+  constexpr double h = 1e-6;
+  std::vector<double> lo(params.begin(), params.end()), hi = lo, other(out.size());
+  lo[2] -= h;
+  hi[2] += h;
+  f(std::span<const double>(lo), out);
+  f(std::span<const double>(hi), std::span<double>(other));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = (out[i] + other[i]) / 2;
+  return true;
+}
+}  // namespace
+
 void conditional_expected_purchases(btyd_model m, std::span<const double> params, double t, const customers& c,
                                     std::span<double> out) {
   const double* p = checked(m, params, c, out, t);
+  if (at_a_equal_one(m, params, out, [&](std::span<const double> q, std::span<double> o) {
+        conditional_expected_purchases(m, q, t, c, o);
+      }))
+    return;
   const std::size_t n = c.frequency.size();
   switch (m) {
     case btyd_model::bg_nbd:
@@ -1261,7 +1283,9 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
         // δ/(γ − 1) and the bracket are both negative when γ < 1: multiplied, not taken into the logarithm.
         const double front = log_beta(al + x + 1, be + nn - x) - log_beta(al, be) + std::lgamma(ga + de) -
                              std::lgamma(1 + de) - ll_bgbb_row(p, x, c.recency[i], nn);
-        out[i] = std::exp(front + l1) * (de / (ga - 1)) * -std::expm1(l2 - l1);
+        // At γ = 1 the bracket vanishes with γ − 1: its limit is δ·(ψ(1+δ+n+t) − ψ(1+δ+n)).
+        out[i] = ga == 1.0 ? std::exp(front) * de * (detail::digamma(1 + de + nn + t) - detail::digamma(1 + de + nn))
+                           : std::exp(front + l1) * (de / (ga - 1)) * -std::expm1(l2 - l1);
       }
       return;
     }
@@ -1273,6 +1297,9 @@ void expected_purchases(btyd_model m, std::span<const double> params, std::span<
                         std::span<double> out) {
   check_params(m, params);
   check_out(m, t.size(), out);
+  if (at_a_equal_one(m, params, out,
+                     [&](std::span<const double> q, std::span<double> o) { expected_purchases(m, q, t, o); }))
+    return;
   const double* p = params.data();
   for (std::size_t i = 0; i < t.size(); ++i) {
     check_t(m, t[i]);
@@ -1300,7 +1327,9 @@ void expected_purchases(btyd_model m, std::span<const double> params, std::span<
         // Fader, Hardie & Shang (2010) eq. (7): α/(α+β)·δ/(γ−1)·[1 − Γ(γ+δ)Γ(1+δ+n)/(Γ(γ+δ+n)Γ(1+δ))].
         const double al = p[0], be = p[1], ga = p[2], de = p[3];
         const double l = std::lgamma(ga + de) + std::lgamma(1 + de + ti) - std::lgamma(ga + de + ti) - std::lgamma(1 + de);
-        out[i] = al / (al + be) * de / (ga - 1) * -std::expm1(l);
+        // At γ = 1 the limit of δ/(γ − 1)·[…] is δ·(ψ(1+δ+n) − ψ(1+δ)).
+        out[i] = ga == 1.0 ? al / (al + be) * de * (detail::digamma(1 + de + ti) - detail::digamma(1 + de))
+                           : al / (al + be) * de / (ga - 1) * -std::expm1(l);
         break;
       }
       default: fail(m, "has no expected purchases");

@@ -636,3 +636,30 @@ def test_rfm_summary_refuses_what_pandas_would_misread(cdnow_transactions):
     text = tx.assign(stamp=tx["stamp"].astype(str))
     ok = ch.rfm_summary(text, "id", "stamp", datetime_format="%Y%m%d", freq="D")
     pd.testing.assert_frame_equal(ok, ch.rfm_summary(tx, "id", "date", freq="D"))
+
+
+def test_expectations_at_a_equal_one_and_gamma_equal_one():
+    # BG/NBD at a = 1: the closed form is 0/0; its limit (L'Hôpital in a, ∂₂F₁/∂c at c = b) is
+    # E[X(t)] = b·(α/(α+t))^r·Σₖ (r)ₖ/k!·zᵏ·(ψ(b+k) − ψ(b)), z = t/(α+t) — summed here with scipy.
+    special = peer("scipy.special")
+    r, alpha, b, t = 0.243, 4.414, 2.426, 10.0
+    z = t / (alpha + t)
+    k = np.arange(4000)
+    series = np.sum(np.exp(special.gammaln(r + k) - special.gammaln(r) - special.gammaln(k + 1) + k * np.log(z))
+                    * (special.digamma(b + k) - special.digamma(b)))
+    at_one = ch.BetaGeo.from_params(r=r, alpha=alpha, a=1.0, b=b)
+    assert at_one.expected_number_of_purchases_up_to_time(t) == pytest.approx(b * (alpha / (alpha + t)) ** r * series,
+                                                                              rel=1e-8)
+    near = ch.BetaGeo.from_params(r=r, alpha=alpha, a=1.0 + 1e-4, b=b)
+    assert at_one.conditional_expected_number_of_purchases_up_to_time(t, 3, 20.0, 30.0)[0] == pytest.approx(
+        near.conditional_expected_number_of_purchases_up_to_time(t, 3, 20.0, 30.0)[0], rel=1e-3)
+    # BG/BB at γ = 1: δ/(γ − 1)·[1 − Γ(γ+δ)Γ(1+δ+n)/(Γ(γ+δ+n)Γ(1+δ))] → δ·(ψ(1+δ+n) − ψ(1+δ)).
+    bb = ch.BetaGeoBetaBinom.from_params(alpha=1.2, beta=0.75, gamma=1.0, delta=2.8)
+    n = 6.0
+    assert bb.expected_number_of_purchases_up_to_time(n) == pytest.approx(
+        1.2 / 1.95 * 2.8 * (special.digamma(3.8 + n) - special.digamma(3.8)), rel=1e-13)
+    close = ch.BetaGeoBetaBinom.from_params(alpha=1.2, beta=0.75, gamma=1.0 + 1e-7, delta=2.8)
+    got = bb.conditional_expected_number_of_purchases_up_to_time(3, np.array([2.0]), np.array([4.0]), np.array([6.0]))
+    want = close.conditional_expected_number_of_purchases_up_to_time(3, np.array([2.0]), np.array([4.0]),
+                                                                     np.array([6.0]))
+    assert got[0] == pytest.approx(want[0], rel=1e-6)

@@ -26,12 +26,12 @@
 // likelihood template (detail/dual.hpp), then Newton steps on a Hessian from central differences of that
 // gradient, which also gives the standard errors. BG/NBD and MBG/NBD have an exact Hessian instead
 // (log_likelihood_derivatives) and are fitted by Newton's method alone; above 80,000 distinct histories it
-// starts from the fit to a stratified sample of 20,000 of them. As in lifetimes, the models in continuous time (BG/NBD,
-// MBG/NBD, Pareto/NBD) are fitted with time divided by max(T) and the objective is
+// starts from the fit to a stratified sample of 20,000 of them. As in lifetimes, the models in continuous time
+// (BG/NBD, MBG/NBD, Pareto/NBD) are fitted with time divided by max(T) and the objective is
 //     −Σ wᵢ·ℓᵢ / Σ wᵢ + penalizer · Σₖ θₖ²      (θ the parameters on that scale)
 // so `penalizer` is lifetimes' `penalizer_coef` and a penalised fit equals lifetimes' (Pareto/NBD: lifetimes
 // divides the log-likelihood by the mean weight instead of the sum, i.e. its penalty is n times weaker; we
-// follow it by using penalizer / n there). The reported log-likelihood is Σ wᵢ·ℓᵢ in the caller's time unit,
+// follow it by using penalizer / n there, n the caller's rows). The reported log-likelihood is Σ wᵢ·ℓᵢ in the caller's time unit,
 // without the penalty.
 
 namespace custhealth::btyd {
