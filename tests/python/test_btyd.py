@@ -663,3 +663,18 @@ def test_expectations_at_a_equal_one_and_gamma_equal_one():
     want = close.conditional_expected_number_of_purchases_up_to_time(3, np.array([2.0]), np.array([4.0]),
                                                                      np.array([6.0]))
     assert got[0] == pytest.approx(want[0], rel=1e-6)
+
+
+def test_the_readme_merchant_example_runs_without_warnings(root):
+    # README "Buy-till-you-die": the bundled sample's USD payments, weekly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = ch.read_csv(directory=root / "examples" / "data")
+        rfm = ch.rfm_summary(ds, table="payments", currency="USD", freq="W")
+        bg = ch.BetaGeo().fit(rfm["frequency"], rfm["recency"], rfm["T"])
+        repeat = rfm[rfm["frequency"] > 0]
+        gg = ch.GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
+        clv = gg.customer_lifetime_value(bg, rfm["frequency"], rfm["recency"], rfm["T"], rfm["monetary_value"],
+                                         time=12, freq="W", discount_rate=0.01)
+    assert bg.converged_ and gg.converged_
+    assert clv.index.equals(rfm.index) and (clv > 0).all()
