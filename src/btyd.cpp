@@ -589,7 +589,9 @@ bool all_rows_valid(btyd_model m, const customers& c) {
 
 std::string at(std::string_view column, std::size_t i) { return std::string(column) + "[" + std::to_string(i) + "]: "; }
 
-void check_params(btyd_model m, std::span<const double> params) {
+}  // namespace
+
+void check_parameters(btyd_model m, std::span<const double> params) {
   const auto names = parameter_names(m);
   if (params.size() != names.size())
     fail(m, std::to_string(names.size()) + " parameters expected, got " + std::to_string(params.size()));
@@ -597,6 +599,8 @@ void check_params(btyd_model m, std::span<const double> params) {
     if (!(params[k] > 0.0 && std::isfinite(params[k])))
       fail(m, "parameter " + std::string(names[k]) + " must be finite and > 0, got " + format_number(params[k]));
 }
+
+namespace {
 
 // ---- the optimiser ----------------------------------------------------------------------------------
 
@@ -870,7 +874,7 @@ fit_result fit_prepared(btyd_model m, const prepared& d, const fit_options& o, s
   const std::size_t k = parameter_names(m).size();
   std::vector<double> start(k, 0.0);
   if (!o.initial.empty()) {
-    check_params(m, o.initial);
+    check_parameters(m, o.initial);
     for (std::size_t j = 0; j < k; ++j)
       start[j] = std::log(is_time_parameter(m, j) ? o.initial[j] * d.scale : o.initial[j]);
   }
@@ -1081,13 +1085,13 @@ fit_result fit_sbg(std::span<const double> alive, const fit_options& options) {
 }
 
 double sbg_log_likelihood(std::span<const double> params, std::span<const double> alive) {
-  check_params(btyd_model::sbg, params);
+  check_parameters(btyd_model::sbg, params);
   const sbg_rows rows = sbg_data(alive);
   return sum_ll(btyd_model::sbg, params.data(), prepare_sbg(rows));
 }
 
 double log_likelihood(btyd_model m, std::span<const double> params, const customers& c) {
-  check_params(m, params);
+  check_parameters(m, params);
   validate(m, c);
   return sum_ll(m, params.data(), prepare(m, c, 1.0));
 }
@@ -1095,7 +1099,7 @@ double log_likelihood(btyd_model m, std::span<const double> params, const custom
 double log_likelihood_derivatives(btyd_model m, std::span<const double> params, const customers& c,
                                   std::span<double> gradient, std::span<double> hessian) {
   if (m != btyd_model::bg_nbd && m != btyd_model::mbg_nbd) fail(m, "has no exact Hessian here");
-  check_params(m, params);
+  check_parameters(m, params);
   validate(m, c);
   if (gradient.size() != 4 || hessian.size() != 16)
     fail(m, "the gradient takes 4 values and the Hessian 16, got " + std::to_string(gradient.size()) + " and " +
@@ -1109,7 +1113,7 @@ double log_likelihood_derivatives(btyd_model m, std::span<const double> params, 
 }
 
 void log_likelihood_rows(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out) {
-  check_params(m, params);
+  check_parameters(m, params);
   validate(m, c);
   check_out(m, c.frequency.size(), out);
   sum_ll(m, params.data(), prepare(m, c, 1.0), out.data());
@@ -1123,10 +1127,19 @@ double log_hyp2f1(double a, double b, double c, double z) {
 // ---- predictions ------------------------------------------------------------------------------------
 
 namespace {
+/// P(dropped out) / P(alive) of a BG/NBD or MBG/NBD history: a/(b + x − 1)·((α+T)/(α+tₓ))^{r+x}, 0 for a BG/NBD
+/// customer without repeat purchases (Hardie's note 021); MBG/NBD a/(b + x)·(…) always. P(alive) = 1/(1 + odds),
+/// and the conditional expectation divides by the same 1 + odds. One logarithm and one exponential (the odds
+/// overflow to ∞ only where P < 1e-300: 0 then).
+double dropout_odds(bool modified, double r, double alpha, double a, double b, double x, double tx, double T) {
+  if (!modified && x == 0) return 0.0;
+  return a / (b + x - (modified ? 0.0 : 1.0)) * std::exp((r + x) * std::log((alpha + T) / (alpha + tx)));
+}
+
 /// The checks every per-customer prediction starts with; the parameters.
 const double* checked(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,
                       double t) {
-  check_params(m, params);
+  check_parameters(m, params);
   validate(m, c);
   check_out(m, c.frequency.size(), out);
   check_t(m, t);
@@ -1147,14 +1160,7 @@ void p_alive(btyd_model m, std::span<const double> params, const customers& c, s
       const double r = p[0], alpha = p[1], a = p[2], b = p[3];
       for (std::size_t i = 0; i < n; ++i) {
         const double x = c.frequency[i];
-        if (!modified && x == 0) {
-          out[i] = 1.0;
-          continue;
-        }
-        // One logarithm and one exponential per row (the odds overflow to ∞ only where P < 1e-300: 0 then).
-        const double odds = a / (b + x - (modified ? 0.0 : 1.0)) *
-                            std::exp((r + x) * std::log((alpha + c.T[i]) / (alpha + c.recency[i])));
-        out[i] = 1.0 / (1.0 + odds);
+        out[i] = 1.0 / (1.0 + dropout_odds(modified, r, alpha, a, b, x, c.recency[i], c.T[i]));
       }
       return;
     }
@@ -1246,10 +1252,7 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
         else
           bracket = one_minus_hyp2f1_times(r + x, b + x + k, a + b + x - 1 + k, z, (r + x) * lu);
         const double num = (a + b + x - 1 + k) / (a - 1) * bracket;
-        const double odds = (modified || x > 0)
-                                ? a / (b + x - 1 + k) * std::exp((r + x) * std::log((alpha + T) / (alpha + tx)))
-                                : 0.0;
-        out[i] = num / (1.0 + odds);
+        out[i] = num / (1.0 + dropout_odds(modified, r, alpha, a, b, x, tx, T));
       }
       return;
     }
@@ -1295,7 +1298,7 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
 
 void expected_purchases(btyd_model m, std::span<const double> params, std::span<const double> t,
                         std::span<double> out) {
-  check_params(m, params);
+  check_parameters(m, params);
   check_out(m, t.size(), out);
   if (at_a_equal_one(m, params, out,
                      [&](std::span<const double> q, std::span<double> o) { expected_purchases(m, q, t, o); }))
@@ -1367,7 +1370,7 @@ double negative_binomial_tail(double r, double lp, double lq, std::int64_t n) {
 
 void probability_of_purchases(btyd_model m, std::span<const double> params, std::span<const double> t,
                               std::int64_t n, std::span<double> out) {
-  check_params(m, params);
+  check_parameters(m, params);
   check_out(m, t.size(), out);
   if (m != btyd_model::bg_nbd && m != btyd_model::mbg_nbd) fail(m, "has no P(X(t) = n) here");
   if (n < 0) fail(m, "n must be >= 0, got " + std::to_string(n));
@@ -1395,7 +1398,7 @@ void probability_of_purchases(btyd_model m, std::span<const double> params, std:
 void conditional_expected_average_profit(std::span<const double> params, std::span<const double> frequency,
                                          std::span<const double> monetary, std::span<double> out) {
   constexpr btyd_model m = btyd_model::gamma_gamma;
-  check_params(m, params);
+  check_parameters(m, params);
   if (monetary.size() != frequency.size())
     fail(m, "monetary_value has " + std::to_string(monetary.size()) + " values, frequency " +
                 std::to_string(frequency.size()));
@@ -1421,7 +1424,7 @@ void conditional_expected_average_profit(std::span<const double> params, std::sp
 
 void sbg_survival(std::span<const double> params, std::span<const double> t, std::span<double> out) {
   constexpr btyd_model m = btyd_model::sbg;
-  check_params(m, params);
+  check_parameters(m, params);
   check_out(m, t.size(), out);
   for (std::size_t i = 0; i < t.size(); ++i) {
     check_t(m, t[i]);
@@ -1431,7 +1434,7 @@ void sbg_survival(std::span<const double> params, std::span<const double> t, std
 
 void sbg_retention(std::span<const double> params, std::span<const double> t, std::span<double> out) {
   constexpr btyd_model m = btyd_model::sbg;
-  check_params(m, params);
+  check_parameters(m, params);
   check_out(m, t.size(), out);
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (!(t[i] >= 1 && std::isfinite(t[i]))) fail(m, "retention is defined for t >= 1, got " + format_number(t[i]));

@@ -682,9 +682,7 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
     if (m->unit != period::day && m->unit != period::week)
       throw invalid_input("signals: the btyd model's period must be D or W (a fixed length), got " +
                           std::string(to_string(m->unit)));
-    const double t0 = 0;
-    double probe = 0;
-    btyd::expected_purchases(m->model, m->params, {&t0, 1}, {&probe, 1});  // checks the parameters
+    btyd::check_parameters(m->model, m->params);
   }
 
   // The columns asked for and those the adoption signals are computed from.

@@ -490,7 +490,9 @@ def test_shifted_beta_geometric_by_cohort(reference_dir):
     fits = ch.ShiftedBetaGeo.fit_cohorts(table)
     np.testing.assert_allclose(fits.loc[["high end", "regular"], ["alpha", "beta"]].round(3),
                                [[0.668, 3.806], [0.704, 1.182]])
-    assert fits.loc["new", "status"] == "too_few_periods" or fits.loc["new", "periods"] == 1
+    # One observed period identifies only the churn rate α/(α + β) = P(T = 1) = 10/50.
+    assert fits.loc["new", "periods"] == 1
+    assert fits.loc["new", "alpha"] / (fits.loc["new", "alpha"] + fits.loc["new", "beta"]) == pytest.approx(0.2, rel=1e-6)
     one = ch.ShiftedBetaGeo().fit(table.loc["regular"].to_numpy())
     assert fits.loc["regular", "log_likelihood"] == pytest.approx(one.log_likelihood_, rel=1e-12)
     assert fits.loc["regular", "se_beta"] == pytest.approx(one.standard_errors_["beta"], rel=1e-12)
@@ -501,7 +503,8 @@ def test_shifted_beta_geometric_by_cohort(reference_dir):
         flat = ch.ShiftedBetaGeo.fit_cohorts(pd.DataFrame([[10.0, 10.0, 10.0]], index=["flat"]))
     assert flat.loc["flat", "status"] != "converged"
     empty = ch.ShiftedBetaGeo.fit_cohorts(pd.DataFrame([[0.0, 0.0]], index=["none"]))
-    assert empty.loc["none", "status"] == "too_few_periods" and np.isnan(projected.loc["new"]).all() == np.isnan(fits.loc["new", "alpha"])
+    assert empty.loc["none", "status"] == "too_few_periods" and np.isnan(empty.loc["none", "alpha"])
+    assert ch.ShiftedBetaGeo.project_cohorts(empty, 3).loc["none"].isna().all()
 
 
 def test_a_maximum_at_infinity_is_not_convergence():

@@ -79,6 +79,10 @@ struct fit_result {
 /// alpha, beta.
 std::span<const std::string_view> parameter_names(btyd_model m) noexcept;
 
+/// Checks a parameter vector for the model: as many as parameter_names, each finite and > 0; invalid_input
+/// naming the parameter otherwise. Every fit (initial values) and prediction calls it.
+void check_parameters(btyd_model m, std::span<const double> params);
+
 /// Checks the rows for the model (the rules at `customers`); invalid_input naming the column, the row and the
 /// reason, e.g. "recency > T at row 17 (12.5 > 10)". fit() and the conditional predictions call it.
 void validate(btyd_model m, const customers& c);
