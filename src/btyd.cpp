@@ -1,6 +1,7 @@
 // src/btyd.cpp — the buy-till-you-die likelihoods (one template per model, evaluated on double or on dual
 // numbers for the gradient), their maximum-likelihood fits (btyd.hpp says how) and the predictions.
 #include "custhealth/btyd/btyd.hpp"
+#include "custhealth/parallel.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -1145,11 +1146,18 @@ const double* checked(btyd_model m, std::span<const double> params, const custom
   check_t(m, t);
   return params.data();
 }
-}  // namespace
 
-void p_alive(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,
-             double t_future) {
-  const double* p = checked(m, params, c, out, t_future);
+/// Rows [first, first + n) of `c` as customers of their own (the columns that are there).
+customers rows_of(const customers& c, std::size_t first, std::size_t n) {
+  auto part = [&](std::span<const double> v) { return v.empty() ? v : v.subspan(first, n); };
+  return {part(c.frequency), part(c.recency), part(c.T), part(c.monetary), part(c.weights)};
+}
+
+/// Customers per thread below which a thread costs more than it saves.
+constexpr std::size_t customers_per_thread = 16384;
+
+/// P(alive) of checked rows (every model's is a function of the row alone).
+void p_alive_rows(btyd_model m, const double* p, const customers& c, std::span<double> out, double t_future) {
   const std::size_t n = c.frequency.size();
   switch (m) {
     case btyd_model::bg_nbd:
@@ -1192,6 +1200,18 @@ void p_alive(btyd_model m, std::span<const double> params, const customers& c, s
     default: fail(m, "has no P(alive)");
   }
 }
+}  // namespace
+
+void p_alive(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,
+             double t_future, std::int32_t n_threads) {
+  const double* p = checked(m, params, c, out, t_future);
+  for_each_block(
+      c.frequency.size(), n_threads,
+      [&](std::size_t first, std::size_t last) {
+        p_alive_rows(m, p, rows_of(c, first, last - first), out.subspan(first, last - first), t_future);
+      },
+      customers_per_thread);
+}
 
 namespace {
 /// BG/NBD and MBG/NBD at a = 1 exactly: their expectations are (…)/(a − 1)·[bracket] with a bracket that
@@ -1212,13 +1232,16 @@ bool at_a_equal_one(btyd_model m, std::span<const double> params, std::span<doub
 }  // namespace
 
 void conditional_expected_purchases(btyd_model m, std::span<const double> params, double t, const customers& c,
-                                    std::span<double> out) {
+                                    std::span<double> out, std::int32_t n_threads) {
   const double* p = checked(m, params, c, out, t);
   if (at_a_equal_one(m, params, out, [&](std::span<const double> q, std::span<double> o) {
-        conditional_expected_purchases(m, q, t, c, o);
+        conditional_expected_purchases(m, q, t, c, o, n_threads);
       }))
     return;
   const std::size_t n = c.frequency.size();
+  // Rows in blocks, one per thread; each row's value depends on the row alone (and on tables made
+  // before from all rows), so the bits do not depend on the thread count.
+  auto in_blocks = [&](auto&& rows) { for_each_block(n, n_threads, rows, customers_per_thread); };
   switch (m) {
     case btyd_model::bg_nbd:
     case btyd_model::mbg_nbd: {
@@ -1241,55 +1264,63 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
         const double x = idx.xs[j];
         tables.push_back(make_series_table(r + x, b + x + k, a + b + x - 1 + k, z_max[j]));
       }
-      for (std::size_t i = 0; i < n; ++i) {
-        const double x = c.frequency[i], T = c.T[i], tx = c.recency[i];
-        const double z = t / (alpha + T + t);
-        const double lu = std::log((alpha + T) / (alpha + T + t));  // log(1 − z)
-        const series_table& st = tables[idx.xi[i]];
-        double bracket = 0.0;  // 1 − ((α+T)/(α+T+t))^{r+x}·₂F₁(…)
-        if (const double sum = st.ok ? st.at(z) : 0.0; st.ok && sum > 0)
-          bracket = -std::expm1(st.euler_power * lu + std::log(sum) + (r + x) * lu);
-        else
-          bracket = one_minus_hyp2f1_times(r + x, b + x + k, a + b + x - 1 + k, z, (r + x) * lu);
-        const double num = (a + b + x - 1 + k) / (a - 1) * bracket;
-        out[i] = num / (1.0 + dropout_odds(modified, r, alpha, a, b, x, tx, T));
-      }
+      in_blocks([&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+          const double x = c.frequency[i], T = c.T[i], tx = c.recency[i];
+          const double z = t / (alpha + T + t);
+          const double lu = std::log((alpha + T) / (alpha + T + t));  // log(1 − z)
+          const series_table& st = tables[idx.xi[i]];
+          double bracket = 0.0;  // 1 − ((α+T)/(α+T+t))^{r+x}·₂F₁(…)
+          if (const double sum = st.ok ? st.at(z) : 0.0; st.ok && sum > 0)
+            bracket = -std::expm1(st.euler_power * lu + std::log(sum) + (r + x) * lu);
+          else
+            bracket = one_minus_hyp2f1_times(r + x, b + x + k, a + b + x - 1 + k, z, (r + x) * lu);
+          const double num = (a + b + x - 1 + k) / (a - 1) * bracket;
+          out[i] = num / (1.0 + dropout_odds(modified, r, alpha, a, b, x, tx, T));
+        }
+      });
       return;
     }
     case btyd_model::pareto_nbd: {
       // Fader & Hardie's note 008 eq. (20): E = Γ(r+x)α^r β^s / (Γ(r)(α+T)^{r+x}(β+T)^s) · (r+x)(β+T)/((α+T)(s−1))
       //   · [1 − ((β+T)/(β+T+t))^{s−1}] / L.
       const double r = p[0], alpha = p[1], s = p[2], beta = p[3];
-      const prepared d = prepare(m, c, 1.0);
-      std::vector<double> ll(n);
-      ll_pareto(p, d, ll.data());
-      for (std::size_t i = 0; i < n; ++i) {
-        const double x = c.frequency[i], T = c.T[i];
-        const double first = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + s * std::log(beta) -
-                             (r + x) * std::log(alpha + T) - s * std::log(beta + T);
-        const double second = std::log(r + x) + std::log(beta + T) - std::log(alpha + T);
-        // (1 − u^{s−1})/(s − 1) with u = (β+T)/(β+T+t): −expm1((s−1)·log u)/(s−1), its limit −log u at s = 1.
-        const double lu = std::log((beta + T) / (beta + T + t));
-        const double third = s == 1.0 ? -lu : -std::expm1((s - 1) * lu) / (s - 1);
-        out[i] = std::exp(first + second - ll[i]) * third;
-      }
+      in_blocks([&](std::size_t begin, std::size_t end) {
+        const customers part = rows_of(c, begin, end - begin);  // ℓ of a row is a function of the row alone
+        const prepared d = prepare(m, part, 1.0);
+        std::vector<double> ll(end - begin);
+        ll_pareto(p, d, ll.data());
+        for (std::size_t j = 0; j < ll.size(); ++j) {
+          const std::size_t i = begin + j;
+          const double x = c.frequency[i], T = c.T[i];
+          const double first = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + s * std::log(beta) -
+                               (r + x) * std::log(alpha + T) - s * std::log(beta + T);
+          const double second = std::log(r + x) + std::log(beta + T) - std::log(alpha + T);
+          // (1 − u^{s−1})/(s − 1) with u = (β+T)/(β+T+t): −expm1((s−1)·log u)/(s−1), its limit −log u at s = 1.
+          const double lu = std::log((beta + T) / (beta + T + t));
+          const double third = s == 1.0 ? -lu : -std::expm1((s - 1) * lu) / (s - 1);
+          out[i] = std::exp(first + second - ll[j]) * third;
+        }
+      });
       return;
     }
     case btyd_model::bg_bb: {
       // Fader, Hardie & Shang (2010) eq. (13): E[X(n, n+t) | x, tₓ, n] = 1/L · B(α+x+1, β+n−x)/B(α,β)
       //   · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ) · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+t)/Γ(γ+δ+n+t)].
       const double al = p[0], be = p[1], ga = p[2], de = p[3];
-      for (std::size_t i = 0; i < n; ++i) {
-        const double x = c.frequency[i], nn = c.T[i];
-        const double l1 = std::lgamma(1 + de + nn) - std::lgamma(ga + de + nn);
-        const double l2 = std::lgamma(1 + de + nn + t) - std::lgamma(ga + de + nn + t);
-        // δ/(γ − 1) and the bracket are both negative when γ < 1: multiplied, not taken into the logarithm.
-        const double front = log_beta(al + x + 1, be + nn - x) - log_beta(al, be) + std::lgamma(ga + de) -
-                             std::lgamma(1 + de) - ll_bgbb_row(p, x, c.recency[i], nn);
-        // At γ = 1 the bracket vanishes with γ − 1: its limit is δ·(ψ(1+δ+n+t) − ψ(1+δ+n)).
-        out[i] = ga == 1.0 ? std::exp(front) * de * (detail::digamma(1 + de + nn + t) - detail::digamma(1 + de + nn))
-                           : std::exp(front + l1) * (de / (ga - 1)) * -std::expm1(l2 - l1);
-      }
+      in_blocks([&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) {
+          const double x = c.frequency[i], nn = c.T[i];
+          const double l1 = std::lgamma(1 + de + nn) - std::lgamma(ga + de + nn);
+          const double l2 = std::lgamma(1 + de + nn + t) - std::lgamma(ga + de + nn + t);
+          // δ/(γ − 1) and the bracket are both negative when γ < 1: multiplied, not taken into the logarithm.
+          const double front = log_beta(al + x + 1, be + nn - x) - log_beta(al, be) + std::lgamma(ga + de) -
+                               std::lgamma(1 + de) - ll_bgbb_row(p, x, c.recency[i], nn);
+          // At γ = 1 the bracket vanishes with γ − 1: its limit is δ·(ψ(1+δ+n+t) − ψ(1+δ+n)).
+          out[i] = ga == 1.0 ? std::exp(front) * de * (detail::digamma(1 + de + nn + t) - detail::digamma(1 + de + nn))
+                             : std::exp(front + l1) * (de / (ga - 1)) * -std::expm1(l2 - l1);
+        }
+      });
       return;
     }
     default: fail(m, "has no conditional expected purchases");

@@ -2,6 +2,7 @@
 // its scoring, and its model file (nlohmann/json, every error with its JSON path). The rules: logistic.hpp.
 
 #include "custhealth/churn/logistic.hpp"
+#include "custhealth/parallel.hpp"
 
 #include <Eigen/Dense>
 #include <nlohmann/json.hpp>
@@ -84,13 +85,13 @@ struct design {
   }
 };
 
-/// f(c, begin, end) for each chunk c of [0, n), on up to `threads` threads (0: one per core).
+/// f(c, begin, end) for each chunk c of [0, n), on up to `threads` threads. Chunks, not parallel.hpp's
+/// one block per thread: their sums are added in chunk order, so the bits do not depend on the count.
 template <class F>
-void for_each_chunk(std::size_t n, unsigned threads, F&& f) {
+void for_each_chunk(std::size_t n, std::int32_t threads, F&& f) {
   const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
   auto run = [&](std::size_t c) { f(c, c * chunk_rows, std::min(n, (c + 1) * chunk_rows)); };
-  std::size_t workers = threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
-  workers = std::min(workers, chunks);
+  const std::size_t workers = std::min(std::size_t(threads), chunks);
   if (workers <= 1) {
     for (std::size_t c = 0; c < chunks; ++c) run(c);
     return;
@@ -118,7 +119,7 @@ struct evaluation {
 
 class solver {
  public:
-  solver(const design& d, std::span<const double> y, std::span<const double> w, double l2, unsigned threads)
+  solver(const design& d, std::span<const double> y, std::span<const double> w, double l2, std::int32_t threads)
       : d_(d), y_(y), w_(w), l2_(l2), k_(d.p()), threads_(threads) {}
 
   /// With `exact` false the Hessian's blocks are summed in float (SSE does twice the flops) — precise to
@@ -204,7 +205,7 @@ class solver {
   std::span<const double> y_, w_;
   double l2_;
   std::size_t k_;
-  unsigned threads_;
+  std::int32_t threads_;
 };
 
 double gradient_norm(const Eigen::VectorXd& g, double weight_sum) { return g.cwiseAbs().maxCoeff() / weight_sum; }
@@ -220,6 +221,7 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
   if (!(options.l2 >= 0.0 && std::isfinite(options.l2))) fail("l2 must be finite and >= 0, got " + number(options.l2));
   if (options.max_iter < 1) fail("max_iter must be >= 1, got " + std::to_string(options.max_iter));
   if (!(options.tol > 0.0 && std::isfinite(options.tol))) fail("tol must be finite and > 0, got " + number(options.tol));
+  check_threads(options.n_threads, "LogisticChurnModel");
   if (k == 0) fail("X has no columns");
   if (feature_names.empty()) feature_names = detail::default_names(k);
   if (feature_names.size() != k)
@@ -276,7 +278,7 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
     const std::size_t chunks = chunk_count(n);
     std::vector<double> part_sums(chunks * k, 0.0);
     auto weighted_sums = [&](std::vector<double>& out) {
-      for_each_chunk(n, options.threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
+      for_each_chunk(n, options.n_threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
         double* acc = out.data() + c * k;
         std::vector<double> blk(k);
         for (std::size_t i0 = begin; i0 < end; i0 += block_rows) {
@@ -318,7 +320,7 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
     };
     std::vector<partial> parts(chunks);
     const auto kk = static_cast<Eigen::Index>(k);
-    for_each_chunk(n, options.threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
+    for_each_chunk(n, options.n_threads, [&](std::size_t c, std::size_t begin, std::size_t end) {
       partial& part = parts[c];
       part.m.setZero(kk, kk);
       part.a.setZero(kk);
@@ -363,7 +365,7 @@ logistic_churn_model logistic_churn_model::fit(matrix_view x, label_view y, std:
     inv_scale[j] = 1.0 / scale[j];
   }
   const design d{x, {}, model.mean_, inv_scale};
-  const solver s(d, yv, wv, options.l2, options.threads);
+  const solver s(d, yv, wv, options.l2, options.n_threads);
 
   // Newton from θ = 0, b = logit(weighted churn rate) = b₀: every ηᵢ = b₀, pᵢ = p₀ = σ(b₀), and with z = u/s
   //   f = W·log(1 + e^b₀) − P·b₀,  ∂f/∂θ = S⁻¹(p₀a − c),  ∂f/∂b = W·p₀ − P,

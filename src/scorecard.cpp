@@ -359,8 +359,10 @@ std::size_t index_of(const std::vector<timestamp>& sorted, timestamp t) {
 }
 
 /// The card's signals at the as-of times and at each less trend_days, in one sweep.
-signal_frame card_signals(const scorecard& card, const dataset& data, std::vector<timestamp> as_of, bool with_alerts) {
+signal_frame card_signals(const scorecard& card, const dataset& data, std::vector<timestamp> as_of, bool with_alerts,
+                          std::int32_t n_threads) {
   signal_options o;
+  o.n_threads = n_threads;
   o.names = card.signals();
   if (with_alerts)
     for (auto& name : card.alert_signals()) o.names.push_back(std::move(name));
@@ -534,8 +536,8 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, time
   return out;
 }
 
-scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of) {
-  signal_frame all = card_signals(card, data, {as_of}, false);
+scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of, std::int32_t n_threads) {
+  signal_frame all = card_signals(card, data, {as_of}, false, n_threads);
   const std::size_t now = index_of(all.as_of, as_of), n = data.n_accounts();
   scored_card out;
   out.scores = score_accounts(card, data, all, now);
@@ -584,11 +586,12 @@ timestamp days_before(timestamp T, double days) { return T - std::llround(days *
 
 }  // namespace
 
-std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::vector<timestamp> as_of) {
+std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::vector<timestamp> as_of,
+                               std::int32_t n_threads) {
   if (as_of.empty()) throw invalid_input("alerts: as_of is empty");
   std::sort(as_of.begin(), as_of.end());
   as_of.erase(std::unique(as_of.begin(), as_of.end()), as_of.end());
-  const signal_frame f = card_signals(card, data, as_of, true);
+  const signal_frame f = card_signals(card, data, as_of, true, n_threads);
   const std::size_t n = data.n_accounts(), kinds = enum_size<alert_kind> - 1 + card.alerts.rules.size();
   const account_table& acc = data.accounts();
   const alert_settings& rules = card.alerts;

@@ -7,7 +7,6 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <thread>
 #include <utility>
 
 #ifdef __linux__
@@ -16,6 +15,7 @@
 
 #include "custhealth/feedback/survey.hpp"
 #include "custhealth/btyd/btyd.hpp"
+#include "custhealth/parallel.hpp"
 #include "custhealth/payments/quality.hpp"
 
 namespace custhealth {
@@ -666,7 +666,7 @@ std::size_t signal_index(std::string_view name) {
 
 signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, const signal_options& options) {
   if (as_of.empty()) throw invalid_input("signals: as_of is empty");
-  if (options.n_threads < 1) throw invalid_input("signals: n_threads must be ≥ 1, got " + std::to_string(options.n_threads));
+  check_threads(options.n_threads, "signals");
   for (const timestamp T : as_of)
     if (!is_plausible_time(T)) throw invalid_input("signals: as_of " + std::to_string(T) + " s is not a plausible time");
   std::vector<std::size_t> columns;
@@ -713,16 +713,8 @@ signal_frame compute_signals(const dataset& data, std::vector<timestamp> as_of, 
     account_sweep sweep(data, as_of, options, want, all, s);
     for (std::int32_t a = first; a < last; ++a) sweep.run(a);
   };
-  const auto threads = std::int32_t(std::min<std::size_t>(std::size_t(options.n_threads), std::max<std::size_t>(n, 1)));
-  if (threads == 1) {
-    block(0, std::int32_t(n));
-  } else {  // accounts are independent and write disjoint cells: the same bits as one thread
-    std::vector<std::thread> pool;
-    for (std::int32_t i = 0; i < threads; ++i)
-      pool.emplace_back(block, std::int32_t(n * std::size_t(i) / std::size_t(threads)),
-                        std::int32_t(n * std::size_t(i + 1) / std::size_t(threads)));
-    for (auto& th : pool) th.join();
-  }
+  // Accounts are independent and write disjoint cells: the same bits for any thread count.
+  for_each_block(n, options.n_threads, [&](std::size_t first, std::size_t last) { block(std::int32_t(first), std::int32_t(last)); });
 
   if (want.column[column_of("adoption.breadth")] || want.column[column_of("adoption.depth")] ||
       want.column[column_of("adoption.seat_utilisation")])

@@ -190,13 +190,15 @@ TEST(LogisticChurnModel, FortranOrderAndColumnMapsScoreTheSame) {
 TEST(LogisticChurnModel, AnyNumberOfThreadsGivesTheSameFit) {
   const random_data d(100'000, 3, 13);  // four chunks of rows
   logistic_options o;
-  o.threads = 1;
+  o.n_threads = 1;
   const auto one = logistic_churn_model::fit(d.x.view(), d.y, {}, {}, o);
-  for (unsigned threads : {2u, 3u, 0u}) {
-    o.threads = threads;
+  for (std::int32_t threads : {2, 3, 8}) {
+    o.n_threads = threads;
     const auto many = logistic_churn_model::fit(d.x.view(), d.y, {}, {}, o);
     EXPECT_EQ(many.to_json(), one.to_json()) << threads << " threads";
   }
+  o.n_threads = 0;
+  EXPECT_THROW(logistic_churn_model::fit(d.x.view(), d.y, {}, {}, o), invalid_input);
 }
 
 TEST(LogisticChurnModel, NonConvergenceIsAStatus) {

@@ -454,3 +454,29 @@ TEST(GroupedFeedbackDataset, UnknownAndRepeatedKeysThrow) {
   EXPECT_THAT(invalid_input_message([&] { nps_by(data, {"plan", "plan"}); }), HasSubstr("given twice"));
   EXPECT_TRUE(nps_by(dataset{}, {"segment", "plan"}).empty());
 }
+
+// Threads split the rows into blocks whose histograms merge exactly: the groups of 1, 2 and 3 threads
+// equal the brute-force reference, and a bad row is the first one in row order, whichever thread sees it.
+TEST(GroupedFeedback, ThreadsGiveTheSameGroupsAndTheFirstBadRow) {
+  auto d = random_surveys(300'001, 31, 0, 10);
+  d.time[250'000] = from_civil(1990, 6, 1);  // outside the sampled range: the exact second pass, threaded too
+  for (period p : {period::month, period::day}) {
+    SCOPED_TRACE(to_string(p));
+    const auto want = reference(d, p, nps_summary{});
+    for (std::int32_t threads : {1, 2, 3}) {
+      SCOPED_TRACE(threads);
+      expect_matches_reference(summarize_by(d.rows(), {p}, nps_summary{}, threads), want, p);
+    }
+  }
+  const auto c = random_surveys(200'000, 32, 1, 5);
+  EXPECT_EQ(summarize_by(c.rows(), {period::week}, csat_summary(5, 2), 2),
+            summarize_by(c.rows(), {period::week}, csat_summary(5, 2), 1));
+  d.score[290'000] = 11;  // in the last block of two and of three
+  d.score[120'000] = 12;  // in the first of two, the second of three: the first bad row in order
+  for (std::int32_t threads : {1, 2, 3})
+    EXPECT_EQ(invalid_input_message([&] { summarize_by(d.rows(), {period::month}, nps_summary{}, threads); }),
+              "surveys[120000]: NPS must be an integer 0..10, got 12")
+        << threads;
+  EXPECT_THAT(invalid_input_message([&] { summarize_by(d.rows(), {period::month}, nps_summary{}, 0); }),
+              HasSubstr("n_threads must be ≥ 1, got 0"));
+}

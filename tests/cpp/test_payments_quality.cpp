@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -192,4 +193,18 @@ TEST(PaymentsDataset, GroupsByAccountAndCurrency) {
   EXPECT_EQ(by_currency.keys.codes[0][0], no_code);
   EXPECT_EQ(by_currency.keys.label(0, 1), "EUR");
   EXPECT_EQ(by_currency.values[1].payments(), 1);
+}
+
+// Threads: blocks of rows merged in order give the groups of one thread, volumes to the last bit.
+TEST(PaymentsQuality, ThreadsGiveTheSameBits) {
+  const auto d = random_payments(400'000, 7);
+  const auto one = payments_by(d.rows(), {period::month});
+  for (std::int32_t threads : {2, 3, 8}) {
+    const auto many = payments_by(d.rows(), {period::month}, threads);
+    EXPECT_EQ(many, one) << threads;
+    for (std::size_t g = 0; g < one.size(); ++g)
+      for (std::size_t t = 0; t < enum_size<payment_type>; ++t)
+        EXPECT_EQ(std::bit_cast<std::uint64_t>(many.values[g].amount(payment_type(t))),
+                  std::bit_cast<std::uint64_t>(one.values[g].amount(payment_type(t))));
+  }
 }

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 
 using namespace custhealth;
@@ -286,6 +287,30 @@ TEST(Scorecard, TrendIsTheScoreNowLessTheScoreTrendDaysEarlier) {
   }
   EXPECT_GT(compared, 50u);
   EXPECT_EQ(now.signals.as_of, std::vector<timestamp>{at});
+}
+
+TEST(Scorecard, ThreadsChangeNoScoreAndNoAlert) {
+  generate_options o;
+  o.n_accounts = 150, o.days = 400, o.seed = 9;
+  const dataset data = generate(o).data;
+  std::string json(card_json);
+  json.insert(json.rfind('}'), R"(, "trend_days": 30)");
+  const scorecard card = card_of(json);
+  const timestamp at = data.time_range().end - 3 * day;
+  const scored_card one = score_card(card, data, at), three = score_card(card, data, at, 3);
+  auto same_bits = [](const std::vector<double>& x, const std::vector<double>& y) {
+    return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(double)) == 0;
+  };
+  EXPECT_TRUE(same_bits(one.scores.score, three.scores.score));
+  EXPECT_TRUE(same_bits(one.scores.measure_score, three.scores.measure_score));
+  EXPECT_TRUE(same_bits(one.trend, three.trend));
+  const std::vector<timestamp> week{at - 6 * day, at - 3 * day, at};
+  std::vector<std::string> serial, threaded;
+  for (const auto& a : card_alerts(card, data, week)) serial.push_back(alert_name(card, a) + " " + a.message);
+  for (const auto& a : card_alerts(card, data, week, 2)) threaded.push_back(alert_name(card, a) + " " + a.message);
+  EXPECT_FALSE(serial.empty());
+  EXPECT_EQ(serial, threaded);
+  EXPECT_THROW(score_card(card, data, at, 0), invalid_input);
 }
 
 namespace {

@@ -20,6 +20,7 @@ from .payments import payments_summary
 from .support import sla_summary, ticket_backlog
 from .survival import (KaplanMeier, LogRankResult, PairwiseLogRankResult, logrank_test, multivariate_logrank_test,
                        pairwise_logrank_test, release_survival_buffers, tenure_survival)
+from .parallel import get_num_threads, set_num_threads
 from .signals import signal_catalog, signals
 from .adoption import adoption
 from .scorecard import Scorecard
@@ -44,6 +45,8 @@ __all__ = [
     "backtest",
     "churn_features",
     "tune",
+    "get_num_threads",
+    "set_num_threads",
     "signal_catalog",
     "signals",
     "generate",

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'default_threads', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -330,7 +330,7 @@ class LogisticModel:
     The fitted logistic churn model of custhealth/churn/logistic.hpp (use custhealth.LogisticChurnModel).
     """
     @staticmethod
-    def fit(X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, feature_names: collections.abc.Sequence[str], l2: typing.SupportsFloat | typing.SupportsIndex, standardize: bool, max_iter: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex) -> LogisticModel:
+    def fit(X: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, feature_names: collections.abc.Sequence[str], l2: typing.SupportsFloat | typing.SupportsIndex, standardize: bool, max_iter: typing.SupportsInt | typing.SupportsIndex, tol: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> LogisticModel:
         """
         Fits on X (n x p float64, any strides, read in place), y (0/1) and optional weights.
         """
@@ -542,7 +542,7 @@ def brier(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: ty
     """
     Brier score (= sklearn.metrics.brier_score_loss); NaN when the weights sum to 0.
     """
-def btyd_conditional_expected(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.SupportsFloat | typing.SupportsIndex, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg5: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None) -> numpy.typing.NDArray[numpy.float64]:
+def btyd_conditional_expected(model: str, params: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], t: typing.SupportsFloat | typing.SupportsIndex, frequency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, recency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, T: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.typing.NDArray[numpy.float64]:
     ...
 def btyd_expected(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> numpy.typing.NDArray[numpy.float64]:
     ...
@@ -554,7 +554,7 @@ def btyd_fit_sbg(alive: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
     ...
 def btyd_log_likelihood_rows(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg5: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg6: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None) -> numpy.typing.NDArray[numpy.float64]:
     ...
-def btyd_p_alive(arg0: str, arg1: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], arg2: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg3: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg4: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, arg5: typing.SupportsFloat | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
+def btyd_p_alive(model: str, params: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], frequency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, recency: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, T: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None, t_future: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> numpy.typing.NDArray[numpy.float64]:
     ...
 def btyd_parameter_names(arg0: str) -> list[str]:
     ...
@@ -585,7 +585,7 @@ def ces(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIn
     ...
 def churn_labels(dataset: Dataset, as_of: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], horizon_days: typing.SupportsInt | typing.SupportsIndex, inactivity_days: typing.SupportsInt | typing.SupportsIndex) -> dict:
     ...
-def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', cohort_by: str = 'first_activity', value: str = 'accounts', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', cohort_by: str = 'first_activity', value: str = 'accounts', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN
     """
@@ -599,9 +599,13 @@ def csat_test(arg0: CsatResult, arg1: CsatResult) -> ZTestResult:
     ...
 def csv_directory(dir: str) -> dict[str, str]:
     ...
-def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, score: typing.Any, kind_codes: typing.Any, kind_code: typing.SupportsInt | typing.SupportsIndex, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+def default_threads() -> int:
+    """
+    The thread count when none is set: CUSTHEALTH_NUM_THREADS (a whole number >= 1), else 1
+    """
+def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, score: typing.Any, kind_codes: typing.Any, kind_code: typing.SupportsInt | typing.SupportsIndex, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
-def feedback_dataset(dataset: Dataset, kind: str, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+def feedback_dataset(dataset: Dataset, kind: str, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
 def from_arrays(tables: dict, strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, table_columns: collections.abc.Mapping[str, collections.abc.Mapping[str, str]] = {}, time_unit: str = 's', row_labels: dict = {}) -> Dataset:
     ...
@@ -613,7 +617,7 @@ def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float
     
     Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.
     """
-def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Lifecycle counts per fully observed period (see custhealth.lifecycle)
     """
@@ -643,9 +647,9 @@ def nps(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIn
     ...
 def nps_test(arg0: NpsResult, arg1: NpsResult) -> ZTestResult:
     ...
-def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
-def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
 def pr_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
@@ -669,7 +673,7 @@ def roc_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score:
     """
     ROC AUC, ties averaged (= sklearn.metrics.roc_auc_score); NaN with one class only.
     """
-def scorecard_alerts(dataset: Dataset, card: Scorecard, as_of: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> dict:
+def scorecard_alerts(dataset: Dataset, card: Scorecard, as_of: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     The alerts active at the first as-of time and those starting at each later one (see card_alerts)
     """
@@ -677,7 +681,7 @@ def scorecard_rescore(card: Scorecard, measure_score: typing.Annotated[numpy.typ
     """
     Scores from measure scores already mapped ((measures × accounts), as score() returns them) with other weights: the loop a tuning harness runs
     """
-def scorecard_score(dataset: Dataset, card: Scorecard, as_of: typing.SupportsInt | typing.SupportsIndex) -> dict:
+def scorecard_score(dataset: Dataset, card: Scorecard, as_of: typing.SupportsInt | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Every account's score, band, trend and per-measure scores, points lost and weights as of one time
     """

@@ -13,17 +13,20 @@ from . import _core
 from ._convert import to_seconds
 from ._grouping import invalid
 from .dataset import Dataset
+from .parallel import resolve_threads
 from .scorecard import model_text
 
 
-def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: str = "adoption_v1") -> pd.DataFrame:
+def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: str = "adoption_v1",
+             n_threads: int | None = None) -> pd.DataFrame:
     """Adoption of every account as of ``as_of``: the signals the model reads (breadth, depth,
     stickiness, seat utilisation, recency, trend), ``score`` (0-100; NaN for accounts not active at T:
     not started, or ended before T), ``band``, and per measure the points it cost
     (``lost:<group>/<signal>``; they sum to ``100 - score``).
 
     ``window_days`` is the adoption window; the catalogue's adoption signals are defined over 30 days,
-    so 30 is the one value accepted for now. Default ``as_of``: the end of the dataset's data."""
+    so 30 is the one value accepted for now. Default ``as_of``: the end of the dataset's data.
+    ``n_threads``: threads over accounts (default ``ch.get_num_threads()``; the same bits for any count)."""
     if not isinstance(ds, Dataset):
         raise TypeError(f"adoption: expected a custhealth.Dataset, got {type(ds).__name__}")
     if isinstance(window_days, bool) or not isinstance(window_days, (int, np.integer)) or window_days < 1:
@@ -33,7 +36,7 @@ def adoption(ds: Dataset, as_of: Any = None, window_days: int = 30, *, model: st
     text, source = model_text(model)
     card = _core.Scorecard.parse(text, source)
     moment = int(ds._native.time_range[1]) if as_of is None else to_seconds(as_of)
-    raw = _core.scorecard_score(ds._native, card, moment)
+    raw = _core.scorecard_score(ds._native, card, moment, resolve_threads(n_threads, "adoption"))
     out = pd.DataFrame({n: np.asarray(v) for n, v in zip(raw["signal_names"], raw["signals"])},
                        index=ds._account_index())
     out["score"] = np.asarray(raw["score"])

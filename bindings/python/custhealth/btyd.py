@@ -33,6 +33,7 @@ import pandas as pd
 from . import _core
 from ._core import InvalidInputError
 from .churn import ConvergenceWarning
+from .parallel import resolve_threads
 
 __all__ = ["BetaGeo", "BetaGeoBetaBinom", "GammaGamma", "ModifiedBetaGeo", "ParetoNBD", "ShiftedBetaGeo",
            "rfm_summary"]
@@ -89,8 +90,13 @@ class _Fitter:
     _model = ""
     _name = ""
 
-    def __init__(self, penalizer_coef: float = 0.0) -> None:
+    def __init__(self, penalizer_coef: float = 0.0, *, n_threads: int | None = None) -> None:
         self.penalizer_coef = float(penalizer_coef)
+        # Threads of the per-customer predictions (default ch.get_num_threads(); the same bits for any count).
+        self.n_threads = n_threads
+
+    def _threads(self) -> int:
+        return resolve_threads(getattr(self, "n_threads", None), self._name)
 
     # ---- parameters ----------------------------------------------------------------------------------------
     @classmethod
@@ -240,13 +246,14 @@ class _Counting(_Fitter):
     def conditional_probability_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
         """P(alive at T | x, tₓ, T) per customer."""
         f, r, t = self._rows(frequency, recency, T)
-        return _result(_core.btyd_p_alive(self._model, self._params(), f, r, t, 0.0), _index(frequency), "p_alive")
+        return _result(_core.btyd_p_alive(self._model, self._params(), f, r, t, 0.0, self._threads()),
+                       _index(frequency), "p_alive")
 
     def conditional_expected_number_of_purchases_up_to_time(self, t: float, frequency: Any, recency: Any,
                                                             T: Any) -> Any:
         """E[purchases in (T, T + t] | x, tₓ, T] per customer."""
         f, r, tt = self._rows(frequency, recency, T)
-        out = _core.btyd_conditional_expected(self._model, self._params(), float(t), f, r, tt)
+        out = _core.btyd_conditional_expected(self._model, self._params(), float(t), f, r, tt, self._threads())
         return _result(out, _index(frequency), "expected_purchases")
 
     def expected_number_of_purchases_up_to_time(self, t: Any) -> Any:
@@ -278,9 +285,10 @@ class _Counting(_Fitter):
         out = np.full(f.shape, np.nan)
         T = np.full(int(ok.sum()), float(mr))
         if what == "p_alive":
-            out[ok] = _core.btyd_p_alive(self._model, self._params(), f[ok], r[ok], T, 0.0)
+            out[ok] = _core.btyd_p_alive(self._model, self._params(), f[ok], r[ok], T, 0.0, self._threads())
         else:
-            out[ok] = _core.btyd_conditional_expected(self._model, self._params(), float(t), f[ok], r[ok], T)
+            out[ok] = _core.btyd_conditional_expected(self._model, self._params(), float(t), f[ok], r[ok], T,
+                                                      self._threads())
         return self._matrix(out, f, r, mr)
 
     def conditional_probability_alive_matrix(self, max_frequency: int | None = None,
@@ -460,14 +468,15 @@ class BetaGeoBetaBinom(_Fitter):
                                       n_periods: Any) -> Any:
         """P(alive at opportunity n + m | x, tₓ, n) (lifetimes' argument order)."""
         f, r, n = self._rows(frequency, recency, n_periods)
-        out = _core.btyd_p_alive(self._model, self._params(), f, r, n, float(m_periods_in_future))
+        out = _core.btyd_p_alive(self._model, self._params(), f, r, n, float(m_periods_in_future), self._threads())
         return _result(out, _index(frequency), "p_alive")
 
     def conditional_expected_number_of_purchases_up_to_time(self, m_periods_in_future: float, frequency: Any,
                                                             recency: Any, n_periods: Any) -> Any:
         """E[purchases in the next m opportunities | x, tₓ, n]."""
         f, r, n = self._rows(frequency, recency, n_periods)
-        out = _core.btyd_conditional_expected(self._model, self._params(), float(m_periods_in_future), f, r, n)
+        out = _core.btyd_conditional_expected(self._model, self._params(), float(m_periods_in_future), f, r, n,
+                                              self._threads())
         return _result(out, _index(frequency), "expected_purchases")
 
     def expected_number_of_purchases_up_to_time(self, n: Any) -> Any:

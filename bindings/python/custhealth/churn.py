@@ -30,6 +30,7 @@ import pandas as pd
 from . import _core
 from ._core import InvalidInputError
 from .metrics import _floats, _labels
+from .parallel import resolve_threads
 
 __all__ = ["ConvergenceWarning", "LogisticChurnModel"]
 
@@ -104,16 +105,18 @@ class LogisticChurnModel(_FitStatus):
     >>> model.contributions(X_new)                               # doctest: +SKIP
     """
 
-    def __init__(self, l2: float = 1.0, standardize: bool = True, max_iter: int = 100, tol: float = 1e-8) -> None:
+    def __init__(self, l2: float = 1.0, standardize: bool = True, max_iter: int = 100, tol: float = 1e-8, *,
+                 n_threads: int | None = None) -> None:
         self.l2 = float(l2)
         self.standardize = bool(standardize)
         self.max_iter = int(max_iter)
         self.tol = float(tol)
+        self.n_threads = n_threads
         self._model: _core.LogisticModel | None = None
 
     def __repr__(self) -> str:
         return (f"LogisticChurnModel(l2={self.l2!r}, standardize={self.standardize!r}, max_iter={self.max_iter!r}, "
-                f"tol={self.tol!r})")
+                f"tol={self.tol!r}, n_threads={self.n_threads!r})")
 
     # ---- fitting ----
 
@@ -127,7 +130,7 @@ class LogisticChurnModel(_FitStatus):
         if names is None:
             names = [f"x{j}" for j in range(values.shape[1])]
         self._model = _core.LogisticModel.fit(values, labels, weights, names, self.l2, self.standardize,
-                                              self.max_iter, self.tol)
+                                              self.max_iter, self.tol, resolve_threads(self.n_threads, "fit"))
         if not self._model.converged:
             warnings.warn(
                 f"LogisticChurnModel did not converge ({self._model.status}) after {self._model.iterations} Newton "

@@ -20,6 +20,7 @@ from . import _core
 from ._core import CesResult, CsatResult, NpsResult, ZTestResult
 from ._grouping import Key, as_by, column, enum_codes, frame_keys, invalid, numbers, scope, source, ticks, to_frame
 from .dataset import Dataset
+from .parallel import resolve_threads
 
 KINDS: tuple[str, ...] = _core.ENUMS["survey_kind"]
 
@@ -81,30 +82,31 @@ def _kind_codes(df: pd.DataFrame, kind_col: str, kind: str) -> tuple[np.ndarray 
 def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, window_days: int | None,
          scale: int | None,
          top_boxes: int, confidence: float, time_col: str, score_col: str,
-         kind_col: str) -> tuple[dict[str, Any], list[Key] | None]:
+         kind_col: str, n_threads: int | None = None) -> tuple[dict[str, Any], list[Key] | None]:
     if kind not in KINDS:
         raise invalid(f"unknown survey kind {kind!r}: expected one of {', '.join(KINDS)}")
     data = source(data, "surveys")
     per, at, window = scope(period, as_of, window_days)
+    threads = resolve_threads(n_threads, "feedback_summary")
     if isinstance(data, Dataset):
         # A dataset's answers were validated against its load's scale: that is the default here too.
         scale = data.csat_scale if scale is None else scale
         return _core.feedback_dataset(data._native, kind, by, per, at, window, int(scale), int(top_boxes),
-                                      confidence), None
+                                      confidence, threads), None
     scale = 5 if scale is None else scale
     keys = frame_keys(data, by, "surveys")
     time, unit = ticks(column(data, time_col, "surveys"), time_col)
     score = numbers(column(data, score_col, "surveys"), score_col)
     kinds, wanted = _kind_codes(data, kind_col, kind)
     raw = _core.feedback_arrays(kind, time, unit, score, kinds, wanted, [k.core() for k in keys], per, at, window,
-                                int(scale), int(top_boxes), confidence)
+                                int(scale), int(top_boxes), confidence, threads)
     return raw, keys
 
 
 def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | None = None, period: str | None = "M",
                      as_of: Any = None, window_days: int | None = None, *, scale: int | None = None, top_boxes: int = 2,
                      confidence: float = 0.95, time_col: str = "timestamp", score_col: str = "score",
-                     kind_col: str = "kind") -> pd.DataFrame:
+                     kind_col: str = "kind", n_threads: int | None = None) -> pd.DataFrame:
     """NPS, CSAT or CES per group, in one pass over the answers.
 
     Parameters
@@ -124,6 +126,9 @@ def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | Non
     scale, top_boxes : CSAT's answer scale (default: the dataset's ``csat_scale``, 5 for a DataFrame)
         and satisfied boxes.
     confidence : level of the intervals.
+    n_threads : int, optional
+        Threads over blocks of rows (default ``ch.get_num_threads()``); the counts merge exactly, so
+        the numbers are the same bits for any count.
 
     Returns
     -------
@@ -142,7 +147,7 @@ def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | Non
     """
     by = as_by(by)
     raw, keys = _raw(data, kind, by, period, as_of, window_days, scale, top_boxes, confidence, time_col, score_col,
-                     kind_col)
+                     kind_col, n_threads)
     return to_frame(raw, by, keys, COLUMNS[kind])
 
 

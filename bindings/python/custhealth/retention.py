@@ -17,6 +17,7 @@ import pandas as pd
 from . import _core
 from ._convert import moment, name_list, seconds_to_datetime, to_seconds
 from .dataset import Dataset, as_dataset
+from .parallel import resolve_threads
 
 
 def _dataset(data: Any, table: str) -> Dataset:
@@ -111,7 +112,7 @@ class CohortRetention:
 
 def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: str = "first_activity",
                      value: str | None = None, events: str | Sequence[str] | None = None,
-                     as_of: Any = None) -> CohortRetention:
+                     as_of: Any = None, *, n_threads: int | None = None) -> CohortRetention:
     """Cohort retention matrix.
 
     Parameters
@@ -132,6 +133,10 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     as_of : time, optional
         Only rows before it are used; cells whose period ends after it are NaN. Default: the end of
         the data (the midnight after its last day; for revenue cohorts the end of the last month).
+    n_threads : int, optional
+        Threads over blocks of accounts for head cohorts (default ``ch.get_num_threads()``); the counts
+        merge exactly, so the matrix is the same bits for any count. Revenue cohorts use one thread
+        (their MRR sums would round differently when split).
 
     Raises
     ------
@@ -141,19 +146,22 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     """
     value = "accounts" if value is None else value
     ds = _dataset(data, "mrr" if value == "mrr" else "usage")
-    native = _core.cohort_retention(ds._native, period, mode, cohort_by, value, name_list(events), _seconds(as_of))
+    native = _core.cohort_retention(ds._native, period, mode, cohort_by, value, name_list(events), _seconds(as_of),
+                                    resolve_threads(n_threads, "cohort_retention"))
     return CohortRetention(native, period, mode, value)
 
 
 def lifecycle(data: Any, period: str = "M", events: str | Sequence[str] | None = None,
-              as_of: Any = None) -> pd.DataFrame:
+              as_of: Any = None, *, n_threads: int | None = None) -> pd.DataFrame:
     """Lifecycle counts per period (DESIGN §4): ``new`` (first active period), ``retained`` (active
     in this and the previous period), ``resurrected`` (active now, not in the previous period, but
     before), ``dormant`` (active in the previous period, not now), and ``active`` (the first three
     summed). Rows run from the first active period to the last fully observed one before ``as_of``
-    (default: the end of the data), indexed by the period's start date."""
+    (default: the end of the data), indexed by the period's start date. ``n_threads``: threads over
+    blocks of accounts (default ``ch.get_num_threads()``; the counts are the same for any count)."""
     ds = _dataset(data, "usage")
-    native = _core.lifecycle(ds._native, period, name_list(events), _seconds(as_of))
+    native = _core.lifecycle(ds._native, period, name_list(events), _seconds(as_of),
+                             resolve_threads(n_threads, "lifecycle"))
     columns = ["new", "retained", "resurrected", "dormant", "active"]
     out = pd.DataFrame({c: np.asarray(native[c]) for c in columns}, index=_times(native["start"], "period"))
     out.attrs["as_of"] = moment(native["as_of"])

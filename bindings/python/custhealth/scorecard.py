@@ -17,6 +17,7 @@ from . import _core
 from ._convert import seconds_to_datetime, to_seconds
 from ._grouping import invalid
 from .dataset import Dataset
+from .parallel import resolve_threads
 
 SEVERITIES: tuple[str, ...] = _core.ENUMS["alert_severity"]
 
@@ -156,7 +157,7 @@ class Scorecard:
 
     # ---- scoring -----------------------------------------------------------------------------------
     def score(self, ds: Dataset, as_of: Any = None, *, signals: pd.DataFrame | None = None,
-              top_factors: bool = True) -> pd.DataFrame:
+              top_factors: bool = True, n_threads: int | None = None) -> pd.DataFrame:
         """Every account's health as of ``as_of`` (default: the end of the event tables' data).
 
         Columns: ``score`` (0-100; NaN for accounts not active at T), ``band`` (ordered categorical),
@@ -170,24 +171,26 @@ class Scorecard:
         row per account of ``ds`` in its order) — scored without computing them again, e.g. while a
         harness re-weights a card; ``trend`` is then NaN (it needs the signals of a second date).
         ``top_factors=False`` leaves that column out (a Python list per account is most of the time
-        of scoring a large portfolio; the ``lost:`` columns hold the same numbers).
+        of scoring a large portfolio; the ``lost:`` columns hold the same numbers). ``n_threads``: the
+        threads the signals are computed on (default ``ch.get_num_threads()``; the same bits for any count).
         """
-        out, raw = self._score(ds, as_of, signals, top_factors)
+        out, raw = self._score(ds, as_of, signals, top_factors, n_threads)
         # What explain() reads: a copy of the frame (the caller may sort or change the one returned),
         # the signal values and the effective weights, by account position.
         self.scores_ = out.copy(deep=False)
         self._detail = (list(raw["signal_names"]), list(raw["signals"]), np.asarray(raw["weight"]))
         return out
 
-    def _score(self, ds: Dataset, as_of: Any, signals: pd.DataFrame | None,
-               top_factors: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
+    def _score(self, ds: Dataset, as_of: Any, signals: pd.DataFrame | None, top_factors: bool,
+               n_threads: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
         """score() without keeping anything: for the analytics built on a card (backtest, tune, the
         band plot, assignment), which must not change what the user's explain() reads."""
         if not isinstance(ds, Dataset):
             raise TypeError(f"score: expected a custhealth.Dataset, got {type(ds).__name__}")
         moment = _as_of(ds, as_of, "score")
+        threads = resolve_threads(n_threads, "score")
         if signals is None:
-            raw = _core.scorecard_score(ds._native, self._native, moment)
+            raw = _core.scorecard_score(ds._native, self._native, moment, threads)
         else:
             if not isinstance(signals, pd.DataFrame) or not signals.index.equals(ds._account_index()):
                 raise invalid("score: signals must be a DataFrame indexed by the dataset's accounts, in order "
@@ -263,21 +266,22 @@ class Scorecard:
         return out
 
     # ---- alerts ------------------------------------------------------------------------------------
-    def alerts(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
+    def alerts(self, ds: Dataset, as_of: Any = None, *, n_threads: int | None = None) -> pd.DataFrame:
         """The alerts of this card (DESIGN §4 "Alerts"): with one date, those active then; with a list,
         those active at the first and those that *start* at each later one (no repeats).
 
         Columns: account_id, kind (at_risk, inactive, renewal, escalation, or a rule's name), severity
         (low < medium < high), time (when the condition began where the signals tell it: the last use
         plus ``inactive_days``, the renewal date less ``renewal_days``, the detractor's answer; else
-        the as-of date), as_of, owner, message. Sorted by as_of, severity (high first), account."""
+        the as-of date), as_of, owner, message. Sorted by as_of, severity (high first), account.
+        ``n_threads`` as in :meth:`score`."""
         if not isinstance(ds, Dataset):
             raise TypeError(f"alerts: expected a custhealth.Dataset, got {type(ds).__name__}")
         many = isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series))
         moments = [_as_of(ds, t, "alerts") for t in as_of] if many else [_as_of(ds, as_of, "alerts")]
         if not moments:
             raise invalid("alerts: as_of is empty")
-        raw = _core.scorecard_alerts(ds._native, self._native, moments)
+        raw = _core.scorecard_alerts(ds._native, self._native, moments, resolve_threads(n_threads, "alerts"))
         ids = ds._account_index()
         account = np.asarray(raw["account"], dtype=np.int64)
         owners = ds.table("accounts")["owner"]

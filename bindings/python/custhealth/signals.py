@@ -20,6 +20,7 @@ from . import _core
 from ._convert import seconds_to_datetime, to_seconds
 from ._grouping import invalid
 from .dataset import Dataset
+from .parallel import resolve_threads
 from .support import _targets
 
 
@@ -47,7 +48,8 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
     names : list of str, optional
         Signals to return, in this order (default: the whole catalogue, see ``signal_catalog()``).
     n_threads : int, optional
-        Threads over accounts (default 1); the numbers are the same bits for any count.
+        Threads over accounts (default: ``ch.get_num_threads()``, 1 unless set); the numbers are the
+        same bits for any count.
     targets : mapping, optional
         First-response SLA targets by priority, as in ``sla_summary``.
     key_features : list of str, optional
@@ -81,9 +83,7 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
             moments = [to_seconds(t) for t in (as_of if many else [as_of])]
         except (TypeError, ValueError) as err:
             raise invalid(f"as_of: {err}") from None
-    threads = 1 if n_threads is None else n_threads
-    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
-        raise invalid(f"n_threads must be a whole number ≥ 1, got {n_threads!r}")
+    threads = resolve_threads(n_threads, "signals")
     model = None
     if btyd is not None:
         from .btyd import _Counting
@@ -91,7 +91,7 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
         if not isinstance(btyd, _Counting):
             raise invalid(f"signals: btyd must be a BetaGeo, ModifiedBetaGeo or ParetoNBD model, got {type(btyd).__name__}")
         model = (btyd._model, btyd._params(), btyd_freq)
-    native = _core.signals(ds._native, moments, list(names or []), int(threads), _targets(targets),
+    native = _core.signals(ds._native, moments, list(names or []), threads, _targets(targets),
                            list(key_features or []), model)
     times = seconds_to_datetime(np.asarray(native["as_of"]))
     begin = int(ds._native.time_range[0])

@@ -193,7 +193,7 @@ def _card_outcomes(ds: Dataset, card: Any, dates: list[pd.Timestamp], horizon_da
     for t in dates:
         at = (when == t) & complete
         labels = pd.Series(y[at].to_numpy(dtype=np.int8), index=y[at].index.get_level_values("account_id"))
-        scored = card._score(ds, t, None, False)[0].reindex(labels.index)
+        scored = card._score(ds, t, None, False, n_threads)[0].reindex(labels.index)
         keep = scored["score"].notna().to_numpy()
         out.append((t, scored[keep], labels.to_numpy()[keep]))
     return out

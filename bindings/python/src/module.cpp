@@ -2,6 +2,7 @@
 // API is the pure-Python package around it (bindings/python/custhealth).
 
 #include "bindings.hpp"
+#include "custhealth/parallel.hpp"
 #include "custhealth/payments/quality.hpp"
 #include "custhealth/support/sla.hpp"
 
@@ -38,6 +39,8 @@ void register_vocabulary(pybind11::module_& m) {
     ticks[py::str(std::string(to_string(time_unit(u))))] = ticks_per_second(time_unit(u));
   defaults["ticks_per_second"] = ticks;
   m.attr("DEFAULTS") = defaults;
+  m.def("default_threads", &default_threads,
+        "The thread count when none is set: CUSTHEALTH_NUM_THREADS (a whole number >= 1), else 1");
 }
 
 }  // namespace

@@ -152,19 +152,28 @@ void register_btyd(py::module_& m) {
     return per_row(c.frequency.size(),
                    [&](std::span<double> out) { btyd::log_likelihood_rows(model_named(model), params, c, out); });
   });
-  m.def("btyd_p_alive", [](const std::string& model, const std::vector<double>& params, const column& frequency,
-                           const column& recency, const column& T, double t_future) {
-    const customers c = rows(frequency, recency, T, std::nullopt, std::nullopt);
-    return per_row(c.frequency.size(),
-                   [&](std::span<double> out) { btyd::p_alive(model_named(model), params, c, out, t_future); });
-  });
-  m.def("btyd_conditional_expected", [](const std::string& model, const std::vector<double>& params, double t,
-                                        const column& frequency, const column& recency, const column& T) {
-    const customers c = rows(frequency, recency, T, std::nullopt, std::nullopt);
-    return per_row(c.frequency.size(), [&](std::span<double> out) {
-      btyd::conditional_expected_purchases(model_named(model), params, t, c, out);
-    });
-  });
+  m.def(
+      "btyd_p_alive",
+      [](const std::string& model, const std::vector<double>& params, const column& frequency, const column& recency,
+         const column& T, double t_future, std::int32_t n_threads) {
+        const customers c = rows(frequency, recency, T, std::nullopt, std::nullopt);
+        return per_row(c.frequency.size(), [&](std::span<double> out) {
+          btyd::p_alive(model_named(model), params, c, out, t_future, n_threads);
+        });
+      },
+      py::arg("model"), py::arg("params"), py::arg("frequency"), py::arg("recency"), py::arg("T"), py::arg("t_future"),
+      py::arg("n_threads") = 1);
+  m.def(
+      "btyd_conditional_expected",
+      [](const std::string& model, const std::vector<double>& params, double t, const column& frequency,
+         const column& recency, const column& T, std::int32_t n_threads) {
+        const customers c = rows(frequency, recency, T, std::nullopt, std::nullopt);
+        return per_row(c.frequency.size(), [&](std::span<double> out) {
+          btyd::conditional_expected_purchases(model_named(model), params, t, c, out, n_threads);
+        });
+      },
+      py::arg("model"), py::arg("params"), py::arg("t"), py::arg("frequency"), py::arg("recency"), py::arg("T"),
+      py::arg("n_threads") = 1);
   m.def("btyd_expected", [](const std::string& model, const std::vector<double>& params, const array_of<double>& t) {
     return per_row(static_cast<std::size_t>(t.size()),
                    [&](std::span<double> out) { btyd::expected_purchases(model_named(model), params, as_span(t), out); });

@@ -23,11 +23,12 @@ py::array_t<double> numbers(std::span<const double> values) {
 }
 
 logistic_churn_model run_fit(const py::array& x, const py::array& y, const std::optional<array_of<double>>& weights,
-                             std::vector<std::string> names, double l2, bool standardize, int max_iter, double tol) {
+                             std::vector<std::string> names, double l2, bool standardize, int max_iter, double tol,
+                             std::int32_t n_threads) {
   const matrix_input m = read_matrix(x, "LogisticChurnModel");
   const label_array labels = read_label_array(y, "y");
   const auto w = weights ? as_span(*weights) : std::span<const double>{};
-  const logistic_options options{l2, standardize, max_iter, tol, false};
+  const logistic_options options{l2, standardize, max_iter, tol, false, n_threads};
   py::gil_scoped_release release;
   return logistic_churn_model::fit(m.view, labels.view, w, std::move(names), options);
 }
@@ -83,7 +84,7 @@ void register_churn(py::module_& m) {
   py::class_<model>(m, "LogisticModel",
                     "The fitted logistic churn model of custhealth/churn/logistic.hpp (use custhealth.LogisticChurnModel).")
       .def_static("fit", &run_fit, py::arg("X"), py::arg("y"), py::arg("sample_weight"), py::arg("feature_names"),
-                  py::arg("l2"), py::arg("standardize"), py::arg("max_iter"), py::arg("tol"),
+                  py::arg("l2"), py::arg("standardize"), py::arg("max_iter"), py::arg("tol"), py::arg("n_threads") = 1,
                   "Fits on X (n x p float64, any strides, read in place), y (0/1) and optional weights.")
       .def_static(
           "from_json", [](const std::string& text, const std::string& source) { return model::from_json(text, source); },

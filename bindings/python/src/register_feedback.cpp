@@ -137,7 +137,7 @@ survey_kind kind_of(const std::string& kind) {
 /// Runs the grouped summary of `kind` (the GIL released) and converts the result.
 template <class Rows>
 py::dict summarize(const Rows& rows, survey_kind kind, const time_grouping& scope, int scale, int top_boxes,
-                   double confidence, const std::vector<std::string>* by = nullptr) {
+                   double confidence, std::int32_t n_threads, const std::vector<std::string>* by = nullptr) {
   checked_confidence(confidence);
   auto run = [&](const auto& init) {
     using S = std::remove_cvref_t<decltype(init)>;
@@ -145,9 +145,9 @@ py::dict summarize(const Rows& rows, survey_kind kind, const time_grouping& scop
     {
       py::gil_scoped_release release;
       if constexpr (std::is_same_v<Rows, dataset>)
-        g = summarize_by(rows, *by, scope, init);
+        g = summarize_by(rows, *by, scope, init, n_threads);
       else
-        g = summarize_by(rows, scope, init);
+        g = summarize_by(rows, scope, init, n_threads);
     }
     return grouped_out(std::move(g), confidence);
   };
@@ -269,18 +269,19 @@ void register_feedback(py::module_& m) {
       "feedback_dataset",
       [](const dataset& data, const std::string& kind, const std::vector<std::string>& by,
          const std::optional<std::string>& per, std::optional<timestamp> as_of, std::int64_t window_days, int scale,
-         int top_boxes, double confidence) {
-        return summarize(data, kind_of(kind), scope_of(per, as_of, window_days), scale, top_boxes, confidence, &by);
+         int top_boxes, double confidence, std::int32_t n_threads) {
+        return summarize(data, kind_of(kind), scope_of(per, as_of, window_days), scale, top_boxes, confidence, n_threads,
+                         &by);
       },
       py::arg("dataset"), py::arg("kind"), py::arg("by"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
-      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"));
+      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"), py::arg("n_threads") = 1);
 
   m.def(
       "feedback_arrays",
       [](const std::string& kind, const py::object& time, std::int64_t ticks_per_second, const py::object& score,
          const py::object& kind_codes, std::int64_t kind_code, const py::list& keys,
          const std::optional<std::string>& per, std::optional<timestamp> as_of, std::int64_t window_days, int scale,
-         int top_boxes, double confidence) {
+         int top_boxes, double confidence, std::int32_t n_threads) {
         const survey_kind k = kind_of(kind);
         python_keys pk(keys);
         std::vector<py::object> keep;
@@ -293,7 +294,7 @@ void register_feedback(py::module_& m) {
         if (!kind_codes.is_none()) rows.kind = codes_of(kind_codes.cast<py::array>(), "kind", keep);
         rows.kind_code = kind_code;
         rows.keys = pk.columns;
-        py::dict out = summarize(rows, k, scope_of(per, as_of, window_days), scale, top_boxes, confidence);
+        py::dict out = summarize(rows, k, scope_of(per, as_of, window_days), scale, top_boxes, confidence, n_threads);
         py::dict inputs;
         inputs["time"] = address_of(rows.time.ticks.data());
         inputs["score"] = address_of(rows.score.data());
@@ -303,7 +304,7 @@ void register_feedback(py::module_& m) {
       },
       py::arg("kind"), py::arg("time"), py::arg("ticks_per_second"), py::arg("score"), py::arg("kind_codes"),
       py::arg("kind_code"), py::arg("keys"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
-      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"));
+      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"), py::arg("n_threads") = 1);
 }
 
 }  // namespace custhealth::python

@@ -47,7 +47,7 @@ void register_payments(py::module_& m) {
       "payments_arrays",
       [](const py::object& time, std::int64_t ticks_per_second, const py::object& type, const py::object& amount,
          const py::list& keys, const std::optional<std::string>& per, std::optional<timestamp> as_of,
-         std::int64_t window_days, double warning, double breach) {
+         std::int64_t window_days, double warning, double breach, std::int32_t n_threads) {
         const payment_thresholds th{warning, breach};
         th.validate();
         python_keys pk(keys);
@@ -64,7 +64,7 @@ void register_payments(py::module_& m) {
         grouped<payment_counts> g;
         {
           py::gil_scoped_release release;
-          g = payments_by(rows, scope);
+          g = payments_by(rows, scope, n_threads);
         }
         py::dict out = payments_out(std::move(g), th);
         py::dict inputs;
@@ -75,24 +75,26 @@ void register_payments(py::module_& m) {
         return out;
       },
       py::arg("time"), py::arg("ticks_per_second"), py::arg("type"), py::arg("amount"), py::arg("keys"),
-      py::arg("period"), py::arg("as_of"), py::arg("window_days"), py::arg("warning"), py::arg("breach"));
+      py::arg("period"), py::arg("as_of"), py::arg("window_days"), py::arg("warning"), py::arg("breach"),
+      py::arg("n_threads") = 1);
 
   m.def(
       "payments_dataset",
       [](const dataset& data, const std::vector<std::string>& by, const std::optional<std::string>& per,
-         std::optional<timestamp> as_of, std::int64_t window_days, double warning, double breach) {
+         std::optional<timestamp> as_of, std::int64_t window_days, double warning, double breach,
+         std::int32_t n_threads) {
         const payment_thresholds th{warning, breach};
         th.validate();
         const auto scope = scope_of(per, as_of, window_days);
         grouped<payment_counts> g;
         {
           py::gil_scoped_release release;
-          g = payments_by(data, by, scope);
+          g = payments_by(data, by, scope, n_threads);
         }
         return payments_out(std::move(g), th);
       },
       py::arg("dataset"), py::arg("by"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
-      py::arg("warning"), py::arg("breach"));
+      py::arg("warning"), py::arg("breach"), py::arg("n_threads") = 1);
 }
 
 }  // namespace custhealth::python

@@ -34,8 +34,10 @@ void register_cohorts(py::module_& m) {
   m.def(
       "cohort_retention",
       [](const dataset& d, const std::string& period_name, const std::string& mode, const std::string& cohort_by,
-         const std::string& value, const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of) {
+         const std::string& value, const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of,
+         std::int32_t n_threads) {
         cohort_options o;
+        o.n_threads = n_threads;
         o.period = parse_period(period_name);
         o.mode = parse_cohort_mode(mode);
         o.cohort_by = parse_cohort_origin(cohort_by);
@@ -74,15 +76,16 @@ void register_cohorts(py::module_& m) {
       },
       py::arg("dataset"), py::arg("period") = "M", py::arg("mode") = "on", py::arg("cohort_by") = "first_activity",
       py::arg("value") = "accounts", py::arg("events") = py::none(), py::arg("as_of") = py::none(),
-      "Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN");
+      py::arg("n_threads") = 1, "Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN");
 }
 
 void register_lifecycle(py::module_& m) {
   m.def(
       "lifecycle",
       [](const dataset& d, const std::string& period_name, const std::optional<std::vector<std::string>>& events,
-         std::optional<timestamp> as_of) {
+         std::optional<timestamp> as_of, std::int32_t n_threads) {
         lifecycle_options o;
+        o.n_threads = n_threads;
         o.period = parse_period(period_name);
         o.events = event_filter(d, events);
         o.as_of = as_of.value_or(no_time);
@@ -106,7 +109,7 @@ void register_lifecycle(py::module_& m) {
         return out;
       },
       py::arg("dataset"), py::arg("period") = "M", py::arg("events") = py::none(), py::arg("as_of") = py::none(),
-      "Lifecycle counts per fully observed period (see custhealth.lifecycle)");
+      py::arg("n_threads") = 1, "Lifecycle counts per fully observed period (see custhealth.lifecycle)");
 }
 
 void register_revenue(py::module_& m) {

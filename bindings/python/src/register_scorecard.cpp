@@ -72,15 +72,15 @@ void register_scorecard(py::module_& m) {
 
   m.def(
       "scorecard_score",
-      [](const dataset& data, const scorecard& card, timestamp as_of) {
+      [](const dataset& data, const scorecard& card, timestamp as_of, std::int32_t n_threads) {
         scored_card r;
         {
           py::gil_scoped_release release;
-          r = score_card(card, data, as_of);
+          r = score_card(card, data, as_of, n_threads);
         }
         return scores_dict(card, std::move(r));
       },
-      py::arg("dataset"), py::arg("card"), py::arg("as_of"),
+      py::arg("dataset"), py::arg("card"), py::arg("as_of"), py::arg("n_threads") = 1,
       "Every account's score, band, trend and per-measure scores, points lost and weights as of one time");
 
   m.def(
@@ -154,11 +154,11 @@ void register_scorecard(py::module_& m) {
 
   m.def(
       "scorecard_alerts",
-      [](const dataset& data, const scorecard& card, std::vector<timestamp> as_of) {
+      [](const dataset& data, const scorecard& card, std::vector<timestamp> as_of, std::int32_t n_threads) {
         std::vector<alert> alerts;
         {
           py::gil_scoped_release release;
-          alerts = card_alerts(card, data, std::move(as_of));
+          alerts = card_alerts(card, data, std::move(as_of), n_threads);
         }
         const std::size_t n = alerts.size();
         std::vector<std::int32_t> account(n), severity(n);
@@ -175,7 +175,7 @@ void register_scorecard(py::module_& m) {
         out["kind"] = kind, out["message"] = message;
         return out;
       },
-      py::arg("dataset"), py::arg("card"), py::arg("as_of"),
+      py::arg("dataset"), py::arg("card"), py::arg("as_of"), py::arg("n_threads") = 1,
       "The alerts active at the first as-of time and those starting at each later one (see card_alerts)");
 }
 

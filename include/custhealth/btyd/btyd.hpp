@@ -107,14 +107,15 @@ double sbg_log_likelihood(std::span<const double> params, std::span<const double
 
 // ---- predictions: vectorised over rows; params from a fit or given (published values) -------------------
 // Each throws invalid_input when the model has no such prediction, the parameters are not positive, t < 0,
-// or the rows break the model's rules.
+// or the rows break the model's rules. The conditional ones run on up to n_threads threads over blocks of rows
+// (a row's value depends on the row alone): the same bits for any count.
 
 /// P(alive at T | x, tₓ, T). BG/BB: alive at n + t_future (lifetimes' m_periods_in_future), else t_future = 0.
 void p_alive(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,
-             double t_future = 0.0);
+             double t_future = 0.0, std::int32_t n_threads = 1);
 /// E[X(T, T + t] | x, tₓ, T]: expected repeat purchases in the next t (BG/BB: the next t opportunities).
 void conditional_expected_purchases(btyd_model m, std::span<const double> params, double t, const customers& c,
-                                    std::span<double> out);
+                                    std::span<double> out, std::int32_t n_threads = 1);
 /// E[X(t)] for a new customer, at each t (BG/BB: in the first t opportunities; sBG: not available).
 void expected_purchases(btyd_model m, std::span<const double> params, std::span<const double> t,
                         std::span<double> out);

@@ -49,9 +49,9 @@ struct logistic_options {
   int max_iter = 100;            ///< Newton steps, ≥ 1
   double tol = 1e-8;             ///< on the mean gradient's largest component, > 0
   bool require_convergence = false;  ///< throw convergence_error instead of returning a non-converged model
-  /// Threads for the passes over X (0: one per core). The rows are cut into fixed chunks whose sums are
-  /// added in order, so the fit is the same to the bit for any number of threads.
-  unsigned threads = 0;
+  /// Threads for the passes over X (≥ 1). The rows are cut into fixed chunks whose sums are added in
+  /// order, so the fit is the same to the bit for any number of threads.
+  std::int32_t n_threads = 1;
 };
 
 /// What the fit reports; `objective` and `log_loss` are at the returned coefficients.

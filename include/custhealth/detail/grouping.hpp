@@ -16,6 +16,7 @@
 #include "custhealth/dataset.hpp"
 #include "custhealth/error.hpp"
 #include "custhealth/grouping.hpp"
+#include "custhealth/parallel.hpp"
 #include "custhealth/time.hpp"
 
 namespace custhealth::detail {
@@ -516,11 +517,10 @@ struct id_update {
 /// one fused loop with the key's code type known at compile time.
 template <class PeriodMap, class Keep, class Update, class Code>
 bool scan_rows_one_key(const PeriodMap& map, const grouper& g, const Code* codes, const time_column& times,
-                       row_names names, Keep& keep, const Update& update) {
+                       std::size_t first, std::size_t last, row_names names, Keep& keep, const Update& update) {
   const std::int64_t* ticks = times.ticks.data();
-  const std::size_t rows = times.size();
   const std::uint64_t limit = codes ? g.cardinality(0) : 0;
-  for (std::size_t r = 0; r < rows; ++r) {
+  for (std::size_t r = first; r < last; ++r) {
     if (!keep(r)) continue;
     const std::int64_t t = ticks[r];
     const std::int64_t s = map.slot(t);
@@ -542,22 +542,24 @@ bool scan_rows_one_key(const PeriodMap& map, const grouper& g, const Code* codes
   return true;
 }
 
-/// Returns false, having stopped, when a row in scope fell outside the time axis (see missed()).
+/// Rows [first, last). Returns false, having stopped, when a row in scope fell outside the time axis
+/// (see missed()).
 template <class PeriodMap, class Keep, class Update>
-bool scan_rows(const PeriodMap& map, const grouper& g, const time_column& times, row_names names, Keep& keep,
-               const Update& update) {
+bool scan_rows(const PeriodMap& map, const grouper& g, const time_column& times, std::size_t first, std::size_t last,
+               row_names names, Keep& keep, const Update& update) {
   if (const key_column* k = g.single_plain_key(); k || g.key_count() == 0) {
-    if (!k) return scan_rows_one_key(map, g, static_cast<const std::int32_t*>(nullptr), times, names, keep, update);
+    if (!k)
+      return scan_rows_one_key(map, g, static_cast<const std::int32_t*>(nullptr), times, first, last, names, keep,
+                               update);
     return k->codes.visit(
-        [&](const auto* codes) { return scan_rows_one_key(map, g, codes, times, names, keep, update); });
+        [&](const auto* codes) { return scan_rows_one_key(map, g, codes, times, first, last, names, keep, update); });
   }
   constexpr std::size_t block = 512;
   std::int64_t slot[block];
   std::uint64_t key[block];
   const std::int64_t* ticks = times.ticks.data();
-  const std::size_t rows = times.size();
-  for (std::size_t begin = 0; begin < rows; begin += block) {
-    const std::size_t n = std::min(block, rows - begin);
+  for (std::size_t begin = first; begin < last; begin += block) {
+    const std::size_t n = std::min(block, last - begin);
     map.slots_of(ticks + begin, n, slot);
     g.keys_of(begin, n, key);
     for (std::size_t i = 0; i < n; ++i) {
@@ -577,16 +579,21 @@ bool scan_rows(const PeriodMap& map, const grouper& g, const time_column& times,
   return true;
 }
 
-/// The group-by of the library. For every row r with `keep(r)` (called for every row, in order; it
-/// may throw on a bad row) whose time is in scope, calls `add(value, r)` on the state of the row's
-/// group, which starts as `init`. An absent time of a kept row throws invalid_input. One pass over
-/// the rows, plus a second only when a row falls outside the time range estimated from a sample.
-/// Groups come out in the canonical order; memory is O(groups), or O(key × period combinations)
-/// when those are few. A window without an as-of time ends at the end of the rows' data: the midnight
-/// after their latest time (whole days, as dataset::data_end).
+/// The group-by of the library. For every row r with `keep(r)` (called for every row; it may throw on
+/// a bad row, and the first bad row is the one reported) whose time is in scope, calls `add(value, r)`
+/// on the state of the row's group, which starts as `init`. An absent time of a kept row throws
+/// invalid_input. One pass over the rows, plus a second only when a row falls outside the time range
+/// estimated from a sample. Groups come out in the canonical order; memory is O(groups), or O(key ×
+/// period combinations) when those are few. A window without an as-of time ends at the end of the
+/// rows' data: the midnight after their latest time (whole days, as dataset::data_end).
+/// With few combinations the rows are split into up to `n_threads` blocks, each filling states of its
+/// own that are then merged in block order with Value's `+=` — the same bits as one thread wherever
+/// that merge is exact (survey histograms, counts, the payments' double-double sums), so `keep` and
+/// `add` must be safe to call from several threads (they read the rows only).
 template <class Value, class Keep, class Add>
 grouped<Value> group_rows(std::span<const key_column> keys, const time_column& times, time_grouping scope,
-                          const Value& init, row_names names, Keep&& keep, Add&& add) {
+                          const Value& init, row_names names, Keep&& keep, Add&& add, std::int32_t n_threads = 1) {
+  check_threads(n_threads, names.table);
   if (scope.window_days > 0 && scope.as_of == no_time)
     if (const auto r = tick_range(times.ticks))
       scope.as_of = (day_number(floor_div(r->second, times.ticks_per_second)) + 1) * seconds_per_day;
@@ -596,28 +603,46 @@ grouped<Value> group_rows(std::span<const key_column> keys, const time_column& t
       throw invalid_input(std::string(names.table) + ": key '" + k.name + "' has " + std::to_string(n) +
                           " rows, the table has " + std::to_string(times.size()));
   }
+  const std::size_t rows = times.size();
   return with_ticks(times.ticks_per_second, [&](auto tps) {
     using map_type = period_map<decltype(tps)::value>;
     // The time axis is sized from a sample of the times (padded); should a row fall outside it, the
     // pass is redone once with the exact range. So ordinary data is read in one pass, not two.
     auto run = [&](std::optional<std::pair<std::int64_t, std::int64_t>> range) -> std::optional<grouped<Value>> {
       const map_type map(scope, range);
-      grouper g(keys, map.slots(), times.size());
+      grouper g(keys, map.slots(), rows);
       std::vector<Value> values;
-      bool complete;
-      if (direct_states(g.combinations(), sizeof(Value), times.size())) {
+      if (direct_states(g.combinations(), sizeof(Value), rows)) {
         // Few combinations (segment × month): one state per combination, updated in place — no id
-        // lookup per row — and the touched ones listed afterwards.
-        std::vector<Value> dense(std::size_t(g.combinations()), init);
-        std::vector<std::uint32_t> touched(dense.size());
-        complete = scan_rows(map, g, times, names, keep,
-                             direct_update<Value, Add>{dense.data(), touched.data(), g.combination(0, 1), add});
-        for (std::size_t c = 0; complete && c < dense.size(); ++c)
-          if (touched[c]) g.adopt(c), values.push_back(std::move(dense[c]));
+        // lookup per row — and the touched ones listed afterwards. A block of rows per thread, while
+        // all blocks' states together stay within direct_states' budget (8 bytes per row).
+        const auto combinations = std::size_t(g.combinations());
+        const std::size_t budget = std::max<std::size_t>(1u << 20, 8 * rows) / std::max<std::size_t>(1, combinations * sizeof(Value));
+        constexpr std::size_t rows_per_thread = 1u << 16;  // below that a thread costs more than it saves
+        const auto threads = std::int32_t(std::min<std::size_t>(std::size_t(n_threads), std::max<std::size_t>(1, budget)));
+        const std::size_t blocks = block_count(rows, threads, rows_per_thread);
+        std::vector<std::vector<Value>> dense(blocks);
+        std::vector<std::vector<std::uint32_t>> touched(blocks);
+        std::vector<char> complete(blocks, 0);
+        for_each_block(
+            rows, threads,
+            [&](std::size_t b, std::size_t first, std::size_t last) {
+              dense[b].assign(combinations, init);
+              touched[b].assign(combinations, 0);
+              complete[b] = scan_rows(map, g, times, first, last, names, keep,
+                                      direct_update<Value, Add>{dense[b].data(), touched[b].data(), g.combination(0, 1), add});
+            },
+            rows_per_thread);
+        if (std::find(complete.begin(), complete.end(), 0) != complete.end()) return std::nullopt;
+        for (std::size_t b = 1; b < blocks; ++b)  // in block order: the rows' order
+          for (std::size_t c = 0; c < combinations; ++c)
+            if (touched[b][c]) dense[0][c] += dense[b][c], touched[0][c] = 1;
+        for (std::size_t c = 0; c < combinations; ++c)
+          if (touched[0][c]) g.adopt(c), values.push_back(std::move(dense[0][c]));
       } else {
-        complete = scan_rows(map, g, times, names, keep, id_update<Value, Add>{g, values, init, add});
+        if (!scan_rows(map, g, times, 0, rows, names, keep, id_update<Value, Add>{g, values, init, add}))
+          return std::nullopt;
       }
-      if (!complete) return std::nullopt;
       return finish(g, map, scope, std::move(values));
     };
     if (auto out = run(sampled_tick_range<decltype(tps)::value>(times.ticks))) return std::move(*out);

@@ -126,8 +126,10 @@ struct payment_rows {
 
 /// Payment counts and volumes per group by the period (or window) of each row's time. Every row is
 /// checked: an unknown type code, or an amount that is NaN, infinite or negative, throws
-/// invalid_input naming the row.
-inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_grouping& scope = {}) {
+/// invalid_input naming the row. On up to `n_threads` threads for large tables, the same bits for any
+/// count (counts, and volumes as double-double sums).
+inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_grouping& scope = {},
+                                           std::int32_t n_threads = 1) {
   const std::size_t n = rows.time.size();
   if (rows.type.size() != n || rows.amount.size() != n)
     throw invalid_input("payments: the time, type and amount columns differ in length (" + std::to_string(n) + ", " +
@@ -145,7 +147,8 @@ inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_
     return true;
   };
   auto add = [&](payment_counts& c, std::size_t r) { c.add(static_cast<payment_type>(rows.type[r]), rows.amount[r]); };
-  return detail::group_rows(rows.keys, rows.time, scope, payment_counts{}, {"payments", "timestamp"}, keep, add);
+  return detail::group_rows(rows.keys, rows.time, scope, payment_counts{}, {"payments", "timestamp"}, keep, add,
+                            n_threads);
 }
 
 /// The payments table of `data`, keyed by `by`: currency (the payment's), and the account attributes
@@ -157,9 +160,9 @@ inline payment_rows payment_rows_of(const dataset& data, const std::vector<std::
 }
 
 inline grouped<payment_counts> payments_by(const dataset& data, const std::vector<std::string>& by,
-                                           time_grouping scope = {}) {
+                                           time_grouping scope = {}, std::int32_t n_threads = 1) {
   scope.as_of = data.as_of_or_end(scope.as_of, {table_id::payments});
-  return payments_by(payment_rows_of(data, by), scope);
+  return payments_by(payment_rows_of(data, by), scope, n_threads);
 }
 
 }  // namespace custhealth

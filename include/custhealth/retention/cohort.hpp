@@ -17,6 +17,7 @@
 #include "custhealth/dataset.hpp"
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/error.hpp"
+#include "custhealth/parallel.hpp"
 #include "custhealth/table.hpp"
 #include "custhealth/time.hpp"
 
@@ -191,6 +192,7 @@ struct cohort_options {
   cohort_value value = cohort_value::accounts;             // mrr: revenue cohorts (unit M or Q, mode on)
   std::vector<std::int32_t> events;                        // codes into usage.events that count as activity; empty: all
   timestamp as_of = no_time;  // only rows with time < as_of; default: the end of the data (see cohort_retention)
+  std::int32_t n_threads = 1;  // head cohorts: accounts in blocks, one matrix each, merged exactly (counts)
 };
 
 /// A cohort retention matrix and, at the same time, its mergeable partial state: cohort sizes and
@@ -347,6 +349,12 @@ struct cohort_builder {
   }
   double& cell(std::int64_t cohort, std::int64_t period) { return m.counts_.row(cohort)[std::size_t(period - cohort)]; }
   std::int64_t excluded = 0;  // accounts without a cohort
+  /// Adds the cells of a builder framed the same over other accounts (before finish()).
+  void add(const cohort_builder& other) {
+    m.sizes_ += other.m.sizes_;
+    m.counts_ += other.m.counts_;
+    excluded += other.excluded;
+  }
 
   cohort_matrix finish() {
     m.excluded_ = excluded;
@@ -383,32 +391,45 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
     b.frame_by_first_activity(usage);
   }
 
-  std::int64_t& excluded = b.excluded;
-  for (std::int32_t a = 0; a < n; ++a) {
-    std::int64_t cohort = by_start ? b.start_cohort(a) : no_period;
-    if (by_start && cohort == no_period) {
-      ++excluded;
-      continue;
+  // Accounts in blocks, each into a matrix of its own framed as `b` (a copy), merged in block order:
+  // the cells are whole-number counts, so the sums are exact and the bits those of one thread.
+  auto pass = [&](cohort_builder& into, std::int32_t first, std::int32_t last) {
+    for (std::int32_t a = first; a < last; ++a) {
+      std::int64_t cohort = by_start ? into.start_cohort(a) : no_period;
+      if (by_start && cohort == no_period) {
+        ++into.excluded;
+        continue;
+      }
+      if (on) {
+        for_each_active_period(usage, a, filter, o.period, as_of, [&](std::int64_t p) {
+          if (cohort == no_period) cohort = p;
+          if (p >= cohort && p <= into.last_full) into.cell(cohort, p) += 1;  // activity before the start counts nowhere
+        });
+      } else {
+        // "Active in some period ≥ c+k" depends on the last active period only: two short scans.
+        const auto [first_row, last_row] = active_bounds(usage, a, filter, as_of);
+        if (cohort == no_period && first_row >= 0) cohort = period_index(usage.time[std::size_t(first_row)], o.period);
+        if (cohort != no_period && last_row >= 0)
+          if (const auto p = std::min(period_index(usage.time[std::size_t(last_row)], o.period), into.last_full); p >= cohort)
+            into.cell(cohort, p) += 1;  // the last active offset; finish() turns these into suffix sums
+      }
+      if (cohort == no_period) {
+        ++into.excluded;
+        continue;
+      }
+      into.add_to_cohort(cohort, 1.0);
     }
-    if (on) {
-      for_each_active_period(usage, a, filter, o.period, as_of, [&](std::int64_t p) {
-        if (cohort == no_period) cohort = p;
-        if (p >= cohort && p <= b.last_full) b.cell(cohort, p) += 1;  // activity before the start counts nowhere
-      });
-    } else {
-      // "Active in some period ≥ c+k" depends on the last active period only: two short scans.
-      const auto [first, last] = active_bounds(usage, a, filter, as_of);
-      if (cohort == no_period && first >= 0) cohort = period_index(usage.time[std::size_t(first)], o.period);
-      if (cohort != no_period && last >= 0)
-        if (const auto p = std::min(period_index(usage.time[std::size_t(last)], o.period), b.last_full); p >= cohort)
-          b.cell(cohort, p) += 1;  // the last active offset; finish() turns these into suffix sums
-    }
-    if (cohort == no_period) {
-      ++excluded;
-      continue;
-    }
-    b.add_to_cohort(cohort, 1.0);
-  }
+  };
+  constexpr std::size_t accounts_per_thread = 4096;
+  const std::size_t blocks = block_count(std::size_t(n), o.n_threads, accounts_per_thread);
+  std::vector<cohort_builder> parts(blocks - 1, b);
+  for_each_block(
+      std::size_t(n), o.n_threads,
+      [&](std::size_t k, std::size_t first, std::size_t last) {
+        pass(k == 0 ? b : parts[k - 1], std::int32_t(first), std::int32_t(last));
+      },
+      accounts_per_thread);
+  for (const auto& part : parts) b.add(part);
   return b.finish();
 }
 
@@ -480,9 +501,11 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
 ///
 /// Throws invalid_input for an empty usage (or MRR) table, cohort_by start without any start date,
 /// a revenue cohort with period D/W, mode on_or_after or an events filter (negative or duplicated
-/// MRR never gets this far: the dataset refuses it). One pass over the rows,
-/// O(rows + accounts + cohorts × offsets).
+/// MRR never gets this far: the dataset refuses it), n_threads < 1. One pass over the rows,
+/// O(rows + accounts + cohorts × offsets). Head cohorts use up to n_threads threads (the same bits);
+/// revenue cohorts one, since their MRR sums would round differently when split.
 inline cohort_matrix cohort_retention(const dataset& data, const cohort_options& options = {}) {
+  check_threads(options.n_threads, "cohort retention");
   return options.value == cohort_value::mrr ? detail::revenue_cohorts(data, options)
                                             : detail::usage_cohorts(data, options);
 }

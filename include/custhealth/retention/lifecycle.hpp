@@ -2,9 +2,11 @@
 // resurrected and dormant counts, from one walk of the usage index, mergeable across account shards.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
+#include "custhealth/parallel.hpp"
 #include "custhealth/retention/cohort.hpp"
 
 namespace custhealth {
@@ -13,6 +15,7 @@ struct lifecycle_options {
   custhealth::period period = custhealth::period::month;        // D, W (ISO, Monday), M or Q
   std::vector<std::int32_t> events;   // codes into usage.events that count as activity; empty: all
   timestamp as_of = no_time;          // only events < as_of; default: dataset::time_range().end
+  std::int32_t n_threads = 1;         // accounts in blocks, one grid each, merged exactly (counts)
 };
 
 /// Per period p, the accounts' lifecycle states (the "growth accounting" of active users; see
@@ -64,8 +67,10 @@ class lifecycle_table {
 };
 
 /// The lifecycle table of the usage table (DESIGN §4 "Retention"). Throws invalid_input for an empty
-/// usage table or an unknown event code. One pass over the rows, no per-account allocation.
+/// usage table, an unknown event code or n_threads < 1. One pass over the rows, no per-account
+/// allocation; on up to n_threads threads, the same bits for any count.
 inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& options = {}) {
+  check_threads(options.n_threads, "lifecycle");
   const auto& usage = data.usage();
   if (usage.size() == 0) throw invalid_input("lifecycle: the usage table is empty");
   const timestamp as_of = data.as_of_or_end(options.as_of, {table_id::usage});
@@ -79,28 +84,44 @@ inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& o
   auto& grid = out.grid_;
   grid = detail::period_grid(first, last - first + 1, lifecycle_table::n_states);
 
-  std::int64_t first_active = detail::no_period;
-  for (std::int32_t a = 0; a < std::int32_t(data.n_accounts()); ++a) {
-    std::int64_t previous = detail::no_period;
-    detail::for_each_active_period(usage, a, filter, options.period, limit, [&](std::int64_t p) {
-      if (previous == detail::no_period) {
-        grid.row(p)[lifecycle_table::new_accounts] += 1;
-        if (first_active == detail::no_period || p < first_active) first_active = p;
-      } else if (p == previous + 1) {
-        grid.row(p)[lifecycle_table::retained] += 1;
-      } else {
-        grid.row(p)[lifecycle_table::resurrected] += 1;
-        grid.row(previous + 1)[lifecycle_table::dormant] += 1;
-      }
-      previous = p;
-    });
-    if (previous != detail::no_period && previous < last) grid.row(previous + 1)[lifecycle_table::dormant] += 1;
-  }
+  // Accounts in blocks, each into a grid of its own, merged in block order: whole-number counts, so
+  // the bits are those of one thread.
+  constexpr std::size_t accounts_per_thread = 4096;
+  const std::size_t n = data.n_accounts(), blocks = block_count(n, options.n_threads, accounts_per_thread);
+  std::vector<detail::period_grid> grids(blocks, grid);
+  std::vector<std::int64_t> first_active(blocks, detail::no_period);
+  for_each_block(
+      n, options.n_threads,
+      [&](std::size_t b, std::size_t first_account, std::size_t last_account) {
+        detail::period_grid& g = grids[b];
+        for (auto a = std::int32_t(first_account); a < std::int32_t(last_account); ++a) {
+          std::int64_t previous = detail::no_period;
+          detail::for_each_active_period(usage, a, filter, options.period, limit, [&](std::int64_t p) {
+            if (previous == detail::no_period) {
+              g.row(p)[lifecycle_table::new_accounts] += 1;
+              if (first_active[b] == detail::no_period || p < first_active[b]) first_active[b] = p;
+            } else if (p == previous + 1) {
+              g.row(p)[lifecycle_table::retained] += 1;
+            } else {
+              g.row(p)[lifecycle_table::resurrected] += 1;
+              g.row(previous + 1)[lifecycle_table::dormant] += 1;
+            }
+            previous = p;
+          });
+          if (previous != detail::no_period && previous < last) g.row(previous + 1)[lifecycle_table::dormant] += 1;
+        }
+      },
+      accounts_per_thread);
+  grid = std::move(grids[0]);
+  for (std::size_t b = 1; b < blocks; ++b) grid += grids[b];
+  const std::int64_t earliest = *std::min_element(first_active.begin(), first_active.end(), [](auto x, auto y) {
+    return x != detail::no_period && (y == detail::no_period || x < y);  // no_period: none, after any period
+  });
   // Rows before the first activity (an events filter can start it later than the first event) go.
-  if (first_active == detail::no_period)
+  if (earliest == detail::no_period)
     grid = {};
   else
-    grid.reframe(first_active, last - first_active + 1, lifecycle_table::n_states);
+    grid.reframe(earliest, last - earliest + 1, lifecycle_table::n_states);
   return out;
 }
 

@@ -170,12 +170,13 @@ std::vector<std::pair<std::size_t, double>> top_factors(const scorecard_scores& 
 
 /// A card's signals (with its key features and the alerts' signals) at T and, when the card has a
 /// trend, at T − trend_days (one sweep); the scores at T and the trend, score(T) − score(T − trend_days).
+/// The signals are computed on `n_threads` threads (signal_options::n_threads: the same bits for any count).
 struct scored_card {
   signal_frame signals;  // at T only
   scorecard_scores scores;
   std::vector<double> trend;  // per account; NaN without a trend or a score at either time
 };
-scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of);
+scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of, std::int32_t n_threads = 1);
 
 /// One alert: the account, what raised it, how urgent, when it started (see card_alerts), the
 /// as-of time it was reported at, the account's owner and a sentence of why.
@@ -193,8 +194,9 @@ struct alert {
 /// later one, those active then and not at the one before (an alert is reported when it starts, not
 /// every day). `time` is when the condition began where the signals tell it — the last use plus
 /// inactive_days, the renewal date less renewal_days, the detractor's answer — and the as-of time
-/// otherwise. Sorted by as-of, severity (high first), account and kind: deterministic.
-std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::vector<timestamp> as_of);
+/// otherwise. Sorted by as-of, severity (high first), account and kind: deterministic for any `n_threads`.
+std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::vector<timestamp> as_of,
+                               std::int32_t n_threads = 1);
 
 /// The name of an alert's kind: the rule's name for thresholds, else the kind's.
 std::string alert_name(const scorecard& card, const alert& a);

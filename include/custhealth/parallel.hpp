@@ -1,0 +1,86 @@
+// custhealth/parallel.hpp — how custhealth spreads independent work over threads: contiguous blocks
+// of [0, n) on up to `n_threads` threads, errors carried back to the caller; the default thread count.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <type_traits>
+#include <vector>
+#include "custhealth/error.hpp"
+
+namespace custhealth {
+
+/// Throws invalid_input unless n_threads ≥ 1; `what` names the caller ("signals", "score", …).
+inline void check_threads(std::int32_t n_threads, std::string_view what) {
+  if (n_threads < 1)
+    throw invalid_input(std::string(what) + ": n_threads must be ≥ 1, got " + std::to_string(n_threads));
+}
+
+/// The thread count when none is given: the environment variable CUSTHEALTH_NUM_THREADS (a whole
+/// number ≥ 1), else 1 — one thread unless asked, as scikit-learn's n_jobs=None, because a library
+/// inside a service must not take cores it was not given.
+inline std::int32_t default_threads() {
+  const char* text = std::getenv("CUSTHEALTH_NUM_THREADS");
+  if (text == nullptr || *text == '\0') return 1;
+  char* end = nullptr;
+  const long n = std::strtol(text, &end, 10);
+  if (*end != '\0' || n < 1 || n > 4096)
+    throw invalid_input(std::string("CUSTHEALTH_NUM_THREADS must be a whole number from 1 to 4096, got \"") + text + "\"");
+  return std::int32_t(n);
+}
+
+/// The number of blocks for_each_block splits n items into: at most n_threads, none smaller than
+/// `grain` (so small inputs stay on the calling thread), at least one.
+inline std::size_t block_count(std::size_t n, std::int32_t n_threads, std::size_t grain = 1) {
+  check_threads(n_threads, "for_each_block");
+  const std::size_t most = grain == 0 ? n : n / grain;
+  return std::max<std::size_t>(1, std::min<std::size_t>(std::size_t(n_threads), most));
+}
+
+/// f(first, last) — or f(block, first, last), for work that keeps a state per block — on the
+/// block_count(n, n_threads, grain) contiguous blocks that cover [0, n) in order, one per thread (the
+/// calling thread runs block 0). Work on disjoint outputs therefore gives the same bits for any count.
+/// Every thread is joined; then the exception of the first block (in row order) that threw is
+/// rethrown, so a bad row is reported as one thread would report it: the first one.
+template <class F>
+void for_each_block(std::size_t n, std::int32_t n_threads, F&& f, std::size_t grain = 1) {
+  const std::size_t blocks = block_count(n, n_threads, grain);
+  auto call = [&](std::size_t b) {
+    if constexpr (std::is_invocable_v<F&, std::size_t, std::size_t, std::size_t>)
+      f(b, n * b / blocks, n * (b + 1) / blocks);
+    else
+      f(n * b / blocks, n * (b + 1) / blocks);
+  };
+  if (blocks == 1) {
+    call(0);
+    return;
+  }
+  std::vector<std::exception_ptr> failure(blocks);
+  auto run = [&](std::size_t b) {
+    try {
+      call(b);
+    } catch (...) {
+      failure[b] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(blocks - 1);
+  std::size_t started = 1;
+  try {
+    for (; started < blocks; ++started) pool.emplace_back(run, started);
+  } catch (const std::system_error&) {  // no thread to be had: the blocks left run here
+  }
+  run(0);
+  for (std::size_t b = started; b < blocks; ++b) run(b);
+  for (auto& t : pool) t.join();
+  for (const auto& e : failure)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace custhealth

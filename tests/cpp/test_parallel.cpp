@@ -1,0 +1,87 @@
+// The thread splitting every per-account analytic uses (parallel.hpp): blocks cover [0, n) once and in
+// order, exceptions come back to the caller, the default count reads CUSTHEALTH_NUM_THREADS.
+
+#include "custhealth/parallel.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <vector>
+
+using namespace custhealth;
+
+TEST(Parallel, BlocksCoverTheRangeOnceInOrder) {
+  for (const std::size_t n : {0u, 1u, 2u, 7u, 1000u, 1001u})
+    for (const std::int32_t threads : {1, 2, 3, 8})
+      for (const std::size_t grain : {1u, 10u, 5000u}) {
+        std::vector<std::atomic<int>> hits(n);
+        std::vector<std::pair<std::size_t, std::size_t>> blocks(std::size_t(threads) + 1, {n + 1, n + 1});
+        std::atomic<std::size_t> calls{0};
+        for_each_block(
+            n, threads,
+            [&](std::size_t first, std::size_t last) {
+              blocks[calls++] = {first, last};
+              for (std::size_t i = first; i < last; ++i) ++hits[i];
+            },
+            grain);
+        for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i], 1) << n << " rows, " << threads << " threads, item " << i;
+        // At most `threads` blocks, none below the grain unless there is only one, one block for small n.
+        const std::size_t used = calls;
+        EXPECT_GE(used, 1u);
+        EXPECT_LE(used, std::size_t(threads));
+        if (n < 2 * grain) {
+          EXPECT_EQ(used, 1u) << n << " rows, grain " << grain;
+        }
+        std::sort(blocks.begin(), blocks.begin() + std::ptrdiff_t(used));
+        EXPECT_EQ(blocks[0].first, 0u);
+        for (std::size_t b = 1; b < used; ++b) EXPECT_EQ(blocks[b].first, blocks[b - 1].second);  // contiguous
+        EXPECT_EQ(blocks[used - 1].second, n);
+      }
+}
+
+TEST(Parallel, TheFirstBlocksExceptionReachesTheCallerAfterEveryThreadJoined) {
+  std::atomic<int> finished{0};
+  for (int round = 0; round < 20; ++round) {  // whichever thread fails first in time, block 1 is reported
+    finished = 0;
+    EXPECT_THAT(
+        [&] {
+          for_each_block(4, 4, [&](std::size_t first, std::size_t) {
+            if (first == 3) throw std::runtime_error("block three failed");
+            if (first == 1) {
+              std::this_thread::sleep_for(std::chrono::microseconds(200));
+              throw std::runtime_error("block one failed");
+            }
+            ++finished;
+          });
+        },
+        ::testing::ThrowsMessage<std::runtime_error>(::testing::HasSubstr("block one failed")));
+    EXPECT_EQ(finished, 2);  // the other blocks ran to the end, none was abandoned
+  }
+  EXPECT_THAT([] { for_each_block(3, 0, [](std::size_t, std::size_t) {}); },
+              ::testing::ThrowsMessage<invalid_input>(::testing::HasSubstr("n_threads must be ≥ 1, got 0")));
+  EXPECT_THROW(check_threads(-2, "score"), invalid_input);
+}
+
+TEST(Parallel, TheDefaultCountIsTheEnvironmentsOrOne) {
+  const char* saved = std::getenv("CUSTHEALTH_NUM_THREADS");
+  const std::string keep = saved ? saved : "";
+  ::unsetenv("CUSTHEALTH_NUM_THREADS");
+  EXPECT_EQ(default_threads(), 1);
+  ::setenv("CUSTHEALTH_NUM_THREADS", "3", 1);
+  EXPECT_EQ(default_threads(), 3);
+  for (const char* bad : {"0", "-1", "two", "2.5", "3 ", "100000"}) {
+    ::setenv("CUSTHEALTH_NUM_THREADS", bad, 1);
+    EXPECT_THAT([] { default_threads(); },
+                ::testing::ThrowsMessage<invalid_input>(::testing::HasSubstr("CUSTHEALTH_NUM_THREADS"))) << bad;
+  }
+  if (saved) {
+    ::setenv("CUSTHEALTH_NUM_THREADS", keep.c_str(), 1);
+  } else {
+    ::unsetenv("CUSTHEALTH_NUM_THREADS");
+  }
+}
