@@ -50,8 +50,9 @@ def thinned(n: int, max_ticks: int) -> range:
 
 def date_axis(ax: Any, max_ticks: int = 12) -> None:
     """Dates on the x axis with at most about `max_ticks` concise labels (2024, Feb, Mar, …)."""
-    import matplotlib.dates as mdates  # noqa: PLC0415
+    import matplotlib.dates  # noqa: PLC0415
 
-    locator = mdates.AutoDateLocator(maxticks=max_ticks)
+    dates: Any = matplotlib.dates  # its constructors are untyped
+    locator = dates.AutoDateLocator(maxticks=max_ticks)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(dates.ConciseDateFormatter(locator))

@@ -152,6 +152,17 @@ _KIND_MARKER = {"nps": "promoters", "csat": "satisfied", "ces": "sd"}
 _KIND_LABEL = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (mean effort)"}
 
 
+def _groups(summary: pd.DataFrame, keys: list[str]) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
+    """The rows of each group of `keys` (missing values as None), in order of appearance. (pandas'
+    groupby(dropna=False) fails on some key columns with missing values in pandas 2, so not that.)"""
+    if not keys:
+        return [((), summary)]
+    rows: dict[tuple[Any, ...], list[int]] = {}
+    for i, values in enumerate(zip(*(summary[k].astype(object).to_numpy() for k in keys))):
+        rows.setdefault(tuple(None if pd.isna(v) else v for v in values), []).append(i)
+    return [(key, summary.iloc[positions]) for key, positions in rows.items()]
+
+
 def plot_feedback(summary: pd.DataFrame, *, ax: Any = None, ci: bool = True, max_groups: int = 20) -> Any:
     """The score of a :func:`feedback_summary` over time with its confidence band: one line per group
     (the summary's ``by`` columns, the ones before ``period``), or one line without ``by``.
@@ -197,7 +208,7 @@ def plot_feedback(summary: pd.DataFrame, *, ax: Any = None, ci: bool = True, max
     if isinstance(max_groups, (bool, np.bool_)) or not isinstance(max_groups, (int, np.integer)) or max_groups < 1:
         raise invalid(f"{where}: max_groups must be a whole number ≥ 1, got {max_groups!r}")
     keys = list(summary.columns[:summary.columns.get_loc("period")])
-    groups = list(summary.groupby(keys, sort=False, observed=True, dropna=False)) if keys else [((), summary)]
+    groups = _groups(summary, keys)
     if len(groups) > max_groups:
         raise invalid(f"{where}: {len(groups)} groups of {', '.join(keys)} exceed max_groups={max_groups}: "
                       "filter the summary or group by fewer keys")
@@ -205,8 +216,7 @@ def plot_feedback(summary: pd.DataFrame, *, ax: Any = None, ci: bool = True, max
     for key, rows in groups:
         rows = rows.sort_values("period", kind="stable")
         t = rows["period"].to_numpy()
-        values = key if isinstance(key, tuple) else (key,)
-        label = " / ".join("(missing)" if pd.isna(v) else str(v) for v in values) or _KIND_LABEL[kinds[0]]
+        label = " / ".join("(missing)" if v is None else str(v) for v in key) or _KIND_LABEL[kinds[0]]
         (line,) = ax.plot(t, rows["score"].to_numpy(dtype=float), marker="o", markersize=3, label=label)
         if ci:
             ax.fill_between(t, rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float),

@@ -428,7 +428,8 @@ class KaplanMeier:
         before = np.searchsorted(at, times, side="left")    # rows with event_at < t
 
         def total(column: str, rows: np.ndarray) -> np.ndarray:
-            return np.concatenate([[0.0], np.cumsum(table[column].to_numpy(dtype=float))])[rows]
+            sums: np.ndarray = np.concatenate([[0.0], np.cumsum(table[column].to_numpy(dtype=float))])[rows]
+            return sums
 
         return {"At risk": total("entrance", through) - total("removed", before),
                 "Censored": total("censored", through), "Events": total("observed", through)}
