@@ -388,9 +388,11 @@ def test_band_plot_takes_one_date_and_thins_many(ds):
     ax = card.plot_bands(ds, as_of="2024-06-01")
     assert len(ax.get_xticks()) == 1 and sum(p.get_height() for p in ax.patches) == pytest.approx(1.0)
     many = pd.date_range("2023-06-01", periods=30, freq="W-MON")
-    ax = card.plot_bands(ds, as_of=many, max_ticks=10)
-    assert len(ax.patches) == 30 * len(card.bands) and len(ax.get_xticks()) <= 10
-    assert all(lbl.split("\n")[0] in {f"{t:%Y-%m-%d}" for t in many} for lbl in texts(ax.get_xticklabels()))
+    ax = card.plot_bands(ds, as_of=many, max_ticks=16)
+    assert len(ax.patches) == 30 * len(card.bands) and len(ax.get_xticks()) == 15  # every second date
+    # Slanted, one line each: "date (n=scored)", dates of the bars.
+    assert all(lbl.split(" (n=")[0] in {f"{t:%Y-%m-%d}" for t in many} for lbl in texts(ax.get_xticklabels()))
+    assert all(lbl.get_rotation() == 45 for lbl in ax.get_xticklabels())
 
 
 @pytest.mark.parametrize("as_of, match", [([], "empty"), (["2024-01-01", "2024-01-01"], "twice")])

@@ -326,8 +326,10 @@ class Scorecard:
             bottom += table[name].to_numpy()
         fmt = "%Y-%m-%d" if all(w == w.normalize() for w in table.index) else "%Y-%m-%d %H:%M"
         shown = thinned(len(table), cap)
-        ax.set_xticks(list(shown), [f"{table.index[i].strftime(fmt)}\nn={scored[i]}" for i in shown])
-        if len(shown) > 6:  # long labels slanted, each ending under its bar
+        slanted = len(shown) > 6  # then on one line each, ending under its bar
+        template = "{date} (n={n})" if slanted else "{date}\nn={n}"
+        ax.set_xticks(list(shown), [template.format(date=table.index[i].strftime(fmt), n=scored[i]) for i in shown])
+        if slanted:
             for label in ax.get_xticklabels():
                 label.set(rotation=45, ha="right", rotation_mode="anchor")
         ax.set_ylim(0.0, 1.0)
