@@ -293,12 +293,13 @@ def test_at_risk_counts_of_several_curves_with_late_entry_and_weights():
     w = rng.integers(1, 4, 150).astype(float)
     a = ch.KaplanMeier(label="entry").fit(d, e, entry=entry)
     b = ch.KaplanMeier(label="weighted").fit(d, e, weights=w)
-    ax = b.plot(ax=a.plot(ax=plt.figure().gca()))
+    ax = b.plot(ax=a.plot(ax=plt.figure().gca()), at_risk_counts=True)
     assert ch.add_at_risk_counts(a, b, ax=ax, xticks=[0, 1, 10, 20, 30], rows_to_show=["At risk", "Events"]) is ax
     x, columns, names = at_risk_table(ax)
     np.testing.assert_array_equal(x, [0, 1, 10, 20, 30])
     np.testing.assert_array_equal(ax.get_xticks(), x)
     assert names == ["entry: At risk", "entry: Events", "weighted: At risk", "weighted: Events"]
+    assert len(ax.texts) == len(x) + 1  # b.plot's own table, drawn first, was replaced
     for t, (a_risk, a_events, b_risk, b_events) in zip(x, columns):
         # At risk at t: entered by t, exiting at t or later (the event table's convention, entries at t included).
         assert a_risk == np.sum((entry <= t) & (d >= t)) and a_events == np.sum(e & (d <= t))
