@@ -31,10 +31,11 @@ def new_axes(ax: Any, figsize: tuple[float, float]) -> Any:
     return ax
 
 
-def check_max_ticks(max_ticks: Any, where: str) -> int:
-    if isinstance(max_ticks, (bool, np.bool_)) or not isinstance(max_ticks, (int, np.integer)) or max_ticks < 2:
-        raise invalid(f"{where}: max_ticks must be a whole number ≥ 2, got {max_ticks!r}")
-    return int(max_ticks)
+def check_count(value: Any, name: str, minimum: int, where: str) -> int:
+    """A plot option that counts something (labels, groups): a whole number ≥ `minimum`, bools refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise invalid(f"{where}: {name} must be a whole number ≥ {minimum}, got {value!r}")
+    return int(value)
 
 
 def thinned(n: int, max_ticks: int) -> range:

@@ -19,7 +19,7 @@ import pandas as pd
 from . import _core
 from ._core import CesResult, CsatResult, NpsResult, ZTestResult
 from ._grouping import Key, as_by, column, enum_codes, frame_keys, invalid, numbers, scope, source, ticks, to_frame
-from ._plotting import date_axis, new_axes
+from ._plotting import check_count, date_axis, new_axes
 from .dataset import Dataset
 
 KINDS: tuple[str, ...] = _core.ENUMS["survey_kind"]
@@ -205,12 +205,11 @@ def plot_feedback(summary: pd.DataFrame, *, ax: Any = None, ci: bool = True, max
     if summary["period"].isna().any():
         raise invalid(f"{where}: the summary has no time axis (feedback_summary(..., period=None) is over all "
                       "time): use period='M' (or 'D', 'W', 'Q')")
-    if isinstance(max_groups, (bool, np.bool_)) or not isinstance(max_groups, (int, np.integer)) or max_groups < 1:
-        raise invalid(f"{where}: max_groups must be a whole number ≥ 1, got {max_groups!r}")
+    cap = check_count(max_groups, "max_groups", 1, where)
     keys = list(summary.columns[:summary.columns.get_loc("period")])
     groups = _groups(summary, keys)
-    if len(groups) > max_groups:
-        raise invalid(f"{where}: {len(groups)} groups of {', '.join(keys)} exceed max_groups={max_groups}: "
+    if len(groups) > cap:
+        raise invalid(f"{where}: {len(groups)} groups of {', '.join(keys)} exceed max_groups={cap}: "
                       "filter the summary or group by fewer keys")
     ax = new_axes(ax, (8.0, 4.0))
     for key, rows in groups:

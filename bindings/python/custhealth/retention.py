@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import moment, name_list, seconds_to_datetime, to_seconds
-from ._plotting import check_max_ticks, new_axes, thinned
+from ._plotting import check_count, new_axes, thinned
 from .dataset import Dataset, as_dataset
 
 
@@ -92,7 +92,7 @@ class CohortRetention:
             A matplotlib colour map.
         max_ticks : int, default 20
             At most this many labels on each axis: on a longer axis (daily or weekly cohorts) every
-            s-th row or column is labelled, s the smallest of 1, 2, 5, 10, 20, 50, … that fits.
+            s-th row or column is labelled, s the smallest of 1, 2, 5, 10, 20, 25, 50, … that fits.
 
         Returns
         -------
@@ -107,7 +107,7 @@ class CohortRetention:
         if rows == 0 or cols == 0:
             raise _core.InvalidInputError(f"CohortRetention.plot: nothing to plot, the matrix is {rows} × {cols} "
                                           f"(no cohort before as_of {self.as_of})")
-        cap = check_max_ticks(max_ticks, "CohortRetention.plot")
+        cap = check_count(max_ticks, "max_ticks", 2, "CohortRetention.plot")
         if annotate is None:
             annotate = rows <= 24 and cols <= 24
         elif not isinstance(annotate, (bool, np.bool_)):

@@ -300,13 +300,13 @@ class Scorecard:
         the share of the scored accounts in each band; under each bar the date and how many accounts
         had a score then (accounts not active at a date have none). With more than ``max_ticks`` dates
         only every s-th is labelled. Returns the matplotlib Axes."""
-        from ._plotting import check_max_ticks, new_axes, thinned  # noqa: PLC0415 (matplotlib on use)
+        from ._plotting import check_count, new_axes, thinned  # noqa: PLC0415 (imported where the plots use them)
 
         many = isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series))
         moments = list(as_of) if many else [as_of]
         if not moments:
             raise invalid("plot_bands: as_of is empty")
-        cap = check_max_ticks(max_ticks, "plot_bands")
+        cap = check_count(max_ticks, "max_ticks", 2, "plot_bands")
         shares: dict[pd.Timestamp, pd.Series] = {}
         scored: list[int] = []
         for t in moments:
@@ -343,7 +343,7 @@ class Scorecard:
         """One account's score in the last :meth:`score` as a waterfall from 100: each measure's lost
         points (largest first), then an override's step when the account has one, down to the score.
         Returns the matplotlib Axes."""
-        from ._plotting import new_axes  # noqa: PLC0415 (matplotlib on use)
+        from ._plotting import new_axes  # noqa: PLC0415 (imported where the plots use them)
 
         if self.scores_ is None:
             raise invalid("plot_waterfall: call score(ds, as_of) first")
