@@ -18,6 +18,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import custhealth as ch  # noqa: E402
+from conftest import peer  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -101,6 +102,15 @@ def test_small_matrix_labels_every_cohort_and_writes_each_observed_cell():
     cells = r.rates.stack()  # drops the unobserved (NaN) cells
     assert sorted(t.get_text() for t in ax.texts) == sorted(f"{100 * v:.0f}" for v in cells)
     assert len(ch.cohort_retention(usage, period="M").plot(annotate=False).texts) == 0
+    assert_renders(ax)
+
+
+def test_revenue_cohorts_scale_the_colours_to_net_retention_above_100_percent(ds):
+    r = ch.cohort_retention(ds, value="mrr")
+    ax = r.plot()
+    top = np.nanmax(r.rates.to_numpy(dtype=float))
+    assert ax.get_title() == "Revenue retention (on)"
+    assert ax.images[0].get_clim() == pytest.approx((0.0, max(1.0, top)))
     assert_renders(ax)
 
 
@@ -283,6 +293,27 @@ def test_km_at_risk_counts_under_the_axis_equal_counts_from_the_durations(sample
             assert at_risk == table.loc[t, "at_risk"]
     assert sum(t in table.index for t in x) >= len(x) - 1
     assert_renders(ax)
+
+
+def test_km_at_risk_counts_equal_lifelines_counted_from_the_start_of_the_period(sample):
+    """lifelines' table with at_risk_count_from_start_of_period=True reads the event table's at_risk at the
+    last exit time ≤ t: at ticks that are exit times, the same count as ours (its default counts after t)."""
+    lifelines = peer("lifelines")
+    from lifelines.plotting import add_at_risk_counts  # noqa: PLC0415
+
+    d, e = sample
+    fig, ax = plt.subplots()
+    ch.KaplanMeier().fit(d, e).plot(ax=ax, at_risk_counts=True)
+    x, ours, _ = at_risk_table(ax)
+    theirs_fig, theirs_ax = plt.subplots()
+    lifelines.KaplanMeierFitter().fit(d, e).plot_survival_function(ax=theirs_ax)
+    add_at_risk_counts(lifelines.KaplanMeierFitter().fit(d, e), ax=theirs_ax, xticks=x,
+                       at_risk_count_from_start_of_period=True)
+    (table,) = theirs_fig.axes[1:]
+    theirs = [[float(line.split()[-1]) for line in label.split("\n") if line.split() and
+               line.split()[-1].isdigit()] for label in texts(table.get_xticklabels())]
+    np.testing.assert_array_equal(table.get_xticks(), x)
+    assert ours == theirs
 
 
 def test_at_risk_counts_of_several_curves_with_late_entry_and_weights():
