@@ -153,8 +153,9 @@ _KIND_LABEL = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (mean eff
 
 
 def _groups(summary: pd.DataFrame, keys: list[str]) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
-    """The rows of each group of `keys` (missing values as None), in order of appearance. (pandas'
-    groupby(dropna=False) fails on some key columns with missing values in pandas 2, so not that.)"""
+    """The rows of each group of `keys` (missing values as None), in order of appearance. (Not pandas'
+    groupby(dropna=False): in pandas 2.3 its ``groups`` raise "Categorical categories cannot be null" for a
+    key with missing values.)"""
     if not keys:
         return [((), summary)]
     rows: dict[tuple[Any, ...], list[int]] = {}
@@ -230,5 +231,5 @@ def plot_feedback(summary: pd.DataFrame, *, ax: Any = None, ci: bool = True, max
     return ax
 
 
-__all__ = ["nps", "csat", "ces", "nps_test", "csat_test", "feedback_summary", "plot_feedback", "NpsResult", "CsatResult",
-           "CesResult", "ZTestResult"]
+__all__ = ["nps", "csat", "ces", "nps_test", "csat_test", "feedback_summary", "plot_feedback", "NpsResult",
+           "CsatResult", "CesResult", "ZTestResult"]

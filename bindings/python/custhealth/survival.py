@@ -476,8 +476,15 @@ def add_at_risk_counts(*fitters: KaplanMeier, ax: Any = None, rows_to_show: Any 
     -------
     matplotlib.axes.Axes
         ``ax``; the table is its annotations with gid ``"at_risk_counts"`` (one column per tick) and
-        ``"at_risk_labels"`` (the row names), replacing an earlier table on ``ax``. Saving with ``bbox_inches="tight"`` (as notebooks do) or
-        ``fig.tight_layout()`` keeps it inside the image.
+        ``"at_risk_labels"`` (the row names), replacing an earlier table on ``ax``. Saving with
+        ``bbox_inches="tight"`` (as notebooks do) or ``fig.tight_layout()`` keeps it inside the image.
+
+    Raises
+    ------
+    InvalidInputError
+        No fitters, an unknown row, an ``xticks`` time outside the axis' limits.
+    AttributeError
+        A fitter that is not fitted.
     """
     where = "add_at_risk_counts"
     if not fitters:
@@ -505,7 +512,8 @@ def add_at_risk_counts(*fitters: KaplanMeier, ax: Any = None, rows_to_show: Any 
     ax.set_xlim(low, high)
     for previous in [t for t in ax.texts if t.get_gid() in ("at_risk_counts", "at_risk_labels")]:
         previous.remove()  # a second call replaces the table
-    lines, names = [[] for _ in ticks], []  # type: tuple[list[list[str]], list[str]]
+    lines: list[list[str]] = [[] for _ in ticks]  # one column of numbers per tick
+    names: list[str] = []
     for f in fitters:
         counts = f._risk_counts(ticks)
         for row in rows:
