@@ -15,8 +15,8 @@ del _name, _util
 from ._core import ConvergenceError, InvalidInputError, ModelSpecError
 from ._core import __version__
 from .dataset import Dataset, generate, read_csv
-from .feedback import (CesResult, CsatResult, NpsResult, ZTestResult, ces, csat, csat_test, feedback_summary, nps, nps_test,
-                       plot_feedback)
+from .feedback import (CesResult, CsatResult, NpsResult, ZTestResult, ces, csat, csat_test, feedback_summary, nps,
+                       nps_test, plot_feedback)
 from .payments import payments_summary
 from .support import sla_summary, ticket_backlog
 from .survival import (KaplanMeier, LogRankResult, PairwiseLogRankResult, add_at_risk_counts, logrank_test,
