@@ -4,11 +4,13 @@ the example notebook executes end to end."""
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import subprocess
 import sys
 
-import pytest
+import numpy as np
 from conftest import peer
 
 
@@ -25,11 +27,34 @@ def test_python_quickstart_runs(root):
     assert "NpsResult(score=" in result.stdout
 
 
-def test_notebook_runs(root):
+def decoded_png(data: str):
+    """The pixels of a notebook's base64 image/png output (matplotlib's reader: it checks the PNG signature)."""
+    import matplotlib.image  # noqa: PLC0415
+
+    raw = base64.b64decode(data)
+    assert raw.startswith(b"\x89PNG\r\n\x1a\n")
+    return matplotlib.image.imread(io.BytesIO(raw), format="png")
+
+
+def test_notebook_runs_and_shows_its_figures(root):
+    """Executed as Jupyter runs it (in examples/, the inline backend): no cell fails, every cell that
+    plots shows a figure, and each figure is a real PNG of more than one colour."""
     nbformat = peer("nbformat")
     nbclient = peer("nbclient")
+    peer("matplotlib")
     notebook = nbformat.read(root / "examples" / "portfolio.ipynb", as_version=4)
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(root)}}).execute()
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
+                            resources={"metadata": {"path": str(root / "examples")}}).execute()
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    outputs = [o for cell in cells for o in cell.outputs]
+    errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
+    assert not errors, errors
+    draws = ("plot(", "plot_bands(", "plot_waterfall(", "plot_feedback(", "add_at_risk_counts(")
+    for cell in cells:
+        if any(call in cell.source for call in draws):
+            assert any("image/png" in o.get("data", {}) for o in cell.outputs), f"no figure shown by:\n{cell.source}"
+    images = [decoded_png(o["data"]["image/png"]) for o in outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 7
+    for image in images:
+        assert image.size > 0 and image.shape[0] > 100 and image.shape[1] > 100
+        assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 1

@@ -15,11 +15,12 @@ del _name, _util
 from ._core import ConvergenceError, InvalidInputError, ModelSpecError
 from ._core import __version__
 from .dataset import Dataset, generate, read_csv
-from .feedback import CesResult, CsatResult, NpsResult, ZTestResult, ces, csat, csat_test, feedback_summary, nps, nps_test
+from .feedback import (CesResult, CsatResult, NpsResult, ZTestResult, ces, csat, csat_test, feedback_summary, nps,
+                       nps_test, plot_feedback)
 from .payments import payments_summary
 from .support import sla_summary, ticket_backlog
-from .survival import (KaplanMeier, LogRankResult, PairwiseLogRankResult, logrank_test, multivariate_logrank_test,
-                       pairwise_logrank_test, release_survival_buffers, tenure_survival)
+from .survival import (KaplanMeier, LogRankResult, PairwiseLogRankResult, add_at_risk_counts, logrank_test,
+                       multivariate_logrank_test, pairwise_logrank_test, release_survival_buffers, tenure_survival)
 from .parallel import get_num_threads, set_num_threads
 from .signals import signal_catalog, signals
 from .adoption import adoption
@@ -57,6 +58,7 @@ __all__ = [
     "nps_test",
     "csat_test",
     "feedback_summary",
+    "plot_feedback",
     "NpsResult",
     "CsatResult",
     "CesResult",
@@ -65,6 +67,7 @@ __all__ = [
     "ticket_backlog",
     "payments_summary",
     "KaplanMeier",
+    "add_at_risk_counts",
     "LogRankResult",
     "logrank_test",
     "multivariate_logrank_test",

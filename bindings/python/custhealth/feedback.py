@@ -19,6 +19,7 @@ import pandas as pd
 from . import _core
 from ._core import CesResult, CsatResult, NpsResult, ZTestResult
 from ._grouping import Key, as_by, column, enum_codes, frame_keys, invalid, numbers, scope, source, ticks, to_frame
+from ._plotting import check_count, date_axis, new_axes
 from .dataset import Dataset
 from .parallel import resolve_threads
 
@@ -151,5 +152,89 @@ def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | Non
     return to_frame(raw, by, keys, COLUMNS[kind])
 
 
-__all__ = ["nps", "csat", "ces", "nps_test", "csat_test", "feedback_summary", "NpsResult", "CsatResult", "CesResult",
-           "ZTestResult"]
+# What a summary's extra columns tell of its kind, and the axis label of each kind.
+_KIND_MARKER = {"nps": "promoters", "csat": "satisfied", "ces": "sd"}
+_KIND_LABEL = {"nps": "NPS", "csat": "CSAT (% satisfied)", "ces": "CES (mean effort)"}
+
+
+def _groups(summary: pd.DataFrame, keys: list[str]) -> list[tuple[tuple[Any, ...], pd.DataFrame]]:
+    """The rows of each group of `keys` (missing values as None), in order of appearance. (Not pandas'
+    groupby(dropna=False): in pandas 2.3 its ``groups`` raise "Categorical categories cannot be null" for a
+    key with missing values.)"""
+    if not keys:
+        return [((), summary)]
+    rows: dict[tuple[Any, ...], list[int]] = {}
+    for i, values in enumerate(zip(*(summary[k].astype(object).to_numpy() for k in keys))):
+        rows.setdefault(tuple(None if pd.isna(v) else v for v in values), []).append(i)
+    return [(key, summary.iloc[positions]) for key, positions in rows.items()]
+
+
+def plot_feedback(summary: pd.DataFrame, *, ax: Any = None, ci: bool = True, max_groups: int = 20) -> Any:
+    """The score of a :func:`feedback_summary` over time with its confidence band: one line per group
+    (the summary's ``by`` columns, the ones before ``period``), or one line without ``by``.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        What ``feedback_summary(..., period=...)`` returned (rows may be filtered first: e.g. a few
+        segments). The kind (NPS, CSAT, CES) is read from its columns.
+    ax : matplotlib.axes.Axes, optional
+        Default: a new 8 × 4 inch figure.
+    ci : bool, default True
+        Shade each group's interval ``[ci_low, ci_high]``.
+    max_groups : int, default 20
+        More groups than this are refused (a plot of hundreds of lines says nothing): filter the
+        summary, or group by fewer keys.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidInputError
+        Not a summary (a missing column), an empty one, one over all time (``period=None``: no time
+        axis), more than ``max_groups`` groups.
+    """
+    where = "plot_feedback"
+    if not isinstance(summary, pd.DataFrame):
+        raise TypeError(f"{where}: expected the DataFrame of ch.feedback_summary, got {type(summary).__name__}")
+    lacking = [c for c in ("period", "n", "score", "ci_low", "ci_high") if c not in summary.columns]
+    if lacking:
+        raise invalid(f"{where}: not a feedback_summary DataFrame: missing column(s) {', '.join(lacking)}")
+    kinds = [k for k, marker in _KIND_MARKER.items() if marker in summary.columns]
+    if len(kinds) != 1:
+        raise invalid(f"{where}: cannot tell the kind of the summary: expected exactly one of the columns "
+                      f"{', '.join(_KIND_MARKER.values())} (NPS, CSAT, CES)")
+    if summary.empty:
+        raise invalid(f"{where}: the summary is empty (no answers in any group): nothing to plot")
+    if summary["period"].isna().any():
+        raise invalid(f"{where}: the summary has no time axis (feedback_summary(..., period=None) is over all "
+                      "time): use period='M' (or 'D', 'W', 'Q')")
+    cap = check_count(max_groups, "max_groups", 1, where)
+    keys = list(summary.columns[:summary.columns.get_loc("period")])
+    groups = _groups(summary, keys)
+    if len(groups) > cap:
+        raise invalid(f"{where}: {len(groups)} groups of {', '.join(keys)} exceed max_groups={cap}: "
+                      "filter the summary or group by fewer keys")
+    ax = new_axes(ax, (8.0, 4.0))
+    for key, rows in groups:
+        rows = rows.sort_values("period", kind="stable")
+        t = rows["period"].to_numpy()
+        label = " / ".join("(missing)" if v is None else str(v) for v in key) or _KIND_LABEL[kinds[0]]
+        (line,) = ax.plot(t, rows["score"].to_numpy(dtype=float), marker="o", markersize=3, label=label)
+        if ci:
+            ax.fill_between(t, rows["ci_low"].to_numpy(dtype=float), rows["ci_high"].to_numpy(dtype=float),
+                            color=line.get_color(), alpha=0.2, linewidth=0)
+    date_axis(ax)
+    ax.set_xlabel("period")
+    ax.set_ylabel(_KIND_LABEL[kinds[0]])
+    ax.set_title(f"{_KIND_LABEL[kinds[0]]} over time" + (f" by {' × '.join(map(str, keys))}" if keys else "")
+                 + (" (shaded: confidence interval)" if ci else ""))
+    if keys:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title=" / ".join(map(str, keys)))
+    return ax
+
+
+__all__ = ["nps", "csat", "ces", "nps_test", "csat_test", "feedback_summary", "plot_feedback", "NpsResult",
+           "CsatResult", "CesResult", "ZTestResult"]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import moment, name_list, seconds_to_datetime, to_seconds
+from ._plotting import check_count, new_axes, thinned
 from .dataset import Dataset, as_dataset
 from .parallel import resolve_threads
 
@@ -77,28 +78,56 @@ class CohortRetention:
         self.as_of = moment(native["as_of"])
         self.excluded = int(native["excluded"])
 
-    def plot(self, ax: Any = None, annotate: bool | None = None, cmap: str = "viridis") -> Any:
-        """A heat map of :attr:`rates` (cohorts down, offsets across; unobserved cells blank).
-        Cells are labelled with percentages when ``annotate`` (default: for matrices up to 24 × 24).
-        Returns the matplotlib Axes."""
-        import matplotlib.pyplot as plt  # noqa: PLC0415 (optional dependency, imported on use)
+    def plot(self, ax: Any = None, annotate: bool | None = None, cmap: str = "viridis", *,
+             max_ticks: int = 20) -> Any:
+        """A heat map of :attr:`rates`: cohorts down, offsets across, unobserved cells blank, with a
+        colour bar.
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1.0 + 0.45 * max(self.rates.shape[1], 4),
-                                          1.0 + 0.35 * max(self.rates.shape[0], 4)))
-        values = np.ma.masked_invalid(self.rates.to_numpy(dtype=float))
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Default: a new figure sized to the matrix (at most 12 × 9 inches).
+        annotate : bool, optional
+            Write each cell's percentage in it; default: only for matrices up to 24 × 24.
+        cmap : str
+            A matplotlib colour map.
+        max_ticks : int, default 20
+            At most this many labels on each axis: on a longer axis (daily or weekly cohorts) every
+            s-th row or column is labelled, s the smallest of 1, 2, 5, 10, 20, 25, 50, … that fits.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        InvalidInputError
+            A matrix without cohorts or offsets, ``max_ticks`` below 2, ``annotate`` not a bool.
+        """
+        rows, cols = self.rates.shape
+        if rows == 0 or cols == 0:
+            raise _core.InvalidInputError(f"CohortRetention.plot: nothing to plot, the matrix is {rows} × {cols} "
+                                          f"(no cohort before as_of {self.as_of})")
+        cap = check_count(max_ticks, "max_ticks", 2, "CohortRetention.plot")
+        if annotate is None:
+            annotate = rows <= 24 and cols <= 24
+        elif not isinstance(annotate, (bool, np.bool_)):
+            raise _core.InvalidInputError(f"CohortRetention.plot: annotate must be True, False or None, "
+                                          f"got {annotate!r}")
+        ax = new_axes(ax, (min(12.0, 1.5 + 0.45 * max(cols, 4)), min(9.0, 1.0 + 0.35 * max(rows, 4))))
+        rates = self.rates.to_numpy(dtype=float)
+        values = np.ma.masked_invalid(rates)
         top = 1.0 if self.value == "accounts" or values.count() == 0 else max(1.0, float(values.max()))
         image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0.0, vmax=top, interpolation="nearest")
         fmt = {"D": "%Y-%m-%d", "W": "%Y-%m-%d", "M": "%Y-%m", "Q": "%Y-%m"}[self.period]
-        ax.set_yticks(range(len(self.rates.index)), [d.strftime(fmt) for d in self.rates.index])
-        ax.set_xticks(range(len(self.rates.columns)), [str(c) for c in self.rates.columns])
+        down, across = thinned(rows, cap), thinned(cols, cap)
+        ax.set_yticks(list(down), [self.rates.index[i].strftime(fmt) for i in down])
+        ax.set_xticks(list(across), [str(self.rates.columns[j]) for j in across])
         ax.set_xlabel(f"periods since cohort ({self.period})")
         ax.set_ylabel("cohort")
         ax.set_title(f"{'Revenue' if self.value == 'mrr' else 'Cohort'} retention ({self.mode})")
-        if annotate is None:
-            annotate = self.rates.shape[0] <= 24 and self.rates.shape[1] <= 24
         if annotate:
-            for (i, j), v in np.ndenumerate(self.rates.to_numpy(dtype=float)):
+            for (i, j), v in np.ndenumerate(rates):
                 if np.isfinite(v):
                     ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=7,
                             color="white" if v < 0.6 * top else "black")

@@ -299,55 +299,90 @@ class Scorecard:
         })
 
     # ---- plots ---------------------------------------------------------------------------------------
-    def plot_bands(self, ds: Dataset, as_of: Sequence[Any], ax: Any = None) -> Any:
-        """The band distribution over time: stacked bars of the share of scored accounts per band at
-        each as-of date. Returns the matplotlib Axes."""
-        import matplotlib.pyplot as plt
+    def plot_bands(self, ds: Dataset, as_of: Sequence[Any] | Any, ax: Any = None, *, max_ticks: int = 20) -> Any:
+        """The band distribution over time: at each as-of date (a list, or one date), a stacked bar of
+        the share of the scored accounts in each band; under each bar the date and how many accounts
+        had a score then (accounts not active at a date have none). With more than ``max_ticks`` dates
+        only every s-th is labelled. Returns the matplotlib Axes."""
+        from ._plotting import check_count, new_axes, thinned  # noqa: PLC0415 (imported where the plots use them)
 
-        shares = {}
-        for t in as_of:
-            band = self._score(ds, t, None, False)[0]["band"]
-            shares[pd.Timestamp(to_seconds(t), unit="s").date()] = band.value_counts(normalize=True).reindex(self.bands)
+        many = isinstance(as_of, (list, tuple, np.ndarray, pd.Index, pd.Series))
+        moments = list(as_of) if many else [as_of]
+        if not moments:
+            raise invalid("plot_bands: as_of is empty")
+        cap = check_count(max_ticks, "max_ticks", 2, "plot_bands")
+        shares: dict[pd.Timestamp, pd.Series] = {}
+        scored: list[int] = []
+        for t in moments:
+            frame = self._score(ds, t, None, False)[0]
+            when = frame.attrs["as_of"]
+            if when in shares:
+                raise invalid(f"plot_bands: as_of {when} is given twice")
+            shares[when] = frame["band"].value_counts(normalize=True).reindex(self.bands)
+            scored.append(int(frame["score"].notna().sum()))
         table = pd.DataFrame(shares).T.fillna(0.0)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        ax = new_axes(ax, (min(14.0, 4.0 + 0.4 * len(table)), 4.0))
         colours = {"red": "#d62728", "yellow": "#f2c12e", "green": "#2ca02c"}
         bottom = np.zeros(len(table))
-        labels = [str(d) for d in table.index]
+        positions = np.arange(len(table))
         for name in table.columns:
-            ax.bar(labels, table[name].to_numpy(), bottom=bottom, label=name, color=colours.get(str(name)))
+            ax.bar(positions, table[name].to_numpy(), bottom=bottom, label=name, color=colours.get(str(name)))
             bottom += table[name].to_numpy()
+        fmt = "%Y-%m-%d" if all(w == w.normalize() for w in table.index) else "%Y-%m-%d %H:%M"
+        shown = thinned(len(table), cap)
+        slanted = len(shown) > 6  # then on one line each, ending under its bar
+        template = "{date} (n={n})" if slanted else "{date}\nn={n}"
+        ax.set_xticks(list(shown), [template.format(date=table.index[i].strftime(fmt), n=scored[i]) for i in shown])
+        if slanted:
+            for label in ax.get_xticklabels():
+                label.set(rotation=45, ha="right", rotation_mode="anchor")
+        ax.set_ylim(0.0, 1.0)
         ax.set_ylabel("share of scored accounts")
         ax.set_title(f"{self.name}: bands over time")
-        ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1, 1))  # top band on top
         return ax
 
     def plot_waterfall(self, account_id: Any, ax: Any = None) -> Any:
         """One account's score in the last :meth:`score` as a waterfall from 100: each measure's lost
-        points, down to the score."""
-        import matplotlib.pyplot as plt
+        points (largest first), then an override's step when the account has one, down to the score.
+        Returns the matplotlib Axes."""
+        from ._plotting import new_axes  # noqa: PLC0415 (imported where the plots use them)
 
+        if self.scores_ is None:
+            raise invalid("plot_waterfall: call score(ds, as_of) first")
         e = self.explain(account_id)
+        score, computed, override, band = (e.attrs[k] for k in ("score", "computed_score", "override", "band"))
+        as_of = self.scores_.attrs.get("as_of")
+        if not np.isfinite(score):
+            raise invalid(f"plot_waterfall: account {account_id!r} has no score as of {as_of} (not active then)")
         e = e[e["points_lost"] > 0]
-        if ax is None:
-            _, ax = plt.subplots(figsize=(8, 4))
+        labels, starts, ends = ["max"], [0.0], [100.0]
         level = 100.0
-        labels, tops, heights = ["max"], [0.0], [100.0]
         for name, lost in e["points_lost"].items():
             labels.append(str(name))
-            tops.append(level - lost)
-            heights.append(lost)
+            starts.append(level)
+            ends.append(level - lost)
             level -= lost
+        colours = ["#7f7f7f"] + ["#d62728"] * len(e)
+        if isinstance(override, str):  # the card's own score (computed_score, where the losses lead) replaced
+            base = level if np.isfinite(computed) else 100.0
+            labels.append(f"override: {override}")
+            starts.append(base)
+            ends.append(score)
+            colours.append("#2ca02c" if score >= base else "#d62728")
         labels.append("score")
-        tops.append(0.0)
-        heights.append(level)
-        colours = ["#7f7f7f"] + ["#d62728"] * len(e) + ["#1f77b4"]
-        ax.bar(labels, heights, bottom=tops, color=colours)
+        starts.append(0.0)
+        ends.append(score)
+        colours.append("#1f77b4")
+        ax = new_axes(ax, (8.0, 4.0))
+        low, high = np.minimum(starts, ends), np.abs(np.subtract(ends, starts))
+        ax.bar(labels, high, bottom=low, color=colours)
         ax.set_ylim(0, 100)
         ax.set_ylabel("points")
-        ax.set_title(f"{account_id}: {e.attrs['score']:.1f} ({e.attrs['band']})")
-        ax.tick_params(axis="x", labelrotation=60)
+        ax.set_title(f"{account_id}: {score:.1f} ({band})" + (f" as of {as_of:%Y-%m-%d}" if as_of is not None else ""))
+        for label in ax.get_xticklabels():  # slanted, each ending under its bar
+            label.set(rotation=45, ha="right", rotation_mode="anchor")
         return ax
-
 
 __all__ = ["SEVERITIES", "Scorecard", "model_text", "shipped_models"]

@@ -12,10 +12,11 @@ import pandas as pd
 from . import _core
 from ._core import InvalidInputError
 from ._convert import moment, one_dimensional
+from ._plotting import pyplot
 from .retention import _dataset, _seconds
 
-__all__ = ["KaplanMeier", "LogRankResult", "PairwiseLogRankResult", "logrank_test", "multivariate_logrank_test",
-           "pairwise_logrank_test", "release_survival_buffers", "tenure_survival"]
+__all__ = ["KaplanMeier", "LogRankResult", "PairwiseLogRankResult", "add_at_risk_counts", "logrank_test",
+           "multivariate_logrank_test", "pairwise_logrank_test", "release_survival_buffers", "tenure_survival"]
 
 
 # ---- conversions at the edge: validate shapes and flags here, values in the core ----
@@ -356,45 +357,181 @@ class KaplanMeier:
         print(f"<custhealth.KaplanMeier: fitted with {self._subjects():g} subjects, alpha={self.alpha:g}>")
         print(self.summary.round(decimals).to_string())
 
-    def plot(self, ax: Any = None, ci: bool = True, **kwargs: Any) -> Any:
-        """Step plot of S(t) with its band shaded.
+    def plot(self, ax: Any = None, ci_show: bool = True, show_censors: bool = False, at_risk_counts: bool = False,
+             *, ci: bool | None = None, censor_styles: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Step plot of S(t) with its band shaded, as lifelines' ``plot_survival_function``.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
             Default: the current Axes.
-        ci : bool, default True
+        ci_show : bool, default True
             Shade the confidence band.
+        show_censors : bool, default False
+            Mark each distinct censoring time on the curve (lifelines' ``+`` of 12 points).
+        at_risk_counts : bool, default False
+            Add the table of :func:`add_at_risk_counts` under the axis (for several curves on one
+            Axes call that function once, after the last curve).
+        ci : bool, optional
+            The earlier name of ``ci_show``, still accepted.
+        censor_styles : dict, optional
+            Overrides of the censor markers' style (``marker``, ``ms``, ``mew``, ...).
         **kwargs
             Passed to ``Axes.step`` (color, linestyle, ...).
 
         Returns
         -------
         matplotlib.axes.Axes
+
+        Raises
+        ------
+        AttributeError
+            Not fitted.
+        TypeError
+            An option matplotlib does not know; ``ci`` and ``ci_show`` both given and different.
         """
         self._check_fitted()
-        import matplotlib.pyplot as plt  # noqa: PLC0415 (matplotlib only when plotting)
-
-        if ax is None:
-            ax = plt.gca()
+        if ci is not None:
+            if ci_show is not True and bool(ci) != bool(ci_show):
+                raise TypeError("KaplanMeier.plot: ci is the earlier name of ci_show; give one of them")
+            ci_show = ci
+        ax = pyplot().gca() if ax is None else ax
         t = self.survival_function_.index.to_numpy()
         kwargs.setdefault("label", self._label)
-        (line,) = ax.step(t, self.survival_function_.iloc[:, 0].to_numpy(), where="post", **kwargs)
-        if ci:
+        line = _styled("KaplanMeier.plot", lambda: ax.step(t, self.survival_function_.iloc[:, 0].to_numpy(),
+                                                            where="post", **kwargs)[0])
+        if ci_show:
             band = self.confidence_interval_
             ax.fill_between(t, band.iloc[:, 0].to_numpy(), band.iloc[:, 1].to_numpy(), step="post", alpha=0.25,
                             color=line.get_color(), linewidth=0)
+        if show_censors:
+            table = self.event_table_
+            times = table.index.to_numpy()[table["censored"].to_numpy() > 0]
+            style = {"marker": "+", "ms": 12, "mew": 1, **(censor_styles or {})}
+            _styled("KaplanMeier.plot: censor_styles", lambda: ax.plot(
+                times, self.survival_at(times), linestyle="None", color=line.get_color(), gid="censors",
+                label=f"_{self._label} censored", **style))
         ax.set_xlabel("timeline")
         ax.set_ylabel("survival probability")
         ax.set_ylim(0.0, 1.05)
         ax.legend()
+        if at_risk_counts:
+            add_at_risk_counts(self, ax=ax)
         return ax
+
+    def _risk_counts(self, times: np.ndarray) -> dict[str, np.ndarray]:
+        """At each time t: the subjects at risk at t (entered at or before t, not exited before t: the event
+        table's ``at_risk`` at its times), and the censored and the events up to t inclusive."""
+        table = self.event_table_
+        at = table.index.to_numpy()
+        through = np.searchsorted(at, times, side="right")  # rows with event_at ≤ t
+        before = np.searchsorted(at, times, side="left")    # rows with event_at < t
+
+        def total(column: str, rows: np.ndarray) -> np.ndarray:
+            sums: np.ndarray = np.concatenate([[0.0], np.cumsum(table[column].to_numpy(dtype=float))])[rows]
+            return sums
+
+        return {"At risk": total("entrance", through) - total("removed", before),
+                "Censored": total("censored", through), "Events": total("observed", through)}
 
     def __repr__(self) -> str:
         if not hasattr(self, "_result"):
             return f"<custhealth.KaplanMeier: label={self.label!r}, not fitted>"
         return (f"<custhealth.KaplanMeier: {self._label!r}, {self._subjects():g} subjects, "
                 f"median {self.median_survival_time_:g}>")
+
+
+def _styled(where: str, draw: Any) -> Any:
+    """What `draw` returns; matplotlib's error for an unknown style option as a TypeError naming `where`."""
+    try:
+        return draw()
+    except AttributeError as err:  # matplotlib: "Line2D.set() got an unexpected keyword argument 'x'"
+        raise TypeError(f"{where}: {err}") from None
+
+
+AT_RISK_ROWS = ("At risk", "Censored", "Events")
+
+
+def add_at_risk_counts(*fitters: KaplanMeier, ax: Any = None, rows_to_show: Any = None, xticks: Any = None) -> Any:
+    """A table under the x axis of subjects at risk, censored and with events at each x tick, as
+    lifelines' ``add_at_risk_counts``: one block of rows per fitter.
+
+    At tick t, *At risk* counts the subjects at risk at t — entered by t and exiting at t or later,
+    the event table's ``at_risk`` at t (R's ``summary(survfit, times=)``; lifelines counts just
+    after t) — and *Censored* and *Events* the exits up to t inclusive (weights summed when fitted
+    with weights).
+
+    Parameters
+    ----------
+    *fitters : fitted KaplanMeier
+    ax : matplotlib.axes.Axes, optional
+        The Axes the curves are on; default the current one.
+    rows_to_show : list of str, optional
+        A subset of ``["At risk", "Censored", "Events"]``, in that order by default.
+    xticks : array-like, optional
+        The times of the columns (they become the axis' ticks); default the axis' ticks inside its
+        limits. The ticks and limits are fixed, so later curves do not move them from the table.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax``; the table is its annotations with gid ``"at_risk_counts"`` (one column per tick) and
+        ``"at_risk_labels"`` (the row names), replacing an earlier table on ``ax``. Saving with
+        ``bbox_inches="tight"`` (as notebooks do) or ``fig.tight_layout()`` keeps it inside the image.
+
+    Raises
+    ------
+    InvalidInputError
+        No fitters, an unknown row, an ``xticks`` time outside the axis' limits.
+    AttributeError
+        A fitter that is not fitted.
+    """
+    where = "add_at_risk_counts"
+    if not fitters:
+        raise InvalidInputError(f"{where}: no fitters given")
+    for f in fitters:
+        if not isinstance(f, KaplanMeier):
+            raise TypeError(f"{where}: expected fitted KaplanMeier objects, got {type(f).__name__}")
+        f._check_fitted()
+    rows = list(AT_RISK_ROWS) if rows_to_show is None else list(rows_to_show)
+    unknown = [r for r in rows if r not in AT_RISK_ROWS]
+    if unknown or not rows:
+        raise InvalidInputError(f"{where}: rows_to_show must name some of {', '.join(AT_RISK_ROWS)}, got {rows!r}")
+    ax = pyplot().gca() if ax is None else ax
+    low, high = ax.get_xlim()
+    if xticks is None:
+        ticks = np.asarray(ax.get_xticks(), dtype=float)
+        ticks = ticks[(ticks >= max(low, 0.0)) & (ticks <= high)]
+    else:
+        ticks = _float_array(xticks, "xticks")
+        outside = ticks[(ticks < low) | (ticks > high)]
+        if len(outside):
+            raise InvalidInputError(f"{where}: xticks {outside[0]:g} lies outside the axis' limits "
+                                    f"[{low:g}, {high:g}]")
+    ax.set_xticks(ticks)
+    ax.set_xlim(low, high)
+    for previous in [t for t in ax.texts if t.get_gid() in ("at_risk_counts", "at_risk_labels")]:
+        previous.remove()  # a second call replaces the table
+    lines: list[list[str]] = [[] for _ in ticks]  # one column of numbers per tick
+    names: list[str] = []
+    for f in fitters:
+        counts = f._risk_counts(ticks)
+        for row in rows:
+            names.append(f"{f._label}: {row}" if len(fitters) > 1 else row)
+            for column, value in zip(lines, counts[row]):
+                column.append(f"{value:.0f}" if f._integer_counts else f"{value:.4g}")
+    size = ax.xaxis.get_ticklabels()[0].get_fontsize() if len(ticks) else 10.0
+    # Under the tick labels (pad + one line), the axis label moved below the table.
+    offset = ax.xaxis.get_tick_padding() + 1.6 * size
+    place = {"xycoords": ax.get_xaxis_transform(), "textcoords": "offset points", "va": "top",
+             "fontsize": size, "annotation_clip": False, "linespacing": 1.3}
+    for tick, column in zip(ticks, lines):
+        ax.annotate("\n".join(column), xy=(tick, 0.0), xytext=(0.0, -offset), ha="center", gid="at_risk_counts",
+                    **place)
+    ax.annotate("\n".join(names), xy=(low, 0.0), xytext=(-0.5 * size, -offset), ha="right", gid="at_risk_labels",
+                **place)
+    ax.xaxis.labelpad = 1.3 * size * len(names) + 0.6 * size
+    return ax
 
 
 # ---- tenures of a dataset ----
