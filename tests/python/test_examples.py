@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -36,9 +37,13 @@ def decoded_png(data: str):
     return matplotlib.image.imread(io.BytesIO(raw), format="png")
 
 
-def test_notebook_runs_and_shows_its_figures(root):
+def test_notebook_runs_and_shows_its_figures(root, monkeypatch):
     """Executed as Jupyter runs it (in examples/, the inline backend): no cell fails, every cell that
     plots shows a figure, and each figure is a real PNG of more than one colour."""
+    # The kernel starts in examples/: a relative PYTHONPATH (the Makefile's build/python) is made absolute.
+    if os.environ.get("PYTHONPATH"):
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(str(pathlib.Path(p).resolve())
+                                                          for p in os.environ["PYTHONPATH"].split(os.pathsep) if p))
     nbformat = peer("nbformat")
     nbclient = peer("nbclient")
     peer("matplotlib")
