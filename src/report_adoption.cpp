@@ -16,7 +16,7 @@ void report_adoption(const report_context& ctx) {
   const scorecard& card = *ctx.options.adoption;
   ctx.heading("Adoption (" + card.name + ")");
   if (ctx.data.usage().size() == 0) return ctx.note("No usage table: no adoption score.");
-  const scorecard_scores s = score_card(card, ctx.data, ctx.as_of).scores;
+  const scorecard_scores s = score_card(card, ctx.data, ctx.as_of, ctx.options.n_threads).scores;
   const account_table& acc = ctx.data.accounts();
 
   // By segment: accounts scored, mean score, and the share of each band.

@@ -120,8 +120,8 @@ bool write_clv(const dataset& data, const clv_options& o, std::ostream& out) {
   const btyd::customers counts{rfm.frequency, rfm.recency, rfm.T, {}, {}};
   const btyd::fit_result fit = btyd::fit(o.model, counts, fit_options);
   std::vector<double> alive(n), purchases(n), spend(n, std::nan("")), value(n);
-  btyd::p_alive(o.model, fit.params, counts, alive);
-  btyd::conditional_expected_purchases(o.model, fit.params, o.horizon, counts, purchases);
+  btyd::p_alive(o.model, fit.params, counts, alive, 0.0, o.n_threads);
+  btyd::conditional_expected_purchases(o.model, fit.params, o.horizon, counts, purchases, o.n_threads);
 
   // Gamma-Gamma on the customers with repeat purchases of positive mean value (its domain); every customer's
   // expected spend from it (frequency 0: the population mean).

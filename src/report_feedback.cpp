@@ -53,9 +53,10 @@ void report_feedback(const report_context& ctx) {
   const time_grouping scope{period::month, ctx.as_of};
   // CSAT on the scale the answers were given on: 1..5 unless larger scores say otherwise.
   const int scale = std::clamp(static_cast<int>(max_csat), 5, csat_summary::max_scale);
-  const auto nps = by_month(nps_by(ctx.data, {}, scope), range, nps_summary{});
-  const auto csat = by_month(csat_by(ctx.data, {}, scope, scale), range, csat_summary(scale));
-  const auto ces = by_month(ces_by(ctx.data, {}, scope), range, ces_summary{});
+  const std::int32_t threads = ctx.options.n_threads;
+  const auto nps = by_month(summarize_by(ctx.data, {}, scope, nps_summary{}, threads), range, nps_summary{});
+  const auto csat = by_month(summarize_by(ctx.data, {}, scope, csat_summary(scale), threads), range, csat_summary(scale));
+  const auto ces = by_month(summarize_by(ctx.data, {}, scope, ces_summary{}, threads), range, ces_summary{});
   const bool show_ces = answers[static_cast<std::size_t>(survey_kind::ces)] > 0;
   text_table t{{"month", "NPS answers", "NPS (95% CI)", "CSAT answers", "CSAT % (95% CI)"}, {}};
   if (show_ces) t.header.insert(t.header.end(), {"CES answers", "CES (95% CI)"});
@@ -142,8 +143,8 @@ void report_payments(const report_context& ctx) {
   const report_months range(ctx);
   const time_grouping scope{period::month, ctx.as_of};
   const payment_thresholds th;
-  const auto months = by_month(payments_by(ctx.data, {}, scope), range, payment_counts{});
-  const auto by_account = payments_by(ctx.data, {"account_id"}, scope);
+  const auto months = by_month(payments_by(ctx.data, {}, scope, ctx.options.n_threads), range, payment_counts{});
+  const auto by_account = payments_by(ctx.data, {"account_id"}, scope, ctx.options.n_threads);
   std::vector<std::int64_t> warnings(range.size()), breaches(range.size());
   for (std::size_t g = 0; g < by_account.size(); ++g) {
     const auto s = range.slot(by_account.keys.start[g]);

@@ -57,7 +57,7 @@ void report_health(const report_context& ctx) {
   const dataset& data = ctx.data;
   const account_table& acc = data.accounts();
   ctx.heading("Health (" + card.name + ")");
-  const scored_card sc = score_card(card, data, ctx.as_of);
+  const scored_card sc = score_card(card, data, ctx.as_of, ctx.options.n_threads);
   const scorecard_scores& s = sc.scores;
   auto owner_of = [&](std::size_t a) {
     return acc.owner.empty() || acc.owner[a] == no_code ? std::string("-") : acc.owners[acc.owner[a]];
@@ -88,6 +88,7 @@ void report_health(const report_context& ctx) {
   // Renewals due and detractors, from the signals the alerts read.
   signal_options o;
   o.names = {"account.days_to_renewal", "mrr.current", "nps.last", "nps.days_since_last", "support.open_high"};
+  o.n_threads = ctx.options.n_threads;
   const signal_frame f = compute_signals(data, {ctx.as_of}, o);
   const auto column = [&](std::size_t j) { return f.values[j].data(); };
   const double *to_renewal = column(0), *mrr = column(1), *nps = column(2), *since_nps = column(3), *open_high = column(4);
@@ -123,7 +124,7 @@ void report_health(const report_context& ctx) {
   std::vector<timestamp> week;
   for (int d = 7; d >= 0; --d) week.push_back(ctx.as_of - d * seconds_per_day);
   std::vector<alert> started;
-  for (auto& a : card_alerts(card, data, week))
+  for (auto& a : card_alerts(card, data, week, ctx.options.n_threads))
     if (a.as_of > week.front()) started.push_back(std::move(a));
   std::map<std::string, std::int64_t> by_kind;
   for (const auto& a : started) ++by_kind[alert_name(card, a)];

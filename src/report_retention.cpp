@@ -28,6 +28,7 @@ void report_cohort_retention(const report_context& ctx) {
   }
   cohort_options o;
   o.as_of = ctx.as_of;
+  o.n_threads = ctx.options.n_threads;
   const auto m = cohort_retention(ctx.data, o);
   // The most recent cohorts whose first month is complete, at most `months` of them and offsets.
   std::size_t end = m.n_cohorts();

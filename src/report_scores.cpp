@@ -28,8 +28,9 @@ std::string owner_of(const dataset& data, std::size_t a) {
 
 }  // namespace
 
-void write_scores(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out) {
-  const scored_card sc = score_card(card, data, as_of);
+void write_scores(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out,
+                  std::int32_t n_threads) {
+  const scored_card sc = score_card(card, data, as_of, n_threads);
   const scorecard_scores& s = sc.scores;
   auto band = [&](std::size_t a) { return s.band[a] < 0 ? std::string() : card.bands[std::size_t(s.band[a])].name; };
   auto reason = [&](std::size_t a) {
@@ -73,8 +74,9 @@ void write_scores(const scorecard& card, const dataset& data, timestamp as_of, s
   }
 }
 
-void write_alerts(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out) {
-  const std::vector<alert> alerts = card_alerts(card, data, {as_of});
+void write_alerts(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out,
+                  std::int32_t n_threads) {
+  const std::vector<alert> alerts = card_alerts(card, data, {as_of}, n_threads);
   if (format == score_format::json) {
     ordered rows = ordered::array();
     for (const auto& a : alerts)

@@ -22,6 +22,7 @@ struct report_options {
   int months = 12;            // how many months the monthly sections show
   const scorecard* adoption = nullptr;  // the adoption model (models/adoption_v1.json); none: section skipped
   const scorecard* health = nullptr;    // the health card (models/saas_health_v1.json); none: section skipped
+  std::int32_t n_threads = 1;           // for the signals, scores, alerts, cohorts and lifecycle (same bits)
 };
 
 /// A small table of already-formatted cells, rendered aligned (text) or as a Markdown table.
@@ -41,11 +42,13 @@ enum class score_format { csv, json };
 /// Every account's health as of T by a card (`custhealth score`): account_id, score, band, trend,
 /// override, computed_score, top_factors ("measure:points;…", largest first), then each measure's
 /// score. Numbers are written in their shortest round-trip form: the same bits as C++ and Python.
-void write_scores(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out);
+void write_scores(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out,
+                  std::int32_t n_threads = 1);
 
 /// The card's alerts active at T (`custhealth score --alerts`): account_id, kind, severity, time,
 /// owner, message.
-void write_alerts(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out);
+void write_alerts(const scorecard& card, const dataset& data, timestamp as_of, score_format format, std::ostream& out,
+                  std::int32_t n_threads = 1);
 
 /// `custhealth clv`: the RFM summary of the payments (or usage) table, a BTYD fit to it, and for payments a
 /// Gamma-Gamma fit to the repeat customers' spend.
@@ -56,6 +59,7 @@ struct clv_options {
   std::size_t top = 10;                   ///< customers listed
   int max_iter = 500;                     ///< the fits' iteration limit (btyd::fit_options)
   report_format format = report_format::text;
+  std::int32_t n_threads = 1;             ///< for P(alive) and the expected purchases (the same bits)
 };
 
 /// Prints the fit (parameters, standard errors, log-likelihood, status, customers), the P(alive) distribution

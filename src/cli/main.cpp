@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "custhealth/io/csv.hpp"
+#include "custhealth/parallel.hpp"
 #include "custhealth/report.hpp"
 #include "custhealth/scorecard/scorecard.hpp"
 #include "custhealth/synth/generate.hpp"
@@ -20,6 +21,16 @@ namespace fs = std::filesystem;
 using namespace custhealth;
 
 namespace {
+
+/// `--threads N` of the commands that walk accounts or rows; 0 until given, then CUSTHEALTH_NUM_THREADS or 1.
+struct thread_argument {
+  std::int32_t n = 0;
+  void add_to(CLI::App& app) {
+    app.add_option("--threads", n, "Threads (default: CUSTHEALTH_NUM_THREADS, else 1; the output is the same)")
+        ->check(CLI::Range(1, 4096));
+  }
+  std::int32_t count() const { return n > 0 ? n : default_threads(); }
+};
 
 /// Where the data comes from: a folder, one file per table, or (neither) the bundled sample.
 struct data_arguments {
@@ -117,6 +128,8 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--months", report.months, "Months in the monthly sections")->capture_default_str()->check(CLI::Range(1, 120));
   std::string report_card = "saas_health_v1";
   report_cmd->add_option("--card", report_card, "Health card: a shipped name or a JSON file")->capture_default_str();
+  thread_argument report_threads, score_threads, clv_threads;
+  report_threads.add_to(*report_cmd);
 
   data_arguments score_data;
   std::string score_card_name = "saas_health_v1", score_format_name = "csv", score_as_of;
@@ -127,6 +140,7 @@ int main(int argc, char** argv) {
   score_cmd->add_option("--format", score_format_name, "csv or json")->check(CLI::IsMember({"csv", "json"}))->capture_default_str();
   score_cmd->add_option("--as-of", score_as_of, "Score as of this date (default: the end of the data)");
   score_cmd->add_flag("--alerts", score_alerts, "Write the alerts active at --as-of instead of the scores");
+  score_threads.add_to(*score_cmd);
 
   data_arguments clv_data;
   clv_options clv;
@@ -146,6 +160,7 @@ int main(int argc, char** argv) {
   clv_cmd->add_option("--top", clv.top, "Customers listed")->capture_default_str();
   clv_cmd->add_option("--max-iter", clv.max_iter, "The fits' iteration limit")->capture_default_str()->check(CLI::Range(1, 100000));
   clv_cmd->add_option("--format", clv_format, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}))->capture_default_str();
+  clv_threads.add_to(*clv_cmd);
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -169,6 +184,7 @@ int main(int argc, char** argv) {
       const scorecard adoption = data_arguments::model("adoption_v1"), health = data_arguments::model(report_card);
       report.adoption = &adoption;
       report.health = &health;
+      report.n_threads = report_threads.count();
       write_report(data, report, std::cout);
     } else if (score_cmd->parsed()) {
       const scorecard card = data_arguments::model(score_card_name);
@@ -180,9 +196,9 @@ int main(int argc, char** argv) {
       if (at == no_time) at = data.time_range().end;  // no event rows at all
       const score_format format = score_format_name == "json" ? score_format::json : score_format::csv;
       if (score_alerts)
-        write_alerts(card, data, at, format, std::cout);
+        write_alerts(card, data, at, format, std::cout, score_threads.count());
       else
-        write_scores(card, data, at, format, std::cout);
+        write_scores(card, data, at, format, std::cout, score_threads.count());
     } else if (clv_cmd->parsed()) {
       clv.rfm.table = parse_enum<table_id>("table", clv_table);
       clv.rfm.unit = parse_period(clv_period);
@@ -190,6 +206,7 @@ int main(int argc, char** argv) {
       if (!clv_as_of.empty()) clv.rfm.as_of = parse_time_or_throw(clv_as_of);
       if (clv_horizon->count() == 0) clv.horizon = clv.rfm.unit == period::day ? 90.0 : 13.0;
       clv.format = parse_format(clv_format);
+      clv.n_threads = clv_threads.count();
       if (!write_clv(clv_data.load(), clv, std::cout))
         std::cerr << "custhealth: warning: a fit did not converge (its status is printed); try --max-iter or another --model\n";
     }

@@ -336,3 +336,22 @@ def test_clv_bad_input_is_a_clear_error(tmp_path):
     assert "every one of the 2 customers has frequency 0" in fails("--payments", str(once))
     assert "no successful payments before 2023-01-01" in fails("--payments", str(once), "--as-of", "2023-01-01")
     assert "cannot parse \"soon\"" in fails("--payments", str(once), "--as-of", "soon")
+
+
+def test_threads_change_no_output_and_bad_counts_are_refused(tmp_path):
+    # A portfolio above the sizes that stay on one thread (4,096 accounts a block).
+    run("generate", "--accounts", "9000", "--days", "200", "--seed", "3", "--out", str(tmp_path))
+    data = ["--data", str(tmp_path)]
+    for command in (["report", "--format", "json"], ["score"], ["score", "--alerts"],
+                    ["clv", "--format", "json", "--currency", "USD"]):
+        one = run(*command, *data, "--threads", "1").stdout
+        assert run(*command, *data, "--threads", "3").stdout == one, command
+        env = {**os.environ, "CUSTHEALTH_NUM_THREADS": "2"}
+        assert subprocess.run([CLI, *command, *data], capture_output=True, text=True, check=True, timeout=300,
+                              env=env).stdout == one, command
+    bad = run("score", *data, "--threads", "0", check=False)
+    assert bad.returncode != 0 and "--threads" in bad.stderr
+    env = {**os.environ, "CUSTHEALTH_NUM_THREADS": "lots"}
+    refused = subprocess.run([CLI, "score", *data], capture_output=True, text=True, timeout=300, env=env)
+    assert refused.returncode == 1
+    assert 'CUSTHEALTH_NUM_THREADS must be a whole number from 1 to 4096, got "lots"' in refused.stderr
