@@ -98,8 +98,8 @@ def thread_setting() -> str:
     con = duckdb_connect()
     duck = con.sql("SELECT current_setting('threads')").fetchall()[0][0]
     how = "engine defaults" if THREADS is None else f"--threads {THREADS} (POLARS_MAX_THREADS, DuckDB SET threads)"
-    return (f"threads: {how}: polars {pl.thread_pool_size()}, DuckDB {duck}; custhealth single-threaded; "
-            f"{os.cpu_count()} CPUs")
+    return (f"threads: {how}: polars {pl.thread_pool_size()}, DuckDB {duck}; custhealth n_threads=1 unless a case "
+            f"says otherwise; {os.cpu_count()} CPUs")
 
 
 # ---- the run ----

@@ -401,11 +401,11 @@ bg_derivatives bg_value_gradient_hessian(const double* p, const prepared& d, boo
   const double s = modified ? 1.0 : 0.0;
   const double psi_r = detail::digamma(r), psi_ab = detail::digamma(a + b), psi_b = detail::digamma(b);
   const double tri_r = detail::trigamma(r), tri_ab = detail::trigamma(a + b), tri_b = detail::trigamma(b);
-  const double base = r * log_alpha - std::lgamma(r) + std::lgamma(a + b) - std::lgamma(b);
+  const double base = r * log_alpha - detail::lgamma(r) + detail::lgamma(a + b) - detail::lgamma(b);
   for (std::size_t k = 0; k < nx; ++k) {
     if (W[k] == 0) continue;
     const double x = d.xs[k], Wk = W[k];
-    value += Wk * (base + std::lgamma(r + x) + std::lgamma(b + x + s) - std::lgamma(a + b + x + s));
+    value += Wk * (base + detail::lgamma(r + x) + detail::lgamma(b + x + s) - detail::lgamma(a + b + x + s));
     const double psi_abx = detail::digamma(a + b + x + s), tri_abx = detail::trigamma(a + b + x + s);
     gr += Wk * (log_alpha - psi_r + detail::digamma(r + x));
     gal += Wk * r / alpha;
@@ -1153,9 +1153,6 @@ customers rows_of(const customers& c, std::size_t first, std::size_t n) {
   return {part(c.frequency), part(c.recency), part(c.T), part(c.monetary), part(c.weights)};
 }
 
-/// Customers per thread below which a thread costs more than it saves.
-constexpr std::size_t customers_per_thread = 16384;
-
 /// P(alive) of checked rows (every model's is a function of the row alone).
 void p_alive_rows(btyd_model m, const double* p, const customers& c, std::span<double> out, double t_future) {
   const std::size_t n = c.frequency.size();
@@ -1204,13 +1201,14 @@ void p_alive_rows(btyd_model m, const double* p, const customers& c, std::span<d
 
 void p_alive(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,
              double t_future, std::int32_t n_threads) {
+  check_threads(n_threads, "p_alive");
   const double* p = checked(m, params, c, out, t_future);
   for_each_block(
       c.frequency.size(), n_threads,
       [&](std::size_t first, std::size_t last) {
         p_alive_rows(m, p, rows_of(c, first, last - first), out.subspan(first, last - first), t_future);
       },
-      customers_per_thread);
+      block_grain::customers);
 }
 
 namespace {
@@ -1233,6 +1231,7 @@ bool at_a_equal_one(btyd_model m, std::span<const double> params, std::span<doub
 
 void conditional_expected_purchases(btyd_model m, std::span<const double> params, double t, const customers& c,
                                     std::span<double> out, std::int32_t n_threads) {
+  check_threads(n_threads, "conditional_expected_purchases");
   const double* p = checked(m, params, c, out, t);
   if (at_a_equal_one(m, params, out, [&](std::span<const double> q, std::span<double> o) {
         conditional_expected_purchases(m, q, t, c, o, n_threads);
@@ -1241,7 +1240,7 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
   const std::size_t n = c.frequency.size();
   // Rows in blocks, one per thread; each row's value depends on the row alone (and on tables made
   // before from all rows), so the bits do not depend on the thread count.
-  auto in_blocks = [&](auto&& rows) { for_each_block(n, n_threads, rows, customers_per_thread); };
+  auto in_blocks = [&](auto&& rows) { for_each_block(n, n_threads, rows, block_grain::customers); };
   switch (m) {
     case btyd_model::bg_nbd:
     case btyd_model::mbg_nbd: {
@@ -1293,7 +1292,7 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
         for (std::size_t j = 0; j < ll.size(); ++j) {
           const std::size_t i = begin + j;
           const double x = c.frequency[i], T = c.T[i];
-          const double first = std::lgamma(r + x) - std::lgamma(r) + r * std::log(alpha) + s * std::log(beta) -
+          const double first = detail::lgamma(r + x) - detail::lgamma(r) + r * std::log(alpha) + s * std::log(beta) -
                                (r + x) * std::log(alpha + T) - s * std::log(beta + T);
           const double second = std::log(r + x) + std::log(beta + T) - std::log(alpha + T);
           // (1 − u^{s−1})/(s − 1) with u = (β+T)/(β+T+t): −expm1((s−1)·log u)/(s−1), its limit −log u at s = 1.
@@ -1311,11 +1310,11 @@ void conditional_expected_purchases(btyd_model m, std::span<const double> params
       in_blocks([&](std::size_t first, std::size_t last) {
         for (std::size_t i = first; i < last; ++i) {
           const double x = c.frequency[i], nn = c.T[i];
-          const double l1 = std::lgamma(1 + de + nn) - std::lgamma(ga + de + nn);
-          const double l2 = std::lgamma(1 + de + nn + t) - std::lgamma(ga + de + nn + t);
+          const double l1 = detail::lgamma(1 + de + nn) - detail::lgamma(ga + de + nn);
+          const double l2 = detail::lgamma(1 + de + nn + t) - detail::lgamma(ga + de + nn + t);
           // δ/(γ − 1) and the bracket are both negative when γ < 1: multiplied, not taken into the logarithm.
-          const double front = log_beta(al + x + 1, be + nn - x) - log_beta(al, be) + std::lgamma(ga + de) -
-                               std::lgamma(1 + de) - ll_bgbb_row(p, x, c.recency[i], nn);
+          const double front = log_beta(al + x + 1, be + nn - x) - log_beta(al, be) + detail::lgamma(ga + de) -
+                               detail::lgamma(1 + de) - ll_bgbb_row(p, x, c.recency[i], nn);
           // At γ = 1 the bracket vanishes with γ − 1: its limit is δ·(ψ(1+δ+n+t) − ψ(1+δ+n)).
           out[i] = ga == 1.0 ? std::exp(front) * de * (detail::digamma(1 + de + nn + t) - detail::digamma(1 + de + nn))
                              : std::exp(front + l1) * (de / (ga - 1)) * -std::expm1(l2 - l1);
@@ -1360,7 +1359,7 @@ void expected_purchases(btyd_model m, std::span<const double> params, std::span<
       case btyd_model::bg_bb: {
         // Fader, Hardie & Shang (2010) eq. (7): α/(α+β)·δ/(γ−1)·[1 − Γ(γ+δ)Γ(1+δ+n)/(Γ(γ+δ+n)Γ(1+δ))].
         const double al = p[0], be = p[1], ga = p[2], de = p[3];
-        const double l = std::lgamma(ga + de) + std::lgamma(1 + de + ti) - std::lgamma(ga + de + ti) - std::lgamma(1 + de);
+        const double l = detail::lgamma(ga + de) + detail::lgamma(1 + de + ti) - detail::lgamma(ga + de + ti) - detail::lgamma(1 + de);
         // At γ = 1 the limit of δ/(γ − 1)·[…] is δ·(ψ(1+δ+n) − ψ(1+δ)).
         out[i] = ga == 1.0 ? al / (al + be) * de * (detail::digamma(1 + de + ti) - detail::digamma(1 + de))
                            : al / (al + be) * de / (ga - 1) * -std::expm1(l);
@@ -1380,7 +1379,7 @@ double negative_binomial_tail(double r, double lp, double lq, std::int64_t n) {
   if (n <= 0) return 1.0;
   if (!std::isfinite(lq)) return 0.0;  // t = 0: N = 0
   const double q = std::exp(lq), nn = static_cast<double>(n);
-  const auto log_term = [&](double j) { return std::lgamma(r + j) - std::lgamma(r) - std::lgamma(j + 1) + r * lp + j * lq; };
+  const auto log_term = [&](double j) { return detail::lgamma(r + j) - detail::lgamma(r) - detail::lgamma(j + 1) + r * lp + j * lq; };
   if (nn <= r * q / std::exp(lp)) {
     double sum = 0.0;
     for (std::int64_t j = 0; j < n; ++j) sum += std::exp(log_term(static_cast<double>(j)));
@@ -1415,7 +1414,7 @@ void probability_of_purchases(btyd_model m, std::span<const double> params, std:
     check_t(m, t[i]);
     const double lp = std::log(alpha / (alpha + t[i]));
     const double lq = t[i] > 0 ? std::log(t[i] / (alpha + t[i])) : -inf;
-    const double nb = std::lgamma(r + nn) - std::lgamma(r) - std::lgamma(nn + 1) + r * lp + (n > 0 ? nn * lq : 0.0);
+    const double nb = detail::lgamma(r + nn) - detail::lgamma(r) - detail::lgamma(nn + 1) + r * lp + (n > 0 ? nn * lq : 0.0);
     const double first = std::exp(log_beta(a, b + nn + (modified ? 1 : 0)) - log_beta(a, b) + nb);
     double second = 0.0;
     if (n > 0 || modified) {

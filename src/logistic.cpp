@@ -8,11 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -85,25 +83,15 @@ struct design {
   }
 };
 
-/// f(c, begin, end) for each chunk c of [0, n), on up to `threads` threads. Chunks, not parallel.hpp's
-/// one block per thread: their sums are added in chunk order, so the bits do not depend on the count.
+/// f(c, begin, end) for each chunk c of [0, n), the chunks in contiguous blocks on up to `threads`
+/// threads. Each chunk's sums are kept apart and added in chunk order afterwards, so the bits do not
+/// depend on the count (nor on where the blocks fall).
 template <class F>
 void for_each_chunk(std::size_t n, std::int32_t threads, F&& f) {
   const std::size_t chunks = (n + chunk_rows - 1) / chunk_rows;
-  auto run = [&](std::size_t c) { f(c, c * chunk_rows, std::min(n, (c + 1) * chunk_rows)); };
-  const std::size_t workers = std::min(std::size_t(threads), chunks);
-  if (workers <= 1) {
-    for (std::size_t c = 0; c < chunks; ++c) run(c);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t c; (c = next.fetch_add(1)) < chunks;) run(c);
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < workers; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  for_each_block(chunks, threads, [&](std::size_t first, std::size_t last) {
+    for (std::size_t c = first; c < last; ++c) f(c, c * chunk_rows, std::min(n, (c + 1) * chunk_rows));
+  });
 }
 
 std::size_t chunk_count(std::size_t n) { return (n + chunk_rows - 1) / chunk_rows; }

@@ -4,11 +4,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <charconv>
 #include <cstdlib>
 #include <exception>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -16,11 +16,23 @@
 
 namespace custhealth {
 
-/// Throws invalid_input unless n_threads ≥ 1; `what` names the caller ("signals", "score", …).
+/// The most threads a call takes (and CUSTHEALTH_NUM_THREADS, --threads, ch.set_num_threads accept).
+inline constexpr std::int32_t max_threads = 4096;
+
+/// Throws invalid_input unless 1 ≤ n_threads ≤ max_threads; `what` names the caller ("signals", …).
 inline void check_threads(std::int32_t n_threads, std::string_view what) {
-  if (n_threads < 1)
-    throw invalid_input(std::string(what) + ": n_threads must be ≥ 1, got " + std::to_string(n_threads));
+  if (n_threads < 1 || n_threads > max_threads)
+    throw invalid_input(std::string(what) + ": n_threads must be from 1 to " + std::to_string(max_threads) + ", got " +
+                        std::to_string(n_threads));
 }
+
+/// The smallest block worth a thread of its own, by unit of work: below these a thread costs more than
+/// it saves. (Signals and scores split accounts with no minimum: an account's sweep is long enough.)
+namespace block_grain {
+inline constexpr std::size_t rows = 1u << 16;    // rows of a grouped aggregate
+inline constexpr std::size_t accounts = 4096;    // accounts of a cohort matrix or a lifecycle
+inline constexpr std::size_t customers = 16384;  // customers of a BTYD prediction
+}  // namespace block_grain
 
 /// The thread count when none is given: the environment variable CUSTHEALTH_NUM_THREADS (a whole
 /// number ≥ 1), else 1 — one thread unless asked, as scikit-learn's n_jobs=None, because a library
@@ -28,11 +40,13 @@ inline void check_threads(std::int32_t n_threads, std::string_view what) {
 inline std::int32_t default_threads() {
   const char* text = std::getenv("CUSTHEALTH_NUM_THREADS");
   if (text == nullptr || *text == '\0') return 1;
-  char* end = nullptr;
-  const long n = std::strtol(text, &end, 10);
-  if (*end != '\0' || n < 1 || n > 4096)
-    throw invalid_input(std::string("CUSTHEALTH_NUM_THREADS must be a whole number from 1 to 4096, got \"") + text + "\"");
-  return std::int32_t(n);
+  const std::string_view s(text);
+  std::int32_t n = 0;  // strict: digits only (no '+', no spaces)
+  const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (error != std::errc{} || end != s.data() + s.size() || n < 1 || n > max_threads)
+    throw invalid_input("CUSTHEALTH_NUM_THREADS must be a whole number from 1 to " + std::to_string(max_threads) +
+                        ", got \"" + std::string(s) + "\"");
+  return n;
 }
 
 /// The number of blocks for_each_block splits n items into: at most n_threads, none smaller than
@@ -74,7 +88,7 @@ void for_each_block(std::size_t n, std::int32_t n_threads, F&& f, std::size_t gr
   std::size_t started = 1;
   try {
     for (; started < blocks; ++started) pool.emplace_back(run, started);
-  } catch (const std::system_error&) {  // no thread to be had: the blocks left run here
+  } catch (...) {  // no thread to be had (system_error, bad_alloc): the blocks left run here
   }
   run(0);
   for (std::size_t b = started; b < blocks; ++b) run(b);

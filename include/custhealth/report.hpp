@@ -22,7 +22,7 @@ struct report_options {
   int months = 12;            // how many months the monthly sections show
   const scorecard* adoption = nullptr;  // the adoption model (models/adoption_v1.json); none: section skipped
   const scorecard* health = nullptr;    // the health card (models/saas_health_v1.json); none: section skipped
-  std::int32_t n_threads = 1;           // for the signals, scores, alerts, cohorts and lifecycle (same bits)
+  std::int32_t n_threads = 1;           // signals, scores, alerts, cohorts, feedback and payments (same bits)
 };
 
 /// A small table of already-formatted cells, rendered aligned (text) or as a Markdown table.

@@ -478,5 +478,18 @@ TEST(GroupedFeedback, ThreadsGiveTheSameGroupsAndTheFirstBadRow) {
               "surveys[120000]: NPS must be an integer 0..10, got 12")
         << threads;
   EXPECT_THAT(invalid_input_message([&] { summarize_by(d.rows(), {period::month}, nps_summary{}, 0); }),
-              HasSubstr("n_threads must be ≥ 1, got 0"));
+              HasSubstr("n_threads must be from 1 to 4096, got 0"));
+}
+
+// A row outside the sampled time axis stops its block; a later block's bad row must not be reported
+// before the first bad row: the exact second pass reports it, as one thread does.
+TEST(GroupedFeedback, ThreadsReportTheFirstBadRowWhenAnEarlierBlockMissedTheAxis) {
+  auto d = random_surveys(200'000, 33, 0, 10);
+  d.time[1] = from_civil(2010, 1, 1);  // not in the sample of 4,096 rows: the first block stops here
+  d.score[5] = 11;
+  d.score[150'000] = 12;
+  for (std::int32_t threads : {1, 2, 3})
+    EXPECT_EQ(invalid_input_message([&] { summarize_by(d.rows(), {period::month}, nps_summary{}, threads); }),
+              "surveys[5]: NPS must be an integer 0..10, got 11")
+        << threads;
 }

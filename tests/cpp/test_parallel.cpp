@@ -63,8 +63,14 @@ TEST(Parallel, TheFirstBlocksExceptionReachesTheCallerAfterEveryThreadJoined) {
     EXPECT_EQ(finished, 2);  // the other blocks ran to the end, none was abandoned
   }
   EXPECT_THAT([] { for_each_block(3, 0, [](std::size_t, std::size_t) {}); },
-              ::testing::ThrowsMessage<invalid_input>(::testing::HasSubstr("n_threads must be ≥ 1, got 0")));
+              ::testing::ThrowsMessage<invalid_input>(::testing::HasSubstr("n_threads must be from 1 to 4096, got 0")));
   EXPECT_THROW(check_threads(-2, "score"), invalid_input);
+  EXPECT_THROW(check_threads(max_threads + 1, "score"), invalid_input);
+  EXPECT_NO_THROW(check_threads(max_threads, "score"));
+  // The (block, first, last) form: block indices in order of the ranges.
+  std::vector<std::size_t> firsts(3);
+  for_each_block(30, 3, [&](std::size_t b, std::size_t first, std::size_t) { firsts[b] = first; });
+  EXPECT_EQ(firsts, (std::vector<std::size_t>{0, 10, 20}));
 }
 
 TEST(Parallel, TheDefaultCountIsTheEnvironmentsOrOne) {
@@ -74,7 +80,9 @@ TEST(Parallel, TheDefaultCountIsTheEnvironmentsOrOne) {
   EXPECT_EQ(default_threads(), 1);
   ::setenv("CUSTHEALTH_NUM_THREADS", "3", 1);
   EXPECT_EQ(default_threads(), 3);
-  for (const char* bad : {"0", "-1", "two", "2.5", "3 ", "100000"}) {
+  ::setenv("CUSTHEALTH_NUM_THREADS", "007", 1);
+  EXPECT_EQ(default_threads(), 7);
+  for (const char* bad : {"0", "-1", "two", "2.5", "3 ", " 3", "+3", "4097", "100000"}) {
     ::setenv("CUSTHEALTH_NUM_THREADS", bad, 1);
     EXPECT_THAT([] { default_threads(); },
                 ::testing::ThrowsMessage<invalid_input>(::testing::HasSubstr("CUSTHEALTH_NUM_THREADS"))) << bad;

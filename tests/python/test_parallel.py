@@ -111,9 +111,17 @@ def test_the_environment_sets_the_default_and_a_bad_value_is_named():
                      CUSTHEALTH_NUM_THREADS="many")
     assert bad.returncode == 0, bad.stderr
     assert 'refused: CUSTHEALTH_NUM_THREADS must be a whole number from 1 to 4096, got "many"' in bad.stdout
+    # A card scored on signals already computed runs no threads: the setting is not read.
+    given = run_python("import custhealth as ch\n"
+                       "ds = ch.generate(n_accounts=5, days=60, seed=1)\n"
+                       "card = ch.Scorecard.load('saas_health_v1')\n"
+                       "s = ch.signals(ds, as_of='2024-02-01', names=card.signals, n_threads=1)\n"
+                       "print(len(card.score(ds, as_of='2024-02-01', signals=s)))\n",
+                       CUSTHEALTH_NUM_THREADS="many")
+    assert given.returncode == 0 and given.stdout.strip() == "5", given.stderr
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", np.float64(2)])
+@pytest.mark.parametrize("bad", [0, -1, 4097, 2**31, 1.5, True, "2", np.float64(2)])
 def test_bad_counts_are_refused_by_name(ds, bad):
     card = ch.Scorecard.load("saas_health_v1")
     as_of = pd.Timestamp("2024-10-15")
@@ -125,7 +133,7 @@ def test_bad_counts_are_refused_by_name(ds, bad):
         "set_num_threads": lambda: ch.set_num_threads(bad),
     }
     for name, call in calls.items():
-        with pytest.raises(ch.InvalidInputError, match=f"{name}: n_threads must be a whole number ≥ 1, got"):
+        with pytest.raises(ch.InvalidInputError, match=f"{name}: n_threads must be a whole number from 1 to 4096, got"):
             call()
     assert ch.get_num_threads() == 1  # a refused setting changes nothing
 
@@ -155,9 +163,9 @@ def test_feedback_and_payments_summaries_are_the_same_bits_on_any_thread_count()
     paid = payments[payments["type"] == "payment"]
     fsum = paid.groupby([paid["account_id"], month[paid.index]])["amount"].agg(lambda s: math.fsum(s))
     np.testing.assert_array_equal(single["payment_volume"].to_numpy(), fsum.to_numpy())
-    with pytest.raises(ch.InvalidInputError, match="feedback_summary: n_threads must be a whole number ≥ 1, got 0"):
+    with pytest.raises(ch.InvalidInputError, match="feedback_summary: n_threads must be a whole number from 1 to 4096, got 0"):
         ch.feedback_summary(answers, n_threads=0)
-    with pytest.raises(ch.InvalidInputError, match="payments_summary: n_threads must be a whole number ≥ 1, got -2"):
+    with pytest.raises(ch.InvalidInputError, match="payments_summary: n_threads must be a whole number from 1 to 4096, got -2"):
         ch.payments_summary(payments, n_threads=-2)
 
 
@@ -180,9 +188,9 @@ def test_cohort_matrices_and_lifecycles_are_the_same_bits_on_any_thread_count():
     observed = first.notna().to_numpy()
     assert observed.sum() > 5
     np.testing.assert_array_equal(first.to_numpy()[observed], one.sizes.to_numpy()[observed])
-    with pytest.raises(ch.InvalidInputError, match="cohort_retention: n_threads must be a whole number ≥ 1, got 0"):
+    with pytest.raises(ch.InvalidInputError, match="cohort_retention: n_threads must be a whole number from 1 to 4096, got 0"):
         ch.cohort_retention(ds, n_threads=0)
-    with pytest.raises(ch.InvalidInputError, match="lifecycle: n_threads must be a whole number ≥ 1, got -1"):
+    with pytest.raises(ch.InvalidInputError, match="lifecycle: n_threads must be a whole number from 1 to 4096, got -1"):
         ch.lifecycle(ds, n_threads=-1)
 
 
@@ -194,7 +202,7 @@ def test_the_logistic_fit_is_the_same_bits_on_any_thread_count():
     two = ch.LogisticChurnModel(l2=1.0, n_threads=2).fit(X, y)
     assert one.to_json() == two.to_json()
     assert "n_threads=2" in repr(ch.LogisticChurnModel(n_threads=2))
-    with pytest.raises(ch.InvalidInputError, match="fit: n_threads must be a whole number ≥ 1, got 0"):
+    with pytest.raises(ch.InvalidInputError, match="LogisticChurnModel.fit: n_threads must be a whole number from 1 to 4096, got 0"):
         ch.LogisticChurnModel(n_threads=0).fit(X, y)
 
 
@@ -220,5 +228,22 @@ def test_btyd_predictions_are_the_same_bits_on_any_thread_count(model):
         odds = a / (b + frequency - 1) * ((alpha + T) / (alpha + recency)) ** (r + frequency)
         np.testing.assert_allclose(one_alive, np.where(frequency > 0, 1 / (1 + odds), 1.0), rtol=1e-13)
     fitted.n_threads = 0
-    with pytest.raises(ch.InvalidInputError, match="n_threads must be a whole number ≥ 1, got 0"):
+    with pytest.raises(ch.InvalidInputError, match="n_threads must be a whole number from 1 to 4096, got 0"):
         fitted.conditional_probability_alive(frequency, recency, T)
+
+
+def test_bg_bb_predictions_are_the_same_bits_on_any_thread_count():
+    rng = np.random.default_rng(4)
+    n = 40_000  # distinct (x, tx, n) histories, several blocks of 16,384
+    n_periods = rng.integers(5, 12, n).astype(float)
+    recency = np.floor(rng.uniform(0, 1, n) * (n_periods + 1))
+    frequency = np.where(recency > 0, np.minimum(recency, rng.integers(1, 12, n)), 0).astype(float)
+    model = ch.BetaGeoBetaBinom.from_params(dict(alpha=1.2, beta=0.75, gamma=0.66, delta=2.78))
+    one = model.conditional_expected_number_of_purchases_up_to_time(5, frequency, recency, n_periods)
+    alive = model.conditional_probability_alive(5, frequency, recency, n_periods)
+    model.n_threads = 2
+    np.testing.assert_array_equal(model.conditional_expected_number_of_purchases_up_to_time(
+        5, frequency, recency, n_periods), one)
+    np.testing.assert_array_equal(model.conditional_probability_alive(5, frequency, recency, n_periods), alive)
+    with pytest.raises(TypeError):
+        ch.GammaGamma(n_threads=2)  # it has no threaded prediction: the argument is not taken

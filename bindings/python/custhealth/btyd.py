@@ -90,13 +90,13 @@ class _Fitter:
     _model = ""
     _name = ""
 
-    def __init__(self, penalizer_coef: float = 0.0, *, n_threads: int | None = None) -> None:
+    n_threads: int | None = None  # threads of the per-customer predictions (the models that take it)
+
+    def __init__(self, penalizer_coef: float = 0.0) -> None:
         self.penalizer_coef = float(penalizer_coef)
-        # Threads of the per-customer predictions (default ch.get_num_threads(); the same bits for any count).
-        self.n_threads = n_threads
 
     def _threads(self) -> int:
-        return resolve_threads(getattr(self, "n_threads", None), self._name)
+        return resolve_threads(self.n_threads, self._name)
 
     # ---- parameters ----------------------------------------------------------------------------------------
     @classmethod
@@ -223,6 +223,12 @@ class _Fitter:
 
 class _Counting(_Fitter):
     """BG/NBD, MBG/NBD and Pareto/NBD: repeat purchases in continuous time."""
+
+    def __init__(self, penalizer_coef: float = 0.0, *, n_threads: int | None = None) -> None:
+        """``n_threads``: threads of P(alive) and the conditional expectations over blocks of customers
+        (default ``ch.get_num_threads()``; the same bits for any count)."""
+        super().__init__(penalizer_coef)
+        self.n_threads = n_threads
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None, initial_params: Any = None,
             tol: float = 1e-9, max_iter: int = 500) -> Any:
@@ -451,6 +457,12 @@ class BetaGeoBetaBinom(_Fitter):
 
     _model = "bg_bb"
     _name = "BetaGeoBetaBinom"
+
+    def __init__(self, penalizer_coef: float = 0.0, *, n_threads: int | None = None) -> None:
+        """``n_threads``: threads of P(alive) and the conditional expectations over blocks of customers
+        (default ``ch.get_num_threads()``; the same bits for any count)."""
+        super().__init__(penalizer_coef)
+        self.n_threads = n_threads
 
     def fit(self, frequency: Any, recency: Any, n_periods: Any, weights: Any = None, initial_params: Any = None,
             tol: float = 1e-9, max_iter: int = 500) -> BetaGeoBetaBinom:

@@ -105,6 +105,8 @@ class LogisticChurnModel(_FitStatus):
     >>> model.contributions(X_new)                               # doctest: +SKIP
     """
 
+    n_threads: int | None = None  # a class default: models pickled before it existed read None
+
     def __init__(self, l2: float = 1.0, standardize: bool = True, max_iter: int = 100, tol: float = 1e-8, *,
                  n_threads: int | None = None) -> None:
         self.l2 = float(l2)
@@ -130,7 +132,7 @@ class LogisticChurnModel(_FitStatus):
         if names is None:
             names = [f"x{j}" for j in range(values.shape[1])]
         self._model = _core.LogisticModel.fit(values, labels, weights, names, self.l2, self.standardize,
-                                              self.max_iter, self.tol, resolve_threads(self.n_threads, "fit"))
+                                              self.max_iter, self.tol, resolve_threads(self.n_threads, "LogisticChurnModel.fit"))
         if not self._model.converged:
             warnings.warn(
                 f"LogisticChurnModel did not converge ({self._model.status}) after {self._model.iterations} Newton "

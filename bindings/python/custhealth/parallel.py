@@ -1,7 +1,8 @@
 """How many threads custhealth's per-account analytics use when a call does not say (DESIGN §7): one,
 unless ``set_num_threads`` or the environment variable ``CUSTHEALTH_NUM_THREADS`` says otherwise. The
-numbers are the same bits for any count: accounts are split into contiguous blocks that write disjoint
-cells, so threads change only the time.
+numbers are the same bits for any count: per-account work is split into contiguous blocks of accounts
+that write disjoint cells, and row aggregates into blocks of rows whose counts merge exactly, so threads
+change only the time.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from . import _core
 from ._grouping import invalid
 
 _setting: int | None = None
+MAX_THREADS: int = int(_core.MAX_THREADS)
 
 
 def _checked(n: Any, where: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise invalid(f"{where}: n_threads must be a whole number ≥ 1, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_THREADS:
+        raise invalid(f"{where}: n_threads must be a whole number from 1 to {MAX_THREADS}, got {n!r}")
     return int(n)
 
 

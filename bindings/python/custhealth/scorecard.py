@@ -188,9 +188,8 @@ class Scorecard:
         if not isinstance(ds, Dataset):
             raise TypeError(f"score: expected a custhealth.Dataset, got {type(ds).__name__}")
         moment = _as_of(ds, as_of, "score")
-        threads = resolve_threads(n_threads, "score")
         if signals is None:
-            raw = _core.scorecard_score(ds._native, self._native, moment, threads)
+            raw = _core.scorecard_score(ds._native, self._native, moment, resolve_threads(n_threads, "score"))
         else:
             if not isinstance(signals, pd.DataFrame) or not signals.index.equals(ds._account_index()):
                 raise invalid("score: signals must be a DataFrame indexed by the dataset's accounts, in order "

@@ -39,6 +39,7 @@ void register_vocabulary(pybind11::module_& m) {
     ticks[py::str(std::string(to_string(time_unit(u))))] = ticks_per_second(time_unit(u));
   defaults["ticks_per_second"] = ticks;
   m.attr("DEFAULTS") = defaults;
+  m.attr("MAX_THREADS") = max_threads;
   m.def("default_threads", &default_threads,
         "The thread count when none is set: CUSTHEALTH_NUM_THREADS (a whole number >= 1), else 1");
 }

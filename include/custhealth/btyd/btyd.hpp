@@ -107,8 +107,8 @@ double sbg_log_likelihood(std::span<const double> params, std::span<const double
 
 // ---- predictions: vectorised over rows; params from a fit or given (published values) -------------------
 // Each throws invalid_input when the model has no such prediction, the parameters are not positive, t < 0,
-// or the rows break the model's rules. The conditional ones run on up to n_threads threads over blocks of rows
-// (a row's value depends on the row alone): the same bits for any count.
+// or the rows break the model's rules. The conditional ones run on up to n_threads threads over blocks of rows;
+// a row's value depends on the row alone (and on tables built from all rows first): the same bits for any count.
 
 /// P(alive at T | x, tₓ, T). BG/BB: alive at n + t_future (lifetimes' m_periods_in_future), else t_future = 0.
 void p_alive(btyd_model m, std::span<const double> params, const customers& c, std::span<double> out,

@@ -95,7 +95,7 @@ class logistic_churn_model {
   /// `feature_names` p distinct names (empty: x0, x1, …). Throws invalid_input for the bad input listed above
   /// and convergence_error only when options.require_convergence; otherwise a fit that did not converge is
   /// returned with its status. Complexity: O(n·p²) per Newton step, reading x in blocks (no copy of it),
-  /// on options.threads threads.
+  /// on options.n_threads threads.
   static logistic_churn_model fit(matrix_view x, label_view y, std::span<const double> sample_weight,
                                   std::vector<std::string> feature_names, const logistic_options& options = {});
 

@@ -105,7 +105,6 @@ double value_of(const dual<N>& x) {
 
 using std::exp;
 using std::expm1;
-using std::lgamma;
 using std::log;
 using std::log1p;
 using std::sqrt;
@@ -127,9 +126,19 @@ template <std::size_t N>
 dual<N> expm1(const dual<N>& x) {
   return x.chain(std::expm1(x.v), std::exp(x.v));
 }
+/// log|Γ(x)| without std::lgamma's write to the global `signgam` (a data race when predictions run
+/// on several threads): glibc's reentrant lgamma_r where there is one.
+inline double lgamma(double x) {
+#if defined(__GLIBC__)
+  int sign = 0;
+  return ::lgamma_r(x, &sign);
+#else
+  return std::lgamma(x);
+#endif
+}
 template <std::size_t N>
 dual<N> lgamma(const dual<N>& x) {
-  return x.chain(std::lgamma(x.v), digamma(x.v));
+  return x.chain(lgamma(x.v), digamma(x.v));
 }
 
 /// log(eᵃ + eᵇ) without overflow.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <limits>
 #include <optional>
 #include <span>
@@ -615,25 +616,35 @@ grouped<Value> group_rows(std::span<const key_column> keys, const time_column& t
       if (direct_states(g.combinations(), sizeof(Value), rows)) {
         // Few combinations (segment × month): one state per combination, updated in place — no id
         // lookup per row — and the touched ones listed afterwards. A block of rows per thread, while
-        // all blocks' states together stay within direct_states' budget (8 bytes per row).
+        // all blocks' states (and touched flags) together stay within direct_states' budget.
         const auto combinations = std::size_t(g.combinations());
-        const std::size_t budget = std::max<std::size_t>(1u << 20, 8 * rows) / std::max<std::size_t>(1, combinations * sizeof(Value));
-        constexpr std::size_t rows_per_thread = 1u << 16;  // below that a thread costs more than it saves
-        const auto threads = std::int32_t(std::min<std::size_t>(std::size_t(n_threads), std::max<std::size_t>(1, budget)));
-        const std::size_t blocks = block_count(rows, threads, rows_per_thread);
+        const std::size_t bytes = std::min<std::size_t>(64u << 20, std::max<std::size_t>(1u << 20, 8 * rows));
+        const std::size_t fit = bytes / std::max<std::size_t>(1, combinations * (sizeof(Value) + sizeof(std::uint32_t)));
+        const auto threads = std::int32_t(std::min<std::size_t>(std::size_t(n_threads), std::max<std::size_t>(1, fit)));
+        const std::size_t blocks = block_count(rows, threads, block_grain::rows);
         std::vector<std::vector<Value>> dense(blocks);
         std::vector<std::vector<std::uint32_t>> touched(blocks);
         std::vector<char> complete(blocks, 0);
+        std::vector<std::exception_ptr> failure(blocks);
         for_each_block(
             rows, threads,
             [&](std::size_t b, std::size_t first, std::size_t last) {
-              dense[b].assign(combinations, init);
-              touched[b].assign(combinations, 0);
-              complete[b] = scan_rows(map, g, times, first, last, names, keep,
-                                      direct_update<Value, Add>{dense[b].data(), touched[b].data(), g.combination(0, 1), add});
+              try {
+                dense[b].assign(combinations, init);
+                touched[b].assign(combinations, 0);
+                const direct_update<Value, Add> update{dense[b].data(), touched[b].data(), g.combination(0, 1), add};
+                complete[b] = scan_rows(map, g, times, first, last, names, keep, update);
+              } catch (...) {
+                failure[b] = std::current_exception();
+              }
             },
-            rows_per_thread);
-        if (std::find(complete.begin(), complete.end(), 0) != complete.end()) return std::nullopt;
+            block_grain::rows);
+        // The first block, in row order, that stopped decides, as one thread would: at a bad row it
+        // throws; at a row outside the sampled time axis the pass is redone on the exact one.
+        for (std::size_t b = 0; b < blocks; ++b) {
+          if (failure[b]) std::rethrow_exception(failure[b]);
+          if (!complete[b]) return std::nullopt;
+        }
         for (std::size_t b = 1; b < blocks; ++b)  // in block order: the rows' order
           for (std::size_t c = 0; c < combinations; ++c)
             if (touched[b][c]) dense[0][c] += dense[b][c], touched[0][c] = 1;

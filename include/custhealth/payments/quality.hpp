@@ -18,9 +18,10 @@ namespace custhealth {
 namespace detail {
 
 /// A sum of doubles kept as an unevaluated pair hi + lo (double-double, Knuth's TwoSum; Dekker 1971).
-/// With non-negative amounts the pair holds the exact sum as long as it spans under ~106 bits, and
-/// `value()` is then the correctly rounded sum: the same bits in whatever order rows or shards are
-/// added. (A plain double sum differs in the last bits between orders.)
+/// With non-negative amounts the pair holds the exact sum as long as it spans under ~105 bits (a
+/// merge rounds lo twice), and `value()` is then the correctly rounded sum: the same bits in whatever
+/// order rows, shards or threads' blocks are added. Beyond (a total above ~2⁵³ × the smallest amount)
+/// lo rounds and the last bit may depend on the order. (A plain double sum differs between orders.)
 class compensated_sum {
  public:
   void add(double x) noexcept {

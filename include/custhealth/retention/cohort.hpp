@@ -349,6 +349,10 @@ struct cohort_builder {
   }
   double& cell(std::int64_t cohort, std::int64_t period) { return m.counts_.row(cohort)[std::size_t(period - cohort)]; }
   std::int64_t excluded = 0;  // accounts without a cohort
+  /// The matrix's memory (what a copy per thread costs).
+  std::size_t bytes() const noexcept {
+    return sizeof(double) * (std::size_t(m.sizes_.rows()) * m.sizes_.cols() + std::size_t(m.counts_.rows()) * m.counts_.cols());
+  }
   /// Adds the cells of a builder framed the same over other accounts (before finish()).
   void add(const cohort_builder& other) {
     m.sizes_ += other.m.sizes_;
@@ -420,15 +424,17 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
       into.add_to_cohort(cohort, 1.0);
     }
   };
-  constexpr std::size_t accounts_per_thread = 4096;
-  const std::size_t blocks = block_count(std::size_t(n), o.n_threads, accounts_per_thread);
+  // Each further block copies the matrix: as many as fit in 64 MiB (a daily matrix over years does not).
+  const auto threads = std::int32_t(
+      std::min<std::size_t>(std::size_t(o.n_threads), 1 + (64u << 20) / std::max<std::size_t>(1, b.bytes())));
+  const std::size_t blocks = block_count(std::size_t(n), threads, block_grain::accounts);
   std::vector<cohort_builder> parts(blocks - 1, b);
   for_each_block(
-      std::size_t(n), o.n_threads,
+      std::size_t(n), threads,
       [&](std::size_t k, std::size_t first, std::size_t last) {
         pass(k == 0 ? b : parts[k - 1], std::int32_t(first), std::int32_t(last));
       },
-      accounts_per_thread);
+      block_grain::accounts);
   for (const auto& part : parts) b.add(part);
   return b.finish();
 }

@@ -86,14 +86,13 @@ inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& o
 
   // Accounts in blocks, each into a grid of its own, merged in block order: whole-number counts, so
   // the bits are those of one thread.
-  constexpr std::size_t accounts_per_thread = 4096;
-  const std::size_t n = data.n_accounts(), blocks = block_count(n, options.n_threads, accounts_per_thread);
-  std::vector<detail::period_grid> grids(blocks, grid);
+  const std::size_t n = data.n_accounts(), blocks = block_count(n, options.n_threads, block_grain::accounts);
+  std::vector<detail::period_grid> grids(blocks - 1, grid);  // block 0 counts into `grid` itself
   std::vector<std::int64_t> first_active(blocks, detail::no_period);
   for_each_block(
       n, options.n_threads,
       [&](std::size_t b, std::size_t first_account, std::size_t last_account) {
-        detail::period_grid& g = grids[b];
+        detail::period_grid& g = b == 0 ? grid : grids[b - 1];
         for (auto a = std::int32_t(first_account); a < std::int32_t(last_account); ++a) {
           std::int64_t previous = detail::no_period;
           detail::for_each_active_period(usage, a, filter, options.period, limit, [&](std::int64_t p) {
@@ -111,9 +110,8 @@ inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& o
           if (previous != detail::no_period && previous < last) g.row(previous + 1)[lifecycle_table::dormant] += 1;
         }
       },
-      accounts_per_thread);
-  grid = std::move(grids[0]);
-  for (std::size_t b = 1; b < blocks; ++b) grid += grids[b];
+      block_grain::accounts);
+  for (const auto& part : grids) grid += part;
   const std::int64_t earliest = *std::min_element(first_active.begin(), first_active.end(), [](auto x, auto y) {
     return x != detail::no_period && (y == detail::no_period || x < y);  // no_period: none, after any period
   });
