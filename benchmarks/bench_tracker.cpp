@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -23,52 +24,65 @@ scorecard card() {
   return scorecard::parse(text.str(), "saas_health_v1.json");
 }
 
-/// Usage columns as a service or pandas hands them over: string ids in factorized form (codes into
-/// the distinct values), int64 epoch seconds, float64 values; `rows` rows over `accounts` accounts
-/// and 8 users each, times moving forward through one year (so no row is late).
-struct usage_columns {
-  std::vector<std::int64_t> account, time, event, user;
-  std::vector<double> value;
-  std::shared_ptr<std::vector<std::string>> account_ids = std::make_shared<std::vector<std::string>>(),
-                                            events = std::make_shared<std::vector<std::string>>(),
-                                            users = std::make_shared<std::vector<std::string>>();
+constexpr std::size_t batch_rows = 65'536;
 
-  usage_columns(std::size_t rows, std::size_t accounts, std::uint64_t seed) {
+/// Usage batches of `batch_rows` rows as pandas hands them over: string ids factorized per batch
+/// (codes into the batch's distinct values), int64 epoch seconds, float64 values; `rows` rows over
+/// `accounts` accounts and 8 users each, times moving forward through one year (so no row is late).
+struct usage_batches {
+  struct strings {
+    std::vector<std::int64_t> codes;
+    std::shared_ptr<std::vector<std::string>> values = std::make_shared<std::vector<std::string>>();
+    std::map<std::string, std::int64_t> seen;
+
+    void add(const std::string& s) {
+      const auto [it, fresh] = seen.emplace(s, std::int64_t(values->size()));
+      if (fresh) values->push_back(s);
+      codes.push_back(it->second);
+    }
+  };
+  struct batch {
+    strings account, event, user;
+    std::vector<std::int64_t> time;
+    std::vector<double> value;
+  };
+  std::vector<batch> batches;
+  std::size_t rows;
+
+  usage_batches(std::size_t n, std::size_t accounts, std::uint64_t seed) : rows(n) {
     std::mt19937_64 rng(seed);
-    for (std::size_t a = 0; a < accounts; ++a) account_ids->push_back("acct_" + std::to_string(a));
-    for (std::size_t u = 0; u < accounts * 8; ++u) users->push_back("u_" + std::to_string(u));
-    *events = {"login", "report_view", "export", "api_call", "dashboard_edit"};
-    for (std::size_t r = 0; r < rows; ++r) {
-      const auto a = std::int64_t(rng() % accounts);
-      account.push_back(a);
-      time.push_back(from_civil(2024, 1, 1) + std::int64_t(r) * (365 * seconds_per_day / std::int64_t(rows)));
-      event.push_back(std::int64_t(rng() % 5));
-      user.push_back(a * 8 + std::int64_t(rng() % 8));
-      value.push_back(double(rng() % 10 + 1));
+    const char* events[] = {"login", "report_view", "export", "api_call", "dashboard_edit"};
+    for (std::size_t r = 0; r < n; ++r) {
+      if (r % batch_rows == 0) batches.emplace_back();
+      batch& b = batches.back();
+      const auto a = rng() % accounts;
+      b.account.add("acct_" + std::to_string(a));
+      b.time.push_back(from_civil(2024, 1, 1) + std::int64_t(r) * (365 * seconds_per_day / std::int64_t(n)));
+      b.event.add(events[rng() % 5]);
+      b.user.add("u_" + std::to_string(a) + "_" + std::to_string(rng() % 8));
+      b.value.push_back(double(rng() % 10 + 1));
     }
   }
 
-  /// Rows [begin, end) as read_arrays' input.
-  std::map<table_id, array_table> batch(std::size_t begin, std::size_t end) const {
-    auto codes = [&](const std::vector<std::int64_t>& v) { return std::span<const std::int64_t>(v).subspan(begin, end - begin); };
+  /// Batch `i` as read_arrays' input.
+  std::map<table_id, array_table> input(std::size_t i) const {
+    const batch& b = batches[i];
     array_table t;
-    t["account_id"] = array_column::strings(codes(account), account_ids);
-    t["timestamp"] = array_column::times(codes(time));
-    t["event"] = array_column::strings(codes(event), events);
-    t["user_id"] = array_column::strings(codes(user), users);
-    t["value"] = array_column::numbers(std::span<const double>(value).subspan(begin, end - begin));
+    t["account_id"] = array_column::strings(b.account.codes, b.account.values);
+    t["timestamp"] = array_column::times(b.time);
+    t["event"] = array_column::strings(b.event.codes, b.event.values);
+    t["user_id"] = array_column::strings(b.user.codes, b.user.values);
+    t["value"] = array_column::numbers(b.value);
     return {{table_id::usage, t}};
   }
 };
 
-constexpr std::size_t batch_rows = 65'536;
-
 /// update() alone: batches already loaded (read_arrays) ahead of the timing.
 void BM_TrackerUpdate(benchmark::State& state) {
   const auto rows = std::size_t(state.range(0));
-  const usage_columns in(rows, rows / 100, 1);
+  const usage_batches in(rows, rows / 100, 1);
   std::vector<dataset> batches;
-  for (std::size_t b = 0; b < rows; b += batch_rows) batches.push_back(read_arrays(in.batch(b, std::min(rows, b + batch_rows))));
+  for (std::size_t b = 0; b < in.batches.size(); ++b) batches.push_back(read_arrays(in.input(b)));
   const scorecard c = card();
   for (auto _ : state) {
     health_tracker tracker(c);
@@ -83,11 +97,13 @@ BENCHMARK(BM_TrackerUpdate)->ArgNames({"rows"})->Arg(1'000'000)->Unit(benchmark:
 /// batch) and update().
 void BM_TrackerIngestArrays(benchmark::State& state) {
   const auto rows = std::size_t(state.range(0));
-  const usage_columns in(rows, rows / 100, 1);
+  const usage_batches in(rows, rows / 100, 1);
+  std::vector<std::map<table_id, array_table>> inputs;
+  for (std::size_t b = 0; b < in.batches.size(); ++b) inputs.push_back(in.input(b));
   const scorecard c = card();
   for (auto _ : state) {
     health_tracker tracker(c);
-    for (std::size_t b = 0; b < rows; b += batch_rows) tracker.update(read_arrays(in.batch(b, std::min(rows, b + batch_rows))));
+    for (const auto& input : inputs) tracker.update(read_arrays(input));
     benchmark::DoNotOptimize(tracker.report());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
@@ -96,19 +112,18 @@ BENCHMARK(BM_TrackerIngestArrays)->ArgNames({"rows"})->Arg(1'000'000)->Unit(benc
 
 /// A tracker holding `accounts` accounts with 30 usage rows each.
 health_tracker filled(std::size_t accounts) {
-  const usage_columns in(accounts * 30, accounts, 2);
+  const usage_batches in(accounts * 30, accounts, 2);
   health_tracker tracker(card());
-  for (std::size_t b = 0; b < in.account.size(); b += batch_rows)
-    tracker.update(read_arrays(in.batch(b, std::min(in.account.size(), b + batch_rows))));
+  for (std::size_t b = 0; b < in.batches.size(); ++b) tracker.update(read_arrays(in.input(b)));
   return tracker;
 }
 
 /// The dataset rebuild signals() pays after rows were added (O(rows): copy, sort by account, index).
 void BM_TrackerRebuild(benchmark::State& state) {
   health_tracker tracker = filled(std::size_t(state.range(0)));
-  const dataset one = read_arrays(usage_columns(1, 1, 3).batch(0, 0));
+  const dataset none;
   for (auto _ : state) {
-    tracker.update(one);  // an empty batch: marks the dataset stale
+    tracker.update(none);  // an empty batch: marks the dataset stale
     benchmark::DoNotOptimize(tracker.data());
   }
   state.counters["rows"] = double(tracker.data()->usage().size());

@@ -21,11 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The rows `rows` of each table of `d` as a dataset of their own (the same ids and dictionaries,
-/// the rows in the order given): a batch as a loader would hand it over.
+/// The rows `rows` of each table of `d` as a dataset of their own (the accounts of those rows, the
+/// same text dictionaries, the rows in the order given): a batch as a loader would hand it over.
 dataset subset(const dataset& d, const std::array<std::vector<std::int64_t>, enum_size<table_id>>& rows) {
   dataset_parts p;
-  p.account_ids = d.account_ids();
   p.csat_scale = d.csat_scale();
   auto take = [&](auto& out, const auto& in) {
     using Table = std::remove_reference_t<decltype(out)>;
@@ -34,6 +33,9 @@ dataset subset(const dataset& d, const std::array<std::vector<std::int64_t>, enu
     const auto from = Table::columns(in);
     [&]<std::size_t... I>(std::index_sequence<I...>) { ((std::get<I>(to) = gather(std::get<I>(from), r)), ...); }
     (std::make_index_sequence<Table::schema.size()>{});
+    std::vector<std::int32_t> account(out.account.begin(), out.account.end());
+    for (auto& a : account) a = p.account_ids.intern(d.account_ids()[a]);
+    out.account = column(std::move(account));
     Table::dictionaries(out) = Table::dictionaries(in);
   };
   take(p.accounts, d.accounts()), take(p.usage, d.usage()), take(p.surveys, d.surveys());
@@ -123,13 +125,7 @@ scorecard health_card() {
 }
 
 const synthetic_portfolio& portfolio() {
-  static const synthetic_portfolio p = [] {
-    generate_options g;
-    g.n_accounts = 80;
-    g.days = 400;
-    g.seed = 11;
-    return generate(g);
-  }();
+  static const synthetic_portfolio p = generate({.n_accounts = 80, .days = 400, .seed = 11});
   return p;
 }
 
@@ -193,13 +189,12 @@ TEST(HealthTracker, LateRowsAreRejectedCountedAndReported) {
   const usage_table& u = d.usage();
   // The account's usage rows, then one row 3 days before the latest: late under a 2-day bound.
   std::array<std::vector<std::int64_t>, enum_size<table_id>> early, late;
-  std::int64_t newest = 0;
+  timestamp latest = no_time;
   for (std::size_t r = 0; r < u.size(); ++r)
     if (u.time[r] < from_civil(2024, 6, 1)) {
       early[std::size_t(table_id::usage)].push_back(std::int64_t(r));
-      if (u.time[r] > u.time[std::size_t(newest)]) newest = std::int64_t(r);
+      latest = std::max(latest, u.time[r]);
     }
-  const timestamp latest = u.time[std::size_t(newest)];
   std::int64_t late_row = -1, ok_row = -1;
   for (std::size_t r = 0; r < u.size() && (late_row < 0 || ok_row < 0); ++r) {
     if (late_row < 0 && u.time[r] < latest - 3 * seconds_per_day && u.time[r] > latest - 10 * seconds_per_day) late_row = std::int64_t(r);
