@@ -99,10 +99,9 @@ class HealthTracker:
         missing column, a wrong dtype or a bad value raises the same error, and nothing of the batch is
         applied; with ``strict=False`` bad rows are counted instead). Returns this batch's report: per
         table ``read``, ``accepted``, ``rejected``, ``late``, ``reasons`` and ``examples``."""
-        frames = dict(usage=usage, accounts=accounts, surveys=surveys, tickets=tickets, mrr=mrr, payments=payments)
-        if all(f is None for f in frames.values()):
+        if all(f is None for f in (usage, accounts, surveys, tickets, mrr, payments)):
             raise invalid("update: no table given (usage=, accounts=, surveys=, tickets=, mrr= or payments=)")
-        batch = Dataset(**frames, csat_scale=self.csat_scale, **self._load)
+        batch = Dataset(usage, accounts, surveys, tickets, mrr, payments, csat_scale=self.csat_scale, **self._load)
         report: dict[str, dict[str, Any]] = self._native.update(batch._native)
         self._dataset = None
         return report
