@@ -109,6 +109,7 @@ std::string stdin_location(const std::string& message, const std::string& source
   if (message.rfind(source + ":", 0) != 0) return message;
   std::size_t i = source.size() + 1, line = 0;
   while (i < message.size() && message[i] >= '0' && message[i] <= '9') line = line * 10 + std::size_t(message[i++] - '0');
+  if (i == source.size() + 1) return "stdin:" + message.substr(i);  // no line: the message goes on after the colon
   if (line < 2) return "stdin:" + std::to_string(line) + message.substr(i);
   return "stdin:" + std::to_string(first + line) + message.substr(i);
 }
