@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <sstream>
 
 #include "custhealth/io/csv.hpp"
@@ -16,6 +17,7 @@
 #include "custhealth/report.hpp"
 #include "custhealth/scorecard/scorecard.hpp"
 #include "custhealth/synth/generate.hpp"
+#include "track.hpp"
 
 namespace fs = std::filesystem;
 using namespace custhealth;
@@ -162,6 +164,23 @@ int main(int argc, char** argv) {
   clv_cmd->add_option("--format", clv_format, "text, markdown or json")->check(CLI::IsMember({"text", "markdown", "json"}))->capture_default_str();
   clv_threads.add_to(*clv_cmd);
 
+  cli::track_arguments track;
+  std::string track_card = "saas_health_v1", track_columns;
+  bool track_lenient = false;
+  auto* track_cmd = app.add_subcommand("track", "The streaming tracker: usage CSV rows (header first) on standard input, "
+                                                "snapshots every N rows and at exit, the signals at the end as CSV");
+  track_cmd->add_option("--snapshot", track.snapshot, "Snapshot file, written atomically every --every rows and at exit")->required();
+  track_cmd->add_option("--every", track.every, "Rows between snapshots")->capture_default_str()
+      ->check(CLI::Range(std::int64_t(1), std::numeric_limits<std::int64_t>::max()));
+  track_cmd->add_option("--restore", track.restore, "Resume from this snapshot: the rows it holds are skipped")->check(CLI::ExistingFile);
+  track_cmd->add_option("--lateness", track.lateness_seconds, "Rows this many seconds before the latest time of an earlier batch are late (rejected, counted)")
+      ->capture_default_str()->check(CLI::Range(std::int64_t(0), std::numeric_limits<std::int64_t>::max()));
+  track_cmd->add_option("--card", track_card, "Health card: a shipped name or a JSON file")->capture_default_str();
+  track_cmd->add_option("--as-of", track.as_of, "The signals' as-of date (default: the end of the usage data)");
+  track_cmd->add_option("--out", track.out, "Write the signals CSV here instead of standard output");
+  track_cmd->add_option("--columns", track_columns, "JSON file of column names that differ from the defaults")->check(CLI::ExistingFile);
+  track_cmd->add_flag("--lenient", track_lenient, "Count and skip bad rows instead of stopping at the first one");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (generate_cmd->parsed()) {
@@ -199,6 +218,10 @@ int main(int argc, char** argv) {
         write_alerts(card, data, at, format, std::cout, score_threads.count());
       else
         write_scores(card, data, at, format, std::cout, score_threads.count());
+    } else if (track_cmd->parsed()) {
+      track.load.strict = !track_lenient;
+      if (!track_columns.empty()) add_column_names(track.load, track_columns);
+      return cli::run_track(track, data_arguments::model(track_card));
     } else if (clv_cmd->parsed()) {
       clv.rfm.table = parse_enum<table_id>("table", clv_table);
       clv.rfm.unit = parse_period(clv_period);

@@ -31,6 +31,7 @@ from . import metrics
 from .churn import ConvergenceWarning, LogisticChurnModel
 from .btyd import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo, rfm_summary
 from .cox import CoxLikelihoodRatioTest, CoxPH
+from .tracker import HealthTracker
 from .retention import CohortRetention, cohort_retention, lifecycle, mrr_bridge, mrr_movements, revenue_retention, tenure
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Dataset",
     "adoption",
     "Scorecard",
+    "HealthTracker",
     "assign_accounts",
     "backtest",
     "churn_features",

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'MAX_THREADS', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'default_threads', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'HealthTracker', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'MAX_THREADS', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'default_threads', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -517,6 +517,51 @@ class CoxModel:
         ...
     @property
     def weight_sum(self) -> float:
+        ...
+class HealthTracker:
+    """
+    The streaming health tracker (custhealth/streaming/tracker.hpp)
+    """
+    @staticmethod
+    def restore(path: str, card: Scorecard) -> HealthTracker:
+        """
+        The tracker a snapshot holds; refuses a damaged one or one of another card
+        """
+    def __init__(self, card: Scorecard, lateness_seconds: typing.SupportsInt | typing.SupportsIndex, csat_scale: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    def alert_moments(self, as_of: typing.SupportsInt | typing.SupportsIndex) -> list[int]:
+        """
+        The as-of times of alerts(as_of): [as_of] first, then [previous, as_of]; records as_of
+        """
+    def dataset(self) -> Dataset:
+        """
+        The retained rows as one dataset (rebuilt when rows were added)
+        """
+    def snapshot(self, path: str) -> None:
+        """
+        Writes the state atomically (temporary file, fsync, rename, fsync of the directory)
+        """
+    def update(self, batch: Dataset) -> dict:
+        """
+        Appends a validated batch; returns what it accepted and rejected (late rows too)
+        """
+    @property
+    def card(self) -> Scorecard:
+        ...
+    @property
+    def csat_scale(self) -> int:
+        ...
+    @property
+    def lateness_seconds(self) -> int:
+        ...
+    @property
+    def position(self) -> int:
+        ...
+    @position.setter
+    def position(self, arg1: typing.SupportsInt | typing.SupportsIndex) -> None:
+        ...
+    @property
+    def report(self) -> dict:
         ...
 def _survival_input_addresses(arg0: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], arg1: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8]) -> tuple[int, int]:
     ...

@@ -34,6 +34,7 @@ void register_metrics(py::module_& m);
 void register_churn(py::module_& m);
 void register_btyd(py::module_& m);
 void register_cox(py::module_& m);
+void register_tracker(py::module_& m);
 
 /// A numpy array of T, converted only when its dtype or layout does not fit.
 template <class T>
@@ -153,5 +154,8 @@ inline matrix_input read_matrix(const py::array& a, const char* where) {
 
 /// The dataset shared between Python objects (and kept alive by the views taken of it).
 using dataset_ptr = std::shared_ptr<dataset>;  // pybind11 holders are non-const; datasets are immutable anyway
+
+/// An ingest report as {table: {source, read, accepted, rejected, duplicates, reasons, examples}}.
+py::dict report_dict(const ingest_report& report);
 
 }  // namespace custhealth::python

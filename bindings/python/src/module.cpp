@@ -65,4 +65,5 @@ PYBIND11_MODULE(_core, m) {
   register_churn(m);
   register_btyd(m);
   register_cox(m);
+  register_tracker(m);
 }

@@ -110,6 +110,8 @@ py::dict schema_dict() {
   return out;
 }
 
+}  // namespace
+
 py::dict report_dict(const ingest_report& report) {
   py::dict out;
   for (const auto& t : report.tables) {
@@ -125,8 +127,6 @@ py::dict report_dict(const ingest_report& report) {
   }
   return out;
 }
-
-}  // namespace
 
 void register_dataset(py::module_& m) {
   py::class_<dataset, dataset_ptr>(m, "Dataset", "An immutable, indexed portfolio (see custhealth.Dataset)")
