@@ -153,7 +153,11 @@ def lifecycle(data: Any, period: str = "M", events: str | Sequence[str] | None =
     summed). Rows run from the first active period to the last fully observed one before ``as_of``
     (default: the end of the data), indexed by the period's start date."""
     ds = _dataset(data, "usage")
-    native = _core.lifecycle(ds._native, period, name_list(events), _seconds(as_of))
+    return _lifecycle_frame(_core.lifecycle(ds._native, period, name_list(events), _seconds(as_of)))
+
+
+def _lifecycle_frame(native: Mapping[str, Any]) -> pd.DataFrame:
+    """The lifecycle DataFrame of the core's counts."""
     columns = ["new", "retained", "resurrected", "dormant", "active"]
     out = pd.DataFrame({c: np.asarray(native[c]) for c in columns}, index=_times(native["start"], "period"))
     out.attrs["as_of"] = moment(native["as_of"])

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "custhealth/dataset.hpp"
+#include "custhealth/detail/state_io.hpp"
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/error.hpp"
 #include "custhealth/table.hpp"
@@ -173,6 +174,7 @@ class period_grid {
   friend bool operator==(const period_grid&, const period_grid&) = default;
 
  private:
+  friend struct state_io<period_grid>;
   std::int64_t first_ = 0;
   std::int64_t rows_ = 0;
   std::size_t cols_ = 0;
@@ -270,6 +272,7 @@ class cohort_matrix {
 
  private:
   friend struct detail::cohort_builder;
+  friend struct detail::state_io<cohort_matrix>;
 
   /// Offsets of a matrix whose first cohort is `first`: 0 … L − first (at least one column).
   std::size_t offsets_from(std::int64_t first) const noexcept {
