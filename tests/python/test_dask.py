@@ -164,9 +164,11 @@ def test_an_account_split_across_partitions_is_refused(client, frames, call):
 
 
 
-def partitioned_tables(frames, n_parts: int = 4):
+@pytest.fixture(scope="module")
+def tables(client, frames):
     """Every table partitioned by account alike (partition i holds the same accounts in each table),
     one partition empty; with the concatenation in the same order."""
+    n_parts = 4
     ids = pd.Index(sorted(frames["accounts"]["account_id"]))
     out, whole = {}, {}
     for name in ("usage", "accounts", "surveys", "tickets", "mrr", "payments"):
@@ -177,8 +179,8 @@ def partitioned_tables(frames, n_parts: int = 4):
     return out, whole
 
 
-def test_signals_equal_one_process_to_the_bit(client, frames):
-    tables, whole = partitioned_tables(frames)
+def test_signals_equal_one_process_to_the_bit(client, tables):
+    tables, whole = tables
     names = [n for n in ch.signal_catalog()["name"] if n not in chd.CROSS_ACCOUNT_SIGNALS]
     got = chd.signals(tables, as_of=AS_OF)
     want = ch.signals(ch.Dataset(**whole), as_of=AS_OF, names=names).sort_index(kind="stable")
@@ -191,8 +193,8 @@ def test_signals_equal_one_process_to_the_bit(client, frames):
         chd.signals(tables, as_of=AS_OF, names=["adoption.depth"])
 
 
-def test_scores_equal_one_process_and_cross_account_cards_are_refused(client, frames):
-    tables, whole = partitioned_tables(frames)
+def test_scores_equal_one_process_and_cross_account_cards_are_refused(client, tables):
+    tables, whole = tables
     card = ch.Scorecard.load("saas_health_v1")
     with pytest.raises(ch.InvalidInputError, match="compares accounts with each other"):
         chd.score(card, tables, as_of=AS_OF)
@@ -208,8 +210,8 @@ def test_scores_equal_one_process_and_cross_account_cards_are_refused(client, fr
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
-def test_signals_refuse_an_account_in_two_partitions(client, frames):
-    tables, whole = partitioned_tables(frames)
+def test_signals_refuse_an_account_in_two_partitions(client, tables):
+    tables, whole = tables
     usage = whole["usage"]
     account = usage["account_id"].iloc[0]
     moved = dict(tables)

@@ -26,7 +26,9 @@ account split across partitions merges correctly. ``cohort_retention`` and ``lif
 *account* from all its rows (its first active period, its activity in the previous period), so they
 need frames **partitioned by account**: an account id found in two partitions is refused with an error
 naming the id and both partitions (``ddf.shuffle("account_id")`` or ``ddf.set_index("account_id")``
-partitions by account).
+partitions by account). ``signals`` and ``score`` compute each partition as one dataset, so they too
+need every table partitioned by account alike; what compares accounts with each other (the
+``CROSS_ACCOUNT_SIGNALS``, cards with a ``percentile`` map) is refused.
 
 Defaults that depend on all the data (the as-of time of ``sla_summary``, ``cohort_retention`` and
 ``lifecycle``) cost one more pass over the partitions when not given; pass ``as_of=`` to save it.
