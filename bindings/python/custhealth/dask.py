@@ -193,14 +193,15 @@ UNKNOWN_CATEGORIES = "__UNKNOWN_CATEGORIES__"
 
 
 class _LabelKey:
-    """A grouping key of merged partition states: the core matched groups by their labels (the
-    key values as text), so the values come back from the labels in the frame's dtype."""
+    """A grouping key of merged partition states, for to_frame: the core matched the partitions'
+    groups by their labels (the key values as text), so the values come back from the labels, in the
+    frame's dtype (the partitions' input codes mean nothing together)."""
 
-    def __init__(self, name: str, meta: pd.Series) -> None:
-        self.name, self.dtype = name, meta.dtype
+    def __init__(self, meta: pd.Series, labels: Sequence[str]) -> None:
+        self.dtype, self.labels = meta.dtype, list(labels)
 
-    def column(self, codes: np.ndarray, labels: Sequence[str]) -> Any:
-        codes = np.asarray(codes, dtype=np.int64)
+    def column(self, codes: np.ndarray, _input_codes: np.ndarray) -> Any:
+        codes, labels = np.asarray(codes, dtype=np.int64), self.labels
         text = pd.Series(list(labels), dtype=object)
         if isinstance(self.dtype, pd.CategoricalDtype):
             categories = list(self.dtype.categories)
@@ -221,17 +222,8 @@ class _LabelKey:
 def _grouped_frame(raw: Mapping[str, Any], by: list[str], meta: pd.DataFrame, columns: Sequence[str],
                    extra: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None) -> pd.DataFrame:
     """The single-process DataFrame of a merged grouped state (keys back in the frame's dtypes)."""
-    keys = [_LabelKey(name, meta[name]) for name in by]
-
-    class _Keys:  # to_frame's key protocol: column(codes, input_codes), here from the labels
-        def __init__(self, key: _LabelKey, labels: Sequence[str]) -> None:
-            self.key, self.labels = key, labels
-
-        def column(self, codes: np.ndarray, _input_codes: np.ndarray) -> Any:
-            return self.key.column(codes, self.labels)
-
-    adapters: Any = [_Keys(k, raw["labels"][i]) for i, k in enumerate(keys)]
-    return to_frame(raw, by, adapters, columns, extra=extra)
+    keys: Any = [_LabelKey(meta[name], raw["labels"][i]) for i, name in enumerate(by)]
+    return to_frame(raw, by, keys, columns, extra=extra)
 
 
 def _check_window(what: str, window_days: int | None, as_of: Any) -> None:
