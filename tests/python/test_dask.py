@@ -6,6 +6,7 @@ inputs: wrong columns or dtypes, a failing partition, an account split where it 
 from __future__ import annotations
 
 import pickle
+import struct
 
 import numpy as np
 import pandas as pd
@@ -294,9 +295,33 @@ def test_states_pickle_and_merge_exactly(frames):
     a, b, whole = step(surveys.iloc[:half]), step(surveys.iloc[half:]), step(surveys)
     assert a.merge(b) == whole and b.merge(a) == whole
     assert pickle.loads(pickle.dumps(a)) == a
-    blob = bytearray(pickle.dumps(a))
-    with pytest.raises(Exception, match="unpickling|truncated"):
-        pickle.loads(bytes(blob[: len(blob) // 2]))
+
+
+def test_corrupt_states_are_refused_never_half_loaded(frames):
+    """A state's bytes are checked on the way back: length, format tag, and the invariants the
+    estimators rely on (here: a Kaplan–Meier table's times non-negative and increasing)."""
+    def restore(state, blob: bytes):
+        fresh = type(state).__new__(type(state))
+        fresh.__setstate__(blob)
+        return fresh
+
+    surveys = frames["surveys"]
+    nps = ch.feedback._raw(surveys, "nps", ["segment"], "M", None, None, None, 2, 0.95, "timestamp", "score", "kind",
+                           state=True)[0]
+    blob = nps.__getstate__()
+    assert restore(nps, blob) == nps
+    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/1: truncated"):
+        restore(nps, blob[:-3])
+    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/1: trailing bytes"):
+        restore(nps, blob + b"\0")
+    km = ch._core.km_state(np.array([3.0, 5.0, 8.0]), np.array([1, 0, 1], dtype=np.uint8))
+    with pytest.raises(ch.InvalidInputError, match="format 'km_state/1'"):
+        restore(nps, km.__getstate__())
+    good = km.__getstate__()
+    header = 8 + len("km_state/1") + 1 + 8  # format tag, (no) parameters, the times' length
+    bad = good[:header] + struct.pack("<d", -1.0) + good[header + 8:]
+    with pytest.raises(ch.InvalidInputError, match="times not finite, non-negative and increasing"):
+        restore(km, bad)
 
 
 def test_states_of_different_parameters_do_not_merge(frames):
