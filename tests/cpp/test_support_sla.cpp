@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <random>
@@ -271,6 +272,33 @@ TEST(SlaCounts, MergeOfAnySplitAndAnyRowOrderGiveTheSameCounts) {
   for (std::size_t i = 0; i < d.opened.size(); ++i)
     (i % 3 == 0 ? first : second).add(d.prio[i], d.opened[i], d.first_response[i], d.resolved[i]);
   EXPECT_EQ(ticket_backlog(first.rows(), as_of) + ticket_backlog(second.rows(), as_of), backlog);
+}
+
+TEST(SlaPartials, MergedShardsGiveSlaSummaryOfAllTicketsQuantilesIncluded) {
+  const auto d = random_tickets(3'000, 9);
+  const timestamp as_of = from_civil(2024, 5, 1);
+  const auto whole = sla_summary(d.rows(), {period::month, as_of});
+  auto part = [&](std::size_t lo, std::size_t hi) {
+    ticket_data p;
+    for (std::size_t i = lo; i < hi; ++i) p.add(d.prio[i], d.opened[i], d.first_response[i], d.resolved[i]);
+    return sla_partials(p.rows(), {period::month, as_of});
+  };
+  const auto a = part(0, 1'100), b = part(1'100, 1'101), c = part(1'101, 3'000);
+  const auto merged = (c + a) + b;
+  EXPECT_EQ(merged, a + (b + c));  // sorted duration lists: the same state in any merge order
+  ASSERT_EQ(merged.size(), whole.size());
+  for (std::size_t g = 0; g < whole.size(); ++g) {
+    const sla_stats s = merged.values[g].stats();
+    EXPECT_EQ(s.counts, whole.values[g].counts);
+    for (auto [got, want] : {std::pair{s.first_response, whole.values[g].first_response},
+                             std::pair{s.resolution, whole.values[g].resolution}}) {
+      EXPECT_EQ(got.n, want.n);
+      // Bit for bit: integer sums and the same sorted values behind each quantile.
+      for (auto [x, y] : {std::pair{got.mean, want.mean}, std::pair{got.median, want.median},
+                          std::pair{got.p90, want.p90}})
+        EXPECT_TRUE(x == y || (std::isnan(x) && std::isnan(y))) << x << " vs " << y;
+    }
+  }
 }
 
 TEST(SlaSummary, BadInputThrows) {

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'ConvergenceError', 'CoxModel', 'CsatResult', 'DEFAULTS', 'Dataset', 'ENUMS', 'HealthTracker', 'InvalidInputError', 'KaplanMeierResult', 'LogisticModel', 'MAX_THREADS', 'ModelSpecError', 'NpsResult', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'concordance', 'csat', 'csat_test', 'csv_directory', 'default_threads', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'lifecycle', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'tenure', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'CesState', 'CohortState', 'ConvergenceError', 'CoxModel', 'CsatResult', 'CsatState', 'DEFAULTS', 'Dataset', 'ENUMS', 'HealthTracker', 'InvalidInputError', 'KaplanMeierResult', 'KmState', 'LifecycleState', 'LogisticModel', 'MAX_THREADS', 'ModelSpecError', 'NpsResult', 'NpsState', 'PaymentsState', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'SlaState', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'cohort_state', 'concordance', 'csat', 'csat_test', 'csv_directory', 'default_threads', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'km_state', 'lifecycle', 'lifecycle_state', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_states', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'sla_state_arrays', 'tenure', 'tickets_end', 'top_k_count', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -44,6 +44,63 @@ class Dataset:
     @property
     def time_range(self) -> tuple[int, int]:
         ...
+class NpsState:
+    """
+    Mergeable partial state of feedback_summary over some rows (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: NpsState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: NpsState) -> NpsState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
+class CsatState:
+    """
+    Mergeable partial state of feedback_summary over some rows (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: CsatState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: CsatState) -> CsatState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
+class CesState:
+    """
+    Mergeable partial state of feedback_summary over some rows (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: CesState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: CesState) -> CesState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
 class NpsResult:
     """
     Net Promoter Score of a group of 0..10 answers: 100·(P − D)/N with a normal interval.
@@ -231,6 +288,82 @@ class ZTestResult:
     @property
     def z(self) -> float:
         ...
+class SlaState:
+    """
+    Mergeable partial state of sla_summary over some tickets (custhealth.dask): counts and the durations behind the quantiles
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: SlaState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: SlaState) -> SlaState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
+class PaymentsState:
+    """
+    Mergeable partial state of payments_summary over some rows (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: PaymentsState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: PaymentsState) -> PaymentsState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
+class CohortState:
+    """
+    Mergeable partial state of cohort_retention over disjoint accounts (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: CohortState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: CohortState) -> CohortState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
+class LifecycleState:
+    """
+    Mergeable partial state of lifecycle over disjoint accounts (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: LifecycleState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: LifecycleState) -> LifecycleState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
 class KaplanMeierResult:
     """
     A fitted Kaplan–Meier curve (see custhealth.KaplanMeier); columns are read-only views
@@ -286,6 +419,29 @@ class KaplanMeierResult:
     @property
     def timeline(self) -> numpy.typing.NDArray[numpy.float64]:
         ...
+class KmState:
+    """
+    Mergeable partial state of a Kaplan–Meier fit or a log-rank group: the event table (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: KmState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def fit(self, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> KaplanMeierResult:
+        """
+        The Kaplan–Meier curve of the table (as kaplan_meier on its subjects)
+        """
+    def merge(self, other: KmState) -> KmState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
 class Scorecard:
     """
     A validated scorecard model (custhealth/scorecard/scorecard.hpp)
@@ -634,6 +790,10 @@ def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', coho
     """
     Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN
     """
+def cohort_state(dataset: Dataset, period: str, mode: str, cohort_by: str, value: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> CohortState:
+    """
+    The CohortState of a dataset's accounts; as_of is required (every shard must share T)
+    """
 def concordance(event_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], predicted_scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_observed: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]] | None = None) -> tuple:
     """
     (concordant, tied, pairs, index) as lifelines.utils.concordance_index counts them; index NaN without pairs.
@@ -648,8 +808,10 @@ def default_threads() -> int:
     """
     The thread count when none is set: CUSTHEALTH_NUM_THREADS (a whole number >= 1), else 1
     """
-def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, score: typing.Any, kind_codes: typing.Any, kind_code: typing.SupportsInt | typing.SupportsIndex, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
-    ...
+def feedback_arrays(kind: str, time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, score: typing.Any, kind_codes: typing.Any, kind_code: typing.SupportsInt | typing.SupportsIndex, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1, state: bool = False) -> typing.Any:
+    """
+    Grouped survey summary of DataFrame columns: a dict of arrays, or with state=True the mergeable partial state (NpsState, CsatState, CesState)
+    """
 def feedback_dataset(dataset: Dataset, kind: str, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, scale: typing.SupportsInt | typing.SupportsIndex, top_boxes: typing.SupportsInt | typing.SupportsIndex, confidence: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
 def from_arrays(tables: dict, strict: bool = True, csat_scale: typing.SupportsInt | typing.SupportsIndex = 5, columns: collections.abc.Mapping[str, str] = {}, table_columns: collections.abc.Mapping[str, collections.abc.Mapping[str, str]] = {}, time_unit: str = 's', row_labels: dict = {}) -> Dataset:
@@ -662,9 +824,17 @@ def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float
     
     Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.
     """
+def km_state(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], entry: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> KmState:
+    """
+    The event table of a sample, as a mergeable KmState (the arguments as kaplan_meier's)
+    """
 def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Sequence[str] | None = None, as_of: typing.SupportsInt | typing.SupportsIndex | None = None, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Lifecycle counts per fully observed period (see custhealth.lifecycle)
+    """
+def lifecycle_state(dataset: Dataset, period: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> LifecycleState:
+    """
+    The LifecycleState of a dataset's accounts; as_of is required (every shard must share T)
     """
 def lift(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
     """
@@ -675,6 +845,10 @@ def log_hyp2f1(a: typing.SupportsFloat | typing.SupportsIndex, b: typing.Support
 def log_loss(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_prob: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
     Log loss, p clipped to [eps, 1 - eps] (= sklearn.metrics.log_loss); NaN when the weights sum to 0.
+    """
+def logrank_states(states: collections.abc.Sequence[KmState], weighting: str = 'logrank', p: typing.SupportsFloat | typing.SupportsIndex = 0.0, q: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> dict:
+    """
+    Log-rank test of groups given as KmStates (group codes 0, 1, ...: their positions)
     """
 def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weighting: str = 'logrank', p: typing.SupportsFloat | typing.SupportsIndex = 0.0, q: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> dict:
     """
@@ -692,8 +866,10 @@ def nps(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIn
     ...
 def nps_test(arg0: NpsResult, arg1: NpsResult) -> ZTestResult:
     ...
-def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
-    ...
+def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1, state: bool = False) -> typing.Any:
+    """
+    Payments quality of DataFrame columns: a dict of arrays, or with state=True the mergeable PaymentsState
+    """
 def payments_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
 def pr_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
@@ -742,9 +918,17 @@ def sla_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.
     ...
 def sla_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
     ...
+def sla_state_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> SlaState:
+    """
+    The mergeable SlaState of tickets as arrays; as_of is required (every shard must share T)
+    """
 def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Tenures in days with event flags (see custhealth.tenure)
+    """
+def tickets_end(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex) -> int:
+    """
+    sla_summary's default T of tickets as arrays: the midnight after their latest time (INT64_MIN if none)
     """
 def top_k_count(n: typing.SupportsInt | typing.SupportsIndex, k: typing.SupportsFloat | typing.SupportsIndex) -> int:
     """

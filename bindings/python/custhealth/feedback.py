@@ -83,7 +83,9 @@ def _kind_codes(df: pd.DataFrame, kind_col: str, kind: str) -> tuple[np.ndarray 
 def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, window_days: int | None,
          scale: int | None,
          top_boxes: int, confidence: float, time_col: str, score_col: str,
-         kind_col: str, n_threads: int | None = None) -> tuple[dict[str, Any], list[Key] | None]:
+         kind_col: str, n_threads: int | None = None, state: bool = False) -> tuple[Any, list[Key] | None]:
+    """The core's grouped summary (a dict of arrays) and the DataFrame's keys (None for a Dataset); with
+    `state`, a DataFrame's mergeable partial state instead of the dict (custhealth.dask's step)."""
     if kind not in KINDS:
         raise invalid(f"unknown survey kind {kind!r}: expected one of {', '.join(KINDS)}")
     data = source(data, "surveys")
@@ -100,7 +102,7 @@ def _raw(data: Any, kind: str, by: list[str], period: str | None, as_of: Any, wi
     score = numbers(column(data, score_col, "surveys"), score_col)
     kinds, wanted = _kind_codes(data, kind_col, kind)
     raw = _core.feedback_arrays(kind, time, unit, score, kinds, wanted, [k.core() for k in keys], per, at, window,
-                                int(scale), int(top_boxes), confidence, threads)
+                                int(scale), int(top_boxes), confidence, threads, state)
     return raw, keys
 
 

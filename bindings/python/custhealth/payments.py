@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._grouping import as_by, column, enum_codes, frame_keys, numbers, scope, source, ticks, to_frame
+from ._grouping import Key, as_by, column, enum_codes, frame_keys, numbers, scope, source, ticks, to_frame
 from .dataset import Dataset
 from .parallel import resolve_threads
 
@@ -30,6 +30,18 @@ COLUMNS = ("payments", "payment_volume", "refunds", "refund_volume", "chargeback
 def _flag(native: Any) -> "pd.Categorical[str]":
     codes: np.ndarray = np.asarray(native["flag"], dtype=np.int64)
     return pd.Categorical.from_codes(codes, categories=pd.Index(list(FLAGS)))
+
+
+def _frame_raw(data: pd.DataFrame, by: list[str], per: str | None, at: int | None, window: int, warning: float,
+               breach: float, time_col: str, type_col: str, amount_col: str,
+               state: bool = False, threads: int = 1) -> tuple[Any, list[Key]]:
+    """The core's summary of a payments DataFrame (with `state`: its mergeable partial state) and its keys."""
+    keys = frame_keys(data, by, "payments")
+    time, unit = ticks(column(data, time_col, "payments"), time_col)
+    types = enum_codes(column(data, type_col, "payments"), type_col, TYPES, "payment type", "payments")
+    amount = numbers(column(data, amount_col, "payments"), amount_col)
+    return _core.payments_arrays(time, unit, types, amount, [k.core() for k in keys], per, at, window, warning,
+                                 breach, threads, state), keys
 
 
 def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: str | None = "M", as_of: Any = None,
@@ -54,16 +66,12 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
     per, at, window = scope(period, as_of, window_days)
     warning, breach = float(chargeback_warning), float(chargeback_breach)
     threads = resolve_threads(n_threads, "payments_summary")
-    keys = None
+    keys: list[Key] | None = None
     if isinstance(data, Dataset):
         raw = _core.payments_dataset(data._native, by, per, at, window, warning, breach, threads)
     else:
-        keys = frame_keys(data, by, "payments")
-        time, unit = ticks(column(data, time_col, "payments"), time_col)
-        types = enum_codes(column(data, type_col, "payments"), type_col, TYPES, "payment type", "payments")
-        amount = numbers(column(data, amount_col, "payments"), amount_col)
-        raw = _core.payments_arrays(time, unit, types, amount, [k.core() for k in keys], per, at, window,
-                                    warning, breach, threads)
+        raw, keys = _frame_raw(data, by, per, at, window, warning, breach, time_col, type_col, amount_col,
+                               threads=threads)
     return to_frame(raw, by, keys, COLUMNS, extra={"flag": _flag})
 
 

@@ -189,8 +189,12 @@ def lifecycle(data: Any, period: str = "M", events: str | Sequence[str] | None =
     (default: the end of the data), indexed by the period's start date. ``n_threads``: threads over
     blocks of accounts (default ``ch.get_num_threads()``; the counts are the same for any count)."""
     ds = _dataset(data, "usage")
-    native = _core.lifecycle(ds._native, period, name_list(events), _seconds(as_of),
-                             resolve_threads(n_threads, "lifecycle"))
+    return _lifecycle_frame(_core.lifecycle(ds._native, period, name_list(events), _seconds(as_of),
+                                            resolve_threads(n_threads, "lifecycle")))
+
+
+def _lifecycle_frame(native: Mapping[str, Any]) -> pd.DataFrame:
+    """The lifecycle DataFrame of the core's counts."""
     columns = ["new", "retained", "resurrected", "dormant", "active"]
     out = pd.DataFrame({c: np.asarray(native[c]) for c in columns}, index=_times(native["start"], "period"))
     out.attrs["as_of"] = moment(native["as_of"])

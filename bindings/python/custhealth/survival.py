@@ -723,16 +723,31 @@ def _weighted_logrank(name: str, t: np.ndarray, e: np.ndarray, codes: np.ndarray
                       q: float | None) -> LogRankResult:
     """The core test with lifelines' t_0 (censor after it) and weightings; the result named as lifelines names
     it ("Wilcoxon_test", ...)."""
+    kind = _weighting(name, weightings, p, q)
+    t, e = _censored_at(name, t, e, t_0)
+    raw = _core.logrank_test(t, e, codes, weights, weighting=kind, p=float(p or 0.0), q=float(q or 0.0))
+    return _named(LogRankResult(raw, labels), name, kind)
+
+
+def _weighting(name: str, weightings: str | None, p: float | None, q: float | None) -> str:
+    """The core's name of lifelines' weightings; Fleming–Harrington needs p and q."""
     kind = "logrank" if weightings is None else str(weightings)
     if kind == "fleming-harrington" and (p is None or q is None):
         raise InvalidInputError(f"{name}: the Fleming-Harrington test needs p and q (>= 0)")
-    if t_0 != -1:
-        if not (isinstance(t_0, (int, float, np.integer, np.floating)) and np.isfinite(t_0) and t_0 >= 0):
-            raise InvalidInputError(f"{name}: t_0 must be -1 (no limit) or a finite time >= 0, got {t_0!r}")
-        e = np.where(t > t_0, np.uint8(0), e)
-        t = np.minimum(t, float(t_0))
-    raw = _core.logrank_test(t, e, codes, weights, weighting=kind, p=float(p or 0.0), q=float(q or 0.0))
-    result = LogRankResult(raw, labels)
+    return kind
+
+
+def _censored_at(name: str, t: np.ndarray, e: np.ndarray, t_0: float) -> tuple[np.ndarray, np.ndarray]:
+    """lifelines' t_0: subjects still at risk after t_0 are censored there (-1: no limit)."""
+    if t_0 == -1:
+        return t, e
+    if not (isinstance(t_0, (int, float, np.integer, np.floating)) and np.isfinite(t_0) and t_0 >= 0):
+        raise InvalidInputError(f"{name}: t_0 must be -1 (no limit) or a finite time >= 0, got {t_0!r}")
+    return np.minimum(t, float(t_0)), np.where(t > t_0, np.uint8(0), e)
+
+
+def _named(result: LogRankResult, name: str, kind: str) -> LogRankResult:
+    """The result named as lifelines names a weighted test ("Wilcoxon_test", ...)."""
     if kind != "logrank":
         titles = {"wilcoxon": "Wilcoxon", "tarone-ware": "Tarone-Ware", "peto": "Peto",
                   "fleming-harrington": "Flemington-Harrington"}  # lifelines' spelling, so results compare by name

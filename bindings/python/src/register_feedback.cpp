@@ -5,6 +5,7 @@
 
 #include "custhealth/feedback/grouped.hpp"
 #include "grouped_bindings.hpp"
+#include "partial_state.hpp"
 
 namespace custhealth::python {
 
@@ -129,15 +130,32 @@ py::dict grouped_out(grouped<Summary>&& g, double confidence) {
   return out;
 }
 
+/// The mergeable partial state of a grouped survey summary (custhealth.dask) and its interval's level.
+struct confidence_param {
+  double confidence = 0.95;
+  friend bool operator==(const confidence_param&, const confidence_param&) = default;
+};
+template <class Summary>
+using survey_state = partial_state<grouped<Summary>, confidence_param>;
+
+template <class Summary>
+void register_survey_state(py::module_& m, const char* name, const char* tag) {
+  partial_class<survey_state<Summary>>(
+      m, name, "Mergeable partial state of feedback_summary over some rows (custhealth.dask)", tag,
+      [](const survey_state<Summary>& s) { return grouped_out(grouped<Summary>(s.value), s.params.confidence); });
+}
+
 survey_kind kind_of(const std::string& kind) {
   if (auto k = enum_from_string<survey_kind>(kind)) return *k;
   throw invalid_input("unknown survey kind '" + kind + "': expected one of " + enum_choices<survey_kind>());
 }
 
-/// Runs the grouped summary of `kind` (the GIL released) and converts the result.
+/// Runs the grouped summary of `kind` (the GIL released) and converts the result: a dict, or with
+/// `state` the mergeable partial state.
 template <class Rows>
-py::dict summarize(const Rows& rows, survey_kind kind, const time_grouping& scope, int scale, int top_boxes,
-                   double confidence, std::int32_t n_threads, const std::vector<std::string>* by = nullptr) {
+py::object summarize(const Rows& rows, survey_kind kind, const time_grouping& scope, int scale, int top_boxes,
+                     double confidence, std::int32_t n_threads, const std::vector<std::string>* by = nullptr,
+                     bool state = false) {
   checked_confidence(confidence);
   auto run = [&](const auto& init) {
     using S = std::remove_cvref_t<decltype(init)>;
@@ -149,7 +167,8 @@ py::dict summarize(const Rows& rows, survey_kind kind, const time_grouping& scop
       else
         g = summarize_by(rows, scope, init, n_threads);
     }
-    return grouped_out(std::move(g), confidence);
+    if (state) return py::cast(survey_state<S>{std::move(g), {confidence}});
+    return py::object(grouped_out(std::move(g), confidence));
   };
   switch (kind) {
     case survey_kind::nps:
@@ -159,7 +178,7 @@ py::dict summarize(const Rows& rows, survey_kind kind, const time_grouping& scop
     case survey_kind::ces:
       return run(ces_summary{});
   }
-  return {};
+  return py::none();
 }
 
 /// Scores as float64, read in place when they already are; the summary computed with the GIL released.
@@ -175,6 +194,9 @@ auto summarize_scores(const py::object& scores, Summarize&& f) {
 }  // namespace
 
 void register_feedback(py::module_& m) {
+  register_survey_state<nps_summary>(m, "NpsState", "nps_state");
+  register_survey_state<csat_summary>(m, "CsatState", "csat_state");
+  register_survey_state<ces_summary>(m, "CesState", "ces_state");
   auto nps_class = survey_result_class<nps_summary>(
       m, "NpsResult", "Net Promoter Score of a group of 0..10 answers: 100·(P − D)/N with a normal interval.");
   nps_class.def_property_readonly("promoters", [](const nps_result& r) { return r.summary.promoters(); })
@@ -271,7 +293,8 @@ void register_feedback(py::module_& m) {
          const std::optional<std::string>& per, std::optional<timestamp> as_of, std::int64_t window_days, int scale,
          int top_boxes, double confidence, std::int32_t n_threads) {
         return summarize(data, kind_of(kind), scope_of(per, as_of, window_days), scale, top_boxes, confidence, n_threads,
-                         &by);
+                         &by)
+            .cast<py::dict>();
       },
       py::arg("dataset"), py::arg("kind"), py::arg("by"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
       py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"), py::arg("n_threads") = 1);
@@ -281,7 +304,7 @@ void register_feedback(py::module_& m) {
       [](const std::string& kind, const py::object& time, std::int64_t ticks_per_second, const py::object& score,
          const py::object& kind_codes, std::int64_t kind_code, const py::list& keys,
          const std::optional<std::string>& per, std::optional<timestamp> as_of, std::int64_t window_days, int scale,
-         int top_boxes, double confidence, std::int32_t n_threads) {
+         int top_boxes, double confidence, std::int32_t n_threads, bool state) -> py::object {
         const survey_kind k = kind_of(kind);
         python_keys pk(keys);
         std::vector<py::object> keep;
@@ -294,7 +317,10 @@ void register_feedback(py::module_& m) {
         if (!kind_codes.is_none()) rows.kind = codes_of(kind_codes.cast<py::array>(), "kind", keep);
         rows.kind_code = kind_code;
         rows.keys = pk.columns;
-        py::dict out = summarize(rows, k, scope_of(per, as_of, window_days), scale, top_boxes, confidence, n_threads);
+        py::object result = summarize(rows, k, scope_of(per, as_of, window_days), scale, top_boxes, confidence,
+                                      n_threads, nullptr, state);
+        if (state) return result;
+        py::dict out = result;
         py::dict inputs;
         inputs["time"] = address_of(rows.time.ticks.data());
         inputs["score"] = address_of(rows.score.data());
@@ -304,7 +330,10 @@ void register_feedback(py::module_& m) {
       },
       py::arg("kind"), py::arg("time"), py::arg("ticks_per_second"), py::arg("score"), py::arg("kind_codes"),
       py::arg("kind_code"), py::arg("keys"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
-      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"), py::arg("n_threads") = 1);
+      py::arg("scale"), py::arg("top_boxes"), py::arg("confidence"), py::arg("n_threads") = 1,
+      py::arg("state") = false,
+      "Grouped survey summary of DataFrame columns: a dict of arrays, or with state=True the mergeable "
+      "partial state (NpsState, CsatState, CesState)");
 }
 
 }  // namespace custhealth::python

@@ -3,6 +3,7 @@
 
 #include "custhealth/payments/quality.hpp"
 #include "grouped_bindings.hpp"
+#include "partial_state.hpp"
 
 namespace custhealth::python {
 
@@ -40,14 +41,28 @@ py::dict payments_out(grouped<payment_counts>&& g, const payment_thresholds& th)
   return out;
 }
 
+/// The chargeback thresholds a payments state reports its flags with.
+struct threshold_params {
+  double warning = 0, breach = 0;
+  friend bool operator==(const threshold_params&, const threshold_params&) = default;
+};
+using payments_state = partial_state<grouped<payment_counts>, threshold_params>;
+
 }  // namespace
 
 void register_payments(py::module_& m) {
+  // Volumes are compensated sums (hi, lo): merged in any order they give the correctly rounded total.
+  partial_class<payments_state>(m, "PaymentsState",
+                                "Mergeable partial state of payments_summary over some rows (custhealth.dask)",
+                                "payments_state", [](const payments_state& s) {
+                                  return payments_out(grouped<payment_counts>(s.value),
+                                                      {s.params.warning, s.params.breach});
+                                });
   m.def(
       "payments_arrays",
       [](const py::object& time, std::int64_t ticks_per_second, const py::object& type, const py::object& amount,
          const py::list& keys, const std::optional<std::string>& per, std::optional<timestamp> as_of,
-         std::int64_t window_days, double warning, double breach, std::int32_t n_threads) {
+         std::int64_t window_days, double warning, double breach, std::int32_t n_threads, bool state) -> py::object {
         const payment_thresholds th{warning, breach};
         th.validate();
         python_keys pk(keys);
@@ -66,6 +81,7 @@ void register_payments(py::module_& m) {
           py::gil_scoped_release release;
           g = payments_by(rows, scope, n_threads);
         }
+        if (state) return py::cast(payments_state{std::move(g), {warning, breach}});
         py::dict out = payments_out(std::move(g), th);
         py::dict inputs;
         inputs["time"] = address_of(rows.time.ticks.data());
@@ -76,7 +92,8 @@ void register_payments(py::module_& m) {
       },
       py::arg("time"), py::arg("ticks_per_second"), py::arg("type"), py::arg("amount"), py::arg("keys"),
       py::arg("period"), py::arg("as_of"), py::arg("window_days"), py::arg("warning"), py::arg("breach"),
-      py::arg("n_threads") = 1);
+      py::arg("n_threads") = 1, py::arg("state") = false,
+      "Payments quality of DataFrame columns: a dict of arrays, or with state=True the mergeable PaymentsState");
 
   m.def(
       "payments_dataset",

@@ -8,14 +8,72 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "partial_state.hpp"
 #include "custhealth/retention/cohort.hpp"
 #include "custhealth/retention/lifecycle.hpp"
 #include "custhealth/retention/revenue.hpp"
 #include "custhealth/retention/tenure.hpp"
 
+namespace custhealth::detail {
+
+/// A dense grid as (first, rows, cols, cells); on the way back the cells must fill rows × cols.
+template <>
+struct state_io<period_grid> {
+  static void write(python::state_writer& w, const period_grid& g) {
+    w.put(g.first_), w.put(g.rows_), w.put(std::uint64_t(g.cols_)), w.put(g.cells_);
+  }
+  static void read(python::state_reader& r, period_grid& g) {
+    g.first_ = r.get<std::int64_t>(), g.rows_ = r.get<std::int64_t>();
+    g.cols_ = std::size_t(r.get<std::uint64_t>());
+    r.get(g.cells_);
+    if (g.rows_ < 0 || g.cells_.size() != std::size_t(g.rows_) * g.cols_) r.fail("a grid of the wrong size");
+  }
+};
+
+/// A cohort matrix: its unit, mode, value and as-of, its two grids (framed alike) and the excluded count.
+template <>
+struct state_io<cohort_matrix> {
+  static void write(python::state_writer& w, const cohort_matrix& m) {
+    w.put(m.period_), w.put(m.mode_), w.put(m.value_), w.put(m.as_of_), w.put(m.excluded_);
+    state_io<period_grid>::write(w, m.sizes_), state_io<period_grid>::write(w, m.counts_);
+  }
+  static void read(python::state_reader& r, cohort_matrix& m) {
+    m.period_ = r.get<period>(), m.mode_ = r.get<cohort_mode>(), m.value_ = r.get<cohort_value>();
+    m.as_of_ = r.get<timestamp>(), m.excluded_ = r.get<std::int64_t>();
+    state_io<period_grid>::read(r, m.sizes_), state_io<period_grid>::read(r, m.counts_);
+    if (std::size_t(m.period_) >= enum_size<period> || std::size_t(m.mode_) >= enum_size<cohort_mode> ||
+        std::size_t(m.value_) >= enum_size<cohort_value>)
+      r.fail("an unknown period, mode or value");
+    if (m.sizes_.rows() != m.counts_.rows() || m.sizes_.first() != m.counts_.first() ||
+        (!m.sizes_.empty() && (m.sizes_.cols() != 2 || m.counts_.cols() != m.offsets_from(m.sizes_.first()))))
+      r.fail("grids framed differently");
+  }
+};
+
+/// A lifecycle table: its unit and as-of and its grid of per-period state counts.
+template <>
+struct state_io<lifecycle_table> {
+  static void write(python::state_writer& w, const lifecycle_table& t) {
+    w.put(t.period_), w.put(t.as_of_);
+    state_io<period_grid>::write(w, t.grid_);
+  }
+  static void read(python::state_reader& r, lifecycle_table& t) {
+    t.period_ = r.get<period>(), t.as_of_ = r.get<timestamp>();
+    state_io<period_grid>::read(r, t.grid_);
+    if (std::size_t(t.period_) >= enum_size<period>) r.fail("an unknown period");
+    if (!t.grid_.empty() && t.grid_.cols() != lifecycle_table::n_states) r.fail("a grid of the wrong size");
+  }
+};
+
+}  // namespace custhealth::detail
+
 namespace custhealth::python {
 
 namespace {
+
+/// The mergeable partial states of cohort_retention and lifecycle over disjoint accounts (custhealth.dask).
+using cohort_state = partial_state<cohort_matrix, no_params>;
+using lifecycle_state = partial_state<lifecycle_table, no_params>;
 
 template <class F>
 auto without_gil(F&& f) {
@@ -30,53 +88,104 @@ std::vector<std::int32_t> event_filter(const dataset& d, const std::optional<std
   return event_codes(d.usage(), *events);
 }
 
+cohort_matrix run_cohorts(const dataset& d, const std::string& period_name, const std::string& mode,
+                          const std::string& cohort_by, const std::string& value,
+                          const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of,
+                          std::int32_t n_threads = 1) {
+  cohort_options o;
+  o.n_threads = n_threads;
+  o.period = parse_period(period_name);
+  o.mode = parse_cohort_mode(mode);
+  o.cohort_by = parse_cohort_origin(cohort_by);
+  o.value = parse_cohort_value(value);
+  if (events && o.value == cohort_value::mrr)
+    throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");
+  o.events = event_filter(d, events);
+  o.as_of = as_of.value_or(no_time);
+  return without_gil([&] { return cohort_retention(d, o); });
+}
+
+py::dict cohort_out(const cohort_matrix& r) {
+  const auto n = py::ssize_t(r.n_cohorts()), k = py::ssize_t(r.n_offsets());
+  py::array_t<double> counts({n, k}), rates({n, k});
+  auto c = counts.mutable_unchecked<2>();
+  auto q = rates.mutable_unchecked<2>();
+  std::vector<timestamp> starts;
+  std::vector<double> sizes;
+  std::vector<std::int64_t> accounts;
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const auto row = std::size_t(i);
+    starts.push_back(r.cohort_start(row)), sizes.push_back(r.size(row)), accounts.push_back(r.accounts(row));
+    for (py::ssize_t j = 0; j < k; ++j) {
+      c(i, j) = r.observed(row, std::size_t(j)) ? r.count(row, std::size_t(j)) : detail::nan;
+      q(i, j) = r.rate(row, std::size_t(j));
+    }
+  }
+  py::dict out;
+  out["cohort_start"] = to_numpy(std::move(starts));
+  out["sizes"] = to_numpy(std::move(sizes));
+  out["accounts"] = to_numpy(std::move(accounts));
+  out["counts"] = counts;
+  out["rates"] = rates;
+  out["average"] = to_numpy(r.average());
+  out["as_of"] = r.as_of();
+  out["excluded"] = r.excluded();
+  return out;
+}
+
 void register_cohorts(py::module_& m) {
   m.def(
       "cohort_retention",
       [](const dataset& d, const std::string& period_name, const std::string& mode, const std::string& cohort_by,
          const std::string& value, const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of,
          std::int32_t n_threads) {
-        cohort_options o;
-        o.n_threads = n_threads;
-        o.period = parse_period(period_name);
-        o.mode = parse_cohort_mode(mode);
-        o.cohort_by = parse_cohort_origin(cohort_by);
-        o.value = parse_cohort_value(value);
-        if (events && o.value == cohort_value::mrr)
-          throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");
-        o.events = event_filter(d, events);
-        o.as_of = as_of.value_or(no_time);
-        const cohort_matrix r = without_gil([&] { return cohort_retention(d, o); });
-
-        const auto n = py::ssize_t(r.n_cohorts()), k = py::ssize_t(r.n_offsets());
-        py::array_t<double> counts({n, k}), rates({n, k});
-        auto c = counts.mutable_unchecked<2>();
-        auto q = rates.mutable_unchecked<2>();
-        std::vector<timestamp> starts;
-        std::vector<double> sizes;
-        std::vector<std::int64_t> accounts;
-        for (py::ssize_t i = 0; i < n; ++i) {
-          const auto row = std::size_t(i);
-          starts.push_back(r.cohort_start(row)), sizes.push_back(r.size(row)), accounts.push_back(r.accounts(row));
-          for (py::ssize_t j = 0; j < k; ++j) {
-            c(i, j) = r.observed(row, std::size_t(j)) ? r.count(row, std::size_t(j)) : detail::nan;
-            q(i, j) = r.rate(row, std::size_t(j));
-          }
-        }
-        py::dict out;
-        out["cohort_start"] = to_numpy(std::move(starts));
-        out["sizes"] = to_numpy(std::move(sizes));
-        out["accounts"] = to_numpy(std::move(accounts));
-        out["counts"] = counts;
-        out["rates"] = rates;
-        out["average"] = to_numpy(r.average());
-        out["as_of"] = r.as_of();
-        out["excluded"] = r.excluded();
-        return out;
+        return cohort_out(run_cohorts(d, period_name, mode, cohort_by, value, events, as_of, n_threads));
       },
       py::arg("dataset"), py::arg("period") = "M", py::arg("mode") = "on", py::arg("cohort_by") = "first_activity",
       py::arg("value") = "accounts", py::arg("events") = py::none(), py::arg("as_of") = py::none(),
       py::arg("n_threads") = 1, "Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN");
+  partial_class<cohort_state>(m, "CohortState",
+                              "Mergeable partial state of cohort_retention over disjoint accounts (custhealth.dask)",
+                              "cohort_state", [](const cohort_state& s) { return cohort_out(s.value); });
+  m.def(
+      "cohort_state",
+      [](const dataset& d, const std::string& period_name, const std::string& mode, const std::string& cohort_by,
+         const std::string& value, timestamp as_of) {
+        return cohort_state{run_cohorts(d, period_name, mode, cohort_by, value, std::nullopt, as_of), {}};
+      },
+      py::arg("dataset"), py::arg("period"), py::arg("mode"), py::arg("cohort_by"), py::arg("value"), py::arg("as_of"),
+      "The CohortState of a dataset's accounts; as_of is required (every shard must share T)");
+}
+
+lifecycle_table run_lifecycle(const dataset& d, const std::string& period_name,
+                              const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of,
+                              std::int32_t n_threads = 1) {
+  lifecycle_options o;
+  o.n_threads = n_threads;
+  o.period = parse_period(period_name);
+  o.events = event_filter(d, events);
+  o.as_of = as_of.value_or(no_time);
+  return without_gil([&] { return lifecycle(d, o); });
+}
+
+py::dict lifecycle_out(const lifecycle_table& t) {
+  std::vector<timestamp> starts;
+  std::vector<std::int64_t> fresh, retained, resurrected, dormant, active;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    starts.push_back(t.start(i));
+    fresh.push_back(t.new_count(i)), retained.push_back(t.retained_count(i));
+    resurrected.push_back(t.resurrected_count(i)), dormant.push_back(t.dormant_count(i));
+    active.push_back(t.active_count(i));
+  }
+  py::dict out;
+  out["start"] = to_numpy(std::move(starts));
+  out["new"] = to_numpy(std::move(fresh));
+  out["retained"] = to_numpy(std::move(retained));
+  out["resurrected"] = to_numpy(std::move(resurrected));
+  out["dormant"] = to_numpy(std::move(dormant));
+  out["active"] = to_numpy(std::move(active));
+  out["as_of"] = t.as_of();
+  return out;
 }
 
 void register_lifecycle(py::module_& m) {
@@ -84,32 +193,20 @@ void register_lifecycle(py::module_& m) {
       "lifecycle",
       [](const dataset& d, const std::string& period_name, const std::optional<std::vector<std::string>>& events,
          std::optional<timestamp> as_of, std::int32_t n_threads) {
-        lifecycle_options o;
-        o.n_threads = n_threads;
-        o.period = parse_period(period_name);
-        o.events = event_filter(d, events);
-        o.as_of = as_of.value_or(no_time);
-        const lifecycle_table t = without_gil([&] { return lifecycle(d, o); });
-        std::vector<timestamp> starts;
-        std::vector<std::int64_t> fresh, retained, resurrected, dormant, active;
-        for (std::size_t i = 0; i < t.size(); ++i) {
-          starts.push_back(t.start(i));
-          fresh.push_back(t.new_count(i)), retained.push_back(t.retained_count(i));
-          resurrected.push_back(t.resurrected_count(i)), dormant.push_back(t.dormant_count(i));
-          active.push_back(t.active_count(i));
-        }
-        py::dict out;
-        out["start"] = to_numpy(std::move(starts));
-        out["new"] = to_numpy(std::move(fresh));
-        out["retained"] = to_numpy(std::move(retained));
-        out["resurrected"] = to_numpy(std::move(resurrected));
-        out["dormant"] = to_numpy(std::move(dormant));
-        out["active"] = to_numpy(std::move(active));
-        out["as_of"] = t.as_of();
-        return out;
+        return lifecycle_out(run_lifecycle(d, period_name, events, as_of, n_threads));
       },
       py::arg("dataset"), py::arg("period") = "M", py::arg("events") = py::none(), py::arg("as_of") = py::none(),
       py::arg("n_threads") = 1, "Lifecycle counts per fully observed period (see custhealth.lifecycle)");
+  partial_class<lifecycle_state>(m, "LifecycleState",
+                                 "Mergeable partial state of lifecycle over disjoint accounts (custhealth.dask)",
+                                 "lifecycle_state", [](const lifecycle_state& s) { return lifecycle_out(s.value); });
+  m.def(
+      "lifecycle_state",
+      [](const dataset& d, const std::string& period_name, timestamp as_of) {
+        return lifecycle_state{run_lifecycle(d, period_name, std::nullopt, as_of), {}};
+      },
+      py::arg("dataset"), py::arg("period"), py::arg("as_of"),
+      "The LifecycleState of a dataset's accounts; as_of is required (every shard must share T)");
 }
 
 void register_revenue(py::module_& m) {

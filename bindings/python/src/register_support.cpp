@@ -3,6 +3,7 @@
 
 #include "custhealth/support/sla.hpp"
 #include "grouped_bindings.hpp"
+#include "partial_state.hpp"
 
 namespace custhealth::python {
 
@@ -72,6 +73,14 @@ py::dict backlog_out(grouped<backlog_counts>&& g, timestamp as_of) {
 
 /// Ticket columns from Python: int64 tick arrays (None for an absent optional column), priority
 /// codes 0..3 (None: all normal), keys.
+/// The level and the as-of time an SLA state reports with: shards merge only at the same T.
+struct sla_params {
+  double confidence = 0.95;
+  timestamp as_of = no_time;
+  friend bool operator==(const sla_params&, const sla_params&) = default;
+};
+using sla_state = partial_state<grouped<sla_partial>, sla_params>;
+
 struct python_tickets {
   python_keys keys;
   std::vector<py::object> keep;
@@ -92,6 +101,41 @@ struct python_tickets {
 }  // namespace
 
 void register_support(py::module_& m) {
+  partial_class<sla_state>(m, "SlaState",
+                           "Mergeable partial state of sla_summary over some tickets (custhealth.dask): counts and "
+                           "the durations behind the quantiles",
+                           "sla_state", [](const sla_state& s) {
+                             grouped<sla_stats> g{s.value.keys, {}};
+                             g.values.reserve(s.value.size());
+                             for (const auto& v : s.value.values) g.values.push_back(v.stats());
+                             return sla_out(std::move(g), s.params.confidence, s.params.as_of);
+                           });
+  m.def(
+      "sla_state_arrays",
+      [](const py::object& opened, const py::object& first_response, const py::object& resolved,
+         std::int64_t ticks_per_second, const py::object& prio, const py::list& keys,
+         const std::optional<std::string>& per, timestamp as_of, std::int64_t window_days,
+         const std::vector<std::int64_t>& targets, double confidence) {
+        checked_confidence(confidence);
+        const python_tickets t(opened, first_response, resolved, ticks_per_second, prio, keys);
+        auto scope = scope_of(per, as_of, window_days);
+        const auto goals = targets_of(targets);
+        py::gil_scoped_release release;
+        return sla_state{sla_partials(t.rows, scope, goals), {confidence, as_of}};
+      },
+      py::arg("opened"), py::arg("first_response"), py::arg("resolved"), py::arg("ticks_per_second"),
+      py::arg("priority"), py::arg("keys"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
+      py::arg("targets"), py::arg("confidence"),
+      "The mergeable SlaState of tickets as arrays; as_of is required (every shard must share T)");
+  m.def(
+      "tickets_end",
+      [](const py::object& opened, const py::object& first_response, const py::object& resolved,
+         std::int64_t ticks_per_second) {
+        const python_tickets t(opened, first_response, resolved, ticks_per_second, py::none(), py::list());
+        return detail::ticket_as_of(t.rows, no_time);
+      },
+      py::arg("opened"), py::arg("first_response"), py::arg("resolved"), py::arg("ticks_per_second"),
+      "sla_summary's default T of tickets as arrays: the midnight after their latest time (INT64_MIN if none)");
   m.def(
       "sla_arrays",
       [](const py::object& opened, const py::object& first_response, const py::object& resolved,

@@ -8,13 +8,41 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "partial_state.hpp"
 #include "custhealth/retention/kaplan_meier.hpp"
 #include "custhealth/retention/logrank.hpp"
 #include "custhealth/retention/survival_workspace.hpp"
 
+namespace custhealth::detail {
+
+/// A Kaplan–Meier event table as its four columns; on the way back the times must be finite, ≥ 0 and
+/// strictly increasing and the weights finite and ≥ 0, the invariants the estimator relies on.
+template <>
+struct state_io<km_event_table> {
+  static void write(python::state_writer& w, const km_event_table& t) {
+    w.put(t.time_), w.put(t.observed_), w.put(t.censored_), w.put(t.entrance_);
+  }
+  static void read(python::state_reader& r, km_event_table& t) {
+    r.get(t.time_), r.get(t.observed_), r.get(t.censored_), r.get(t.entrance_);
+    const std::size_t n = t.time_.size();
+    if (t.observed_.size() != n || t.censored_.size() != n || t.entrance_.size() != n) r.fail("columns differ in length");
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!(std::isfinite(t.time_[i]) && t.time_[i] >= 0) || (i > 0 && !(t.time_[i - 1] < t.time_[i])))
+        r.fail("times not finite, non-negative and increasing");
+      for (double x : {t.observed_[i], t.censored_[i], t.entrance_[i]})
+        if (!(std::isfinite(x) && x >= 0)) r.fail("a negative or non-finite count");
+    }
+  }
+};
+
+}  // namespace custhealth::detail
+
 namespace custhealth::python {
 
 namespace {
+
+/// The mergeable partial state of a Kaplan–Meier fit or a log-rank group (custhealth.dask).
+using km_state = partial_state<km_event_table, no_params>;
 
 using km_result_ptr = std::shared_ptr<kaplan_meier_result>;
 
@@ -72,22 +100,15 @@ km_result_ptr fit_kaplan_meier(const array_of<double>& durations, const array_of
   return owned_by_python(kaplan_meier(t, e, in, w, confidence, &python_workspace()));
 }
 
-py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
-                     const array_of<int>& groups, const std::optional<array_of<double>>& weights,
-                     const std::string& weighting, double p, double q) {
+logrank_options logrank_options_of(const std::string& weighting, double p, double q) {
   const auto kind = enum_from_string<logrank_weighting>(weighting);
   if (!kind)
     throw invalid_input("logrank_test: weightings must be one of " + enum_choices<logrank_weighting>() + ", got '" +
                         weighting + "'");
-  const auto t = as_span(durations);
-  const auto e = as_span(observed);
-  const auto g = as_span(groups);
-  const auto w = optional_span(weights);
-  logrank_result r;
-  {
-    py::gil_scoped_release release;
-    r = logrank_test(t, e, g, w, logrank_options{*kind, p, q}, &python_workspace());
-  }
+  return {*kind, p, q};
+}
+
+py::dict logrank_out(logrank_result&& r) {
   py::dict out;
   out["statistic"] = r.statistic;
   out["df"] = r.df;
@@ -96,6 +117,46 @@ py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint
   out["observed"] = to_numpy(std::move(r.observed));
   out["expected"] = to_numpy(std::move(r.expected));
   return out;
+}
+
+py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
+                     const array_of<int>& groups, const std::optional<array_of<double>>& weights,
+                     const std::string& weighting, double p, double q) {
+  const auto options = logrank_options_of(weighting, p, q);
+  const auto t = as_span(durations);
+  const auto e = as_span(observed);
+  const auto g = as_span(groups);
+  const auto w = optional_span(weights);
+  logrank_result r;
+  {
+    py::gil_scoped_release release;
+    r = logrank_test(t, e, g, w, options, &python_workspace());
+  }
+  return logrank_out(std::move(r));
+}
+
+/// The log-rank test of groups given as event tables (group g = tables[g]): each table's rows are
+/// the weighted subjects they count — d events and c censorings at time t as a subject of weight d
+/// and one of weight c — fed to the one logrank_test. The test reads only these sums, so with
+/// integer counts the result is the same to the bit as the test on the subjects themselves.
+py::dict logrank_of_tables(const std::vector<km_state>& tables, const std::string& weighting, double p, double q) {
+  const auto options = logrank_options_of(weighting, p, q);
+  std::vector<double> t, w;
+  std::vector<std::uint8_t> e;
+  std::vector<int> g;
+  logrank_result r;
+  {
+    py::gil_scoped_release release;
+    for (std::size_t k = 0; k < tables.size(); ++k) {
+      const km_event_table& table = tables[k].value;
+      for (std::size_t i = 0; i < table.size(); ++i)
+        for (auto [flag, weight] : {std::pair{std::uint8_t{1}, table.observed()[i]},
+                                    std::pair{std::uint8_t{0}, table.censored()[i]}})
+          if (weight > 0) t.push_back(table.times()[i]), e.push_back(flag), w.push_back(weight), g.push_back(int(k));
+    }
+    r = logrank_test(t, e, g, w, options, &python_workspace());
+  }
+  return logrank_out(std::move(r));
 }
 
 }  // namespace
@@ -145,6 +206,40 @@ void register_survival(py::module_& m) {
           },
           py::arg("times"), "S(t) of the right-continuous step function at each time (1 before the first).");
 
+  // After KaplanMeierResult: KmState.fit returns one.
+  partial_class<km_state>(m, "KmState",
+                          "Mergeable partial state of a Kaplan–Meier fit or a log-rank group: the event table "
+                          "(custhealth.dask)",
+                          "km_state",
+                          [](const km_state& s) {
+                            py::dict out;
+                            out["time"] = s.value.times(), out["observed"] = s.value.observed();
+                            out["censored"] = s.value.censored(), out["entrance"] = s.value.entrance();
+                            return out;
+                          })
+      .def(
+          "fit",
+          [](const km_state& s, double confidence) {
+            km_event_table table = s.value.copy(&python_workspace());
+            py::gil_scoped_release release;
+            return owned_by_python(kaplan_meier(std::move(table), confidence, &python_workspace()));
+          },
+          py::arg("confidence") = 0.95, "The Kaplan–Meier curve of the table (as kaplan_meier on its subjects)");
+  m.def(
+      "km_state",
+      [](const array_of<double>& durations, const array_of<std::uint8_t>& observed,
+         const std::optional<array_of<double>>& entry, const std::optional<array_of<double>>& weights) {
+        const auto t = as_span(durations);
+        const auto e = as_span(observed);
+        const auto in = optional_span(entry);
+        const auto w = optional_span(weights);
+        py::gil_scoped_release release;
+        return km_state{detail::km::build_event_table("kaplan_meier", t, e, in, w, nullptr), {}};
+      },
+      py::arg("durations"), py::arg("observed"), py::arg("entry") = py::none(), py::arg("weights") = py::none(),
+      "The event table of a sample, as a mergeable KmState (the arguments as kaplan_meier's)");
+  m.def("logrank_states", &logrank_of_tables, py::arg("states"), py::arg("weighting") = "logrank", py::arg("p") = 0.0,
+        py::arg("q") = 0.0, "Log-rank test of groups given as KmStates (group codes 0, 1, ...: their positions)");
   m.def("kaplan_meier", &fit_kaplan_meier, py::arg("durations"), py::arg("observed"), py::arg("entry") = py::none(),
         py::arg("weights") = py::none(), py::arg("confidence") = 0.95,
         R"pbdoc(Kaplan–Meier fit of float64 durations and uint8 event flags (0/1); entry and weights optional.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "custhealth/dataset.hpp"
+#include "custhealth/detail/state_io.hpp"
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/error.hpp"
 #include "custhealth/parallel.hpp"
@@ -174,6 +175,7 @@ class period_grid {
   friend bool operator==(const period_grid&, const period_grid&) = default;
 
  private:
+  friend struct state_io<period_grid>;
   std::int64_t first_ = 0;
   std::int64_t rows_ = 0;
   std::size_t cols_ = 0;
@@ -272,6 +274,7 @@ class cohort_matrix {
 
  private:
   friend struct detail::cohort_builder;
+  friend struct detail::state_io<cohort_matrix>;
 
   /// Offsets of a matrix whose first cohort is `first`: 0 … L − first (at least one column).
   std::size_t offsets_from(std::int64_t first) const noexcept {

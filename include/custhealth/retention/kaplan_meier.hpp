@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "custhealth/detail/simd_sort.hpp"
+#include "custhealth/detail/state_io.hpp"
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/detail/survival_input.hpp"
 #include "custhealth/detail/survival_sort.hpp"
@@ -220,6 +221,7 @@ class km_event_table {
                                                    std::span<const double>, std::span<const double>, std::size_t,
                                                    survival_workspace*);
   friend kaplan_meier_result kaplan_meier(km_event_table, double, survival_workspace*);
+  friend struct detail::state_io<km_event_table>;
 
   km_event_table(const km_event_table& other, survival_workspace* workspace)
       : time_(detail::km::copy_column(other.time_, workspace)),

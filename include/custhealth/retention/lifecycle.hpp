@@ -60,6 +60,7 @@ class lifecycle_table {
 
  private:
   friend lifecycle_table lifecycle(const dataset&, const lifecycle_options&);
+  friend struct detail::state_io<lifecycle_table>;
 
   custhealth::period period_ = custhealth::period::month;
   timestamp as_of_ = 0;

@@ -160,28 +160,41 @@ inline double quantile_sorted(std::span<const std::int64_t> sorted, double p) no
   return a + (h - static_cast<double>(lo)) * (b - a);
 }
 
-/// Per-group duration stats from (group, seconds) pairs collected in one flat list: a counting sort
-/// by group (one allocation), then a sort of each group's values.
-inline std::vector<duration_stats> durations_by_group(std::size_t groups, std::span<const std::int32_t> group,
-                                                      std::span<const std::int64_t> seconds) {
-  std::vector<std::size_t> offsets(groups + 1, 0);
-  for (auto g : group) ++offsets[std::size_t(g) + 1];
-  for (std::size_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
-  std::vector<std::int64_t> values(seconds.size());
-  {
+/// Count, mean (of the exact integer sum) and quantiles of one group's durations, sorted ascending.
+inline duration_stats stats_of_sorted(std::span<const std::int64_t> v) noexcept {
+  if (v.empty()) return {};
+  std::int64_t sum = 0;
+  for (auto x : v) sum += x;
+  return {std::int64_t(v.size()), static_cast<double>(sum) / static_cast<double>(v.size()), quantile_sorted(v, 0.5),
+          quantile_sorted(v, 0.9)};
+}
+
+/// (group, seconds) pairs collected in one flat list, grouped by a counting sort (one allocation)
+/// and each group's values sorted: group g's are values[offsets[g], offsets[g + 1]).
+struct grouped_durations {
+  std::vector<std::size_t> offsets;
+  std::vector<std::int64_t> values;
+
+  grouped_durations(std::size_t groups, std::span<const std::int32_t> group, std::span<const std::int64_t> seconds)
+      : offsets(groups + 1, 0), values(seconds.size()) {
+    for (auto g : group) ++offsets[std::size_t(g) + 1];
+    for (std::size_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
     std::vector<std::size_t> next(offsets.begin(), offsets.end() - 1);
     for (std::size_t i = 0; i < group.size(); ++i) values[next[std::size_t(group[i])]++] = seconds[i];
+    for (std::size_t g = 0; g < groups; ++g) std::sort(values.begin() + std::ptrdiff_t(offsets[g]),
+                                                       values.begin() + std::ptrdiff_t(offsets[g + 1]));
   }
+  std::span<const std::int64_t> of(std::size_t g) const noexcept {
+    return {values.data() + offsets[g], offsets[g + 1] - offsets[g]};
+  }
+};
+
+/// Per-group duration stats from (group, seconds) pairs collected in one flat list.
+inline std::vector<duration_stats> durations_by_group(std::size_t groups, std::span<const std::int32_t> group,
+                                                      std::span<const std::int64_t> seconds) {
+  const grouped_durations d(groups, group, seconds);
   std::vector<duration_stats> out(groups);
-  for (std::size_t g = 0; g < groups; ++g) {
-    const std::span<std::int64_t> v(values.data() + offsets[g], offsets[g + 1] - offsets[g]);
-    if (v.empty()) continue;
-    std::sort(v.begin(), v.end());
-    std::int64_t sum = 0;
-    for (auto x : v) sum += x;
-    out[g] = {std::int64_t(v.size()), static_cast<double>(sum) / static_cast<double>(v.size()), quantile_sorted(v, 0.5),
-              quantile_sorted(v, 0.9)};
-  }
+  for (std::size_t g = 0; g < groups; ++g) out[g] = stats_of_sorted(d.of(g));
   return out;
 }
 
@@ -251,8 +264,17 @@ inline ticket ticket_at(const ticket_rows& rows, std::size_t r) {
   return t;
 }
 
-inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope, const sla_targets& targets,
-                                   bool quantiles) {
+/// The durations behind the quantiles, one flat (group, seconds) list of each kind.
+struct sla_durations {
+  std::vector<std::int32_t> frt_group, res_group;
+  std::vector<std::int64_t> frt_seconds, res_seconds;
+};
+
+/// The one pass over the tickets behind sla_summary, sla_counts_by and sla_partials: the counts of
+/// each group and, when `quantiles`, every duration; `complete(counts, durations)` makes the values.
+template <class Complete>
+auto sla_pass(const ticket_rows& rows, time_grouping scope, const sla_targets& targets, bool quantiles,
+              Complete&& complete) {
   validate(scope);
   check_ticket_columns(rows);
   // One scan per time column gives both the default as-of time and the time axis, which must hold
@@ -266,15 +288,15 @@ inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope,
     range = std::pair{std::min(opened->first, resolved->first), std::max(opened->second, resolved->second)};
   const period_map<1> map(scope, range);
   grouper g(rows.keys, map.slots(), n);
-  std::vector<sla_stats> values;
-  std::vector<std::int32_t> frt_group, res_group;
-  std::vector<std::int64_t> frt_seconds, res_seconds;
+  std::vector<sla_counts> values;
+  sla_durations d;
+  auto& [frt_group, res_group, frt_seconds, res_seconds] = d;
   if (quantiles) {  // at most one duration of each kind per ticket: no regrowth
     frt_group.reserve(n), res_group.reserve(n), frt_seconds.reserve(n), res_seconds.reserve(n);
   }
   auto value = [&](std::int32_t id) -> sla_counts& {
     if (std::size_t(id) == values.size()) values.emplace_back();
-    return values[std::size_t(id)].counts;
+    return values[std::size_t(id)];
   };
   for (std::size_t r = 0; r < n; ++r) {
     const ticket t = ticket_at(rows, r);
@@ -305,17 +327,7 @@ inline grouped<sla_stats> sla_pass(const ticket_rows& rows, time_grouping scope,
     }
     if (resolved_slot >= 0) ++value(g.group(key, resolved_slot)).resolved_in_period;
   }
-  if (quantiles) {
-    const auto frt = durations_by_group(values.size(), frt_group, frt_seconds);
-    const auto res = durations_by_group(values.size(), res_group, res_seconds);
-    for (std::size_t i = 0; i < values.size(); ++i) values[i].first_response = frt[i], values[i].resolution = res[i];
-  } else {
-    for (auto& v : values) {  // counts-only: n and mean still follow from the sums
-      v.first_response = {v.counts.answered, v.counts.mean_first_response(), nan, nan};
-      v.resolution = {v.counts.resolved, v.counts.mean_resolution(), nan, nan};
-    }
-  }
-  return finish(g, map, scope, std::move(values));
+  return finish(g, map, scope, complete(std::move(values), std::move(d)));
 }
 
 /// The priority key of the tickets table and its labels.
@@ -333,17 +345,61 @@ inline const std::vector<std::string>& priority_labels() {
 /// answered or resolved before it was opened, an empty `opened_at`, or an unknown priority code.
 inline grouped<sla_stats> sla_summary(const ticket_rows& rows, const time_grouping& scope = {},
                                       const sla_targets& targets = {}) {
-  return detail::sla_pass(rows, scope, targets, true);
+  return detail::sla_pass(rows, scope, targets, true, [](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
+    const auto frt = detail::durations_by_group(counts.size(), d.frt_group, d.frt_seconds);
+    const auto res = detail::durations_by_group(counts.size(), d.res_group, d.res_seconds);
+    std::vector<sla_stats> out(counts.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = {counts[i], frt[i], res[i]};
+    return out;
+  });
 }
 
-/// The mergeable part of sla_summary (no quantiles): combine shards with `+=`.
+/// The mergeable part of sla_summary without quantiles: combine shards with `+=`.
 inline grouped<sla_counts> sla_counts_by(const ticket_rows& rows, const time_grouping& scope = {},
                                          const sla_targets& targets = {}) {
-  auto full = detail::sla_pass(rows, scope, targets, false);
-  grouped<sla_counts> out{std::move(full.keys), {}};
-  out.values.reserve(full.values.size());
-  for (const auto& v : full.values) out.values.push_back(v.counts);
-  return out;
+  return detail::sla_pass(rows, scope, targets, false,
+                          [](std::vector<sla_counts>&& counts, detail::sla_durations&&) { return std::move(counts); });
+}
+
+/// The mergeable partial state of sla_summary in one group: the counts and every duration behind the
+/// quantiles (a median does not merge, so shards carry the values), each list kept sorted so that
+/// equal states compare equal whatever the merge order. stats() is sla_summary's value for the union
+/// of the shards' tickets.
+struct sla_partial {
+  sla_counts counts;
+  std::vector<std::int64_t> first_response;  // seconds, sorted
+  std::vector<std::int64_t> resolution;      // seconds, sorted
+
+  sla_partial& operator+=(const sla_partial& o) {
+    counts += o.counts;
+    for (auto [into, from] : {std::pair{&first_response, &o.first_response}, std::pair{&resolution, &o.resolution}}) {
+      std::vector<std::int64_t> merged(into->size() + from->size());
+      std::merge(into->begin(), into->end(), from->begin(), from->end(), merged.begin());
+      *into = std::move(merged);
+    }
+    return *this;
+  }
+  friend bool operator==(const sla_partial&, const sla_partial&) = default;
+
+  sla_stats stats() const noexcept {
+    return {counts, detail::stats_of_sorted(first_response), detail::stats_of_sorted(resolution)};
+  }
+};
+
+/// sla_summary as mergeable partial states (shards of the tickets combine with `+=`, then stats()):
+/// the same numbers as sla_summary over all the shards' tickets when they share scope.as_of.
+inline grouped<sla_partial> sla_partials(const ticket_rows& rows, const time_grouping& scope = {},
+                                         const sla_targets& targets = {}) {
+  return detail::sla_pass(rows, scope, targets, true, [](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
+    const detail::grouped_durations frt(counts.size(), d.frt_group, d.frt_seconds);
+    const detail::grouped_durations res(counts.size(), d.res_group, d.res_seconds);
+    std::vector<sla_partial> out(counts.size());
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      const auto f = frt.of(i), r = res.of(i);
+      out[i] = {counts[i], {f.begin(), f.end()}, {r.begin(), r.end()}};
+    }
+    return out;
+  });
 }
 
 /// Open tickets at `as_of` (opened before it, not resolved before it) by age bucket, per key

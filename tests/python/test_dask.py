@@ -1,0 +1,427 @@
+"""custhealth.dask on a LocalCluster of 2 worker processes: every call equals the single-process call on the
+concatenated partitions (to the bit where the merge is exact, to rounding where it is a float sum merged
+in another order), with uneven partitions (empty ones, accounts split where that is allowed), and the bad
+inputs: wrong columns or dtypes, a failing partition, an account split where it is refused, non-dask input."""
+
+from __future__ import annotations
+
+import pickle
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import custhealth as ch
+from conftest import peer
+
+dask = peer("dask")
+distributed = peer("distributed")
+dd = peer("dask.dataframe")
+import custhealth.dask as chd  # noqa: E402  (after the peer check: the module imports dask)
+
+AS_OF = "2024-12-01"
+
+# Debian's distributed 2022.12 calls a tornado API that newer tornado deprecates (not our code).
+pytestmark = pytest.mark.filterwarnings("ignore:make_current is deprecated:DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def frames():
+    ds = ch.generate(n_accounts=120, days=400, seed=11, end="2025-01-01")
+    out = ds.to_frames()
+    segment = out["accounts"].set_index("account_id")["segment"]
+    for name in ("surveys", "tickets", "payments"):
+        out[name] = out[name].assign(segment=out[name]["account_id"].map(segment).astype(object))
+    return out
+
+
+def pieces(df: pd.DataFrame, cuts: list[int]) -> list[pd.DataFrame]:
+    """Row ranges of df between the cut positions (repeated cuts give empty partitions)."""
+    bounds = [0, *cuts, len(df)]
+    return [df.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def dask_frame(parts: list[pd.DataFrame]):
+    return dd.from_delayed([dask.delayed(p) for p in parts], meta=parts[0].iloc[:0], verify_meta=False)
+
+
+def concatenated(ddf) -> pd.DataFrame:
+    """The partitions as one pandas frame, as dask hands them over (its string conversion included)."""
+    return ddf.compute()
+
+
+def uneven(df: pd.DataFrame, seed: int = 0):
+    """Rows in a random order (accounts split across partitions) in uneven partitions, two of them empty."""
+    shuffled = df.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    n = len(shuffled)
+    ddf = dask_frame(pieces(shuffled, [0, n // 7, n // 7, n // 2, n - 3]))
+    return ddf, concatenated(ddf)
+
+
+def by_account(df: pd.DataFrame, n_parts: int = 5):
+    """Rows partitioned by account (uneven: some partitions hold many accounts, one is empty)."""
+    codes = pd.factorize(df["account_id"], sort=True)[0]
+    part = np.minimum(codes % 11, n_parts - 2)  # partition n_parts − 1 gets no account
+    ddf = dask_frame([df[part == i] for i in range(n_parts)])
+    return ddf, concatenated(ddf)
+
+
+# ---- row-wise aggregates: any partitioning ----
+
+@pytest.mark.parametrize("kind", ["nps", "csat", "ces"])
+def test_feedback_summary_equals_one_process_to_the_bit(client, frames, kind):
+    ddf, whole = uneven(frames["surveys"])
+    for by, period in ((["segment"], "M"), (["account_id", "segment"], "Q"), ([], None)):
+        got = chd.feedback_summary(ddf, kind, by=by, period=period, split_every=2)
+        want = ch.feedback_summary(whole, kind, by=by, period=period)
+        assert len(got) > 0
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    window = chd.feedback_summary(ddf, kind, by="segment", as_of=AS_OF, window_days=90)
+    pd.testing.assert_frame_equal(window, ch.feedback_summary(whole, kind, by="segment", as_of=AS_OF, window_days=90),
+                                  check_exact=True)
+
+
+def test_feedback_keys_come_back_in_their_dtypes(client, frames):
+    surveys = frames["surveys"].assign(tier=lambda d: (d["score"] % 3).astype(np.int64),
+                                       band=lambda d: pd.Categorical(np.where(d["score"] > 5, "hi", "lo"),
+                                                                     categories=["lo", "hi", "unused"]))
+    ddf, whole = uneven(surveys, seed=3)
+    got = chd.feedback_summary(ddf, "nps", by=["tier", "band"])
+    want = ch.feedback_summary(whole, "nps", by=["tier", "band"])
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got["tier"].dtype == np.int64 and list(got["band"].cat.categories) == ["lo", "hi", "unused"]
+
+
+def test_payments_summary_equals_one_process_to_the_bit(client, frames):
+    ddf, whole = uneven(frames["payments"], seed=1)
+    got = chd.payments_summary(ddf, by=["segment", "currency"], period="M")
+    want = ch.payments_summary(whole, by=["segment", "currency"], period="M")
+    assert len(got) > 0
+    pd.testing.assert_frame_equal(got, want, check_exact=True)  # volumes: compensated sums, any order
+
+
+def test_sla_summary_equals_one_process_to_the_bit(client, frames):
+    ddf, whole = uneven(frames["tickets"], seed=2)
+    for as_of in (None, AS_OF):
+        got = chd.sla_summary(ddf, by=["segment", "priority"], period="M", as_of=as_of)
+        want = ch.sla_summary(whole, by=["segment", "priority"], period="M", as_of=as_of)
+        assert len(got) > 0 and got["first_response_median_h"].notna().any()
+        pd.testing.assert_frame_equal(got, want, check_exact=True)  # quantiles too: the state keeps the times
+        assert got.attrs["as_of"] == want.attrs["as_of"]
+
+
+# ---- per-account analytics: partitioned by account ----
+
+@pytest.mark.parametrize("mode", ["on", "on_or_after"])
+def test_cohort_retention_equals_one_process_to_the_bit(client, frames, mode):
+    ddf, whole = by_account(frames["usage"])
+    for as_of in (None, AS_OF):
+        got = chd.cohort_retention(ddf, period="M", mode=mode, as_of=as_of, split_every=2)
+        want = ch.cohort_retention(whole, period="M", mode=mode, as_of=as_of)
+        for name in ("sizes", "accounts", "average"):
+            pd.testing.assert_series_equal(getattr(got, name), getattr(want, name), check_exact=True)
+        for name in ("counts", "rates"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+        assert (got.as_of, got.excluded) == (want.as_of, want.excluded)
+
+
+def test_revenue_cohorts_equal_one_process_to_rounding(client, frames):
+    # MRR sums over accounts, merged in another order: equal to rounding, not necessarily to the bit.
+    ddf, whole = by_account(frames["mrr"])
+    got = chd.cohort_retention(ddf, value="mrr")
+    want = ch.cohort_retention(whole, value="mrr")
+    pd.testing.assert_frame_equal(got.rates, want.rates, rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(got.sizes, want.sizes, rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(got.accounts, want.accounts, check_exact=True)
+
+
+def test_lifecycle_equals_one_process_to_the_bit(client, frames):
+    ddf, whole = by_account(frames["usage"])
+    for period in ("M", "W"):
+        got = chd.lifecycle(ddf, period=period)
+        want = ch.lifecycle(whole, period=period)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.attrs == want.attrs
+
+
+@pytest.mark.parametrize("call", [chd.cohort_retention, chd.lifecycle])
+def test_an_account_split_across_partitions_is_refused(client, frames, call):
+    usage = frames["usage"]
+    account = usage["account_id"].iloc[0]
+    rows = usage[usage["account_id"] == account]
+    others = usage[usage["account_id"] != account]
+    ddf = dask_frame([rows.iloc[:1], others.iloc[:0], others, rows.iloc[1:]])
+    with pytest.raises(ch.InvalidInputError, match=rf"account '{account}' appears in partitions 0 and 3"):
+        call(ddf, as_of=AS_OF)
+
+
+
+@pytest.fixture(scope="module")
+def tables(client, frames):
+    """Every table partitioned by account alike (partition i holds the same accounts in each table),
+    one partition empty; with the concatenation in the same order."""
+    n_parts = 4
+    ids = pd.Index(sorted(frames["accounts"]["account_id"]))
+    out, whole = {}, {}
+    for name in ("usage", "accounts", "surveys", "tickets", "mrr", "payments"):
+        df = frames[name].drop(columns=["segment"]) if name in ("surveys", "tickets", "payments") else frames[name]
+        part = np.minimum(ids.get_indexer(df["account_id"]) % 7, n_parts - 2)
+        out[name] = dask_frame([df[part == i] for i in range(n_parts)])
+        whole[name] = concatenated(out[name])
+    return out, whole
+
+
+def test_signals_equal_one_process_to_the_bit(client, tables):
+    tables, whole = tables
+    names = [n for n in ch.signal_catalog()["name"] if n not in chd.CROSS_ACCOUNT_SIGNALS]
+    got = chd.signals(tables, as_of=AS_OF)
+    want = ch.signals(ch.Dataset(**whole), as_of=AS_OF, names=names).sort_index(kind="stable")
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    many = chd.signals(tables, as_of=["2024-06-01", AS_OF], names=["usage.events_30d", "nps.score_180d"])
+    pd.testing.assert_frame_equal(many, ch.signals(ch.Dataset(**whole), as_of=["2024-06-01", AS_OF],
+                                                   names=["usage.events_30d", "nps.score_180d"]).sort_index(),
+                                  check_exact=True)
+    with pytest.raises(ch.InvalidInputError, match="adoption.depth compare an account with other accounts"):
+        chd.signals(tables, as_of=AS_OF, names=["adoption.depth"])
+
+
+def test_scores_equal_one_process_and_cross_account_cards_are_refused(client, tables):
+    tables, whole = tables
+    card = ch.Scorecard.load("saas_health_v1")
+    with pytest.raises(ch.InvalidInputError, match="compares accounts with each other"):
+        chd.score(card, tables, as_of=AS_OF)
+    spec = card.to_dict()
+    for group in spec["groups"]:
+        group["measures"] = [m for m in group["measures"] if "percentile" not in m["map"]
+                             and m["signal"] not in chd.CROSS_ACCOUNT_SIGNALS]
+    spec["groups"] = [g for g in spec["groups"] if g["measures"]]
+    local = ch.Scorecard.from_dict(spec)
+    got = chd.score(local, tables, as_of=AS_OF)
+    want = local.score(ch.Dataset(**whole), as_of=AS_OF).sort_index(kind="stable")
+    assert got["score"].notna().sum() > 10
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_signals_refuse_an_account_in_two_partitions(client, tables):
+    tables, whole = tables
+    usage = whole["usage"]
+    account = usage["account_id"].iloc[0]
+    moved = dict(tables)
+    others = usage[usage["account_id"] != account]
+    moved["usage"] = dask_frame([others, usage[usage["account_id"] == account], others.iloc[:0], others.iloc[:0]])
+    with pytest.raises(ch.InvalidInputError, match=r"account .* appears in partitions \d and \d"):
+        chd.signals(moved, as_of=AS_OF, names=["usage.events_30d"])
+    with pytest.raises(ch.InvalidInputError, match="pass as_of"):
+        chd.signals(tables, as_of=None)
+    with pytest.raises(TypeError, match="dict of dask DataFrames"):
+        chd.signals(whole["usage"], as_of=AS_OF)
+
+# ---- survival ----
+
+def survival_sample(seed: int, n: int = 3_000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"t": np.round(rng.exponential(30.0, n)) + rng.integers(0, 2, n) * 0.5,
+                         "e": rng.random(n) < 0.7,
+                         "w": rng.integers(1, 4, n) * 0.3,
+                         "group": rng.integers(0, 2, n)})
+
+
+def test_kaplan_meier_equals_one_process_to_the_bit(client):
+    sample = survival_sample(5)
+    ddf, whole = uneven(sample, seed=5)
+    km = chd.KaplanMeier().fit(ddf["t"], ddf["e"])
+    want = ch.KaplanMeier().fit(whole["t"], whole["e"])
+    for name in ("survival_function_", "confidence_interval_", "event_table_", "variance_"):
+        pd.testing.assert_frame_equal(getattr(km, name), getattr(want, name), check_exact=True)
+    assert km.median_survival_time_ == want.median_survival_time_ and km.median_ci_ == want.median_ci_
+    again = pickle.loads(pickle.dumps(km))
+    pd.testing.assert_frame_equal(again.survival_function_, want.survival_function_, check_exact=True)
+    # No event flags: every exit an event.
+    pd.testing.assert_frame_equal(chd.KaplanMeier().fit(ddf["t"]).survival_function_,
+                                  ch.KaplanMeier().fit(whole["t"]).survival_function_, check_exact=True)
+
+
+def test_weighted_kaplan_meier_with_late_entry_equals_one_process_to_rounding(client):
+    sample = survival_sample(6).assign(entry=lambda d: np.floor(d["t"] / 3))
+    ddf, whole = uneven(sample, seed=6)
+    km = chd.KaplanMeier(alpha=0.1).fit(ddf["t"], ddf["e"], entry=ddf["entry"], weights=ddf["w"])
+    want = ch.KaplanMeier(alpha=0.1).fit(whole["t"], whole["e"], entry=whole["entry"], weights=whole["w"])
+    # Weight sums per event time are float sums merged in another order.
+    pd.testing.assert_frame_equal(km.survival_function_, want.survival_function_, rtol=1e-12, atol=1e-15)
+    pd.testing.assert_frame_equal(km.event_table_, want.event_table_, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("weightings", [None, "wilcoxon", "peto", "fleming-harrington"])
+def test_logrank_equals_one_process_to_the_bit(client, weightings):
+    sample = survival_sample(7)
+    ddf, whole = uneven(sample, seed=7)
+    a, b = ddf[ddf["group"] == 0], ddf[ddf["group"] == 1]
+    wa, wb = whole[whole["group"] == 0], whole[whole["group"] == 1]
+    pq = {"p": 1.0, "q": 0.5} if weightings == "fleming-harrington" else {}
+    got = chd.logrank_test(a["t"], b["t"], a["e"], b["e"], t_0=60, weightings=weightings, **pq)
+    want = ch.logrank_test(wa["t"], wb["t"], wa["e"], wb["e"], t_0=60, weightings=weightings, **pq)
+    assert (got.test_statistic, got.p_value, got.degrees_of_freedom) == (want.test_statistic, want.p_value, 1)
+    assert got.test_name == want.test_name
+    pd.testing.assert_frame_equal(got.groups, want.groups, check_exact=True)
+
+
+def test_weighted_logrank_equals_one_process_to_rounding(client):
+    sample = survival_sample(8)
+    ddf, whole = uneven(sample, seed=8)
+    a, b = ddf[ddf["group"] == 0], ddf[ddf["group"] == 1]
+    wa, wb = whole[whole["group"] == 0], whole[whole["group"] == 1]
+    got = chd.logrank_test(a["t"], b["t"], a["e"], b["e"], weights_A=a["w"], weights_B=b["w"])
+    want = ch.logrank_test(wa["t"], wb["t"], wa["e"], wb["e"], weights_A=wa["w"], weights_B=wb["w"])
+    assert got.test_statistic == pytest.approx(want.test_statistic, rel=1e-10)
+    assert got.p_value == pytest.approx(want.p_value, rel=1e-9)
+
+
+# ---- partial states ----
+
+def test_states_pickle_and_merge_exactly(frames):
+    surveys = frames["surveys"]
+    half = len(surveys) // 2
+    step = lambda df: ch.feedback._raw(df, "nps", ["segment"], "M", None, None, None, 2, 0.95, "timestamp",  # noqa: E731
+                                       "score", "kind", state=True)[0]
+    a, b, whole = step(surveys.iloc[:half]), step(surveys.iloc[half:]), step(surveys)
+    assert a.merge(b) == whole and b.merge(a) == whole
+    assert pickle.loads(pickle.dumps(a)) == a
+
+
+def test_corrupt_states_are_refused_never_half_loaded(frames):
+    """A state's bytes are checked on the way back: length, format tag, and the invariants the
+    estimators rely on (here: a Kaplan–Meier table's times non-negative and increasing)."""
+    def restore(state, blob: bytes):
+        fresh = type(state).__new__(type(state))
+        fresh.__setstate__(blob)
+        return fresh
+
+    surveys = frames["surveys"]
+    nps = ch.feedback._raw(surveys, "nps", ["segment"], "M", None, None, None, 2, 0.95, "timestamp", "score", "kind",
+                           state=True)[0]
+    blob = nps.__getstate__()
+    assert restore(nps, blob) == nps
+    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/1: truncated"):
+        restore(nps, blob[:-3])
+    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/1: trailing bytes"):
+        restore(nps, blob + b"\0")
+    km = ch._core.km_state(np.array([3.0, 5.0, 8.0]), np.array([1, 0, 1], dtype=np.uint8))
+    with pytest.raises(ch.InvalidInputError, match="format 'km_state/1'"):
+        restore(nps, km.__getstate__())
+    good = km.__getstate__()
+    header = 8 + len("km_state/1") + 1 + 8  # format tag, (no) parameters, the times' length
+    bad = good[:header] + struct.pack("<d", -1.0) + good[header + 8:]
+    with pytest.raises(ch.InvalidInputError, match="times not finite, non-negative and increasing"):
+        restore(km, bad)
+
+
+def test_states_of_different_parameters_do_not_merge(frames):
+    surveys = frames["surveys"]
+    step = lambda df, c: ch.feedback._raw(df, "nps", [], None, None, None, None, 2, c, "timestamp",  # noqa: E731
+                                          "score", "kind", state=True)[0]
+    with pytest.raises(ch.InvalidInputError, match="different parameters"):
+        step(surveys, 0.95).merge(step(surveys, 0.9))
+
+
+# ---- bad input ----
+
+def test_wrong_columns_and_dtypes_give_the_single_process_errors(client, frames):
+    surveys = frames["surveys"]
+    missing = surveys.drop(columns="score")
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.feedback_summary(missing)
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.feedback_summary(uneven(missing)[0])
+    assert str(distributed_.value) == str(single.value)  # raised from the frame's meta, before anything runs
+
+    wrong = surveys.assign(score=surveys["score"].map(lambda x: f"{x:.0f} points"))
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.feedback_summary(wrong)
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.feedback_summary(uneven(wrong)[0])
+    # The same error, from the partition that raised first (whose first bad value may be another one).
+    assert str(single.value).split(": could not convert")[0] in str(distributed_.value)
+
+    tickets = frames["tickets"].drop(columns="opened_at")
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.sla_summary(tickets)
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.sla_summary(uneven(tickets)[0])
+    assert str(distributed_.value) == str(single.value)
+
+    usage = frames["usage"].rename(columns={"timestamp": "time"})
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.cohort_retention(usage)
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.cohort_retention(by_account(usage)[0])
+    assert str(distributed_.value) == str(single.value)
+
+    payments = frames["payments"].assign(amount=frames["payments"]["amount"].map(lambda x: f"{x} EUR"))
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.payments_summary(payments)
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.payments_summary(uneven(payments)[0])
+    assert str(single.value).split(": could not convert")[0] in str(distributed_.value)
+
+
+def test_a_failing_partition_is_named(client, frames):
+    surveys = frames["surveys"]
+    nps = surveys[surveys["kind"] == "nps"].reset_index(drop=True)
+    parts = pieces(nps, [10, 10, 200, 400])
+    bad = parts[3].copy()
+    bad.iloc[5, bad.columns.get_loc("score")] = 11.0
+    parts[3] = bad
+    with pytest.raises(ch.InvalidInputError, match=r"partition 3 of 5: surveys\[5\]: NPS must be an integer 0\.\.10"):
+        chd.feedback_summary(dask_frame(parts))
+    usage = frames["usage"]
+    broken = [usage.iloc[:100], usage.iloc[100:200].assign(timestamp=pd.NaT)]
+    with pytest.raises(ch.InvalidInputError, match="partition 1 of 2"):
+        chd.lifecycle(dask_frame(broken), as_of=AS_OF)
+    t = survival_sample(1)
+    parts = pieces(t, [100, 200])
+    parts[2] = parts[2].assign(t=-1.0)
+    ddf = dask_frame(parts)
+    with pytest.raises(ch.InvalidInputError, match="partition 2 of 3: "):
+        chd.KaplanMeier().fit(ddf["t"], ddf["e"])
+
+
+def test_arguments_the_dask_route_refuses(client, frames):
+    ddf = uneven(frames["surveys"])[0]
+    with pytest.raises(ch.InvalidInputError, match="trailing window needs as_of"):
+        chd.feedback_summary(ddf, window_days=30)
+    usage = by_account(frames["usage"])[0]
+    with pytest.raises(ch.InvalidInputError, match="events= is not offered"):
+        chd.cohort_retention(usage, events=["login"])
+    with pytest.raises(ch.InvalidInputError, match="first_activity"):
+        chd.cohort_retention(usage, cohort_by="start")
+    sample = dd.from_pandas(survival_sample(2), npartitions=3)
+    other = dd.from_pandas(survival_sample(2), npartitions=2)
+    with pytest.raises(ch.InvalidInputError, match="partitioned differently"):
+        chd.KaplanMeier().fit(sample["t"], other["e"])
+    with pytest.raises(ch.InvalidInputError, match="durations_B is empty"):
+        chd.logrank_test(sample["t"], sample["t"][sample["t"] < -1])
+
+
+def test_non_dask_input_is_refused(frames):
+    surveys = frames["surveys"]
+    with pytest.raises(TypeError, match=r"expected a dask DataFrame.*use custhealth\.feedback_summary"):
+        chd.feedback_summary(surveys)
+    for call, table in ((chd.sla_summary, "tickets"), (chd.payments_summary, "payments"),
+                        (chd.cohort_retention, "usage"), (chd.lifecycle, "usage")):
+        with pytest.raises(TypeError, match="expected a dask DataFrame"):
+            call(frames[table])
+    with pytest.raises(TypeError, match="dask DataFrame"):
+        chd.feedback_summary({"surveys": surveys})
+    with pytest.raises(TypeError, match="durations must be a dask Series"):
+        chd.KaplanMeier().fit(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="durations_A must be a dask Series"):
+        chd.logrank_test([1.0, 2.0], [3.0])
