@@ -2,9 +2,9 @@
 // of [0, n) on up to `n_threads` threads, errors carried back to the caller; the default thread count.
 #pragma once
 #include <algorithm>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
-#include <charconv>
 #include <cstdlib>
 #include <exception>
 #include <string>
@@ -35,7 +35,7 @@ inline constexpr std::size_t customers = 16384;  // customers of a BTYD predicti
 }  // namespace block_grain
 
 /// The thread count when none is given: the environment variable CUSTHEALTH_NUM_THREADS (a whole
-/// number ≥ 1), else 1 — one thread unless asked, as scikit-learn's n_jobs=None, because a library
+/// number from 1 to max_threads; anything else is invalid_input naming it), else 1 — one thread unless asked, as scikit-learn's n_jobs=None, because a library
 /// inside a service must not take cores it was not given.
 inline std::int32_t default_threads() {
   const char* text = std::getenv("CUSTHEALTH_NUM_THREADS");

@@ -16,7 +16,8 @@ steps, none of which re-implements a statistic:
 The numbers equal the single-process call on the concatenated partitions: to the bit for counts and
 for everything computed from them (NPS, CSAT, CES, SLA counts, rates and duration quantiles, cohort
 and lifecycle counts, unweighted Kaplan–Meier curves and log-rank tests) and for payment volumes
-(compensated sums, correctly rounded in any order); revenue cohorts (MRR sums) and weighted
+(double-double sums, correctly rounded in any order while a group's total stays below ~2⁵³ × its
+smallest amount); revenue cohorts (MRR sums) and weighted
 Kaplan–Meier / log-rank (weight sums) are float sums merged in another order and may differ in the
 last bits.
 

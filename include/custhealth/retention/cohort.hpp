@@ -510,7 +510,7 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
 ///
 /// Throws invalid_input for an empty usage (or MRR) table, cohort_by start without any start date,
 /// a revenue cohort with period D/W, mode on_or_after or an events filter (negative or duplicated
-/// MRR never gets this far: the dataset refuses it), n_threads < 1. One pass over the rows,
+/// MRR never gets this far: the dataset refuses it), n_threads outside 1..max_threads. One pass over the rows,
 /// O(rows + accounts + cohorts × offsets). Head cohorts use up to n_threads threads (the same bits);
 /// revenue cohorts one, since their MRR sums would round differently when split.
 inline cohort_matrix cohort_retention(const dataset& data, const cohort_options& options = {}) {

@@ -68,7 +68,7 @@ class lifecycle_table {
 };
 
 /// The lifecycle table of the usage table (DESIGN §4 "Retention"). Throws invalid_input for an empty
-/// usage table, an unknown event code or n_threads < 1. One pass over the rows, no per-account
+/// usage table, an unknown event code or n_threads outside 1..max_threads. One pass over the rows, no per-account
 /// allocation; on up to n_threads threads, the same bits for any count.
 inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& options = {}) {
   check_threads(options.n_threads, "lifecycle");
