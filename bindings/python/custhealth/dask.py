@@ -474,12 +474,7 @@ class KaplanMeier(_survival.KaplanMeier):
             split_every: int | None = None) -> "KaplanMeier":
         """Fits on dask Series; the arguments as :meth:`custhealth.KaplanMeier.fit`."""
         what = "KaplanMeier.fit"
-        if label is not None:
-            self.label = label
-        if alpha is not None:
-            self.alpha = alpha
-        if not 0.0 < self.alpha < 1.0:
-            raise InvalidInputError(f"alpha must be in (0, 1), got {self.alpha!r}")
+        self._set_label_alpha(label, alpha)
         columns = [_series(durations, what, "durations")]
         columns += [_series(c, what, name) for c, name in ((event_observed, "event_observed"), (entry, "entry"),
                                                              (weights, "weights")) if c is not None]

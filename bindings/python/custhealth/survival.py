@@ -113,6 +113,15 @@ class KaplanMeier:
         self.alpha = alpha
         self.label = label
 
+    def _set_label_alpha(self, label: str | None, alpha: float | None) -> None:
+        """fit()'s label and alpha, when given, checked (shared with custhealth.dask's fit)."""
+        if label is not None:
+            self.label = label
+        if alpha is not None:
+            self.alpha = alpha
+        if not 0.0 < self.alpha < 1.0:
+            raise InvalidInputError(f"alpha must be in (0, 1), got {self.alpha!r}")
+
     def fit(self, durations: Any, event_observed: Any = None, entry: Any = None, weights: Any = None,
             timeline: Any = None, label: str | None = None, alpha: float | None = None) -> "KaplanMeier":
         """Fits the curve.
@@ -145,12 +154,7 @@ class KaplanMeier:
             Negative or non-finite durations, a flag other than 0/1, entry ≥ duration, negative
             weights, mismatched lengths; the message names the first offending element.
         """
-        if label is not None:
-            self.label = label
-        if alpha is not None:
-            self.alpha = alpha
-        if not 0.0 < self.alpha < 1.0:
-            raise InvalidInputError(f"alpha must be in (0, 1), got {self.alpha!r}")
+        self._set_label_alpha(label, alpha)
         t = _float_array(durations, "durations")
         e = _event_array(event_observed, len(t), "event_observed")
         entry_ = _optional_floats(entry, "entry")
