@@ -11,7 +11,9 @@
 #include <cmath>
 #include <initializer_list>
 #include <tuple>
+#include <utility>
 
+#include "custhealth/parallel.hpp"
 #include "json_reader.hpp"
 
 namespace custhealth {
@@ -378,39 +380,41 @@ signal_frame card_signals(const scorecard& card, const dataset& data, std::vecto
 namespace {
 
 /// The weighting of DESIGN §4 over mapped measure scores (measure-major, n per measure; NaN =
-/// absent): w_eff = (W_g / Σ W of present groups) · (w / Σ w of present measures in g), score =
-/// Σ w_eff · s (left as it is where no measure is present), and when asked w_eff · (100 − s) and
-/// w_eff per cell. Column by column, each account's terms added in model order.
-void weigh(const scorecard& card, const double* measure_score, std::size_t n, double* score, double* points_lost,
-           double* weight) {
-  std::vector<std::vector<double>> present(card.groups.size(), std::vector<double>(n, 0.0));  // Σ w present
+/// absent), for the accounts [first, last): w_eff = (W_g / Σ W of present groups) · (w / Σ w of
+/// present measures in g), score = Σ w_eff · s (left as it is where no measure is present), and when
+/// asked w_eff · (100 − s) and w_eff per cell. Column by column, each account's terms added in model
+/// order, so a block of accounts gets the bits it gets among all accounts.
+void weigh(const scorecard& card, const double* measure_score, std::size_t n, std::size_t first, std::size_t last,
+           double* score, double* points_lost, double* weight) {
+  const std::size_t k = last - first;
+  std::vector<std::vector<double>> present(card.groups.size(), std::vector<double>(k, 0.0));  // Σ w present
   for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
     for (const auto& m : card.groups[g].measures) {
-      const double* s = measure_score + j++ * n;
-      for (std::size_t a = 0; a < n; ++a) present[g][a] += std::isnan(s[a]) ? 0.0 : m.weight;
+      const double* s = measure_score + j++ * n + first;
+      for (std::size_t a = 0; a < k; ++a) present[g][a] += std::isnan(s[a]) ? 0.0 : m.weight;
     }
-  std::vector<double> group_total(n, 0.0);  // Σ W of the present groups
+  std::vector<double> group_total(k, 0.0);  // Σ W of the present groups
   for (std::size_t g = 0; g < card.groups.size(); ++g)
-    for (std::size_t a = 0; a < n; ++a) group_total[a] += present[g][a] > 0 ? card.groups[g].weight : 0.0;
+    for (std::size_t a = 0; a < k; ++a) group_total[a] += present[g][a] > 0 ? card.groups[g].weight : 0.0;
   // Per group and account, W_g / (Σ W · Σ w): one division per group instead of two per measure.
   for (std::size_t g = 0; g < card.groups.size(); ++g)
-    for (std::size_t a = 0; a < n; ++a)
+    for (std::size_t a = 0; a < k; ++a)
       present[g][a] = present[g][a] > 0 ? card.groups[g].weight / (group_total[a] * present[g][a]) : 0.0;
-  std::vector<double> sum(n, 0.0);
+  std::vector<double> sum(k, 0.0);
   for (std::size_t g = 0, j = 0; g < card.groups.size(); ++g)
     for (const auto& m : card.groups[g].measures) {
-      const std::size_t at = j++ * n;
+      const std::size_t at = j++ * n + first;
       const double* s = measure_score + at;
       const double* factor = present[g].data();
-      for (std::size_t a = 0; a < n; ++a) {
+      for (std::size_t a = 0; a < k; ++a) {
         if (std::isnan(s[a])) continue;  // a present measure makes its group present
         const double w = m.weight * factor[a];
         sum[a] += w * s[a];
         if (points_lost) points_lost[at + a] = w * (100 - s[a]), weight[at + a] = w;
       }
     }
-  for (std::size_t a = 0; a < n; ++a)
-    if (group_total[a] > 0) score[a] = sum[a];
+  for (std::size_t a = 0; a < k; ++a)
+    if (group_total[a] > 0) score[first + a] = sum[a];
 }
 
 }  // namespace
@@ -422,7 +426,7 @@ std::vector<double> rescore(const scorecard& card, std::span<const double> measu
     throw invalid_input("rescore: " + std::to_string(measure_score.size()) + " measure scores for " +
                         std::to_string(measures) + " measures × " + std::to_string(n_accounts) + " accounts");
   std::vector<double> score(n_accounts, nan);
-  weigh(card, measure_score.data(), n_accounts, score.data(), nullptr, nullptr);
+  weigh(card, measure_score.data(), n_accounts, 0, n_accounts, score.data(), nullptr, nullptr);
   return score;
 }
 
@@ -440,16 +444,17 @@ std::vector<std::string> scorecard::alert_signals() const {
 }
 
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
-                                std::size_t as_of_index) {
+                                std::size_t as_of_index, std::int32_t n_threads) {
   if (signals.n_accounts != data.n_accounts() || as_of_index >= signals.as_of.size())
     throw invalid_input("score_accounts: the signals are not those of this dataset at that as-of index");
   std::vector<const double*> columns;
   for (const auto& name : card.signals()) columns.push_back(column_at(signals, name, as_of_index, card.name));
-  return score_accounts(card, data, signals.as_of[as_of_index], columns);
+  return score_accounts(card, data, signals.as_of[as_of_index], columns, n_threads);
 }
 
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, timestamp T,
-                                std::span<const double* const> columns) {
+                                std::span<const double* const> columns, std::int32_t n_threads) {
+  check_threads(n_threads, "score");
   const std::size_t n = data.n_accounts();
   const std::vector<std::string> names = card.signals();
   if (columns.size() != names.size())
@@ -474,78 +479,115 @@ scorecard_scores score_accounts(const scorecard& card, const dataset& data, time
   out.band.assign(n, -1);
   out.override_index.assign(n, -1);
   out.n_accounts = n;
+  out.computed.assign(n, nan);
   out.measure_score.assign(n_measures * n, nan);
   out.points_lost.assign(n_measures * n, nan);
   out.weight.assign(n_measures * n, nan);
-  std::size_t column = 0;
+  // The measures' signal columns and maps, in model order.
+  std::vector<const double*> value_of;
+  std::vector<const scorecard_measure*> measure_of;
   for (const auto& g : card.groups)
     for (const auto& m : g.measures) {
-      const double* v = columns[std::size_t(std::find(names.begin(), names.end(), m.signal) - names.begin())];
-      double* s = out.measure_score.data() + column++ * n;
-      if (m.map.type == measure_map::kind::percentile) {
-        // 100·(#{< v} + ½·#{= v}) / n among the scored accounts with a value, by segment if asked:
-        // the accounts sorted by (segment, value), each run of equal values given its mid-rank.
-        auto segment_of = [&](std::size_t a) {
-          return m.map.within_segment && !acc.segment.empty() ? acc.segment[a] : no_code;
-        };
-        struct ranked {
-          std::int32_t segment;
-          std::uint32_t account;
-          double value;
-        };
-        std::vector<ranked> order;
-        for (std::size_t a = 0; a < n; ++a)
-          if (scored[a] && !std::isnan(v[a])) order.push_back({segment_of(a), std::uint32_t(a), v[a]});
-        std::sort(order.begin(), order.end(), [](const ranked& x, const ranked& y) {
-          return x.segment != y.segment ? x.segment < y.segment : x.value < y.value;
-        });
-        for (std::size_t lo = 0; lo < order.size();) {
-          std::size_t hi = lo;  // the segment's accounts: [lo, hi)
-          while (hi < order.size() && order[hi].segment == order[lo].segment) ++hi;
-          for (std::size_t i = lo; i < hi;) {
-            std::size_t j = i;
-            while (j < hi && order[j].value == order[i].value) ++j;
-            const double p = 100 * (double(i - lo) + 0.5 * double(j - i)) / double(hi - lo);
-            for (; i < j; ++i) s[order[i].account] = m.map.higher_is_better ? p : 100 - p;
-          }
-          lo = hi;
-        }
-      } else {
-        for (std::size_t a = 0; a < n; ++a)
-          if (scored[a] && !std::isnan(v[a])) s[a] = map_value(m.map, v[a]);
-      }
-      if (m.missing.type == missing_policy::kind::value)
-        for (std::size_t a = 0; a < n; ++a)
-          if (scored[a] && std::isnan(s[a])) s[a] = m.missing.value;
+      value_of.push_back(columns[std::size_t(std::find(names.begin(), names.end(), m.signal) - names.begin())]);
+      measure_of.push_back(&m);
       out.measure_names.push_back(g.name + "/" + m.signal);
     }
-
-  weigh(card, out.measure_score.data(), n, out.score.data(), out.points_lost.data(), out.weight.data());
-  out.computed = out.score;
-  for (std::size_t i = 0; i < card.overrides.size(); ++i)
-    if (const auto a = std::size_t(overridden[i]); scored[a] && T < card.overrides[i].until)
-      out.score[a] = card.overrides[i].score, out.override_index[a] = std::int32_t(i);
-  for (std::size_t a = 0; a < n; ++a)
-    if (!std::isnan(out.score[a])) {
-      // The first band whose bound exceeds the score; the last band has none (a card built in code
-      // with a finite last bound still puts every score in a band).
-      std::size_t b = 0;
-      while (b + 1 < card.bands.size() && !(out.score[a] < card.bands[b].below)) ++b;
-      out.band[a] = std::int32_t(b);
+  // Percentile maps rank the whole portfolio, so they are mapped first, over all accounts:
+  // 100·(#{< v} + ½·#{= v}) / n among the scored accounts with a value, by segment if asked — the
+  // accounts sorted by (segment, value), each run of equal values given its mid-rank.
+  for (std::size_t j = 0; j < n_measures; ++j) {
+    const scorecard_measure& m = *measure_of[j];
+    if (m.map.type != measure_map::kind::percentile) continue;
+    const double* v = value_of[j];
+    double* s = out.measure_score.data() + j * n;
+    auto segment_of = [&](std::size_t a) { return m.map.within_segment && !acc.segment.empty() ? acc.segment[a] : no_code; };
+    struct ranked {
+      std::int32_t segment;
+      std::uint32_t account;
+      double value;
+    };
+    std::vector<ranked> order;
+    for (std::size_t a = 0; a < n; ++a)
+      if (scored[a] && !std::isnan(v[a])) order.push_back({segment_of(a), std::uint32_t(a), v[a]});
+    std::sort(order.begin(), order.end(), [](const ranked& x, const ranked& y) {
+      return x.segment != y.segment ? x.segment < y.segment : x.value < y.value;
+    });
+    for (std::size_t lo = 0; lo < order.size();) {
+      std::size_t hi = lo;  // the segment's accounts: [lo, hi)
+      while (hi < order.size() && order[hi].segment == order[lo].segment) ++hi;
+      for (std::size_t i = lo; i < hi;) {
+        std::size_t k = i;
+        while (k < hi && order[k].value == order[i].value) ++k;
+        const double p = 100 * (double(i - lo) + 0.5 * double(k - i)) / double(hi - lo);
+        for (; i < k; ++i) s[order[i].account] = m.map.higher_is_better ? p : 100 - p;
+      }
+      lo = hi;
     }
+  }
+  // The rest is per account: blocks of accounts, one per thread, each writing its own cells only.
+  for_each_block(
+      n, n_threads,
+      [&](std::size_t first, std::size_t last) {
+        for (std::size_t j = 0; j < n_measures; ++j) {
+          const scorecard_measure& m = *measure_of[j];
+          const double* v = value_of[j];
+          double* s = out.measure_score.data() + j * n;
+          if (m.map.type != measure_map::kind::percentile)
+            for (std::size_t a = first; a < last; ++a)
+              if (scored[a] && !std::isnan(v[a])) s[a] = map_value(m.map, v[a]);
+          if (m.missing.type == missing_policy::kind::value)
+            for (std::size_t a = first; a < last; ++a)
+              if (scored[a] && std::isnan(s[a])) s[a] = m.missing.value;
+        }
+        weigh(card, out.measure_score.data(), n, first, last, out.score.data(), out.points_lost.data(),
+              out.weight.data());
+        std::copy(out.score.begin() + std::ptrdiff_t(first), out.score.begin() + std::ptrdiff_t(last),
+                  out.computed.begin() + std::ptrdiff_t(first));
+        for (std::size_t i = 0; i < card.overrides.size(); ++i)
+          if (const auto a = std::size_t(overridden[i]); a >= first && a < last && scored[a] && T < card.overrides[i].until)
+            out.score[a] = card.overrides[i].score, out.override_index[a] = std::int32_t(i);
+        for (std::size_t a = first; a < last; ++a)
+          if (!std::isnan(out.score[a])) {
+            // The first band whose bound exceeds the score; the last band has none (a card built in
+            // code with a finite last bound still puts every score in a band).
+            std::size_t b = 0;
+            while (b + 1 < card.bands.size() && !(out.score[a] < card.bands[b].below)) ++b;
+            out.band[a] = std::int32_t(b);
+          }
+      },
+      block_grain::accounts);
   return out;
 }
+
+namespace {
+
+/// The scores at T and, when the card has a trend, at T − trend_days (else none) from signals at
+/// both: the two side by side when there are threads for both, each on its share of them.
+std::pair<scorecard_scores, scorecard_scores> score_now_and_before(const scorecard& card, const dataset& data,
+                                                                   const signal_frame& f, timestamp T,
+                                                                   std::int32_t n_threads) {
+  std::pair<scorecard_scores, scorecard_scores> out;
+  const std::size_t times = card.trend_days > 0 ? 2 : 1;
+  const auto share = std::int32_t(std::max<std::size_t>(1, std::size_t(n_threads) / block_count(times, n_threads)));
+  for_each_block(times, n_threads, [&](std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i)
+      (i == 0 ? out.first : out.second) =
+          score_accounts(card, data, f, index_of(f.as_of, i == 0 ? T : T - card.trend_days * seconds_per_day), share);
+  });
+  return out;
+}
+
+}  // namespace
 
 scored_card score_card(const scorecard& card, const dataset& data, timestamp as_of, std::int32_t n_threads) {
   signal_frame all = card_signals(card, data, {as_of}, false, n_threads);
   const std::size_t now = index_of(all.as_of, as_of), n = data.n_accounts();
   scored_card out;
-  out.scores = score_accounts(card, data, all, now);
+  scorecard_scores before;
+  std::tie(out.scores, before) = score_now_and_before(card, data, all, as_of, n_threads);
   out.trend.assign(n, nan);
-  if (card.trend_days > 0) {
-    const scorecard_scores before = score_accounts(card, data, all, index_of(all.as_of, as_of - card.trend_days * seconds_per_day));
+  if (card.trend_days > 0)
     for (std::size_t a = 0; a < n; ++a) out.trend[a] = out.scores.computed[a] - before.computed[a];
-  }
   // The frame handed back holds T only.
   out.signals.as_of = {as_of};
   out.signals.n_accounts = n;
@@ -601,9 +643,8 @@ std::vector<alert> card_alerts(const scorecard& card, const dataset& data, std::
   for (std::size_t k = 0; k < as_of.size(); ++k) {
     const timestamp T = as_of[k];
     const std::size_t t = index_of(f.as_of, T);
-    const scorecard_scores s = score_accounts(card, data, f, t);
-    std::vector<double> before;
-    if (card.trend_days > 0) before = score_accounts(card, data, f, index_of(f.as_of, T - card.trend_days * seconds_per_day)).computed;
+    const auto [s, then] = score_now_and_before(card, data, f, T, n_threads);
+    const std::vector<double>& before = then.computed;
     auto at = [&](std::string_view name) { return column_at(f, name, t, card.name); };
     const double *since_use = at("usage.days_since_last"), *tenure = at("account.tenure_days"),
                  *to_renewal = at("account.days_to_renewal"), *nps = at("nps.last"), *since_nps = at("nps.days_since_last"),

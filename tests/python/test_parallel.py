@@ -5,8 +5,10 @@ refused with the caller's name."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -16,6 +18,8 @@ import pytest
 
 import custhealth as ch
 from custhealth import _core
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +48,25 @@ def test_scores_alerts_and_adoption_are_the_same_bits_on_any_thread_count(ds):
         assert_same_bits(card.score(ds, as_of=as_of, n_threads=n), one)
         assert_same_bits(card.alerts(ds, as_of=week, n_threads=n), alerts)
     assert_same_bits(ch.adoption(ds, as_of=as_of, n_threads=2), ch.adoption(ds, as_of=as_of, n_threads=1))
+
+
+def test_scoring_split_into_blocks_of_accounts_is_the_same_bits_and_the_reference():
+    # 12,500 accounts: three blocks of at least 4,096 (the scoring's grain), so the mapping and the
+    # weighting themselves split — on both routes, signals computed here or given.
+    from scorecard_reference import reference_scores  # noqa: PLC0415
+    big = ch.generate(n_accounts=12_500, days=150, seed=8)
+    card = ch.Scorecard.load("saas_health_v1")
+    as_of = pd.Timestamp("2024-12-01")
+    one = card.score(big, as_of=as_of, n_threads=1)
+    assert one["score"].notna().sum() > 10_000
+    signals = ch.signals(big, as_of=as_of, names=card.signals)
+    given = card.score(big, as_of=as_of, signals=signals, n_threads=1)
+    for n in (2, 3):
+        assert_same_bits(card.score(big, as_of=as_of, n_threads=n), one)
+        assert_same_bits(card.score(big, as_of=as_of, signals=signals, n_threads=n), given)
+    with open(ROOT / "models" / "saas_health_v1.json") as f:
+        want = reference_scores(json.load(f), signals, big.table("accounts"), as_of)
+    np.testing.assert_allclose(one["score"], want["score"], rtol=0, atol=1e-9)
 
 
 def test_churn_features_and_backtest_are_the_same_bits_on_any_thread_count(ds):
@@ -111,14 +134,18 @@ def test_the_environment_sets_the_default_and_a_bad_value_is_named():
                      CUSTHEALTH_NUM_THREADS="many")
     assert bad.returncode == 0, bad.stderr
     assert 'refused: CUSTHEALTH_NUM_THREADS must be a whole number from 1 to 4096, got "many"' in bad.stdout
-    # A card scored on signals already computed runs no threads: the setting is not read.
+    # A card scored on signals already computed scores on threads too: the setting is read there as well.
     given = run_python("import custhealth as ch\n"
                        "ds = ch.generate(n_accounts=5, days=60, seed=1)\n"
                        "card = ch.Scorecard.load('saas_health_v1')\n"
-                       "s = ch.signals(ds, as_of='2024-02-01', names=card.signals, n_threads=1)\n"
-                       "print(len(card.score(ds, as_of='2024-02-01', signals=s)))\n",
+                       "s = ch.signals(ds, as_of='2024-12-01', names=card.signals, n_threads=1)\n"
+                       "print(len(card.score(ds, as_of='2024-12-01', signals=s, n_threads=1)))\n"
+                       "try:\n    card.score(ds, as_of='2024-12-01', signals=s)\n"
+                       "except ch.InvalidInputError as e:\n    print('refused:', e)\n",
                        CUSTHEALTH_NUM_THREADS="many")
-    assert given.returncode == 0 and given.stdout.strip() == "5", given.stderr
+    assert given.returncode == 0, given.stderr
+    assert given.stdout.splitlines()[0] == "5"
+    assert 'refused: CUSTHEALTH_NUM_THREADS must be a whole number from 1 to 4096, got "many"' in given.stdout
 
 
 @pytest.mark.parametrize("bad", [0, -1, 4097, 2**31, 1.5, True, "2", np.float64(2)])

@@ -199,7 +199,8 @@ class Scorecard:
                 raise invalid(f"score: signals lack {', '.join(lacking)}, which card {self.name} reads")
             names = self.signals
             values = [np.ascontiguousarray(signals[name].to_numpy(dtype=np.float64)) for name in names]
-            raw = _core.scorecard_score_signals(ds._native, self._native, moment, names, values)
+            raw = _core.scorecard_score_signals(ds._native, self._native, moment, names, values,
+                                                resolve_threads(n_threads, "score"))
             raw["signal_names"], raw["signals"] = names, values  # read in place by the core: handed back
         out = self._frame(ds, raw, top_factors)
         out.attrs.update(card=self.name, version=self.version, as_of=pd.Timestamp(moment, unit="s"))

@@ -86,7 +86,7 @@ void register_scorecard(py::module_& m) {
   m.def(
       "scorecard_score_signals",
       [](const dataset& data, const scorecard& card, timestamp as_of, const std::vector<std::string>& names,
-         const std::vector<array_of<double>>& values) {
+         const std::vector<array_of<double>>& values, std::int32_t n_threads) {
         if (names != card.signals()) throw invalid_input("scorecard: the signals must be the card's, in its order");
         if (names.size() != values.size()) throw invalid_input("scorecard: one array per signal name");
         std::vector<const double*> columns;  // read in place (the arrays stay referenced by the call)
@@ -100,13 +100,13 @@ void register_scorecard(py::module_& m) {
         scored_card r;
         {
           py::gil_scoped_release release;
-          r.scores = score_accounts(card, data, as_of, columns);
+          r.scores = score_accounts(card, data, as_of, columns, n_threads);
           r.trend.assign(data.n_accounts(), std::numeric_limits<double>::quiet_NaN());
         }
         return scores_dict(card, std::move(r));  // no signal columns: the caller has them
       },
       py::arg("dataset"), py::arg("card"), py::arg("as_of"), py::arg("names"), py::arg("values"),
-      "Scores on signals already computed at one as-of time (one float64 array per name, in account order)");
+      py::arg("n_threads") = 1, "Scores on signals already computed at one as-of time (one float64 array per name, in account order)");
 
   m.def(
       "scorecard_rescore",

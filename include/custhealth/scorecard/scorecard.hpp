@@ -148,14 +148,14 @@ struct scorecard_scores {
 };
 
 /// Throws model_spec_error (`$.overrides[i].account_id`) for an override of an account the
-/// dataset does not hold.
+/// dataset does not hold. Blocks of accounts on `n_threads` threads: the same bits for any count.
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, const signal_frame& signals,
-                                std::size_t as_of_index = 0);
+                                std::size_t as_of_index = 0, std::int32_t n_threads = 1);
 
 /// The same on signal columns read in place: `columns[i]` holds the n_accounts values at `as_of` of
 /// the card's i-th signal (card.signals() order) — for a service or a binding that has them already.
 scorecard_scores score_accounts(const scorecard& card, const dataset& data, timestamp as_of,
-                                std::span<const double* const> columns);
+                                std::span<const double* const> columns, std::int32_t n_threads = 1);
 
 /// The card's weighting (DESIGN §4) with its current weights over measure scores already mapped —
 /// the `measure_score` block of score_accounts, or several of them stacked as more accounts: the
@@ -170,7 +170,7 @@ std::vector<std::pair<std::size_t, double>> top_factors(const scorecard_scores& 
 
 /// A card's signals (with its key features and the alerts' signals) at T and, when the card has a
 /// trend, at T − trend_days (one sweep); the scores at T and the trend, score(T) − score(T − trend_days).
-/// The signals are computed on `n_threads` threads (signal_options::n_threads: the same bits for any count).
+/// The signals and the scores are computed on `n_threads` threads (the same bits for any count).
 struct scored_card {
   signal_frame signals;  // at T only
   scorecard_scores scores;
