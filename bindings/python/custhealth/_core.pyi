@@ -906,7 +906,7 @@ def scorecard_score(dataset: Dataset, card: Scorecard, as_of: typing.SupportsInt
     """
     Every account's score, band, trend and per-measure scores, points lost and weights as of one time
     """
-def scorecard_score_signals(dataset: Dataset, card: Scorecard, as_of: typing.SupportsInt | typing.SupportsIndex, names: collections.abc.Sequence[str], values: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64]]) -> dict:
+def scorecard_score_signals(dataset: Dataset, card: Scorecard, as_of: typing.SupportsInt | typing.SupportsIndex, names: collections.abc.Sequence[str], values: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64]], n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Scores on signals already computed at one as-of time (one float64 array per name, in account order)
     """
