@@ -1,5 +1,5 @@
-// src/tracker.cpp — the streaming health tracker: append-only columnar rows per table (checked by the
-// loaders, then for lateness and repeated keys), a dataset built from them on demand, and the snapshot file.
+// src/tracker.cpp — the streaming health tracker: columnar rows per table (checked by the loaders, then
+// for lateness; keyed rows replaced in place), a dataset built from them on demand, and the snapshot file.
 
 #include "custhealth/streaming/tracker.hpp"
 
@@ -170,7 +170,7 @@ struct reader {
 void write_report(writer& w, const tracker_report& r) {
   for (std::size_t t = 0; t < r.tables.tables.size(); ++t) {
     const table_report& x = r.tables.tables[t];
-    w.pod(x.read), w.pod(x.accepted), w.pod(x.rejected), w.pod(x.duplicates), w.pod(r.late[t]);
+    w.pod(x.read), w.pod(x.accepted), w.pod(x.rejected), w.pod(x.duplicates), w.pod(r.late[t]), w.pod(r.updated[t]);
     w.pod(std::uint32_t(x.reasons.size()));
     for (const auto& [reason, count] : x.reasons) w.str(reason), w.pod(count);
     w.pod(std::uint32_t(x.examples.size()));
@@ -183,7 +183,7 @@ tracker_report read_report(reader& r) {
   for (std::size_t t = 0; t < out.tables.tables.size(); ++t) {
     table_report& x = out.tables.tables[t];
     x.read = r.pod<std::int64_t>(), x.accepted = r.pod<std::int64_t>(), x.rejected = r.pod<std::int64_t>();
-    x.duplicates = r.pod<std::int64_t>(), out.late[t] = r.pod<std::int64_t>();
+    x.duplicates = r.pod<std::int64_t>(), out.late[t] = r.pod<std::int64_t>(), out.updated[t] = r.pod<std::int64_t>();
     for (auto n = r.pod<std::uint32_t>(); n > 0; --n) {
       std::string reason = r.str();
       x.reasons[reason] = r.pod<std::int64_t>();
@@ -237,8 +237,8 @@ struct health_tracker::state {
   std::shared_ptr<const dataset> build() const;
 };
 
-/// The batch's rows of one table, each kept unless late or a repeated key, text codes moved into
-/// the tracker's dictionaries.
+/// The batch's rows of one table, each appended unless late (or, keyed, replacing the earlier row of
+/// its key), text codes moved into the tracker's dictionaries.
 template <class Table>
 void health_tracker::state::append(table_rows<Table>& rows, const dataset& batch, tracker_report& out) {
   constexpr std::size_t n = table_rows<Table>::n;
@@ -302,33 +302,33 @@ void health_tracker::state::append(table_rows<Table>& rows, const dataset& batch
       }
     }
     std::int32_t& code = account[std::size_t(b.account[r])];
-    const std::int32_t known = code != no_code ? code : accounts.find(id);
-    if constexpr (Table::key != row_key::none) {
-      // A key is checked against the tracker's code; an account not seen yet has no earlier row.
-      const timestamp month = Table::key == row_key::account_month ? time : no_time;
-      if (known != no_code && rows.keys.earlier(known, month, 0) >= 0) {
-        reject(rows.keys.repeated(std::string(Table::schema[0].name), std::string(Table::schema[event_time_column<Table>()].name),
-                                  id, month == no_time ? "" : format_date(month).substr(0, 7), ""));
-        continue;
-      }
-    }
-    if (code == no_code) code = known != no_code ? known : accounts.intern(id);
+    if (code == no_code) code = accounts.intern(id);
+    // A keyed row (an account's, an account-month's MRR) whose key an earlier batch holds replaces
+    // that row in place: a stream sends an account again when it ends or renews, a month's MRR again
+    // when it is corrected. (Within one batch the loader has already rejected a repeated key.)
+    std::int64_t at = -1;
     if constexpr (Table::key != row_key::none)
-      if (known == no_code) rows.keys.earlier(code, Table::key == row_key::account_month ? time : no_time, 0);
+      at = rows.keys.earlier(code, Table::key == row_key::account_month ? time : no_time, std::int64_t(rows.size()));
+    if (at >= 0) ++out.updated[t];
     if constexpr (timed<Table>) latest = std::max(latest, time);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
         auto& to = std::get<J>(rows.values);
         const auto& from = std::get<J>(batch_columns);
+        if (Table::schema[J].empty_when_absent && !rows.present[J]) return;
+        value_of<decltype(to)> v{};
         if constexpr (Table::schema[J].kind == column_kind::id) {
-          to.push_back(code);
+          v = code;
         } else if constexpr (Table::schema[J].kind == column_kind::text) {
-          if (Table::schema[J].empty_when_absent && !rows.present[J]) return;
           const std::int32_t c = from.empty() ? no_code : from[r];
-          to.push_back(c == no_code ? no_code : remap[J][std::size_t(c)]);
+          v = c == no_code ? no_code : remap[J][std::size_t(c)];
         } else {
-          to.push_back(from[r]);
+          v = from[r];
         }
+        if (at >= 0)
+          to[std::size_t(at)] = v;
+        else
+          to.push_back(v);
       };
       (one(std::integral_constant<std::size_t, I>{}), ...);
     }(std::make_index_sequence<n>{});
@@ -378,7 +378,7 @@ void health_tracker::state::read(reader& r, table_rows<Table>& rows) {
     const auto& acc = std::get<0>(rows.values);
     for (std::size_t i = 0; i < size; ++i) {
       const timestamp month = Table::key == row_key::account_month ? std::get<event_time_column<Table>()>(rows.values)[i] : no_time;
-      if (rows.keys.earlier(acc[i], month, 0) >= 0) r.fail(std::string(Table::name) + ": a repeated key");
+      if (rows.keys.earlier(acc[i], month, std::int64_t(i)) >= 0) r.fail(std::string(Table::name) + ": a repeated key");
     }
   }
 }
@@ -431,7 +431,7 @@ tracker_report health_tracker::update(const dataset& batch, const std::function<
   s_->each_table([&](auto& rows) { s_->append(rows, batch, out); });
   for (std::size_t t = 0; t < out.tables.tables.size(); ++t) {
     add_report(s_->report.tables.tables[t], out.tables.tables[t], relabel);
-    s_->report.late[t] += out.late[t];
+    s_->report.late[t] += out.late[t], s_->report.updated[t] += out.updated[t];
   }
   if (relabel)
     for (auto& x : out.tables.tables)

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 
@@ -23,7 +24,9 @@ namespace {
 
 /// The rows `rows` of each table of `d` as a dataset of their own (the accounts of those rows, the
 /// same text dictionaries, the rows in the order given): a batch as a loader would hand it over.
-dataset subset(const dataset& d, const std::array<std::vector<std::int64_t>, enum_size<table_id>>& rows) {
+/// `change` edits the rows before the dataset is made.
+dataset subset(const dataset& d, const std::array<std::vector<std::int64_t>, enum_size<table_id>>& rows,
+               const std::function<void(dataset_parts&)>& change = {}) {
   dataset_parts p;
   p.csat_scale = d.csat_scale();
   auto take = [&](auto& out, const auto& in) {
@@ -40,6 +43,7 @@ dataset subset(const dataset& d, const std::array<std::vector<std::int64_t>, enu
   };
   take(p.accounts, d.accounts()), take(p.usage, d.usage()), take(p.surveys, d.surveys());
   take(p.tickets, d.tickets()), take(p.mrr, d.mrr()), take(p.payments, d.payments());
+  if (change) change(p);
   return dataset(std::move(p));
 }
 
@@ -229,21 +233,62 @@ TEST(HealthTracker, LateRowsAreRejectedCountedAndReported) {
   EXPECT_THROW(health_tracker(health_card(), o), invalid_input);
 }
 
-TEST(HealthTracker, RepeatedKeysAcrossBatchesAreRejectedAsTheLoadersDo) {
+/// Row `i` of a column set to `v` (columns are immutable once made: a copy).
+template <class T>
+void set(column<T>& c, std::size_t i, T v) {
+  std::vector<T> copy(c.begin(), c.end());
+  copy.at(i) = v;
+  c = column(std::move(copy));
+}
+
+TEST(HealthTracker, KeyedRowsOfAnEarlierBatchAreUpdatedInPlace) {
   const dataset& d = portfolio().data;
+  const std::size_t acc = std::size_t(table_id::accounts), mrr = std::size_t(table_id::mrr), usage = std::size_t(table_id::usage);
   std::array<std::vector<std::int64_t>, enum_size<table_id>> first, again;
-  first[std::size_t(table_id::accounts)] = {0, 1};
-  first[std::size_t(table_id::mrr)] = {0, 1};
-  again[std::size_t(table_id::accounts)] = {1, 2};
-  again[std::size_t(table_id::mrr)] = {1, 2};
-  health_tracker tracker(health_card());
+  first[acc] = {0, 1}, first[mrr] = {0, 1};
+  again[acc] = {1, 2}, again[mrr] = {1, 2};
+  for (std::size_t r = 0; r < d.usage().size(); ++r)
+    if (d.usage().account[r] <= 2) (r % 2 ? again : first)[usage].push_back(std::int64_t(r));
+  ASSERT_EQ(d.mrr().account[1], d.mrr().account[2]) << "rows 1 and 2 of the MRR table: one account, two months";
+  // The second batch sends account 1 again, now ended 40 days after its start, and corrects its
+  // second MRR month.
+  const timestamp ended = d.accounts().start[1] + 40 * seconds_per_day;
+  const double corrected = d.mrr().mrr[1] + 123.25;
+  auto edit = [&](dataset_parts& p) { set(p.accounts.end, 0, ended), set(p.mrr.mrr, 0, corrected); };
+  health_tracker tracker(health_card(), {.lateness_seconds = 400 * seconds_per_day});
   tracker.update(subset(d, first));
-  const tracker_report r = tracker.update(subset(d, again));
-  EXPECT_EQ(r.tables.tables[std::size_t(table_id::accounts)].rejected, 1);
-  EXPECT_EQ(r.tables.tables[std::size_t(table_id::mrr)].rejected, 1);
-  EXPECT_NE(r.tables.tables[std::size_t(table_id::accounts)].examples.at(0).find("account already has a row"), std::string::npos);
-  EXPECT_NE(r.tables.tables[std::size_t(table_id::mrr)].examples.at(0).find("already has a row for this month"), std::string::npos);
-  EXPECT_EQ(tracker.data()->mrr().size(), 3u);
+  const tracker_report r = tracker.update(subset(d, again, edit));
+  for (const std::size_t t : {acc, mrr}) {
+    EXPECT_EQ(r.tables.tables[t].accepted, 2);
+    EXPECT_EQ(r.tables.tables[t].rejected, 0);
+    EXPECT_EQ(r.updated[t], 1);
+    EXPECT_EQ(tracker.report().updated[t], 1);
+  }
+  const auto data = tracker.data();
+  ASSERT_EQ(data->accounts().size(), 3u);
+  ASSERT_EQ(data->mrr().size(), 3u);
+  EXPECT_EQ(data->accounts().end[1], ended);
+  EXPECT_EQ(data->mrr().mrr[1], corrected);
+
+  // The batch layer on the rows as they stand: account 1 and MRR row 1 as last sent, in their places.
+  std::array<std::vector<std::int64_t>, enum_size<table_id>> final_rows;
+  final_rows[acc] = {0, 1, 2}, final_rows[mrr] = {0, 1, 2};
+  for (const auto* b : {&first, &again}) final_rows[usage].insert(final_rows[usage].end(), (*b)[usage].begin(), (*b)[usage].end());
+  auto edit_final = [&](dataset_parts& p) { set(p.accounts.end, 1, ended), set(p.mrr.mrr, 1, corrected); };
+  const dataset batch = subset(d, final_rows, edit_final);
+  expect_same_bits(tracker.signals(moments), compute_signals(batch, moments));
+
+  // A snapshot keeps the keys: after a restore the same row is an update again, not a second row.
+  const temp_dir dir;
+  tracker.snapshot(dir.path / "s.snap");
+  health_tracker back = health_tracker::restore(dir.path / "s.snap", health_card());
+  EXPECT_EQ(back.report().updated[acc], 1);
+  std::array<std::vector<std::int64_t>, enum_size<table_id>> once_more;
+  once_more[acc] = {1};
+  const tracker_report r2 = back.update(subset(d, once_more));
+  EXPECT_EQ(r2.updated[acc], 1);
+  EXPECT_EQ(back.data()->accounts().size(), 3u);
+  EXPECT_EQ(back.data()->accounts().end[1], d.accounts().end[1]);  // the original row, sent last
 }
 
 TEST(HealthTracker, SnapshotRestoresTheSameStateAndGoesOn) {
@@ -301,8 +346,8 @@ TEST(HealthTracker, DamagedSnapshotsAreRefusedWithAClearError) {
   for (const std::size_t cut : {std::size_t(0), std::size_t(5), std::size_t(20), bytes.size() / 3, bytes.size() - 1})
     refused(bytes.substr(0, cut), cut < 12 ? "not a custhealth tracker snapshot" : "truncated", health_card());
   std::string version = bytes;
-  version[8] = 2;
-  refused(version, "format version 2; this library reads version 1", health_card());
+  version[8] = 1;  // the first format, whose report had no update counts
+  refused(version, "format version 1; this library reads version 2", health_card());
   refused("garbage that is long enough to have a header", "not a custhealth tracker snapshot", health_card());
   scorecard other = health_card();
   other.name = "another_card";

@@ -96,6 +96,36 @@ def test_alerts_start_once(portfolio):
         tr.alerts("2024-12-01")
 
 
+def test_an_account_sent_again_replaces_its_row_and_churns(portfolio):
+    # The stream sends every account when it starts (no end yet), then an account again when it ends.
+    frames = portfolio.to_frames()
+    accounts = frames["accounts"]
+    ended = accounts[accounts["end"].notna()].iloc[0]
+    opening = accounts.assign(end=pd.NaT)
+    tr = ch.HealthTracker(card="saas_health_v1", lateness="400D")
+    tr.update(accounts=opening, usage=frames["usage"], mrr=frames["mrr"])
+    at = pd.Timestamp(ended["end"]) + pd.Timedelta(days=1)
+    before = tr.scores(at)
+    report = tr.update(accounts=accounts[accounts["account_id"] == ended["account_id"]].reset_index(drop=True))
+    assert report["accounts"]["updated"] == 1 and report["accounts"]["accepted"] == 1
+    assert tr.report["accounts"]["updated"] == 1 and tr.report["accounts"]["read"] == len(accounts) + 1
+    got = tr.dataset.table("accounts").set_index("account_id")
+    assert got.loc[ended["account_id"], "end"] == ended["end"] and len(got) == len(accounts)
+    # The batch layer on the accounts as they stand now: the opening rows, that account ended.
+    now = opening.copy()
+    now.loc[now["account_id"] == ended["account_id"], "end"] = ended["end"]
+    reference = ch.Dataset(accounts=now, usage=frames["usage"], mrr=frames["mrr"])
+    pd.testing.assert_frame_equal(tr.signals(at), ch.signals(reference, at), check_exact=True)
+    card = ch.Scorecard.load("saas_health_v1")
+    pd.testing.assert_frame_equal(tr.scores(at), card.score(reference, at), check_exact=True)
+    # Independently: an account scores only while active — before the update it scored, now it is ended.
+    after = tr.scores(at)
+    assert not np.isnan(before.loc[ended["account_id"], "score"])
+    assert np.isnan(after.loc[ended["account_id"], "score"])
+    others = after.index != ended["account_id"]
+    pd.testing.assert_series_equal(after["score"][others], before["score"][others], check_exact=True)
+
+
 def test_late_rows_are_rejected_counted_and_reported():
     tr = ch.HealthTracker(lateness=3600)
     tr.update(usage=pd.DataFrame({"account_id": ["a", "b"], "timestamp": ["2024-05-01T10:00:00Z", "2024-05-01T12:00:00Z"],
@@ -187,7 +217,7 @@ def damaged_snapshots(good: bytes) -> dict[str, tuple[bytes, str]]:
         "flipped byte": (bytes(flipped), "checksum does not match"),
         "truncated": (good[: len(good) * 2 // 3], "truncated"),
         "header only": (good[:10], "not a custhealth tracker snapshot"),
-        "another version": (bytes(version), "format version 7; this library reads version 1"),
+        "another version": (bytes(version), "format version 7; this library reads version 2"),
         "not a snapshot": (b"account_id,timestamp,event\n" * 4, "not a custhealth tracker snapshot"),
     }
 

@@ -4,8 +4,10 @@ scores and alerts as of any moment are those of the batch functions on the same 
 
 Rows may arrive out of order within a lateness bound: a row whose time is earlier than the latest time
 of its table accepted in an earlier batch, minus ``lateness``, is *late* — rejected, counted in
-``report[table]["late"]`` (and among ``rejected``, with example messages), never kept silently. The
-state survives restarts through :meth:`HealthTracker.snapshot` / :meth:`HealthTracker.restore`.
+``report[table]["late"]`` (and among ``rejected``, with example messages), never kept silently.
+Keyed rows are updates: an accounts row of an account an earlier batch sent, or an MRR row of a month
+it sent, replaces that row (the latest sent wins — an account that ends or renews is sent again;
+``report[table]["updated"]`` counts them). The state survives restarts through :meth:`HealthTracker.snapshot` / :meth:`HealthTracker.restore`.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ class HealthTracker:
         """Adds a batch of rows of any tables. Each frame is read as :class:`Dataset` reads it (a
         missing column, a wrong dtype or a bad value raises the same error, and nothing of the batch is
         applied; with ``strict=False`` bad rows are counted instead). Returns this batch's report: per
-        table ``read``, ``accepted``, ``rejected``, ``late``, ``reasons`` and ``examples``."""
+        table ``read``, ``accepted``, ``rejected``, ``late``, ``updated``, ``reasons`` and ``examples``."""
         if all(f is None for f in (usage, accounts, surveys, tickets, mrr, payments)):
             raise invalid("update: no table given (usage=, accounts=, surveys=, tickets=, mrr= or payments=)")
         batch = Dataset(usage, accounts, surveys, tickets, mrr, payments, csat_scale=self.csat_scale, **self._load)
@@ -152,7 +154,8 @@ class HealthTracker:
     @property
     def report(self) -> dict[str, dict[str, Any]]:
         """Every batch's report added up, per table: ``read == accepted + rejected``; ``late`` counts
-        the late rows among the rejected."""
+        the late rows among the rejected, ``updated`` the keyed rows among the accepted that replaced
+        an earlier batch's."""
         report: dict[str, dict[str, Any]] = self._native.report
         return report
 

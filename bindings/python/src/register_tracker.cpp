@@ -8,10 +8,13 @@ namespace custhealth::python {
 
 namespace {
 
-/// A tracker report as the dataset's ingest report, each table with its late rows.
+/// A tracker report as the dataset's ingest report, each table with its late and updated rows.
 py::dict tracker_report_dict(const tracker_report& r) {
   py::dict out = report_dict(r.tables);
-  for (const auto t : enum_values<table_id>()) out[py::str(std::string(to_string(t)))]["late"] = r.late_rows(t);
+  for (const auto t : enum_values<table_id>()) {
+    py::object table = out[py::str(std::string(to_string(t)))];
+    table["late"] = r.late_rows(t), table["updated"] = r.updated_rows(t);
+  }
   return out;
 }
 

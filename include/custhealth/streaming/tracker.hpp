@@ -29,16 +29,19 @@ struct tracker_options {
 };
 
 /// What a tracker accepted: per table the loaders' counts (read == accepted + rejected), with the
-/// late rows among the rejected ones; cumulative in health_tracker::report(), per batch from update().
+/// late rows among the rejected ones and the updates (keyed rows that replaced an earlier batch's)
+/// among the accepted; cumulative in health_tracker::report(), per batch from update().
 struct tracker_report {
   ingest_report tables;  // one entry per table in table_id order
   std::array<std::int64_t, enum_size<table_id>> late{};
+  std::array<std::int64_t, enum_size<table_id>> updated{};
 
   std::int64_t late_rows(table_id t) const noexcept { return late[static_cast<std::size_t>(t)]; }
+  std::int64_t updated_rows(table_id t) const noexcept { return updated[static_cast<std::size_t>(t)]; }
 };
 
-/// A health tracker. It retains every accepted row of every table (columnar, append-only, with the
-/// account and text dictionaries): the signals read whole histories (the last use, the first key
+/// A health tracker. It retains every accepted row of every table (columnar, with the account and
+/// text dictionaries; keyed rows replaced in place, every other row appended): the signals read whole histories (the last use, the first key
 /// feature, whether an account ever paid, tickets still open), so nothing older can be summarised
 /// away without a second implementation of those signals. signals(), scores() and alerts() build
 /// one dataset from the retained rows — the batch layer's own type, sorting and checks — whenever
@@ -55,8 +58,11 @@ class health_tracker {
   health_tracker& operator=(health_tracker&&) noexcept;
 
   /// Appends the rows of `batch` (a dataset read by read_arrays or read_csv from the batch's rows,
-  /// so each row passed the loaders' checks) except late rows and repeated keys (a second accounts
-  /// row of an account, a second MRR row of an account-month: rejected, as a loader rejects them).
+  /// so each row passed the loaders' checks) except late rows. A keyed row whose key an earlier batch
+  /// holds — an accounts row of a known account, an MRR row of a known account-month — replaces that
+  /// row where it stands (the latest sent wins: an account's end or renewal, a corrected month), as
+  /// if the earlier one had never come; counted in tracker_report::updated. (Within one batch the
+  /// loader rejects a repeated key, as it does in a file.)
   /// The batch's own report (rows the loader rejected in lenient mode) is added to report().
   /// `relabel` rewrites the location in the batch report's example messages (the CLI names stdin
   /// lines). Throws invalid_input for a batch validated with another CSAT scale; nothing is applied then.
@@ -97,7 +103,7 @@ class health_tracker {
   /// card (name, version or content) — before anything is loaded: never half-loaded.
   static health_tracker restore(const std::filesystem::path& path, scorecard card);
 
-  static constexpr std::uint32_t format_version = 1;
+  static constexpr std::uint32_t format_version = 2;  // 2: the report counts updates
 
  private:
   struct state;
