@@ -435,6 +435,48 @@ def test_btyd_signals_are_the_model_on_the_payments_before_T(root):
         ch.signals(ds, T, names=names, btyd=ch.GammaGamma.from_params(p=1, q=2, gamma=3))
 
 
+def test_a_model_records_the_period_it_was_fitted_in_and_the_signals_use_it(root, tmp_path):
+    ds = ch.read_csv(directory=root / "examples" / "data")
+    T = pd.Timestamp("2025-06-01")
+    pay = ds.table("payments")
+    before = pay[(pay["type"] == "payment") & (pay["timestamp"] < T)]
+    log = pd.DataFrame({"id": before["account_id"].astype(str), "t": before["timestamp"]})
+    daily = ch.rfm_summary(log, "id", "t", observation_end=T, freq="D")
+    assert daily.attrs == {"freq": "D", "freq_multiplier": 1.0}
+    bg = ch.BetaGeo(penalizer_coef=0.001).fit(daily["frequency"], daily["recency"], daily["T"])
+    assert (bg.freq_, bg.freq_multiplier_) == ("D", 1.0)
+    # Saved with the model, and kept by a pickle.
+    again = ch.BetaGeo.from_json(bg.to_json())
+    assert again.freq_ == "D" and json.loads(bg.to_json())["period"] == {"freq": "D", "multiplier": 1.0}
+    assert pickle.loads(pickle.dumps(bg)).freq_ == "D"
+    # The signals count days for it without being told: 90 days ahead is 90 of its periods — the
+    # model's own prediction on the daily summary (the independent value).
+    names = ["btyd.p_alive", "btyd.expected_purchases_90d"]
+    sig = ch.signals(ds, T, names=names, btyd=bg)
+    sig.index = sig.index.astype(str)
+    paid = sig.loc[daily.index]
+    np.testing.assert_allclose(paid["btyd.expected_purchases_90d"],
+                               bg.expected_purchases(90, daily["frequency"], daily["recency"], daily["T"]), rtol=1e-12)
+    pd.testing.assert_frame_equal(ch.signals(ds, T, names=names, btyd=bg, btyd_freq="D"), ch.signals(ds, T, names=names, btyd=bg))
+    # Told another period than its own: refused, naming both.
+    with pytest.raises(ch.InvalidInputError, match="btyd_freq='W', but the btyd model was fitted on 'D' periods"):
+        ch.signals(ds, T, names=names, btyd=bg, btyd_freq="W")
+    # Plain arrays carry no period: fit(freq=) records one; without it none is known (btyd_freq or W).
+    plain = ch.BetaGeo(penalizer_coef=0.001)
+    assert plain.fit(daily["frequency"].to_numpy(), daily["recency"].to_numpy(), daily["T"].to_numpy()).freq_ is None
+    assert plain.fit(daily["frequency"].to_numpy(), daily["recency"].to_numpy(), daily["T"].to_numpy(), freq="D").freq_ == "D"
+    with pytest.raises(ch.InvalidInputError, match="not a pandas period frequency"):
+        plain.fit(daily["frequency"], daily["recency"], daily["T"], freq="fortnight")
+    # Columns of summaries in different periods, or in scaled units the signals cannot count, are refused.
+    weekly = ch.rfm_summary(log, "id", "t", observation_end=T, freq="W")
+    with pytest.raises(ch.InvalidInputError, match="different periods"):
+        ch.BetaGeo().fit(daily["frequency"], weekly["recency"], daily["T"])
+    scaled = ch.rfm_summary(log, "id", "t", observation_end=T, freq="D", freq_multiplier=7)
+    model = ch.BetaGeo(penalizer_coef=0.001).fit(scaled["frequency"], scaled["recency"], scaled["T"])
+    with pytest.raises(ch.InvalidInputError, match="units of 7 D periods"):
+        ch.signals(ds, T, names=names, btyd=model)
+
+
 # ---- matrices and plots ---------------------------------------------------------------------------------------------
 
 def test_matrices_equal_lifetimes_on_possible_histories(bg):

@@ -91,9 +91,26 @@ class _Fitter:
     _name = ""
 
     n_threads: int | None = None  # threads of the per-customer predictions (the models that take it)
+    # The period the fitted rates are per (rfm_summary's freq and freq_multiplier), when known: from the
+    # summary frame the columns came from (its attrs), or fit(..., freq=). None: not known.
+    freq_: str | None = None
+    freq_multiplier_: float = 1.0
 
     def __init__(self, penalizer_coef: float = 0.0) -> None:
         self.penalizer_coef = float(penalizer_coef)
+
+    def _record_period(self, freq: str | None, *columns: Any) -> None:
+        """freq_ / freq_multiplier_ of a fit: an explicit ``freq`` (multiplier 1), else what the columns'
+        summary frame recorded (rfm_summary's attrs); refused when the columns disagree."""
+        if freq is not None:
+            _check_freq(freq, self._name)
+            self.freq_, self.freq_multiplier_ = str(freq), 1.0
+            return
+        seen = {(a["freq"], float(a.get("freq_multiplier", 1.0)))
+                for a in (getattr(c, "attrs", {}) for c in columns) if a.get("freq") is not None}
+        if len(seen) > 1:
+            raise InvalidInputError(f"{self._name}: the columns come from summaries of different periods: {sorted(seen)}")
+        self.freq_, self.freq_multiplier_ = seen.pop() if seen else (None, 1.0)
 
     def _threads(self) -> int:
         return resolve_threads(self.n_threads, self._name)
@@ -179,6 +196,8 @@ class _Fitter:
         doc: dict[str, Any] = {"format": _FORMAT, "version": 1, "model": self._model,
                                "params": {k: float(v) for k, v in self.params_.items()},
                                "penalizer_coef": self.penalizer_coef}
+        if self.freq_ is not None:
+            doc["period"] = {"freq": self.freq_, "multiplier": self.freq_multiplier_}
         if hasattr(self, "log_likelihood_"):
             doc["fit"] = {"log_likelihood": self.log_likelihood_, "status": self.status_, "iterations": self.n_iter_,
                           "gradient_norm": self.gradient_norm_, "rows": self.n_rows_, "weight_sum": self.weight_sum_,
@@ -198,6 +217,9 @@ class _Fitter:
             raise InvalidInputError(f"{_FORMAT}: model {doc.get('model')!r} is not a {cls.__name__}")
         model = target.from_params(doc["params"])
         model.penalizer_coef = float(doc.get("penalizer_coef", 0.0))
+        if doc.get("period"):
+            _check_freq(doc["period"]["freq"], f"{_FORMAT}: period")
+            model.freq_, model.freq_multiplier_ = str(doc["period"]["freq"]), float(doc["period"].get("multiplier", 1.0))
         if doc.get("fit"):
             model._store_fit({**doc["fit"], "params": model.params_.to_numpy()}, warn=False)
         return model
@@ -231,9 +253,14 @@ class _Counting(_Fitter):
         self.n_threads = n_threads
 
     def fit(self, frequency: Any, recency: Any, T: Any, weights: Any = None, initial_params: Any = None,
-            tol: float = 1e-9, max_iter: int = 500) -> Any:
+            tol: float = 1e-9, max_iter: int = 500, *, freq: str | None = None) -> Any:
         """Fit to one row per customer: frequency (repeat purchases), recency (first to last purchase), T (first
-        purchase to the end of observation), in one time unit; ``weights`` counts customers per row."""
+        purchase to the end of observation), in one time unit; ``weights`` counts customers per row.
+
+        The time unit is recorded as ``freq_`` (saved by :meth:`to_json`; ``ch.signals(btyd=...)`` counts
+        payments in it): the ``freq`` of the :func:`rfm_summary` the columns come from, or ``freq=`` here
+        for plain arrays (None when neither says)."""
+        self._record_period(freq, frequency, recency, T)
         self._fit(frequency, recency, T, None, weights, initial_params, tol, max_iter)
         self.data = pd.DataFrame({"frequency": frequency, "recency": recency, "T": T,
                                   "weights": 1 if weights is None else weights}, index=_index(frequency, recency, T))
@@ -645,10 +672,7 @@ def rfm_summary(transactions: Any, customer_col: str = "account_id", time_col: s
         # pandas would read integers as nanoseconds since 1970 and put every row on one day.
         raise InvalidInputError(f"rfm_summary: column {time_col!r} is numeric ({raw_times.dtype}); give datetimes, "
                                 "or text with datetime_format= (e.g. '%Y%m%d')")
-    try:
-        pd.Period("2000-01-01", freq=freq)
-    except (ValueError, TypeError):
-        raise InvalidInputError(f"rfm_summary: freq {freq!r} is not a pandas period frequency (D, W, M, ...)") from None
+    _check_freq(freq, "rfm_summary")
     try:
         times = pd.to_datetime(raw_times, format=datetime_format)
     except (ValueError, TypeError) as err:
@@ -666,7 +690,8 @@ def rfm_summary(transactions: Any, customer_col: str = "account_id", time_col: s
     if pd.isna(end):
         raise InvalidInputError("rfm_summary: no transactions (empty input)")
     if calibration_end is None:
-        return _summary(transactions[customer_col], times, values, end, freq, freq_multiplier)
+        return _with_period(_summary(transactions[customer_col], times, values, end, freq, freq_multiplier), freq,
+                            freq_multiplier)
     cal_end = pd.Timestamp(calibration_end)
     if cal_end > end:
         raise InvalidInputError(f"rfm_summary: calibration_end {cal_end} is after observation_end {end}")
@@ -686,7 +711,21 @@ def rfm_summary(transactions: Any, customer_col: str = "account_id", time_col: s
         hold["v"] = values[in_hold]
         out["monetary_value_holdout"] = hold.groupby("id", sort=False)["v"].mean().reindex(out.index).fillna(0.0)
     out["duration_holdout"] = (end.to_period(freq).ordinal - cal_end.to_period(freq).ordinal) / freq_multiplier
-    return out
+    return _with_period(out, freq, freq_multiplier)
+
+
+def _with_period(summary: pd.DataFrame, freq: str, multiplier: float) -> pd.DataFrame:
+    """The summary with its time unit in ``attrs`` (``freq``, ``freq_multiplier``), which its columns
+    carry to a model's fit (``freq_``)."""
+    summary.attrs.update(freq=freq, freq_multiplier=float(multiplier))
+    return summary
+
+
+def _check_freq(freq: Any, owner: str) -> None:
+    try:
+        pd.Period("2000-01-01", freq=freq)
+    except (ValueError, TypeError):
+        raise InvalidInputError(f"{owner}: freq {freq!r} is not a pandas period frequency (D, W, M, ...)") from None
 
 
 def _no_missing(bad: np.ndarray, column: str) -> None:

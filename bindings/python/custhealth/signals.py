@@ -35,7 +35,7 @@ def signal_catalog() -> pd.DataFrame:
 
 def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, *, n_threads: int | None = None,
             targets: Mapping[str, Any] | None = None, key_features: Sequence[str] | None = None,
-            btyd: Any = None, btyd_freq: str = "W") -> pd.DataFrame:
+            btyd: Any = None, btyd_freq: str | None = None) -> pd.DataFrame:
     """Signals of every account of ``ds`` as of ``as_of``.
 
     Parameters
@@ -56,10 +56,14 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
         The events that mark first value, for ``adoption.time_to_value_days`` (NaN without them;
         ``ch.adoption`` passes its model's list). Names the usage table lacks never occur.
     btyd : BetaGeo, ModifiedBetaGeo or ParetoNBD, optional
-        A model fitted on successful payments counted once per ``btyd_freq`` period (``"D"`` or ``"W"``,
-        e.g. on ``ch.rfm_summary(ds, table="payments", freq="W")``): ``btyd.p_alive`` and
+        A model fitted on successful payments counted once per period (``"D"`` or ``"W"``, e.g. on
+        ``ch.rfm_summary(ds, table="payments", freq="W")``): ``btyd.p_alive`` and
         ``btyd.expected_purchases_90d`` are its P(alive) and expected payment periods in the next 90 days
         from each account's payments before T (NaN without a model, or for an account without a payment).
+    btyd_freq : "D" or "W", optional
+        The model's period. Default: the one it recorded when fitted (``freq_``: the rfm_summary's
+        ``freq``, or ``fit(..., freq=)``), else ``"W"``. A ``btyd_freq`` other than the recorded one
+        is refused (the model's rates are per its own period).
 
     Returns
     -------
@@ -90,7 +94,7 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
 
         if not isinstance(btyd, _Counting):
             raise invalid(f"signals: btyd must be a BetaGeo, ModifiedBetaGeo or ParetoNBD model, got {type(btyd).__name__}")
-        model = (btyd._model, btyd._params(), btyd_freq)
+        model = (btyd._model, btyd._params(), _btyd_period(btyd, btyd_freq))
     native = _core.signals(ds._native, moments, list(names or []), threads, _targets(targets),
                            list(key_features or []), model)
     times = seconds_to_datetime(np.asarray(native["as_of"]))
@@ -105,3 +109,22 @@ def signals(ds: Dataset, as_of: Any = None, names: Sequence[str] | None = None, 
 
 
 __all__ = ["signal_catalog", "signals"]
+
+
+def _btyd_period(model: Any, given: str | None) -> str:
+    """The payment period the signals count for a BTYD model: the one it was fitted in, unless none is
+    recorded (then ``given``, default "W"); a different ``given`` one is an error, not a silent rescaling."""
+    if given is not None and given not in ("D", "W"):
+        raise invalid(f"signals: btyd_freq must be D or W, got {given!r}")
+    freq: str | None = model.freq_
+    recorded = {"W-SUN": "W"}.get(freq, freq) if freq is not None else None  # pandas' "W" ends on Sunday
+    if recorded is None:
+        return "W" if given is None else given
+    if recorded not in ("D", "W") or model.freq_multiplier_ != 1:
+        unit = recorded if model.freq_multiplier_ == 1 else f"units of {model.freq_multiplier_:g} {recorded}"
+        raise invalid(f"signals: the btyd model was fitted in {unit} periods (its rfm_summary's freq); the "
+                      "signals count whole D or W periods")
+    if given is not None and given != recorded:
+        raise invalid(f"signals: btyd_freq={given!r}, but the btyd model was fitted on {recorded!r} periods "
+                      f"(its rates are per {recorded} period); leave btyd_freq out to use the model's")
+    return recorded
