@@ -183,6 +183,26 @@ TEST(CohortRetention, StartCohortsIgnoreEarlierActivityAndExcludeAccountsWithout
               ::testing::ThrowsMessage<invalid_input>(HasSubstr("no account has a start date")));
 }
 
+TEST(CohortRetention, StartCohortsBeforeTheUsageLogBeginsAreUnknownNotZero) {
+  // a started in November, b in December; the usage log begins in January. November and December
+  // had no data: those cells are unobserved (NaN), not 0 % — by hand:
+  //   Nov cohort (a): Nov ?, Dec ?, Jan 1, Feb 1      Dec cohort (b): Dec ?, Jan 0, Feb 1, Mar (after L) ?
+  const auto d = usage_dataset({{"a", "2024-01-10"}, {"a", "2024-02-10"}, {"b", "2024-02-01"}},
+                               {{"a", "2023-11-05"}, {"b", "2023-12-20"}});
+  cohort_options o;
+  o.cohort_by = cohort_origin::start;
+  o.as_of = from_civil(2024, 3, 1);
+  const auto m = cohort_retention(d, o);
+  ASSERT_EQ(m.n_cohorts(), 2u);
+  EXPECT_EQ(m.first_data_period(), period_index(from_civil(2024, 1, 1), period::month));
+  EXPECT_THAT(rates(m, 0), DoublesNanEq(std::vector<double>{nan, nan, 1, 1}));
+  EXPECT_THAT(rates(m, 1), DoublesNanEq(std::vector<double>{nan, 0, 1, nan}));
+  EXPECT_FALSE(m.observed(0, 1));
+  EXPECT_TRUE(m.observed(0, 2));
+  // The average: offset 1 only the December cohort's January (0 of 1); offset 2 both (2 of 2).
+  EXPECT_THAT(m.average(), DoublesNanEq(std::vector<double>{nan, 0, 1, 1}));
+}
+
 TEST(CohortRetention, RevenueCohortsWeighByMrr) {
   // a: Jan 100, Feb 120, Mar 0; b: Feb 50, Mar 50; c: Jan 0, Feb 30 (March missing → 0).
   const auto d = mrr_dataset({{"a", "2024-01", 100}, {"a", "2024-02", 120}, {"a", "2024-03", 0}, {"b", "2024-02", 50},

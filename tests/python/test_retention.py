@@ -133,6 +133,40 @@ def test_start_cohorts():
     np.testing.assert_array_equal(r.rates.to_numpy(), [[0, 0, 1], [1, 0, np.nan]])
 
 
+def test_start_cohorts_before_the_usage_log_begins_are_unknown_not_zero():
+    # Accounts signed in 2023; the usage log only begins in March 2024. Periods before it had no data:
+    # NaN (not 0 % retention); from March on, the rates are the activity of each start cohort.
+    rng = np.random.default_rng(4)
+    ids = [f"acct-{i}" for i in range(40)]
+    starts = pd.to_datetime("2023-06-01") + pd.to_timedelta(rng.integers(0, 200, 40), unit="D")
+    times = pd.to_datetime("2024-03-01") + pd.to_timedelta(rng.integers(0, 120 * 86400, 300), unit="s")
+    usage = pd.DataFrame({"account_id": rng.choice(ids, 300), "timestamp": times, "event": "login"})
+    accounts = pd.DataFrame({"account_id": ids, "start": starts})
+    as_of = pd.Timestamp("2024-07-01")
+    r = ch.cohort_retention(ch.Dataset(usage=usage, accounts=accounts), cohort_by="start", as_of=as_of)
+    # pandas: per start-month cohort and calendar month, the share of its accounts active that month.
+    cohort = accounts.set_index("account_id")["start"].dt.to_period("M")
+    active = usage.assign(p=usage.timestamp.dt.to_period("M"), c=usage.account_id.map(cohort)).drop_duplicates(["account_id", "p"])
+    sizes = cohort.value_counts()
+    for c in r.rates.index:
+        c_period = pd.Timestamp(c).to_period("M")
+        for k in r.rates.columns:
+            month = c_period + int(k)
+            got = r.rates.loc[c, k]
+            if month < pd.Period("2024-03", "M") or month >= as_of.to_period("M"):
+                assert np.isnan(got), (c, k)
+            else:
+                want = ((active.c == c_period) & (active.p == month)).sum() / sizes.get(c_period, np.nan)
+                assert got == pytest.approx(want, abs=1e-12), (c, k)
+    assert r.rates.notna().to_numpy().sum() > 20
+    # The average curve skips the unknown cells rather than averaging zeros in: Σ counts / Σ sizes
+    # over the known cells only.
+    known = r.counts.notna() & (r.sizes > 0).to_numpy()[:, None]
+    want = r.counts.where(known).sum() / known.mul(r.sizes, axis=0).sum()
+    np.testing.assert_allclose(r.average.to_numpy(), want.to_numpy(), rtol=1e-12)
+    assert (r.rates.notna().to_numpy().argmax(axis=1) > 0).all()  # every cohort begins before the log
+
+
 def test_plot_heat_map(usage_ds):
     import matplotlib
 

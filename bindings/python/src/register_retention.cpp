@@ -30,16 +30,17 @@ struct state_io<period_grid> {
   }
 };
 
-/// A cohort matrix: its unit, mode, value and as-of, its two grids (framed alike) and the excluded count.
+/// A cohort matrix: its unit, mode, value and as-of, its two grids (framed alike), the excluded count
+/// and the first period with data.
 template <>
 struct state_io<cohort_matrix> {
   static void write(python::state_writer& w, const cohort_matrix& m) {
-    w.put(m.period_), w.put(m.mode_), w.put(m.value_), w.put(m.as_of_), w.put(m.excluded_);
+    w.put(m.period_), w.put(m.mode_), w.put(m.value_), w.put(m.as_of_), w.put(m.excluded_), w.put(m.first_data_);
     state_io<period_grid>::write(w, m.sizes_), state_io<period_grid>::write(w, m.counts_);
   }
   static void read(python::state_reader& r, cohort_matrix& m) {
     m.period_ = r.get<period>(), m.mode_ = r.get<cohort_mode>(), m.value_ = r.get<cohort_value>();
-    m.as_of_ = r.get<timestamp>(), m.excluded_ = r.get<std::int64_t>();
+    m.as_of_ = r.get<timestamp>(), m.excluded_ = r.get<std::int64_t>(), m.first_data_ = r.get<std::int64_t>();
     state_io<period_grid>::read(r, m.sizes_), state_io<period_grid>::read(r, m.counts_);
     if (std::size_t(m.period_) >= enum_size<period> || std::size_t(m.mode_) >= enum_size<cohort_mode> ||
         std::size_t(m.value_) >= enum_size<cohort_value>)

@@ -204,8 +204,10 @@ struct cohort_options {
 /// Rows are the cohorts from the first to the last one with an account (dense: a period without new
 /// accounts is a row of size 0); columns are offsets k = 0 … L − c₀ where L is the last fully observed
 /// period (the period before the one containing as_of) and c₀ the first cohort. Cell (c, k) is
-/// *observed* when period c+k ends at or before as_of, i.e. c + k ≤ L; other cells count nothing
-/// and their rate is NaN — not yet known, not zero.
+/// *observed* when period c+k ends at or before as_of and does not begin before the activity table's
+/// data does, i.e. F ≤ c + k ≤ L with F the period of its first row; other cells count nothing and
+/// their rate is NaN — not known, not zero (cohorts by start date can begin years before the usage
+/// log: those periods had no data, not no activity).
 class cohort_matrix {
  public:
   cohort_matrix() = default;
@@ -233,8 +235,12 @@ class cohort_matrix {
   /// start before as_of (start).
   std::int64_t excluded() const noexcept { return excluded_; }
 
+  /// F: the period of the activity table's first row before as_of (none: no period is observed).
+  std::int64_t first_data_period() const noexcept { return first_data_; }
+
   bool observed(std::size_t i, std::size_t k) const noexcept {
-    return cohort_period(i) + std::int64_t(k) <= last_observed_period();
+    const std::int64_t p = cohort_period(i) + std::int64_t(k);
+    return p >= first_data_ && p <= last_observed_period();
   }
   /// Accounts (or MRR) of cohort i active in period c+k (`on`) or in some period ≥ c+k (`on_or_after`);
   /// 0 for an unobserved cell.
@@ -266,6 +272,7 @@ class cohort_matrix {
     sizes_ += other.sizes_;
     counts_ += other.counts_;
     excluded_ += other.excluded_;
+    first_data_ = std::min(first_data_, other.first_data_);  // the shards' rows together begin at the earliest
     reframe(sizes_.first(), sizes_.rows());
     return *this;
   }
@@ -296,6 +303,7 @@ class cohort_matrix {
   detail::period_grid sizes_;   // per cohort: size, accounts
   detail::period_grid counts_;  // per cohort: one cell per offset
   std::int64_t excluded_ = 0;
+  std::int64_t first_data_ = std::numeric_limits<std::int64_t>::max();  // F; max: no row
 };
 
 namespace detail {
@@ -342,8 +350,16 @@ struct cohort_builder {
   /// earliest_period) to the period holding the last second before as_of.
   template <class Table>
   void frame_by_first_activity(const Table& t) {
-    const std::int64_t lo = earliest_period(t, m.period(), m.as_of());
+    const std::int64_t lo = observe_from(t);
     frame(lo, lo == no_period ? no_period : period_index(m.as_of() - 1, m.period()));
+  }
+  /// Records F, the period of the activity table `t`'s first row before as_of (every row, whatever
+  /// the events filter: the table's data begins there); returns it (no_period: none).
+  template <class Table>
+  std::int64_t observe_from(const Table& t) {
+    const std::int64_t f = earliest_period(t, m.period(), m.as_of());
+    m.first_data_ = f == no_period ? std::numeric_limits<std::int64_t>::max() : f;
+    return f;
   }
   void add_to_cohort(std::int64_t cohort, double size) {
     double* s = m.sizes_.row(cohort);
@@ -394,6 +410,7 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
   cohort_builder b(o, as_of, data);
   if (by_start) {
     b.frame_by_start("cohort retention");
+    b.observe_from(usage);
   } else {
     b.frame_by_first_activity(usage);
   }
@@ -460,6 +477,7 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
   cohort_builder b(o, as_of, data);
   if (by_start) {
     b.frame_by_start("revenue cohorts");
+    b.observe_from(t);
   } else {
     b.frame_by_first_activity(t);
   }
