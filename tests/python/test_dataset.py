@@ -345,7 +345,59 @@ def test_integer_ids_never_pass_through_float64():
     ds = ch.Dataset(usage=usage, surveys=surveys, strict=False)
     assert sorted(ds.account_ids) == sorted([str(big), str(big + 1), "12"])
     assert ds.ingest_report["surveys"]["rejected"] == 1  # the missing id, named, not dropped silently
-    assert list(ds.table("surveys")["account_id"]) == ["12"]
+    assert list(ds.table("surveys")["account_id"]) == [12]  # integer ids come back as integers
+    assert ds.table("usage")["account_id"].tolist() == [big, big + 1]  # exactly: never through float64
+
+
+def test_ids_keep_their_type_so_results_join_the_input():
+    # Issue 12: integer account ids come back as integers (int64) from every per-account result and
+    # table, so accounts.join(result) works; text ids stay text; mixed frames meet as text.
+    accounts = pd.DataFrame({"account_id": [101, 7, 2000], "start": pd.to_datetime(["2024-01-01"] * 3),
+                             "segment": ["a", "b", "a"]})
+    usage = pd.DataFrame({"account_id": [101, 7, 7, 2000], "event": "login",
+                          "timestamp": pd.to_datetime(["2024-03-10", "2024-03-12", "2024-03-20", "2024-03-25"])})
+    surveys = pd.DataFrame({"account_id": [7, 2000], "timestamp": pd.to_datetime(["2024-03-01", "2024-03-02"]),
+                            "kind": "nps", "score": [9.0, 3.0]})
+    mrr = pd.DataFrame({"account_id": [101, 7], "month": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+                        "mrr": [10.0, 20.0]})
+    ds = ch.Dataset(accounts=accounts, usage=usage, surveys=surveys, mrr=mrr)
+    T = pd.Timestamp("2024-04-01")
+    sig = ch.signals(ds, T, names=["usage.events_30d"])
+    assert sig.index.dtype == np.int64 and sorted(sig.index) == [7, 101, 2000]
+    joined = accounts.set_index("account_id").join(sig)
+    # The counts by hand: 101 one event, 7 two, 2000 one in the 30 days before T.
+    assert joined["usage.events_30d"].to_dict() == {101: 1.0, 7: 2.0, 2000: 1.0}
+    card = ch.Scorecard.load("saas_health_v1")
+    assert card.score(ds, T).index.dtype == np.int64
+    assert ch.tenure(ds).index.dtype == np.int64
+    assert ch.mrr_movements(ds)["account_id"].dtype == np.int64
+    by_account = ch.feedback_summary(ds, "nps", by="account_id", period=None)
+    assert by_account["account_id"].tolist() == [7, 2000]  # sorted as numbers
+    assert by_account.set_index("account_id").loc[7, "n"] == 1
+    for name, frame in ds.to_frames().items():
+        assert frame["account_id"].dtype == np.int64, name
+    # Kept through a pickle and a CSV round trip (read_csv: every id a canonical integer).
+    import pickle
+    assert pickle.loads(pickle.dumps(ds))._account_index().dtype == np.int64
+    # Text ids stay text, and so do frames that mix integer and text ids.
+    text = ch.Dataset(usage=usage.assign(account_id=usage["account_id"].astype(str)))
+    assert ch.signals(text, T, names=["usage.events_30d"]).index.astype(object).tolist()[0].__class__ is str
+    mixed = ch.Dataset(accounts=accounts, usage=usage.assign(account_id=usage["account_id"].astype(str)))
+    assert not pd.api.types.is_integer_dtype(ch.signals(mixed, T, names=["usage.events_30d"]).index.dtype)
+
+
+def test_csv_ids_that_are_canonical_integers_read_as_integers(tmp_path):
+    (tmp_path / "usage.csv").write_text("account_id,timestamp,event\n12,2024-01-01,login\n-3,2024-01-02,login\n")
+    ds = ch.read_csv(directory=tmp_path)
+    assert ds.table("usage")["account_id"].dtype == np.int64
+    assert sorted(ds.table("usage")["account_id"]) == [-3, 12]
+    ds.to_csv(tmp_path / "out")
+    assert ch.read_csv(directory=tmp_path / "out").table("usage")["account_id"].dtype == np.int64
+    # One id that is not written as int64 prints it keeps them all text: nothing is changed by reading.
+    for other in ["007", "+5", "1.0", "9223372036854775808", "x1"]:
+        (tmp_path / "usage.csv").write_text(f"account_id,timestamp,event\n12,2024-01-01,login\n{other},2024-01-02,login\n")
+        ids = ch.read_csv(directory=tmp_path).table("usage")["account_id"]
+        assert sorted(ids.astype(str)) == sorted(["12", other]) and not pd.api.types.is_integer_dtype(ids.dtype), other
 
 
 def test_column_names_per_table(tmp_path):

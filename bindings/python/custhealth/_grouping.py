@@ -158,15 +158,22 @@ def frame_keys(df: pd.DataFrame, by: list[str], table: str) -> list[Key]:
     return keys
 
 
+ACCOUNT_KEYS = ("account_id", "account")
+
+
 def to_frame(raw: Mapping[str, Any], by: list[str], keys: list[Key] | None, columns: Sequence[str],
              extra: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None = None,
-             period: bool = True) -> pd.DataFrame:
+             period: bool = True, source: Any = None) -> pd.DataFrame:
     """The DataFrame of a grouped result: the key columns (named as in `by`), `period` (the start of
-    the period or window, NaT over all time), then `columns`; sorted by keys (missing first) and period."""
+    the period or window, NaT over all time), then `columns`; sorted by keys (missing first) and period.
+    `source`: the Dataset of a Dataset's result, whose integer account ids come back as integers."""
     data: dict[str, Any] = {}
+    int_ids = isinstance(source, Dataset) and source._int_ids
     for i, name in enumerate(by):
         codes = np.asarray(raw["codes"][i])
-        if keys is None:  # a Dataset's keys: the labels themselves
+        if keys is None and int_ids and name in ACCOUNT_KEYS and (codes >= 0).all():
+            data[name] = np.asarray(raw["labels"][i], dtype=object).astype(np.int64)[codes.astype(np.int64)]
+        elif keys is None:  # a Dataset's keys: the labels themselves
             data[name] = pd.Categorical.from_codes(codes, categories=raw["labels"][i])
         else:
             data[name] = keys[i].column(codes, np.asarray(raw["input_codes"][i]))

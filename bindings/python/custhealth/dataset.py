@@ -119,6 +119,8 @@ class Dataset:
                 raise _core.InvalidInputError(f"{name}: missing required column '{name_of(name, 'account_id')}'")
         # One account dictionary across tables, sorted, as the core keeps it.
         ids = [_id_column(df[name_of(name, "account_id")]) for name, df in frames.items()]
+        # Integer ids come back as integers (so accounts.join(result) works), when every frame has them.
+        self._int_ids = bool(ids) and all(pd.api.types.is_integer_dtype(i.dtype) for i in ids)
         if len({str(i.dtype) for i in ids}) > 1:
             # Concatenating an int64 and a float64 column would make every id a float (and ids
             # beyond 2^53 collide): mixed kinds meet as their text, the dictionary's form anyway.
@@ -177,7 +179,7 @@ class Dataset:
                 else:
                     columns[column] = np.array(values)  # a copy: the view's owner stays here
             tables[name] = columns
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_native", "_ids_index")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_native", "_ids_index", "_typed_ids")}
         state.update(_tables=tables, _ids=list(self._native.account_ids), _report=self.ingest_report,
                      _csat_scale=self.csat_scale)
         return state
@@ -236,6 +238,20 @@ class Dataset:
         """Account ids in code order (sorted)."""
         return self._native.account_ids
 
+    #: Whether the account ids are integers (int64 in results) rather than text: the DataFrame
+    #: route's frames all had integer ids, or (read_csv) every id is a canonical decimal integer.
+    _int_ids: bool = False
+
+    @property
+    def _ids(self) -> np.ndarray:
+        """The account ids in code order with their type: int64, or an object array of str."""
+        ids: np.ndarray | None = self.__dict__.get("_typed_ids")
+        if ids is None:
+            text = np.asarray(self._native.account_ids, dtype=object)
+            ids = text.astype(np.int64) if self._int_ids and len(text) else text
+            self._typed_ids = ids
+        return ids
+
     def _account_index(self) -> pd.Index:
         """Every account, in code order, as the ``account_id`` index of per-account results: the
         accounts table's ids with their dtype. Built once (the dataset is immutable); each result gets
@@ -269,7 +285,8 @@ class Dataset:
         return getattr(self, "_report", None) or self._native.ingest_report
 
     def table(self, name: str) -> pd.DataFrame:
-        """One table as a DataFrame (times as UTC datetimes, ids and names as categoricals). Every
+        """One table as a DataFrame (times as UTC datetimes, ids and names as categoricals — account
+        ids as int64 where they are integers, see ``_int_ids``). Every
         table comes back with all its columns — an empty or unloaded one with zero rows; an optional
         column the input lacked holds missing values (NaT, NaN, missing categories)."""
         columns = self._native.columns(name)
@@ -283,6 +300,8 @@ class Dataset:
                 if len(codes) != rows:
                     codes = np.full(rows, -1, dtype=np.int64)
                 out[column] = pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+            elif column == "account_id" and self._int_ids:
+                out[column] = self._ids[np.asarray(values, dtype=np.int64)]
             elif column == "account_id":
                 out[column] = pd.Categorical.from_codes(np.asarray(values, dtype=np.int64),
                                                         categories=pd.Index(ids, dtype=object))
@@ -326,8 +345,24 @@ def read_csv(usage: str | os.PathLike[str] | None = None, accounts: str | os.Pat
             paths[name] = os.fspath(path)
     if not paths:
         raise ValueError("read_csv needs at least one file or a directory")
-    return Dataset._wrap(_core.read_csv(paths, strict, csat_scale, column_mapping(cols), table_column_mapping(columns),
-                                        check_time_unit(time_unit)))
+    ds = Dataset._wrap(_core.read_csv(paths, strict, csat_scale, column_mapping(cols), table_column_mapping(columns),
+                                      check_time_unit(time_unit)))
+    ds._int_ids = _canonical_integers(ds.account_ids)
+    return ds
+
+
+def _canonical_integers(ids: Sequence[str]) -> bool:
+    """Whether every id is an integer written the one way int64 prints it (``-12``, not ``012``,
+    ``+12``, ``12.0`` or `` 12``): such ids read back as the integers they are, as pandas.read_csv
+    reads them, and nothing is lost by it."""
+    if not ids:
+        return False
+    text = np.asarray(ids, dtype=object)
+    try:
+        values = text.astype(np.int64)
+    except (ValueError, OverflowError):
+        return False
+    return bool((values.astype(str).astype(object) == text).all())
 
 
 def generate(n_accounts: int = 1000, days: int = 730, seed: int = 7, end: Any = "2025-01-01",

@@ -151,7 +151,7 @@ def feedback_summary(data: Any, kind: str = "nps", by: str | Sequence[str] | Non
     by = as_by(by)
     raw, keys = _raw(data, kind, by, period, as_of, window_days, scale, top_boxes, confidence, time_col, score_col,
                      kind_col, n_threads)
-    return to_frame(raw, by, keys, COLUMNS[kind])
+    return to_frame(raw, by, keys, COLUMNS[kind], source=data)
 
 
 # What a summary's extra columns tell of its kind, and the axis label of each kind.

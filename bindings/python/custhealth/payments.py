@@ -72,7 +72,7 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
     else:
         raw, keys = _frame_raw(data, by, per, at, window, warning, breach, time_col, type_col, amount_col,
                                threads=threads)
-    return to_frame(raw, by, keys, COLUMNS, extra={"flag": _flag})
+    return to_frame(raw, by, keys, COLUMNS, extra={"flag": _flag}, source=data)
 
 
 __all__ = ["payments_summary", "DEFAULT_THRESHOLDS", "TYPES", "FLAGS"]

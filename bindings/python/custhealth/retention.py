@@ -212,10 +212,9 @@ def mrr_movements(data: Any, as_of: Any = None) -> pd.DataFrame:
     has no month before it, so its MRR is new."""
     ds = _dataset(data, "mrr")
     native = _core.mrr_movements(ds._native, _seconds(as_of))
-    ids = np.asarray(ds.account_ids, dtype=object)
     previous, current = np.asarray(native["previous"]), np.asarray(native["mrr"])
     return pd.DataFrame({
-        "account_id": ids[np.asarray(native["account"], dtype=np.int64)] if len(ids) else np.array([], dtype=object),
+        "account_id": ds._ids[np.asarray(native["account"], dtype=np.int64)],
         "month": seconds_to_datetime(native["month"]),
         "previous_mrr": previous,
         "mrr": current,
@@ -266,11 +265,10 @@ def tenure(data: Any, as_of: Any = None) -> pd.DataFrame:
     ``attrs["not_started"]``. Feed ``duration`` and ``observed`` to a Kaplan–Meier fitter."""
     ds = _dataset(data, "accounts")
     native = _core.tenure(ds._native, _seconds(as_of))
-    ids = np.asarray(ds.account_ids, dtype=object)
     accounts = np.asarray(native["account"], dtype=np.int64)
     out = pd.DataFrame({"duration": np.asarray(native["duration"]),
                         "observed": np.asarray(native["observed"]).astype(bool)},
-                       index=pd.Index(ids[accounts] if len(ids) else [], name="account_id", dtype=object))
+                       index=pd.Index(ds._ids[accounts], name="account_id"))
     out.attrs.update(as_of=moment(native["as_of"]), without_start=int(native["without_start"]),
                      not_started=int(native["not_started"]))
     return out

@@ -113,7 +113,7 @@ def sla_summary(data: Any, by: str | Sequence[str] | None = None, period: str | 
                                                               priority_col)
         raw = _core.sla_arrays(opened, first, resolved, unit, prio, [k.core() for k in keys], per, at, window, goals,
                                confidence)
-    out = to_frame(raw, by, keys, SLA_COLUMNS)
+    out = to_frame(raw, by, keys, SLA_COLUMNS, source=data)
     out.attrs["as_of"] = moment(raw["as_of"])
     return out
 
@@ -136,7 +136,7 @@ def ticket_backlog(data: Any, by: str | Sequence[str] | None = None, as_of: Any 
         opened, first, resolved, unit, prio = _ticket_arrays(data, opened_col, first_response_col, resolved_col,
                                                               priority_col)
         raw = _core.backlog_arrays(opened, first, resolved, unit, prio, [k.core() for k in keys], at)
-    out = to_frame(raw, by, keys, BACKLOG_COLUMNS, period=False)
+    out = to_frame(raw, by, keys, BACKLOG_COLUMNS, period=False, source=data)
     out.attrs["as_of"] = moment(raw["as_of"])
     return out
 
