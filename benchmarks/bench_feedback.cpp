@@ -123,7 +123,9 @@ void BM_PaymentsByAccountMonth(benchmark::State& state) {
   const payment_rows rows{time,
                           std::span<const std::uint8_t>(type),
                           amount,
-                          {{"account_id", std::span<const std::int32_t>(account), {}, accounts}}};
+                          {{"account_id", std::span<const std::int32_t>(account), {}, accounts}},
+                          {},
+                          {}};
   for (auto _ : state) benchmark::DoNotOptimize(payments_by(rows, {period::month}));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }

@@ -156,14 +156,42 @@ void report_payments(const report_context& ctx) {
   text_table t{{"month", "payments", "volume", "refund rate", "refunded amount", "chargeback ratio", "decline rate",
                 "cancellations", "accounts at warning", "accounts in breach"},
                {}};
+  auto volume = [](double v) { return std::isnan(v) ? std::string("-") : fmt::format("{:.0f}", v); };
+  bool mixed = false;
   for (std::size_t i = 0; i < range.size(); ++i) {
     const auto& c = months[i];
-    t.rows.push_back({month_text(range.start(i)), count(c.payments()),
-                      fmt::format("{:.0f}", c.amount(payment_type::payment)), percent(c.refund_rate()),
-                      percent(c.refund_amount_rate()), percent(c.chargeback_ratio(), 2), percent(c.decline_rate()),
-                      count(c.cancellations()), count(warnings[i]), count(breaches[i])});
+    mixed = mixed || c.mixed_currencies();
+    t.rows.push_back({month_text(range.start(i)), count(c.payments()), volume(c.amount(payment_type::payment)),
+                      percent(c.refund_rate()), percent(c.refund_amount_rate()), percent(c.chargeback_ratio(), 2),
+                      percent(c.decline_rate()), count(c.cancellations()), count(warnings[i]), count(breaches[i])});
   }
   ctx.table(t);
+  if (mixed) {
+    // Amounts in different currencies do not add: the month's volume per currency instead.
+    const auto by_currency = payments_by(ctx.data, {"currency"}, scope, ctx.options.n_threads);
+    const auto& names = ctx.data.payments().currencies.values();
+    text_table v{{"month"}, {}};
+    for (const auto& name : names) v.header.push_back(name);
+    bool unnamed = false;  // rows without a currency: a column of their own
+    for (std::size_t g = 0; g < by_currency.size(); ++g) unnamed = unnamed || by_currency.keys.codes[0][g] < 0;
+    if (unnamed) v.header.push_back("no currency");
+    std::vector<std::vector<std::string>> cells(range.size(), std::vector<std::string>(names.size() + unnamed, "0"));
+    for (std::size_t g = 0; g < by_currency.size(); ++g) {
+      const auto slot = range.slot(by_currency.keys.start[g]);
+      if (slot < 0) continue;
+      const auto at = by_currency.keys.codes[0][g] < 0
+                          ? names.size()
+                          : std::size_t(std::find(names.begin(), names.end(), by_currency.keys.label(0, g)) - names.begin());
+      cells[std::size_t(slot)][at] = volume(by_currency.values[g].amount(payment_type::payment));
+    }
+    for (std::size_t i = 0; i < range.size(); ++i) {
+      v.rows.push_back({month_text(range.start(i))});
+      v.rows.back().insert(v.rows.back().end(), cells[i].begin(), cells[i].end());
+    }
+    ctx.note("Payment volume by currency (a month's payments are in several currencies, which are not added: "
+             "volume and refunded amount above are '-' there):");
+    ctx.table(v);
+  }
   // The accounts flagged in the latest month of the range, worst first.
   std::vector<std::pair<double, std::size_t>> flagged;
   for (std::size_t g = 0; g < by_account.size(); ++g)

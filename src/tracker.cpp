@@ -24,11 +24,6 @@ namespace custhealth {
 
 static_assert(std::endian::native == std::endian::little, "the snapshot format is little-endian");
 
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h) noexcept {
-  for (const char c : bytes) h = (h ^ std::uint8_t(c)) * 0x100000001b3ull;
-  return h;
-}
-
 namespace {
 
 constexpr char magic[8] = {'C', 'H', 'T', 'R', 'A', 'C', 'K', '\0'};

@@ -37,7 +37,9 @@ struct payment_data {
     return {time,
             std::span<const payment_type>(type),
             amount,
-            {{"account_id", std::span<const std::int32_t>(merchant), {}, merchants}}};
+            {{"account_id", std::span<const std::int32_t>(merchant), {}, merchants}},
+            {},
+            {}};
   }
 };
 
@@ -193,6 +195,51 @@ TEST(PaymentsDataset, GroupsByAccountAndCurrency) {
   EXPECT_EQ(by_currency.keys.codes[0][0], no_code);
   EXPECT_EQ(by_currency.keys.label(0, 1), "EUR");
   EXPECT_EQ(by_currency.values[1].payments(), 1);
+}
+
+TEST(PaymentsDataset, AmountsInSeveralCurrenciesAreNeverAdded) {
+  // shop_a pays 10 EUR and 5 CAD in January (and is refunded 2 EUR); shop_b 7 EUR. By hand: all
+  // payments of January are 3 (chargeback ratio, refund rate by count stand), but EUR + CAD has no
+  // sum — the volumes of any group mixing them are NaN; by currency they are 17 EUR and 5 CAD.
+  dataset_parts p;
+  for (const char* id : {"shop_a", "shop_b"}) p.account_ids.intern(id);
+  p.payments.account = column(std::vector<std::int32_t>{0, 0, 0, 1});
+  p.payments.time = column(std::vector<timestamp>{from_civil(2024, 1, 1), from_civil(2024, 1, 2), from_civil(2024, 1, 3),
+                                                  from_civil(2024, 1, 4)});
+  p.payments.type = column(std::vector<payment_type>{payment_type::payment, payment_type::payment, payment_type::refund,
+                                                     payment_type::payment});
+  p.payments.amount = column(std::vector<double>{10, 5, 2, 7});
+  const auto eur = p.payments.currencies.intern("EUR"), cad = p.payments.currencies.intern("CAD");
+  p.payments.currency = column(std::vector<std::int32_t>{eur, cad, eur, eur});
+  const dataset data(std::move(p));
+  const auto all = payments_by(data, {});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(all.values[0].mixed_currencies());
+  EXPECT_EQ(all.values[0].payments(), 3);
+  EXPECT_DOUBLE_EQ(all.values[0].refund_rate(), 1.0 / 3);
+  EXPECT_TRUE(std::isnan(all.values[0].amount(payment_type::payment)));
+  EXPECT_TRUE(std::isnan(all.values[0].refund_amount_rate()));
+  const auto by_account = payments_by(data, {"account_id"});
+  EXPECT_TRUE(std::isnan(by_account.values[0].amount(payment_type::payment)));  // shop_a: EUR and CAD
+  EXPECT_EQ(by_account.values[1].amount(payment_type::payment), 7);            // shop_b: EUR only
+  const auto by_currency = payments_by(data, {"currency"});
+  ASSERT_EQ(by_currency.size(), 2u);
+  for (std::size_t g = 0; g < 2; ++g) {
+    const bool is_eur = by_currency.keys.label(0, g) == "EUR";
+    EXPECT_EQ(by_currency.values[g].amount(payment_type::payment), is_eur ? 17 : 5);
+    EXPECT_EQ(by_currency.values[g].refund_amount_rate(), is_eur ? 2.0 / 17 : 0.0);
+  }
+  // Merged states of shards whose dictionaries differ agree on what a currency is (its name's id).
+  payment_counts a, b;
+  a.add(payment_type::payment, 1, currency_id("EUR"));
+  b.add(payment_type::payment, 2, currency_id("EUR"));
+  EXPECT_EQ((a + b).amount(payment_type::payment), 3);
+  b.add(payment_type::payment, 2, currency_id("CAD"));
+  EXPECT_TRUE((a + b).mixed_currencies());
+  EXPECT_TRUE((b + a).mixed_currencies());
+  payment_counts unnamed;  // rows without a currency join any
+  unnamed.add(payment_type::payment, 4);
+  EXPECT_EQ((a + unnamed).amount(payment_type::payment), 5);
 }
 
 // Threads: blocks of rows merged in order give the groups of one thread, volumes to the last bit.

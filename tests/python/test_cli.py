@@ -30,6 +30,25 @@ def test_report_runs_on_the_bundled_sample():
     assert "Monthly activity" in out
 
 
+def test_report_never_adds_amounts_of_different_currencies(root):
+    # The bundled sample's payments are in five currencies: the monthly volume is '-' (no sum of CAD
+    # and EUR), and a table gives each month's volume per currency — pandas on the same file.
+    out = run("report").stdout
+    section = out[out.index("Payments quality by month"):]
+    month_row = next(line for line in section.splitlines() if line.strip().startswith("2024-01"))
+    assert month_row.split()[2] == "-"
+    block = section[section.index("Payment volume by currency"):]
+    lines = [line.split() for line in block.splitlines()[1:] if line.strip()]
+    header = lines[0]
+    january = dict(zip(header[1:], lines[[r[0] for r in lines].index("2024-01")][1:]))
+    pay = pd.read_csv(root / "examples" / "data" / "payments.csv", parse_dates=["timestamp"])
+    paid = pay[(pay["type"] == "payment") & (pay["timestamp"].dt.strftime("%Y-%m") == "2024-01")]
+    want = paid.groupby("currency")["amount"].sum()
+    assert set(january) == set(want.index)
+    for currency, total in want.items():
+        assert january[currency] == f"{total:.0f}", currency
+
+
 def test_report_adoption_section_agrees_with_the_python_score(tmp_path):
     # The section's per-segment mean scores and least-adopted account are those of ch.adoption on the
     # same files (one engine, two routes: this pins the CLI's wiring of the model and the as-of).

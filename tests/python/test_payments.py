@@ -47,6 +47,11 @@ def pandas_payments(df: pd.DataFrame, by: list[str], warning: float = 0.0065, br
     out["cancellation_rate"] = out.cancellations / paid
     r = out.chargeback_ratio
     out["flag"] = np.select([r.isna(), r >= breach, r >= warning], ["none", "breach", "warning"], "ok")
+    if "currency" in d.columns:  # amounts in several currencies have no sum: NaN volumes
+        currencies = d.groupby(by + ["period"])["currency"].nunique(dropna=True).reindex(out.index)
+        mixed = (currencies > 1).to_numpy()
+        for c in [f"{t}_volume" for t in TYPES] + ["refund_amount_rate"]:
+            out.loc[mixed, c] = np.nan
     return out.reset_index()
 
 
@@ -72,6 +77,27 @@ def test_payments_equal_pandas():
     only_refunds = a[a.account_id == "refunds_only"].iloc[0]
     assert only_refunds.flag == "none" and np.isnan(only_refunds.refund_rate)
     assert {"ok", "warning", "breach"} <= set(a.flag.astype(str))
+
+
+def test_amounts_in_several_currencies_are_never_added():
+    # Two merchants; m1 takes EUR and CAD in January. By hand: January's 3 payments and the refund
+    # count stand, but its volume has no sum (EUR + CAD); by currency: 17 EUR and 5 CAD.
+    df = pd.DataFrame({"account_id": ["m1", "m1", "m1", "m2"], "type": ["payment", "payment", "refund", "payment"],
+                       "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]),
+                       "amount": [10.0, 5.0, 2.0, 7.0], "currency": ["EUR", "CAD", "EUR", "EUR"]})
+    for data in (df, ch.Dataset(payments=df)):
+        month = ch.payments_summary(data).iloc[0]
+        assert month.payments == 3 and month.refund_rate == pytest.approx(1 / 3)
+        assert np.isnan(month.payment_volume) and np.isnan(month.refund_amount_rate)
+        by_account = ch.payments_summary(data, by="account_id").set_index("account_id")
+        assert np.isnan(by_account.loc["m1", "payment_volume"]) and by_account.loc["m2", "payment_volume"] == 7
+        by_currency = ch.payments_summary(data, by="currency").set_index("currency")
+        assert by_currency.loc["EUR", "payment_volume"] == 17 and by_currency.loc["CAD", "payment_volume"] == 5
+        assert by_currency.loc["EUR", "refund_amount_rate"] == pytest.approx(2 / 17)
+    # One currency, or none named: the volumes add as before.
+    single = df[df.currency == "EUR"]
+    assert ch.payments_summary(single).payment_volume.iloc[0] == 17
+    assert ch.payments_summary(df.drop(columns="currency")).payment_volume.iloc[0] == 22
 
 
 def test_flags_follow_the_thresholds():

@@ -866,7 +866,7 @@ def nps(scores: typing.Any, confidence: typing.SupportsFloat | typing.SupportsIn
     ...
 def nps_test(arg0: NpsResult, arg1: NpsResult) -> ZTestResult:
     ...
-def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1, state: bool = False) -> typing.Any:
+def payments_arrays(time: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, type: typing.Any, amount: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, warning: typing.SupportsFloat | typing.SupportsIndex, breach: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1, state: bool = False, currency: typing.Any = None) -> typing.Any:
     """
     Payments quality of DataFrame columns: a dict of arrays, or with state=True the mergeable PaymentsState
     """

@@ -34,14 +34,19 @@ def _flag(native: Any) -> "pd.Categorical[str]":
 
 def _frame_raw(data: pd.DataFrame, by: list[str], per: str | None, at: int | None, window: int, warning: float,
                breach: float, time_col: str, type_col: str, amount_col: str,
-               state: bool = False, threads: int = 1) -> tuple[Any, list[Key]]:
-    """The core's summary of a payments DataFrame (with `state`: its mergeable partial state) and its keys."""
+               state: bool = False, threads: int = 1, currency_col: str = "currency") -> tuple[Any, list[Key]]:
+    """The core's summary of a payments DataFrame (with `state`: its mergeable partial state) and its keys.
+    The `currency_col` column, when the frame has one, keeps amounts of different currencies apart."""
     keys = frame_keys(data, by, "payments")
     time, unit = ticks(column(data, time_col, "payments"), time_col)
     types = enum_codes(column(data, type_col, "payments"), type_col, TYPES, "payment type", "payments")
     amount = numbers(column(data, amount_col, "payments"), amount_col)
+    currency = None
+    if currency_col in data.columns:
+        _, codes, names = Key(currency_col, data[currency_col]).core()
+        currency = (codes, names)
     return _core.payments_arrays(time, unit, types, amount, [k.core() for k in keys], per, at, window, warning,
-                                 breach, threads, state), keys
+                                 breach, threads, state, currency), keys
 
 
 def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: str | None = "M", as_of: Any = None,
@@ -49,7 +54,7 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
                      chargeback_warning: float = DEFAULT_THRESHOLDS["chargeback_warning"],
                      chargeback_breach: float = DEFAULT_THRESHOLDS["chargeback_breach"],
                      time_col: str = "timestamp", type_col: str = "type", amount_col: str = "amount",
-                     n_threads: int | None = None) -> pd.DataFrame:
+                     currency_col: str = "currency", n_threads: int | None = None) -> pd.DataFrame:
     """Payments quality per group of ``by`` × period of each row's time.
 
     ``data`` is a Dataset (keys: ``account_id``, ``segment``, ``plan``, ``owner``, ``currency``)
@@ -60,6 +65,11 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
     ``chargeback_breach``). Raises :class:`InvalidInputError` for an unknown type, a negative,
     NaN or infinite amount, a bad threshold, period or key. ``n_threads``: threads over blocks of
     rows (default ``ch.get_num_threads()``; counts and the double-double volumes merge to the same bits).
+
+    Amounts in different currencies are never added: a group whose rows are in several currencies
+    (the Dataset's ``currency``, or a DataFrame's ``currency_col`` column) has NaN volumes and
+    ``refund_amount_rate``, while its counts and count ratios stand; add ``"currency"`` to ``by`` for
+    volumes per currency. Rows without a currency join any group's.
     """
     by = as_by(by)
     data = source(data, "payments")
@@ -71,7 +81,7 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
         raw = _core.payments_dataset(data._native, by, per, at, window, warning, breach, threads)
     else:
         raw, keys = _frame_raw(data, by, per, at, window, warning, breach, time_col, type_col, amount_col,
-                               threads=threads)
+                               threads=threads, currency_col=currency_col)
     return to_frame(raw, by, keys, COLUMNS, extra={"flag": _flag}, source=data)
 
 

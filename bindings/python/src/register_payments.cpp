@@ -29,7 +29,7 @@ py::dict payments_out(grouped<payment_counts>&& g, const payment_thresholds& th)
     const payment_counts& c = g.values[i];
     for (std::size_t t = 0; t < 5; ++t) {
       (*counts[t])[i] = c.count[t];
-      (*volumes[t])[i] = c.volume[t].value();
+      (*volumes[t])[i] = c.amount(static_cast<payment_type>(t));  // NaN across currencies
     }
     refund_rate[i] = c.refund_rate(), refund_amount_rate[i] = c.refund_amount_rate();
     chargeback_ratio[i] = c.chargeback_ratio(), decline_rate[i] = c.decline_rate();
@@ -62,7 +62,8 @@ void register_payments(py::module_& m) {
       "payments_arrays",
       [](const py::object& time, std::int64_t ticks_per_second, const py::object& type, const py::object& amount,
          const py::list& keys, const std::optional<std::string>& per, std::optional<timestamp> as_of,
-         std::int64_t window_days, double warning, double breach, std::int32_t n_threads, bool state) -> py::object {
+         std::int64_t window_days, double warning, double breach, std::int32_t n_threads, bool state,
+         const py::object& currency) -> py::object {
         const payment_thresholds th{warning, breach};
         th.validate();
         python_keys pk(keys);
@@ -75,6 +76,11 @@ void register_payments(py::module_& m) {
         if (!amounts) throw invalid_input("payments: amounts must be numbers");
         rows.amount = as_span(amounts);
         rows.keys = pk.columns;
+        if (!currency.is_none()) {  // (codes, names): amounts in different currencies are never added
+          const auto pair = currency.cast<py::tuple>();
+          const auto names = pair[1].cast<std::vector<std::string>>();
+          rows.set_currency(codes_of(pair[0].cast<py::array>(), "currency", keep), names);
+        }
         const auto scope = scope_of(per, as_of, window_days);
         grouped<payment_counts> g;
         {
@@ -92,7 +98,7 @@ void register_payments(py::module_& m) {
       },
       py::arg("time"), py::arg("ticks_per_second"), py::arg("type"), py::arg("amount"), py::arg("keys"),
       py::arg("period"), py::arg("as_of"), py::arg("window_days"), py::arg("warning"), py::arg("breach"),
-      py::arg("n_threads") = 1, py::arg("state") = false,
+      py::arg("n_threads") = 1, py::arg("state") = false, py::arg("currency") = py::none(),
       "Payments quality of DataFrame columns: a dict of arrays, or with state=True the mergeable PaymentsState");
 
   m.def(

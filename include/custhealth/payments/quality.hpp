@@ -5,11 +5,14 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "custhealth/dataset.hpp"
 #include "custhealth/detail/grouping.hpp"
+#include "custhealth/detail/hash.hpp"
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/grouping.hpp"
 
@@ -51,12 +54,21 @@ class compensated_sum {
 }  // namespace detail
 
 /// Mergeable payment counts and volumes of one group (an account × month), per payment_type.
+/// Amounts in different currencies do not add: the group remembers its rows' currency (by the
+/// name's FNV-1a 64, so shards with dictionaries of their own agree) and whether they mix several —
+/// then its amounts are NaN, not a sum of CAD and EUR; its counts and count ratios stand.
 struct payment_counts {
   std::array<std::int64_t, enum_size<payment_type>> count{};            // by payment_type
   std::array<detail::compensated_sum, enum_size<payment_type>> volume;  // Σ amount by payment_type
+  std::uint64_t currency = 0;   // the rows' currency id (currency_id); 0: none named
+  std::uint8_t several = 0;     // 1: the rows are in more than one currency
 
   std::int64_t n(payment_type t) const noexcept { return count[static_cast<std::size_t>(t)]; }
-  double amount(payment_type t) const noexcept { return volume[static_cast<std::size_t>(t)].value(); }
+  /// Σ amount of type t; NaN when the group's rows are in several currencies.
+  double amount(payment_type t) const noexcept {
+    return several ? detail::nan : volume[static_cast<std::size_t>(t)].value();
+  }
+  bool mixed_currencies() const noexcept { return several != 0; }
   std::int64_t payments() const noexcept { return n(payment_type::payment); }
   std::int64_t refunds() const noexcept { return n(payment_type::refund); }
   std::int64_t chargebacks() const noexcept { return n(payment_type::chargeback); }
@@ -78,12 +90,16 @@ struct payment_counts {
   /// cancellations / payments; NaN without payments.
   double cancellation_rate() const noexcept { return ratio(cancellations(), payments()); }
 
-  void add(payment_type t, double x) noexcept {
+  /// One row of type t and amount x, in the currency `in` (a currency_id; 0: unnamed).
+  void add(payment_type t, double x, std::uint64_t in = 0) noexcept {
     ++count[static_cast<std::size_t>(t)];
     volume[static_cast<std::size_t>(t)].add(x);
+    note_currency(in);
   }
   payment_counts& operator+=(const payment_counts& o) noexcept {
     for (std::size_t i = 0; i < count.size(); ++i) count[i] += o.count[i], volume[i] += o.volume[i];
+    several |= o.several;
+    note_currency(o.currency);
     return *this;
   }
   friend payment_counts operator+(payment_counts a, const payment_counts& b) noexcept { return a += b; }
@@ -93,7 +109,18 @@ struct payment_counts {
   static double ratio(std::int64_t a, std::int64_t b) noexcept {
     return b == 0 ? detail::nan : static_cast<double>(a) / static_cast<double>(b);
   }
+  void note_currency(std::uint64_t in) noexcept {
+    if (in == 0) return;
+    if (currency == 0) currency = in;
+    else if (in != currency) several = 1;
+  }
 };
+
+/// A currency's identity in payment_counts: FNV-1a 64 of its name (never 0, which means "none").
+inline std::uint64_t currency_id(std::string_view name) noexcept {
+  const std::uint64_t h = fnv1a64(name);
+  return h == 0 ? 1 : h;
+}
 
 /// Chargeback-ratio thresholds as fractions (DESIGN §4 defaults: breach at ≥ 0.9 %, early
 /// warning at ≥ 0.65 %, the levels of the card schemes' monitoring programmes).
@@ -123,6 +150,17 @@ struct payment_rows {
   code_span type;                  // payment_type codes 0..4 (payment, refund, chargeback, decline, cancellation)
   std::span<const double> amount;  // finite, ≥ 0
   std::vector<key_column> keys;
+  /// Each row's currency: a code into `currency_ids` (currency_id of each name; −1: none), or empty
+  /// when the rows name no currency (then one is assumed).
+  code_span currency;
+  std::vector<std::uint64_t> currency_ids;
+
+  /// currency and currency_ids from codes and their names.
+  void set_currency(code_span codes, std::span<const std::string> names) {
+    currency = codes;
+    currency_ids.clear();
+    for (const auto& name : names) currency_ids.push_back(currency_id(name));
+  }
 };
 
 /// Payment counts and volumes per group by the period (or window) of each row's time. Every row is
@@ -147,7 +185,15 @@ inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_
                           std::to_string(a));
     return true;
   };
-  auto add = [&](payment_counts& c, std::size_t r) { c.add(static_cast<payment_type>(rows.type[r]), rows.amount[r]); };
+  if (!rows.currency.empty() && rows.currency.size() != n)
+    throw invalid_input("payments: the currency column has " + std::to_string(rows.currency.size()) + " rows, the table " +
+                        std::to_string(n));
+  auto add = [&](payment_counts& c, std::size_t r) {
+    const std::int64_t k = rows.currency.empty() ? -1 : rows.currency[r];
+    if (k >= std::int64_t(rows.currency_ids.size()))
+      throw invalid_input("payments[" + std::to_string(r) + "]: currency code " + std::to_string(k) + " has no name");
+    c.add(static_cast<payment_type>(rows.type[r]), rows.amount[r], k < 0 ? 0 : rows.currency_ids[std::size_t(k)]);
+  };
   return detail::group_rows(rows.keys, rows.time, scope, payment_counts{}, {"payments", "timestamp"}, keep, add,
                             n_threads);
 }
@@ -157,7 +203,9 @@ inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_
 inline payment_rows payment_rows_of(const dataset& data, const std::vector<std::string>& by) {
   const payment_table& t = data.payments();
   const key_column own[] = {{"currency", t.currency, {}, t.currencies.values()}};
-  return {t.time, t.type, t.amount.span(), detail::dataset_keys(data, t.account, own, by, "payments")};
+  payment_rows rows{t.time, t.type, t.amount.span(), detail::dataset_keys(data, t.account, own, by, "payments"), {}, {}};
+  if (!t.currency.empty()) rows.set_currency(t.currency, t.currencies.values());
+  return rows;
 }
 
 inline grouped<payment_counts> payments_by(const dataset& data, const std::vector<std::string>& by,

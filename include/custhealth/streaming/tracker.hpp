@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "custhealth/dataset.hpp"
+#include "custhealth/detail/hash.hpp"  // fnv1a64: the snapshot checksum
 #include "custhealth/scorecard/scorecard.hpp"
 #include "custhealth/signals/signals.hpp"
 
@@ -111,7 +112,5 @@ class health_tracker {
   std::unique_ptr<state> s_;
 };
 
-/// FNV-1a 64 (Fowler, Noll, Vo) of `bytes`, continuing from `h`: the snapshot's checksum.
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h = 0xcbf29ce484222325ull) noexcept;
 
 }  // namespace custhealth
