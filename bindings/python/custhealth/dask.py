@@ -151,29 +151,38 @@ def _meta(collection: Any) -> Any:
 # ---- account partitioning ----
 
 class _Accounts:
-    """The account ids of some partitions: sorted, with the partition each came from. Merging two
-    refuses an id present in both (an account split across partitions)."""
+    """The account ids of some partitions, each with the partition it came from. Merging two refuses
+    an id present in both (an account split across partitions); the check hashes the ids (no sort)."""
 
     def __init__(self, ids: np.ndarray, partition: np.ndarray) -> None:
         self.ids, self.partition = ids, partition
 
     @classmethod
     def of(cls, ids: Any, i: int) -> "_Accounts":
-        unique = pd.unique(pd.Series(ids).dropna())
-        unique = np.sort(np.asarray(unique))
-        return cls(unique, np.full(len(unique), i, dtype=np.int64))
+        return cls.unique(np.asarray(pd.unique(pd.Series(ids).dropna())), i)
+
+    @classmethod
+    def unique(cls, ids: np.ndarray, i: int) -> "_Accounts":
+        return cls(ids, np.full(len(ids), i, dtype=np.int64))
+
+    @classmethod
+    def of_dataset(cls, ds: Dataset, i: int) -> "_Accounts":
+        """The accounts of a partition's dataset: its id dictionary (the ids as text, unique already —
+        cheaper than the unique ids of the rows)."""
+        return cls.unique(np.asarray(ds._native.account_ids, dtype=object), i)
 
     def merge(self, other: "_Accounts", what: str) -> "_Accounts":
-        common, mine, theirs = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
-        if len(common):
-            a, b = sorted((int(self.partition[mine[0]]), int(other.partition[theirs[0]])))
+        ids = np.concatenate([self.ids, other.ids])
+        partition = np.concatenate([self.partition, other.partition])
+        repeated = pd.Index(ids).duplicated()
+        if repeated.any():
+            first = sorted(set(ids[repeated]))[0]
+            a, b = sorted(int(p) for p in partition[ids == first])[:2]
             raise InvalidInputError(
-                f"custhealth.dask.{what}: account {common[0]!r} appears in partitions {a} and {b}; {what} needs "
+                f"custhealth.dask.{what}: account {first!r} appears in partitions {a} and {b}; {what} needs "
                 "all of an account's rows in one partition: partition the frame by account first (e.g. "
                 "ddf.shuffle('account_id') or ddf.set_index('account_id'))")
-        ids = np.concatenate([self.ids, other.ids])
-        order = np.argsort(ids, kind="stable")
-        return _Accounts(ids[order], np.concatenate([self.partition, other.partition])[order])
+        return _Accounts(ids, partition)
 
 
 class _ByAccount:
@@ -363,8 +372,7 @@ def _account_step(table: str, account_col: str, state_of: Callable[[Dataset], An
     """A per-account analytic's step: the state of the partition's dataset and its account ids."""
     def step(i: int, part: pd.DataFrame) -> _ByAccount:
         ds = _usage_dataset(part, table)  # validates the columns and values as the single-process route
-        accounts = _Accounts.of(part[account_col] if account_col in part.columns else [], i)
-        return _ByAccount(state_of(ds) if len(part) else None, accounts)
+        return _ByAccount(state_of(ds) if len(part) else None, _Accounts.of_dataset(ds, i))
     return step
 
 
