@@ -535,6 +535,17 @@ def test_bad_events_accounts_and_mrr_give_the_single_process_errors(client, fram
             with pytest.raises(ch.InvalidInputError) as distributed_:
                 getattr(chd, route)(usage, events=events)
             assert str(distributed_.value) == str(single.value)
+    for options in ({"period": "fortnight"}, {"mode": "sometimes"}, {"cohort_by": "signup"}):
+        with pytest.raises(ch.InvalidInputError) as single:
+            ch.cohort_retention(whole, **options)
+        with pytest.raises(ch.InvalidInputError) as distributed_:
+            chd.cohort_retention(usage, **options)
+        assert str(distributed_.value) == str(single.value)  # before any pass, not from a partition
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.lifecycle(whole, period="fortnight")
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.lifecycle(usage, period="fortnight")
+    assert str(distributed_.value) == str(single.value)
     without_starts = frames["accounts"].drop(columns="start")
     for accounts in (None, without_starts):  # by start without any start date
         tables_ = {"usage": whole} | ({} if accounts is None else {"accounts": accounts})

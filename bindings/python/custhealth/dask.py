@@ -499,6 +499,17 @@ def _accounts_pieces(usage: Any, accounts: pd.DataFrame, scan: _Scan, account_co
     return [accounts[owner == i] for i in range(usage.npartitions)]
 
 
+def _check_options(table: str, state_of: Callable[[Dataset], Any], meta: pd.DataFrame) -> None:
+    """The single-process errors for bad options (period, mode, ...), before any pass: the state is
+    run on the frame's empty meta, where the core parses the options and then refuses the empty table
+    (that last error is the one expected here)."""
+    try:
+        state_of(_usage_dataset(meta, table))
+    except InvalidInputError as err:
+        if not str(err).endswith(f"the {table} table is empty"):
+            raise
+
+
 def _cohort_step(table: str, account_col: str, state_of: Callable[[Dataset], Any]) -> Callable[..., Any]:
     """A cohort step by start: the state of the partition's usage with its accounts' rows."""
     def step(part: pd.DataFrame, accounts: pd.DataFrame) -> Any:
@@ -533,6 +544,8 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     if value == "mrr" and events is not None:  # the single-process error (checked before the rows)
         _retention.cohort_retention(_meta(usage), period, mode, cohort_by, value, events, as_of)
     by_start = cohort_by == "start"
+    _check_options(table, lambda ds: _core.cohort_state(ds._native, period, mode, cohort_by, value, 0, None),
+                   _meta(usage))
     if table == "mrr":
         at, names, scan = _as_of(usage, as_of, table, what, split_every), None, None
     else:
@@ -565,6 +578,7 @@ def lifecycle(data: Any, period: str = "M", events: str | Sequence[str] | None =
     what = "lifecycle"
     data = _frame(data, what, "usage")
     _usage_dataset(_meta(data), "usage")  # the single-process errors for wrong columns and dtypes
+    _check_options("usage", lambda ds: _core.lifecycle_state(ds._native, period, 0, None), _meta(data))
     at, names, _ = _usage_scope(what, data, events, as_of, split_every)
     state = _account_reduce(what, data, "usage", account_col,
                             lambda ds: _core.lifecycle_state(ds._native, period, at, names), split_every)
