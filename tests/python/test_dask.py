@@ -252,6 +252,18 @@ def test_cohorts_by_start_equal_one_process_and_pandas(client, frames, events):
                                   check_exact=True)
 
 
+def test_revenue_cohorts_by_start_equal_one_process_to_rounding(client, frames):
+    ddf, whole = by_account(frames["mrr"])
+    accounts = accounts_with_strays(frames)
+    got = chd.cohort_retention({"mrr": ddf, "accounts": accounts}, cohort_by="start", value="mrr")
+    want = ch.cohort_retention({"mrr": whole, "accounts": accounts}, cohort_by="start", value="mrr")
+    assert len(got.sizes) > 0
+    pd.testing.assert_frame_equal(got.rates, want.rates, rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(got.sizes, want.sizes, rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(got.accounts, want.accounts, check_exact=True)
+    assert got.excluded == want.excluded
+
+
 def test_lifecycle_with_events_equals_one_process_and_pandas(client, frames):
     ddf, whole = by_account(frames["usage"])
     for events, as_of in ((EVENTS, AS_OF), ("alert_rule", None)):

@@ -466,13 +466,13 @@ def _usage_scope(what: str, data: Any, events: Any, as_of: Any, split_every: int
     return at, _event_names(events, scan.names), scan
 
 
-def _usage_and_accounts(what: str, data: Any) -> tuple[Any, pd.DataFrame | None]:
-    """The dask usage frame and the accounts table (gathered to the client: one row per account) of a
-    usage frame or a dict {"usage": dask frame, "accounts": pandas or dask frame}."""
+def _with_accounts(what: str, data: Any, table: str) -> tuple[Any, pd.DataFrame | None]:
+    """The dask frame of `table` (usage, or mrr) and the accounts table (gathered to the client: one row
+    per account) of a frame or a dict {table: dask frame, "accounts": pandas or dask frame}."""
     if isinstance(data, Mapping):
-        unknown = sorted(set(data) - {"usage", "accounts"})
-        if unknown or "usage" not in data:
-            raise InvalidInputError(f"custhealth.dask.{what}: expected tables 'usage' (a dask DataFrame) and "
+        unknown = sorted(set(data) - {table, "accounts"})
+        if unknown or table not in data:
+            raise InvalidInputError(f"custhealth.dask.{what}: expected tables '{table}' (a dask DataFrame) and "
                                     f"optionally 'accounts', got {sorted(data)}")
         accounts = data.get("accounts")
         if isinstance(accounts, dd.DataFrame):
@@ -480,14 +480,15 @@ def _usage_and_accounts(what: str, data: Any) -> tuple[Any, pd.DataFrame | None]
         elif accounts is not None and not isinstance(accounts, pd.DataFrame):
             raise TypeError(f"custhealth.dask.{what}: the accounts table must be a pandas or dask DataFrame, got "
                             f"{type(accounts).__module__}.{type(accounts).__name__}")
-        return _frame(data["usage"], what, "usage"), accounts
+        return _frame(data[table], what, table), accounts
     return data, None
 
 
-def _accounts_pieces(usage: Any, accounts: pd.DataFrame, scan: _Scan, account_col: str) -> list[pd.DataFrame]:
-    """The accounts table cut by the partition that holds each account's usage; accounts without usage
-    go with the first partition that has some (so that each is counted once)."""
-    _dataset({"usage": _meta(usage), "accounts": accounts})  # the single-process errors for the accounts table
+def _accounts_pieces(table: str, data: Any, accounts: pd.DataFrame, scan: _Scan,
+                     account_col: str) -> list[pd.DataFrame]:
+    """The accounts table cut by the partition that holds each account's rows of `table` (usage or
+    mrr); accounts without any go with the first partition that has some (so each is counted once)."""
+    _dataset({table: _meta(data), "accounts": accounts})  # the single-process errors for the accounts table
     assert scan.accounts is not None
     seen = scan.accounts
     def text(ids: Any) -> pd.Index:  # ids meet as their text, as in one Dataset's dictionary
@@ -496,7 +497,7 @@ def _accounts_pieces(usage: Any, accounts: pd.DataFrame, scan: _Scan, account_co
     ids = accounts[account_col] if account_col in accounts.columns else pd.Series([], dtype=object)
     where = text(seen.ids).get_indexer(text(ids))
     owner = np.where(where >= 0, seen.partition[np.maximum(where, 0)], int(seen.partition.min()))
-    return [accounts[owner == i] for i in range(usage.npartitions)]
+    return [accounts[owner == i] for i in range(data.npartitions)]
 
 
 def _check_options(table: str, state_of: Callable[[Dataset], Any], meta: pd.DataFrame) -> None:
@@ -510,7 +511,7 @@ def _check_options(table: str, state_of: Callable[[Dataset], Any], meta: pd.Data
             raise
 
 
-def _cohort_step(table: str, account_col: str, state_of: Callable[[Dataset], Any]) -> Callable[..., Any]:
+def _cohort_step(table: str, state_of: Callable[[Dataset], Any]) -> Callable[..., Any]:
     """A cohort step by start: the state of the partition's usage with its accounts' rows."""
     def step(part: pd.DataFrame, accounts: pd.DataFrame) -> Any:
         if not len(part):
@@ -530,7 +531,7 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     sizes and cells are sums over accounts and merge exactly — to the bit for head cohorts; revenue
     cohorts sum MRR in another order (equal to rounding). ``events`` filters as in one process (the
     names are checked over every partition). ``cohort_by="start"`` takes ``data`` as a dict
-    ``{"usage": dask frame, "accounts": pandas or dask frame}`` (the accounts table, one row per
+    ``{"usage": dask frame, "accounts": pandas or dask frame}`` (``{"mrr": ...}`` for revenue cohorts) (the accounts table, one row per
     account, is gathered to the client and cut by the partition holding each account's usage;
     accounts without usage count with the first partition). The default T, an events filter and
     ``cohort_by="start"`` take one first pass together.
@@ -538,7 +539,7 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     what = "cohort_retention"
     value = "accounts" if value is None else value
     table = "mrr" if value == "mrr" else "usage"
-    usage, accounts = _usage_and_accounts(what, data)
+    usage, accounts = _with_accounts(what, data, table)
     usage = _frame(usage, what, table)
     _usage_dataset(_meta(usage), table)  # the single-process errors for wrong columns and dtypes
     if value == "mrr" and events is not None:  # the single-process error (checked before the rows)
@@ -547,7 +548,8 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     _check_options(table, lambda ds: _core.cohort_state(ds._native, period, mode, cohort_by, value, 0, None),
                    _meta(usage))
     if table == "mrr":
-        at, names, scan = _as_of(usage, as_of, table, what, split_every), None, None
+        at, names = _as_of(usage, as_of, table, what, split_every), None
+        scan = _scan(usage, table, what, split_every, end=False, account_col=account_col) if by_start else None
     else:
         at, names, scan = _usage_scope(what, usage, events, as_of, split_every, account_col if by_start else None)
 
@@ -558,8 +560,8 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
         if accounts is None:  # the single-process error (the test compares the two)
             raise InvalidInputError("cohort retention by start: no account has a start date (load an accounts table)")
         assert scan is not None
-        pieces = _accounts_pieces(usage, accounts, scan, account_col)
-        state = _reduce(what, [usage], _cohort_step(table, account_col, state_of), _merge_states, split_every,
+        pieces = _accounts_pieces(table, usage, accounts, scan, account_col)
+        state = _reduce(what, [usage], _cohort_step(table, state_of), _merge_states, split_every,
                         per_partition=pieces)
     else:
         state = _account_reduce(what, usage, table, account_col, state_of, split_every)
