@@ -252,6 +252,36 @@ def test_cohorts_by_start_equal_one_process_and_pandas(client, frames, events):
                                   check_exact=True)
 
 
+def test_the_light_usage_ingest_equals_the_full_one_and_falls_back_for_bad_rows(client, frames):
+    """Partitions of usage take the light ingest (_light_usage); ids of other kinds, extra columns and
+    rows the full ingest refuses give the single-process numbers and errors."""
+    usage = frames["usage"]
+    part = usage.iloc[:500]
+    light = chd._light_usage(part)
+    assert light is not None and light.account_ids == ch.Dataset(usage=part).account_ids
+    codes = pd.factorize(usage["account_id"], sort=True)[0]
+    kinds = {"int ids": usage.assign(account_id=codes * 7, event=usage["event"].astype(object)),
+             "float ids": usage.assign(account_id=(codes * 7).astype(np.float64)),
+             "extra column": usage.assign(note="x")}
+    for name, variant in kinds.items():
+        assert (chd._light_usage(variant.iloc[:500]) is None) == (name == "extra column"), name
+        ddf, whole = by_account(variant)
+        got, want = chd.cohort_retention(ddf, as_of=AS_OF), ch.cohort_retention(whole, as_of=AS_OF)
+        pd.testing.assert_frame_equal(got.counts, want.counts, check_exact=True)
+        pd.testing.assert_frame_equal(chd.lifecycle(ddf, as_of=AS_OF), ch.lifecycle(whole, as_of=AS_OF),
+                                      check_exact=True)
+    parts = [usage.iloc[:300], usage.iloc[300:600].reset_index(drop=True)]
+    for column, bad in (("value", np.nan), ("timestamp", pd.Timestamp("1850-01-01")), ("event", None)):
+        broken = parts[1].copy()
+        broken.loc[4, column] = bad
+        assert chd._light_usage(broken) is None, column
+        with pytest.raises(ch.InvalidInputError) as single:
+            ch.lifecycle(broken, as_of=AS_OF)
+        with pytest.raises(ch.InvalidInputError) as distributed_:
+            chd.lifecycle(dask_frame([parts[0], broken]), as_of=AS_OF)
+        assert str(distributed_.value) == f"custhealth.dask.lifecycle: partition 1 of 2: {single.value}", column
+
+
 def test_revenue_cohorts_by_start_equal_one_process_to_rounding(client, frames):
     ddf, whole = by_account(frames["mrr"])
     accounts = accounts_with_strays(frames)

@@ -58,7 +58,7 @@ from dask.delayed import delayed
 from . import _core, feedback as _feedback, payments as _payments, retention as _retention
 from . import support as _support, survival as _survival
 from ._core import InvalidInputError
-from ._convert import moment, name_list
+from ._convert import moment, name_list, number_column, string_column, time_column
 from ._grouping import as_by, frame_keys, scope, to_frame
 from .dataset import Dataset, _id_column
 
@@ -368,10 +368,41 @@ def _usage_dataset(part: pd.DataFrame, table: str) -> Dataset:
     return _dataset({table: part})
 
 
+#: The usage columns the light ingest accepts (DESIGN §2's usage table).
+_USAGE_COLUMNS = frozenset(("account_id", "timestamp", "event", "value", "user_id"))
+
+
+def _light_usage(part: pd.DataFrame) -> Dataset | None:
+    """A partition's usage as a dataset for cohort_retention / lifecycle, without the full ingest
+    (``_core.usage_shard``: the account, time and event columns those analytics read, factorized here
+    as Dataset factorizes them, sorted and indexed by the core); None when the partition needs the full
+    ingest — other columns, non-datetime times, a value that ingest would refuse, or any row its checks
+    would refuse (then the full ingest raises the single-process error)."""
+    if not set(part.columns) <= _USAGE_COLUMNS or not pd.api.types.is_datetime64_any_dtype(part["timestamp"]):
+        return None
+    if "value" in part.columns:  # not read by these analytics, but a non-finite value is refused in one process
+        try:
+            if not np.isfinite(number_column(part["value"])).all():
+                return None
+        except ValueError:
+            return None
+    codes, uniques = pd.factorize(_id_column(part["account_id"]))
+    seconds = time_column(part["timestamp"])
+    events, names = string_column(part["event"])
+    native = _core.usage_shard(codes.astype(np.int64, copy=False), [str(u) for u in uniques], seconds, events, names)
+    return None if native is None else Dataset._wrap(native)
+
+
+def _partition_dataset(part: pd.DataFrame, table: str) -> Dataset:
+    """A partition's dataset of one table: the light usage ingest where it applies, else the full one."""
+    light = _light_usage(part) if table == "usage" else None
+    return light if light is not None else _usage_dataset(part, table)
+
+
 def _account_step(table: str, account_col: str, state_of: Callable[[Dataset], Any]) -> Callable[..., Any]:
     """A per-account analytic's step: the state of the partition's dataset and its account ids."""
     def step(i: int, part: pd.DataFrame) -> _ByAccount:
-        ds = _usage_dataset(part, table)  # validates the columns and values as the single-process route
+        ds = _partition_dataset(part, table)  # the single-process route's checks, or the light usage ingest
         return _ByAccount(state_of(ds) if len(part) else None, _Accounts.of_dataset(ds, i))
     return step
 
@@ -403,7 +434,7 @@ def _scan(data: Any, table: str, what: str, split_every: int | None, *, end: boo
     def step(i: int, part: pd.DataFrame) -> _Scan | None:
         if not len(part):
             return None
-        stop = int(_usage_dataset(part, table)._native.table_range(table)[1]) if end else 0
+        stop = int(_partition_dataset(part, table)._native.table_range(table)[1]) if end else 0
         present = {str(v) for v in pd.unique(part["event"].dropna())} if names else set()
         accounts = _Accounts.of(part[account_col], i) if account_col is not None else None
         return _Scan(stop or None, present, accounts)
