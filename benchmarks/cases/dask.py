@@ -94,7 +94,7 @@ def cases(args):
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     client = distributed.Client(cluster)
     parts = 16
-    answers = 2_000_000 if args.quick else 20_000_000
+    answers = 10_000_000 if args.quick else 100_000_000  # the size: 1.7 GB of columns in the workers
     surveys = client.persist(dd.from_map(answer_chunk, list(range(parts)), [answers // parts] * parts))
     events, accounts = (1_000_000, 10_000) if args.quick else (10_000_000, 100_000)
     usage = client.persist(dd.from_map(usage_chunk, list(range(parts)), [events // parts] * parts,

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <string>
 #include <tuple>
@@ -177,6 +178,36 @@ TEST(MrrBridge, ShardsMerge) {
   auto series = revenue_retention(a, 1);
   series += revenue_retention(b, 1);
   EXPECT_TRUE(series == revenue_retention(textbook, 1));
+}
+
+// Shards (custhealth.dask's partitions) framed on the whole table's months merge into the whole
+// table's series; framed on their own months they would lose a1's churn in March, a month after its
+// shard's last row (the missing-month rule counts it only where the table goes on).
+TEST(RevenueRetention, ShardsFramedOnTheWholeTablesMonthsMerge) {
+  const auto a = mrr_dataset({{"a1", "2024-01", 10}, {"a1", "2024-02", 10}});
+  const auto b = mrr_dataset({{"b1", "2024-02", 20}, {"b1", "2024-03", 30}, {"b1", "2024-04", 30}});
+  const auto whole = mrr_dataset({{"a1", "2024-01", 10}, {"a1", "2024-02", 10}, {"b1", "2024-02", 20},
+                                  {"b1", "2024-03", 30}, {"b1", "2024-04", 30}});
+  const auto range = detail::mrr_months(whole.mrr(), std::numeric_limits<timestamp>::max());
+  auto merged = revenue_retention_shard(a, 1, no_time, range);
+  merged += revenue_retention_shard(b, 1, no_time, range);
+  ASSERT_TRUE(merged == revenue_retention(whole, 1));
+  ASSERT_EQ(merged.size(), 3u);  // m1 = February, March, April
+  const auto march = merged[1];  // by hand: a1 10 → 0 (churn), b1 20 → 30
+  EXPECT_EQ(march.month, from_civil(2024, 3, 1));
+  EXPECT_EQ(march.accounts, 2);
+  EXPECT_EQ(march.retained_accounts, 1);
+  EXPECT_EQ(march.start_mrr, 30.0);
+  EXPECT_EQ(march.retained_mrr, 20.0);
+  EXPECT_EQ(march.end_mrr, 30.0);
+  EXPECT_DOUBLE_EQ(march.grr(), 20.0 / 30.0);
+  EXPECT_EQ(march.nrr(), 1.0);
+  EXPECT_EQ(march.logo_retention(), 0.5);
+  auto own = revenue_retention(a, 1);
+  own += revenue_retention(b, 1);
+  EXPECT_FALSE(own == merged);  // why the shards take the table's months
+  EXPECT_THAT([&] { (void)revenue_retention_shard(a, 0, no_time, range); },
+              ::testing::ThrowsMessage<invalid_input>(HasSubstr("months must be ≥ 1")));
 }
 
 }  // namespace

@@ -153,16 +153,206 @@ def test_lifecycle_equals_one_process_to_the_bit(client, frames):
         assert got.attrs == want.attrs
 
 
-@pytest.mark.parametrize("call", [chd.cohort_retention, chd.lifecycle])
-def test_an_account_split_across_partitions_is_refused(client, frames, call):
-    usage = frames["usage"]
+@pytest.mark.parametrize("call,table", [(chd.cohort_retention, "usage"), (chd.lifecycle, "usage"),
+                                        (chd.revenue_retention, "mrr")])
+def test_an_account_split_across_partitions_is_refused(client, frames, call, table):
+    usage = frames[table]
     account = usage["account_id"].iloc[0]
     rows = usage[usage["account_id"] == account]
     others = usage[usage["account_id"] != account]
     ddf = dask_frame([rows.iloc[:1], others.iloc[:0], others, rows.iloc[1:]])
     with pytest.raises(ch.InvalidInputError, match=rf"account '{account}' appears in partitions 0 and 3"):
         call(ddf, as_of=AS_OF)
+    if table == "usage":  # ... and by start, where the first pass finds it
+        accounts = frames["accounts"]
+        with pytest.raises(ch.InvalidInputError, match=rf"account '{account}' appears in partitions 0 and 3"):
+            chd.cohort_retention({"usage": ddf, "accounts": accounts}, cohort_by="start")
 
+
+
+def month_number(times: pd.Series) -> pd.Series:
+    return times.dt.year * 12 + times.dt.month - 1
+
+
+def pandas_cohort_counts(usage: pd.DataFrame, events: list[str], as_of: str,
+                         starts: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
+    """Independent head cohorts (mode "on", monthly): per cohort its accounts, per (cohort, offset) the
+    accounts with a qualifying event in month cohort + offset; the cohort is the first qualifying
+    month, or with `starts` (account id → start) the month of the start (before as_of)."""
+    u = usage[usage["event"].isin(events) & (usage["timestamp"] < pd.Timestamp(as_of))]
+    ids = u["account_id"].astype(object)
+    month = month_number(u["timestamp"])
+    if starts is None:
+        cohort_of = month.groupby(ids).min()
+    else:
+        started = starts[starts.notna() & (starts < pd.Timestamp(as_of))]
+        cohort_of = month_number(started)
+    cells = pd.DataFrame({"id": ids, "cohort": ids.map(cohort_of), "offset": month - ids.map(cohort_of)})
+    cells = cells.dropna().astype({"cohort": np.int64, "offset": np.int64})
+    cells = cells[cells["offset"] >= 0].drop_duplicates()
+    return cohort_of.value_counts(), cells.groupby(["cohort", "offset"]).size()
+
+
+def assert_cohorts_match(got, sizes: pd.Series, cells: pd.Series) -> None:
+    """A CohortRetention against independent sizes and cells (every observed cell: its count or 0)."""
+    index = month_number(pd.Series(got.sizes.index))
+    nonempty = got.sizes.to_numpy() > 0  # the matrix keeps the empty cohorts between others
+    assert dict(zip(index[nonempty], got.sizes.to_numpy()[nonempty])) == {int(k): float(v) for k, v in sizes.items()}
+    observed = got.counts.stack().dropna()
+    assert len(observed) > 10 and observed.sum() > 0
+    for (cohort, offset), value in observed.items():
+        key = (int(month_number(pd.Series([cohort])).iloc[0]), int(offset))
+        assert value == cells.get(key, 0), key
+
+
+EVENTS = ["export", "integration_setup"]
+
+
+def test_cohort_retention_with_events_equals_one_process_and_pandas(client, frames):
+    ddf, whole = by_account(frames["usage"])
+    for events, as_of in ((EVENTS, AS_OF), ("invite_user", None)):
+        got = chd.cohort_retention(ddf, events=events, as_of=as_of, split_every=2)
+        want = ch.cohort_retention(whole, events=events, as_of=as_of)
+        for name in ("sizes", "accounts", "average"):
+            pd.testing.assert_series_equal(getattr(got, name), getattr(want, name), check_exact=True)
+        for name in ("counts", "rates"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+        assert (got.as_of, got.excluded) == (want.as_of, want.excluded) and got.excluded > 0
+    got = chd.cohort_retention(ddf, events=EVENTS, as_of=AS_OF)
+    assert_cohorts_match(got, *pandas_cohort_counts(whole, EVENTS, AS_OF))
+
+
+def accounts_with_strays(frames) -> pd.DataFrame:
+    """The accounts table plus accounts without any usage (two starting before AS_OF, one after)."""
+    accounts = frames["accounts"].assign(account_id=lambda d: d["account_id"].astype(object))
+    strays = pd.DataFrame({"account_id": ["stray_1", "stray_2", "stray_3"],
+                           "start": pd.to_datetime(["2024-03-04", "2024-07-30", "2025-06-01"])})
+    return pd.concat([accounts, strays], ignore_index=True)
+
+
+@pytest.mark.parametrize("events", [None, EVENTS])
+def test_cohorts_by_start_equal_one_process_and_pandas(client, frames, events):
+    ddf, whole = by_account(frames["usage"])
+    accounts = accounts_with_strays(frames)
+    want = ch.cohort_retention({"usage": whole, "accounts": accounts}, cohort_by="start", events=events, as_of=AS_OF)
+    for given in (accounts, dd.from_pandas(accounts, npartitions=3)):  # pandas or dask accounts
+        got = chd.cohort_retention({"usage": ddf, "accounts": given}, cohort_by="start", events=events, as_of=AS_OF,
+                                   split_every=2)
+        for name in ("sizes", "accounts", "average"):
+            pd.testing.assert_series_equal(getattr(got, name), getattr(want, name), check_exact=True)
+        for name in ("counts", "rates"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+        assert (got.as_of, got.excluded) == (want.as_of, want.excluded)
+    starts = accounts.set_index("account_id")["start"]
+    assert_cohorts_match(got, *pandas_cohort_counts(whole, events or list(whole["event"].cat.categories), AS_OF,
+                                                    starts))
+    default = chd.cohort_retention({"usage": ddf, "accounts": accounts}, cohort_by="start", events=events)
+    pd.testing.assert_frame_equal(default.counts, ch.cohort_retention({"usage": whole, "accounts": accounts},
+                                                                      cohort_by="start", events=events).counts,
+                                  check_exact=True)
+
+
+def test_the_light_usage_ingest_equals_the_full_one_and_falls_back_for_bad_rows(client, frames):
+    """Partitions of usage take the light ingest (_light_usage); ids of other kinds, extra columns and
+    rows the full ingest refuses give the single-process numbers and errors."""
+    usage = frames["usage"]
+    part = usage.iloc[:500]
+    light = chd._light_usage(part)
+    assert light is not None and light.account_ids == ch.Dataset(usage=part).account_ids
+    codes = pd.factorize(usage["account_id"], sort=True)[0]
+    kinds = {"int ids": usage.assign(account_id=codes * 7, event=usage["event"].astype(object)),
+             "float ids": usage.assign(account_id=(codes * 7).astype(np.float64)),
+             "extra column": usage.assign(note="x")}
+    for name, variant in kinds.items():
+        assert (chd._light_usage(variant.iloc[:500]) is None) == (name == "extra column"), name
+        ddf, whole = by_account(variant)
+        got, want = chd.cohort_retention(ddf, as_of=AS_OF), ch.cohort_retention(whole, as_of=AS_OF)
+        pd.testing.assert_frame_equal(got.counts, want.counts, check_exact=True)
+        pd.testing.assert_frame_equal(chd.lifecycle(ddf, as_of=AS_OF), ch.lifecycle(whole, as_of=AS_OF),
+                                      check_exact=True)
+    parts = [usage.iloc[:300], usage.iloc[300:600].reset_index(drop=True)]
+    for column, bad in (("value", np.nan), ("timestamp", pd.Timestamp("1850-01-01")), ("event", None)):
+        broken = parts[1].copy()
+        broken.loc[4, column] = bad
+        assert chd._light_usage(broken) is None, column
+        with pytest.raises(ch.InvalidInputError) as single:
+            ch.lifecycle(broken, as_of=AS_OF)
+        with pytest.raises(ch.InvalidInputError) as distributed_:
+            chd.lifecycle(dask_frame([parts[0], broken]), as_of=AS_OF)
+        assert str(distributed_.value) == f"custhealth.dask.lifecycle: partition 1 of 2: {single.value}", column
+
+
+def test_revenue_cohorts_by_start_equal_one_process_to_rounding(client, frames):
+    ddf, whole = by_account(frames["mrr"])
+    accounts = accounts_with_strays(frames)
+    got = chd.cohort_retention({"mrr": ddf, "accounts": accounts}, cohort_by="start", value="mrr")
+    want = ch.cohort_retention({"mrr": whole, "accounts": accounts}, cohort_by="start", value="mrr")
+    assert len(got.sizes) > 0
+    pd.testing.assert_frame_equal(got.rates, want.rates, rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(got.sizes, want.sizes, rtol=1e-12, atol=0)
+    pd.testing.assert_series_equal(got.accounts, want.accounts, check_exact=True)
+    assert got.excluded == want.excluded
+
+
+def test_lifecycle_with_events_equals_one_process_and_pandas(client, frames):
+    ddf, whole = by_account(frames["usage"])
+    for events, as_of in ((EVENTS, AS_OF), ("alert_rule", None)):
+        got = chd.lifecycle(ddf, events=events, as_of=as_of)
+        want = ch.lifecycle(whole, events=events, as_of=as_of)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert got.attrs == want.attrs
+    # Independently: the accounts active (with a qualifying event) per month, compared month to month.
+    got = chd.lifecycle(ddf, events=EVENTS, as_of=AS_OF)
+    u = whole[whole["event"].isin(EVENTS) & (whole["timestamp"] < pd.Timestamp(AS_OF))]
+    active = u.groupby(month_number(u["timestamp"]))["account_id"].agg(lambda s: set(s.astype(object)))
+    seen: set = set()
+    for month in range(int(active.index.min()), int(month_number(pd.Series([pd.Timestamp(AS_OF)])).iloc[0])):
+        now, before = active.get(month, set()), active.get(month - 1, set())
+        row = got.loc[pd.Timestamp(year=month // 12, month=month % 12 + 1, day=1)]
+        assert (row["new"], row["retained"], row["resurrected"], row["dormant"]) == (
+            len(now - seen), len(now & before), len((now - before) & seen), len(before - now)), month
+        seen |= now
+
+
+def pandas_revenue_retention(mrr: pd.DataFrame, months: int, as_of: str | None) -> pd.DataFrame:
+    """Independent GRR / NRR / logo retention: MRR per account × month (0 where absent), then per month
+    m1 the accounts paying at m1 − months."""
+    m = mrr if as_of is None else mrr[mrr["month"] < pd.Timestamp(as_of)]
+    grid = m.assign(n=month_number(m["month"]), id=m["account_id"].astype(object)).pivot_table(
+        index="id", columns="n", values="mrr", aggfunc="sum", fill_value=0.0)
+    grid = grid.reindex(columns=range(grid.columns.min(), grid.columns.max() + 1), fill_value=0.0)
+    rows = {}
+    for m1 in range(grid.columns.min() + months, grid.columns.max() + 1):
+        v0, v1 = grid[m1 - months], grid[m1]
+        paying = v0 > 0
+        rows[pd.Timestamp(year=m1 // 12, month=m1 % 12 + 1, day=1)] = {
+            "accounts": paying.sum(), "retained_accounts": (paying & (v1 > 0)).sum(), "start_mrr": v0[paying].sum(),
+            "retained_mrr": np.minimum(v0, v1)[paying].sum(), "end_mrr": v1[paying].sum()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def test_revenue_retention_equals_one_process_and_pandas(client, frames):
+    ddf, whole = by_account(frames["mrr"])
+    counts = ["accounts", "retained_accounts"]
+    for months, as_of in ((12, None), (3, None), (1, "2024-09-15")):
+        got = chd.revenue_retention(ddf, months=months, as_of=as_of, split_every=2)
+        want = ch.revenue_retention(whole, months=months, as_of=as_of)
+        assert len(got) > 0 and (got["accounts"] > 0).all()
+        # Counts (and logo retention) to the bit; MRR sums over accounts merged in another order, to rounding.
+        pd.testing.assert_frame_equal(got[counts + ["start_month", "logo_retention"]],
+                                      want[counts + ["start_month", "logo_retention"]], check_exact=True)
+        pd.testing.assert_frame_equal(got, want, rtol=1e-12, atol=0)
+        peer_ = pandas_revenue_retention(whole, months, as_of)
+        np.testing.assert_array_equal(got[counts].to_numpy(), peer_[counts].to_numpy())
+        np.testing.assert_allclose(got[["start_mrr", "retained_mrr", "end_mrr"]].to_numpy(),
+                                   peer_[["start_mrr", "retained_mrr", "end_mrr"]].to_numpy(), rtol=1e-12)
+        np.testing.assert_array_equal(got.index, peer_.index)
+    # Whole-unit MRR sums exactly in any order: then every column is the same bits.
+    ddf, whole = by_account(frames["mrr"].assign(mrr=lambda d: d["mrr"].round()))
+    pd.testing.assert_frame_equal(chd.revenue_retention(ddf, months=3), ch.revenue_retention(whole, months=3),
+                                  check_exact=True)
+    # A table shorter than the lag: the empty series, as one process gives it.
+    pd.testing.assert_frame_equal(chd.revenue_retention(ddf, months=60), ch.revenue_retention(whole, months=60))
 
 
 @pytest.fixture(scope="module")
@@ -295,6 +485,11 @@ def test_states_pickle_and_merge_exactly(frames):
     a, b, whole = step(surveys.iloc[:half]), step(surveys.iloc[half:]), step(surveys)
     assert a.merge(b) == whole and b.merge(a) == whole
     assert pickle.loads(pickle.dumps(a)) == a
+    mrr = frames["mrr"]
+    state = ch._core.revenue_state(ch.Dataset(mrr=mrr)._native, 3, None, 23_900, 24_300)
+    assert pickle.loads(pickle.dumps(state)) == state and state.result()["month"].size > 0
+    with pytest.raises(ch.InvalidInputError, match="different lags"):
+        state.merge(ch._core.revenue_state(ch.Dataset(mrr=mrr)._native, 2, None, 23_900, 24_300))
 
 
 def test_corrupt_states_are_refused_never_half_loaded(frames):
@@ -373,6 +568,62 @@ def test_wrong_columns_and_dtypes_give_the_single_process_errors(client, frames)
     assert str(single.value).split(": could not convert")[0] in str(distributed_.value)
 
 
+def test_bad_events_accounts_and_mrr_give_the_single_process_errors(client, frames):
+    usage, whole = by_account(frames["usage"])
+    for events in (["export", "no_such_event"], []):
+        for route in ("cohort_retention", "lifecycle"):
+            with pytest.raises(ch.InvalidInputError) as single:
+                getattr(ch, route)(whole, events=events)
+            with pytest.raises(ch.InvalidInputError) as distributed_:
+                getattr(chd, route)(usage, events=events)
+            assert str(distributed_.value) == str(single.value)
+    for options in ({"period": "fortnight"}, {"mode": "sometimes"}, {"cohort_by": "signup"}):
+        with pytest.raises(ch.InvalidInputError) as single:
+            ch.cohort_retention(whole, **options)
+        with pytest.raises(ch.InvalidInputError) as distributed_:
+            chd.cohort_retention(usage, **options)
+        assert str(distributed_.value) == str(single.value)  # before any pass, not from a partition
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.lifecycle(whole, period="fortnight")
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.lifecycle(usage, period="fortnight")
+    assert str(distributed_.value) == str(single.value)
+    without_starts = frames["accounts"].drop(columns="start")
+    for accounts in (None, without_starts):  # by start without any start date
+        tables_ = {"usage": whole} | ({} if accounts is None else {"accounts": accounts})
+        with pytest.raises(ch.InvalidInputError) as single:
+            ch.cohort_retention(tables_, cohort_by="start")
+        with pytest.raises(ch.InvalidInputError) as distributed_:
+            chd.cohort_retention(tables_ | {"usage": usage}, cohort_by="start")
+        assert str(distributed_.value) == str(single.value)
+    bad_start = frames["accounts"].assign(start="someday")
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.cohort_retention({"usage": whole, "accounts": bad_start}, cohort_by="start")
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.cohort_retention({"usage": usage, "accounts": bad_start}, cohort_by="start")
+    assert str(distributed_.value) == str(single.value)
+    with pytest.raises(TypeError, match="accounts table must be a pandas or dask DataFrame"):
+        chd.cohort_retention({"usage": usage, "accounts": [1, 2]}, cohort_by="start")
+
+    mrr, whole_mrr = by_account(frames["mrr"])
+    with pytest.raises(ch.InvalidInputError) as single:
+        ch.cohort_retention(whole_mrr, value="mrr", events=["login"])
+    with pytest.raises(ch.InvalidInputError) as distributed_:
+        chd.cohort_retention(mrr, value="mrr", events=["login"])
+    assert str(distributed_.value) == str(single.value)
+    for bad, months in ((frames["mrr"].drop(columns="mrr"), 12), (frames["mrr"].assign(mrr="lots"), 12),
+                        (frames["mrr"], 0)):
+        with pytest.raises(ch.InvalidInputError) as single:
+            ch.revenue_retention(bad, months=months)
+        with pytest.raises(ch.InvalidInputError) as distributed_:
+            chd.revenue_retention(by_account(bad)[0], months=months)
+        assert str(single.value).split(": could not convert")[0] in str(distributed_.value)
+    with pytest.raises(ch.InvalidInputError, match="revenue retention: the mrr table is empty"):
+        chd.revenue_retention(dask_frame([frames["mrr"].iloc[:0]] * 3))
+    with pytest.raises(TypeError, match=r"expected a dask DataFrame of mrr.*use custhealth\.revenue_retention"):
+        chd.revenue_retention(frames["mrr"])
+
+
 def test_a_failing_partition_is_named(client, frames):
     surveys = frames["surveys"]
     nps = surveys[surveys["kind"] == "nps"].reset_index(drop=True)
@@ -386,6 +637,11 @@ def test_a_failing_partition_is_named(client, frames):
     broken = [usage.iloc[:100], usage.iloc[100:200].assign(timestamp=pd.NaT)]
     with pytest.raises(ch.InvalidInputError, match="partition 1 of 2"):
         chd.lifecycle(dask_frame(broken), as_of=AS_OF)
+    mrr = by_account(frames["mrr"])[0].to_delayed()
+    broken_mrr = [p.compute() for p in mrr]
+    broken_mrr[2] = broken_mrr[2].assign(mrr=-5.0)
+    with pytest.raises(ch.InvalidInputError, match=r"partition 2 of 5: mrr\[label \d+\]: column 'mrr': must not be negative"):
+        chd.revenue_retention(dask_frame(broken_mrr))
     t = survival_sample(1)
     parts = pieces(t, [100, 200])
     parts[2] = parts[2].assign(t=-1.0)
@@ -399,10 +655,8 @@ def test_arguments_the_dask_route_refuses(client, frames):
     with pytest.raises(ch.InvalidInputError, match="trailing window needs as_of"):
         chd.feedback_summary(ddf, window_days=30)
     usage = by_account(frames["usage"])[0]
-    with pytest.raises(ch.InvalidInputError, match="events= is not offered"):
-        chd.cohort_retention(usage, events=["login"])
-    with pytest.raises(ch.InvalidInputError, match="first_activity"):
-        chd.cohort_retention(usage, cohort_by="start")
+    with pytest.raises(ch.InvalidInputError, match="expected tables 'usage'"):
+        chd.cohort_retention({"usage": usage, "tickets": usage}, cohort_by="start")
     sample = dd.from_pandas(survival_sample(2), npartitions=3)
     other = dd.from_pandas(survival_sample(2), npartitions=2)
     with pytest.raises(ch.InvalidInputError, match="partitioned differently"):

@@ -8,7 +8,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['CesResult', 'CesState', 'CohortState', 'ConvergenceError', 'CoxModel', 'CsatResult', 'CsatState', 'DEFAULTS', 'Dataset', 'ENUMS', 'HealthTracker', 'InvalidInputError', 'KaplanMeierResult', 'KmState', 'LifecycleState', 'LogisticModel', 'MAX_THREADS', 'ModelSpecError', 'NpsResult', 'NpsState', 'PaymentsState', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'SlaState', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'cohort_state', 'concordance', 'csat', 'csat_test', 'csv_directory', 'default_threads', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'km_state', 'lifecycle', 'lifecycle_state', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_states', 'logrank_test', 'mrr_bridge', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'sla_state_arrays', 'tenure', 'tickets_end', 'top_k_count', 'write_csv']
+__all__: list[str] = ['CesResult', 'CesState', 'CohortState', 'ConvergenceError', 'CoxModel', 'CsatResult', 'CsatState', 'DEFAULTS', 'Dataset', 'ENUMS', 'HealthTracker', 'InvalidInputError', 'KaplanMeierResult', 'KmState', 'LifecycleState', 'LogisticModel', 'MAX_THREADS', 'ModelSpecError', 'NpsResult', 'NpsState', 'PaymentsState', 'RevenueState', 'SCHEMA', 'SIGNAL_CATALOG', 'Scorecard', 'SlaState', 'ZTestResult', 'account_workload', 'active_accounts', 'assign_accounts', 'backlog_arrays', 'backlog_dataset', 'brier', 'btyd_conditional_expected', 'btyd_expected', 'btyd_expected_average_profit', 'btyd_fit', 'btyd_fit_sbg', 'btyd_log_likelihood_rows', 'btyd_p_alive', 'btyd_parameter_names', 'btyd_probability', 'btyd_rfm_dataset', 'btyd_sbg_log_likelihood', 'btyd_sbg_retention', 'btyd_sbg_survival', 'calibration', 'calibration_fit', 'calibration_predict', 'ces', 'churn_labels', 'cohort_retention', 'cohort_state', 'concordance', 'csat', 'csat_test', 'csv_directory', 'default_threads', 'feedback_arrays', 'feedback_dataset', 'from_arrays', 'generate', 'kaplan_meier', 'km_state', 'lifecycle', 'lifecycle_state', 'lift', 'log_hyp2f1', 'log_loss', 'logrank_states', 'logrank_test', 'mrr_bridge', 'mrr_month_range', 'mrr_movements', 'nps', 'nps_test', 'payments_arrays', 'payments_dataset', 'pr_auc', 'precision_at_k', 'read_csv', 'release_survival_buffers', 'revenue_retention', 'revenue_state', 'roc_auc', 'scorecard_alerts', 'scorecard_rescore', 'scorecard_score', 'scorecard_score_signals', 'signals', 'sla_arrays', 'sla_dataset', 'sla_state_arrays', 'tenure', 'tickets_end', 'top_k_count', 'usage_shard', 'write_csv']
 class InvalidInputError(ValueError):
     pass
 class ModelSpecError(ValueError):
@@ -357,6 +357,25 @@ class LifecycleState:
     def __setstate__(self, arg0: bytes) -> None:
         ...
     def merge(self, other: LifecycleState) -> LifecycleState:
+        """
+        The state of both partitions' rows (exact: counts and sums over disjoint rows)
+        """
+    def result(self) -> dict:
+        """
+        The result, as the single-process call reports it
+        """
+class RevenueState:
+    """
+    Mergeable partial state of revenue_retention over disjoint accounts (custhealth.dask)
+    """
+    __hash__: typing.ClassVar[None] = None
+    def __eq__(self, arg0: RevenueState) -> bool:
+        ...
+    def __getstate__(self) -> bytes:
+        ...
+    def __setstate__(self, arg0: bytes) -> None:
+        ...
+    def merge(self, other: RevenueState) -> RevenueState:
         """
         The state of both partitions' rows (exact: counts and sums over disjoint rows)
         """
@@ -790,9 +809,9 @@ def cohort_retention(dataset: Dataset, period: str = 'M', mode: str = 'on', coho
     """
     Cohort retention matrix (see custhealth.cohort_retention); unobserved cells are NaN
     """
-def cohort_state(dataset: Dataset, period: str, mode: str, cohort_by: str, value: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> CohortState:
+def cohort_state(dataset: Dataset, period: str, mode: str, cohort_by: str, value: str, as_of: typing.SupportsInt | typing.SupportsIndex, events: collections.abc.Sequence[str] | None = None) -> CohortState:
     """
-    The CohortState of a dataset's accounts; as_of is required (every shard must share T)
+    The CohortState of a dataset's accounts; as_of is required (every shard must share T); event names the dataset lacks select nothing (check them over the whole table)
     """
 def concordance(event_times: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], predicted_scores: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], event_observed: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]] | None = None) -> tuple:
     """
@@ -832,9 +851,9 @@ def lifecycle(dataset: Dataset, period: str = 'M', events: collections.abc.Seque
     """
     Lifecycle counts per fully observed period (see custhealth.lifecycle)
     """
-def lifecycle_state(dataset: Dataset, period: str, as_of: typing.SupportsInt | typing.SupportsIndex) -> LifecycleState:
+def lifecycle_state(dataset: Dataset, period: str, as_of: typing.SupportsInt | typing.SupportsIndex, events: collections.abc.Sequence[str] | None = None) -> LifecycleState:
     """
-    The LifecycleState of a dataset's accounts; as_of is required (every shard must share T)
+    The LifecycleState of a dataset's accounts; as_of is required (every shard must share T); event names the dataset lacks select nothing (check them over the whole table)
     """
 def lift(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], k: typing.SupportsFloat | typing.SupportsIndex) -> float:
     """
@@ -857,6 +876,10 @@ def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float
 def mrr_bridge(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     Monthly MRR bridge (see custhealth.mrr_bridge)
+    """
+def mrr_month_range(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> tuple[int, int] | None:
+    """
+    The first and last month numbers of the MRR rows before as_of (None: no such row), for custhealth.dask
     """
 def mrr_movements(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
@@ -889,6 +912,10 @@ def release_survival_buffers() -> None:
 def revenue_retention(dataset: Dataset, months: typing.SupportsInt | typing.SupportsIndex = 12, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
     """
     GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)
+    """
+def revenue_state(dataset: Dataset, months: typing.SupportsInt | typing.SupportsIndex, as_of: typing.SupportsInt | typing.SupportsIndex | None, first_month: typing.SupportsInt | typing.SupportsIndex, last_month: typing.SupportsInt | typing.SupportsIndex) -> RevenueState:
+    """
+    The RevenueState of a dataset's accounts, framed on the whole table's month range (mrr_month_range merged)
     """
 def roc_auc(y_true: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], y_score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], sample_weight: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None) -> float:
     """
@@ -934,6 +961,8 @@ def top_k_count(n: typing.SupportsInt | typing.SupportsIndex, k: typing.Supports
     """
     How many of n accounts the top fraction k holds: ceil(k n), k n within 1e-9 of an integer taken as it.
     """
+def usage_shard(account: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], ids: collections.abc.Sequence[str], time: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], event: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], events: collections.abc.Sequence[str]) -> Dataset:
+    ...
 def write_csv(dataset: Dataset, dir: str) -> None:
     ...
 DEFAULTS: dict = {'sla_first_response_seconds': {'low': 28800, 'normal': 7200, 'high': 7200, 'urgent': 3600}, 'chargeback_warning': 0.0065, 'chargeback_breach': 0.009, 'csat_scale': 5, 'ticks_per_second': {'s': 1, 'ms': 1000, 'us': 1000000, 'ns': 1000000000}, 'assignment': {'band_weights': {'red': 2.0, 'yellow': 1.5, 'green': 1.0}, 'weight': 1.0, 'mrr_exponent': 0.5, 'exact_limit': 12}}

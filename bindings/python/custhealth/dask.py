@@ -7,7 +7,7 @@ steps, none of which re-implements a statistic:
 
 1. per partition, the C++ core computes the analytic's **partial state** on that partition's rows —
    the step the single-process call runs on all rows, stopped before the result (``NpsState``,
-   ``SlaState``, ``PaymentsState``, ``CohortState``, ``LifecycleState``, ``KmState``);
+   ``SlaState``, ``PaymentsState``, ``CohortState``, ``LifecycleState``, ``RevenueState``, ``KmState``);
 2. the states, pickled, are combined on the workers by a tree of ``dask.delayed`` merges
    (``split_every`` states per node, the core's exact ``merge``); only the root's state reaches the client;
 3. the client turns the one merged state into the result, through the same code as the single-process
@@ -17,14 +17,15 @@ The numbers equal the single-process call on the concatenated partitions: to the
 for everything computed from them (NPS, CSAT, CES, SLA counts, rates and duration quantiles, cohort
 and lifecycle counts, unweighted Kaplan–Meier curves and log-rank tests) and for payment volumes
 (double-double sums, correctly rounded in any order while a group's total stays below ~2⁵³ × its
-smallest amount); revenue cohorts (MRR sums) and weighted
+smallest amount); revenue cohorts and revenue retention (MRR sums) and weighted
 Kaplan–Meier / log-rank (weight sums) are float sums merged in another order and may differ in the
 last bits.
 
 Partitioning: the row-wise aggregates (``feedback_summary``, ``sla_summary``, ``payments_summary``,
 ``KaplanMeier.fit``, ``logrank_test``) accept any partitioning — their states are sums over rows, so an
-account split across partitions merges correctly. ``cohort_retention`` and ``lifecycle`` classify each
-*account* from all its rows (its first active period, its activity in the previous period), so they
+account split across partitions merges correctly. ``cohort_retention``, ``lifecycle`` and
+``revenue_retention`` classify each *account* from all its rows (its first active period, its activity
+in the previous period, its MRR months apart), so they
 need frames **partitioned by account**: an account id found in two partitions is refused with an error
 naming the id and both partitions (``ddf.shuffle("account_id")`` or ``ddf.set_index("account_id")``
 partitions by account). ``signals`` and ``score`` compute each partition as one dataset, so they too
@@ -32,7 +33,9 @@ need every table partitioned by account alike; what compares accounts with each 
 ``CROSS_ACCOUNT_SIGNALS``, cards with a ``percentile`` map) is refused.
 
 Defaults that depend on all the data (the as-of time of ``sla_summary``, ``cohort_retention`` and
-``lifecycle``) cost one more pass over the partitions when not given; pass ``as_of=`` to save it.
+``lifecycle``; with them the event names of an ``events`` filter and the account ids of
+``cohort_by="start"``; ``revenue_retention``'s month range) cost one more pass over the partitions;
+pass ``as_of=`` to save it where that is all it is for.
 Trailing windows (``window_days``) of ``feedback_summary`` and ``payments_summary`` need ``as_of``.
 
 Errors: a wrong column or dtype raises the single-process call's error before anything runs (the
@@ -55,9 +58,9 @@ from dask.delayed import delayed
 from . import _core, feedback as _feedback, payments as _payments, retention as _retention
 from . import support as _support, survival as _survival
 from ._core import InvalidInputError
-from ._convert import moment
+from ._convert import moment, name_list, number_column, string_column, time_column
 from ._grouping import as_by, frame_keys, scope, to_frame
-from .dataset import Dataset
+from .dataset import Dataset, _id_column
 
 S = TypeVar("S")
 
@@ -109,16 +112,18 @@ def _merge_all(merge: Callable[[S, S], S], states: Any) -> S | None:
 
 
 def _reduce(what: str, collections: Sequence[Any], step: Callable[..., S | None], merge: Callable[[S, S], S],
-            split_every: int | None, indexed: bool = False) -> S | None:
+            split_every: int | None, indexed: bool = False, per_partition: Sequence[Any] | None = None) -> S | None:
     """step(*partitions) on each partition (the i-th partition of every collection; with `indexed`,
-    step(i, *partitions)), then a tree reduction of the states with `merge`; None when every
-    partition was empty."""
+    step(i, *partitions); with `per_partition`, its i-th item after the partitions), then a tree
+    reduction of the states with `merge`; None when every partition was empty."""
     lengths = {c.npartitions for c in collections}
     if len(lengths) != 1:
         raise InvalidInputError(f"custhealth.dask.{what}: the inputs are partitioned differently "
                                 f"({', '.join(str(c.npartitions) for c in collections)} partitions): pass columns "
                                 "of one dask DataFrame")
     parts = list(zip(*(c.to_delayed() for c in collections)))
+    if per_partition is not None:
+        parts = [(*p, delayed(extra, pure=True)) for p, extra in zip(parts, per_partition)]
     n = len(parts)
     level = [delayed(_step, pure=True)(functools.partial(step, i) if indexed else step, what, i, n, *p)
              for i, p in enumerate(parts)]
@@ -146,29 +151,38 @@ def _meta(collection: Any) -> Any:
 # ---- account partitioning ----
 
 class _Accounts:
-    """The account ids of some partitions: sorted, with the partition each came from. Merging two
-    refuses an id present in both (an account split across partitions)."""
+    """The account ids of some partitions, each with the partition it came from. Merging two refuses
+    an id present in both (an account split across partitions); the check hashes the ids (no sort)."""
 
     def __init__(self, ids: np.ndarray, partition: np.ndarray) -> None:
         self.ids, self.partition = ids, partition
 
     @classmethod
     def of(cls, ids: Any, i: int) -> "_Accounts":
-        unique = pd.unique(pd.Series(ids).dropna())
-        unique = np.sort(np.asarray(unique))
-        return cls(unique, np.full(len(unique), i, dtype=np.int64))
+        return cls.unique(np.asarray(pd.unique(pd.Series(ids).dropna())), i)
+
+    @classmethod
+    def unique(cls, ids: np.ndarray, i: int) -> "_Accounts":
+        return cls(ids, np.full(len(ids), i, dtype=np.int64))
+
+    @classmethod
+    def of_dataset(cls, ds: Dataset, i: int) -> "_Accounts":
+        """The accounts of a partition's dataset: its id dictionary (the ids as text, unique already —
+        cheaper than the unique ids of the rows)."""
+        return cls.unique(np.asarray(ds._native.account_ids, dtype=object), i)
 
     def merge(self, other: "_Accounts", what: str) -> "_Accounts":
-        common, mine, theirs = np.intersect1d(self.ids, other.ids, assume_unique=True, return_indices=True)
-        if len(common):
-            a, b = sorted((int(self.partition[mine[0]]), int(other.partition[theirs[0]])))
+        ids = np.concatenate([self.ids, other.ids])
+        partition = np.concatenate([self.partition, other.partition])
+        repeated = pd.Index(ids).duplicated()
+        if repeated.any():
+            first = sorted(set(ids[repeated]))[0]
+            a, b = sorted(int(p) for p in partition[ids == first])[:2]
             raise InvalidInputError(
-                f"custhealth.dask.{what}: account {common[0]!r} appears in partitions {a} and {b}; {what} needs "
+                f"custhealth.dask.{what}: account {first!r} appears in partitions {a} and {b}; {what} needs "
                 "all of an account's rows in one partition: partition the frame by account first (e.g. "
                 "ddf.shuffle('account_id') or ddf.set_index('account_id'))")
-        ids = np.concatenate([self.ids, other.ids])
-        order = np.argsort(ids, kind="stable")
-        return _Accounts(ids[order], np.concatenate([self.partition, other.partition])[order])
+        return _Accounts(ids, partition)
 
 
 class _ByAccount:
@@ -354,12 +368,42 @@ def _usage_dataset(part: pd.DataFrame, table: str) -> Dataset:
     return _dataset({table: part})
 
 
+#: The usage columns the light ingest accepts (DESIGN §2's usage table).
+_USAGE_COLUMNS = frozenset(("account_id", "timestamp", "event", "value", "user_id"))
+
+
+def _light_usage(part: pd.DataFrame) -> Dataset | None:
+    """A partition's usage as a dataset for cohort_retention / lifecycle, without the full ingest
+    (``_core.usage_shard``: the account, time and event columns those analytics read, factorized here
+    as Dataset factorizes them, sorted and indexed by the core); None when the partition needs the full
+    ingest — other columns, non-datetime times, a value that ingest would refuse, or any row its checks
+    would refuse (then the full ingest raises the single-process error)."""
+    if not set(part.columns) <= _USAGE_COLUMNS or not pd.api.types.is_datetime64_any_dtype(part["timestamp"]):
+        return None
+    if "value" in part.columns:  # not read by these analytics, but a non-finite value is refused in one process
+        try:
+            if not np.isfinite(number_column(part["value"])).all():
+                return None
+        except ValueError:
+            return None
+    codes, uniques = pd.factorize(_id_column(part["account_id"]))
+    seconds = time_column(part["timestamp"])
+    events, names = string_column(part["event"])
+    native = _core.usage_shard(codes.astype(np.int64, copy=False), [str(u) for u in uniques], seconds, events, names)
+    return None if native is None else Dataset._wrap(native)
+
+
+def _partition_dataset(part: pd.DataFrame, table: str) -> Dataset:
+    """A partition's dataset of one table: the light usage ingest where it applies, else the full one."""
+    light = _light_usage(part) if table == "usage" else None
+    return light if light is not None else _usage_dataset(part, table)
+
+
 def _account_step(table: str, account_col: str, state_of: Callable[[Dataset], Any]) -> Callable[..., Any]:
     """A per-account analytic's step: the state of the partition's dataset and its account ids."""
     def step(i: int, part: pd.DataFrame) -> _ByAccount:
-        ds = _usage_dataset(part, table)  # validates the columns and values as the single-process route
-        accounts = _Accounts.of(part[account_col] if account_col in part.columns else [], i)
-        return _ByAccount(state_of(ds) if len(part) else None, accounts)
+        ds = _partition_dataset(part, table)  # the single-process route's checks, or the light usage ingest
+        return _ByAccount(state_of(ds) if len(part) else None, _Accounts.of_dataset(ds, i))
     return step
 
 
@@ -370,14 +414,43 @@ def _account_reduce(what: str, data: Any, table: str, account_col: str, state_of
     return None if merged is None else merged.state
 
 
-def _table_end(data: Any, table: str, what: str, split_every: int | None) -> int:
-    """The end of the data of one table over all partitions (the single-process default as_of)."""
-    def end(part: pd.DataFrame) -> int | None:
+class _Scan:
+    """What the first pass over a per-account table learns when the call needs it: the end of the
+    data (the default as-of), the event names present (to check an ``events`` filter over the whole
+    table, as the single-process call checks it) and the account ids with their partitions."""
+
+    def __init__(self, end: int | None, names: set[str], accounts: _Accounts | None) -> None:
+        self.end, self.names, self.accounts = end, names, accounts
+
+    def merge(self, other: "_Scan", what: str) -> "_Scan":
+        accounts = (self.accounts if other.accounts is None else other.accounts if self.accounts is None
+                    else self.accounts.merge(other.accounts, what))
+        return _Scan(_max_end(self.end, other.end), self.names | other.names, accounts)
+
+
+def _scan(data: Any, table: str, what: str, split_every: int | None, *, end: bool = True, names: bool = False,
+          account_col: str | None = None) -> _Scan:
+    """One pass over the partitions for the _Scan fields asked for."""
+    def step(i: int, part: pd.DataFrame) -> _Scan | None:
         if not len(part):
             return None
-        stop = int(_usage_dataset(part, table)._native.table_range(table)[1])
-        return stop or None
-    at = _reduce(what, [data], end, _max_end, split_every)
+        stop = int(_partition_dataset(part, table)._native.table_range(table)[1]) if end else 0
+        present = {str(v) for v in pd.unique(part["event"].dropna())} if names else set()
+        accounts = _Accounts.of(part[account_col], i) if account_col is not None else None
+        return _Scan(stop or None, present, accounts)
+
+    def merge(a: _Scan, b: _Scan) -> _Scan:
+        return a.merge(b, what)
+
+    scan: _Scan | None = _reduce(what, [data], step, merge, split_every, indexed=True)
+    if scan is None:
+        raise InvalidInputError(f"{what.replace('_', ' ')}: the {table} table is empty")
+    return scan
+
+
+def _table_end(data: Any, table: str, what: str, split_every: int | None) -> int:
+    """The end of the data of one table over all partitions (the single-process default as_of)."""
+    at = _scan(data, table, what, split_every).end
     if at is None:
         raise InvalidInputError(f"{what}: the {table} table is empty")
     return at
@@ -391,11 +464,91 @@ def _as_of(data: Any, as_of: Any, table: str, what: str, split_every: int | None
     return seconds
 
 
-def _no_events(what: str, events: Any) -> None:
-    if events is not None:
-        raise InvalidInputError(f"custhealth.dask.{what}: events= is not offered over dask (an account without a "
-                                f"qualifying event in one partition would still count there); filter the rows or "
-                                f"use custhealth.{what}")
+def _event_names(events: Any, present: set[str]) -> list[str] | None:
+    """An events filter checked over the whole usage table (the event names of every partition), with
+    the single-process errors."""
+    names = name_list(events)
+    if names is None:
+        return None
+    if not names:
+        raise InvalidInputError("events: an empty list selects no activity (pass None for all events)")
+    for name in names:
+        if name not in present:
+            raise InvalidInputError(f'unknown event "{name}": the usage table has no such event')
+    return names
+
+
+def _usage_scope(what: str, data: Any, events: Any, as_of: Any, split_every: int | None,
+                 account_col: str | None = None) -> tuple[int, list[str] | None, _Scan | None]:
+    """The as-of time and the checked event names of a usage route, from one first pass when either
+    (or, with `account_col`, the account ids) is needed; no pass when neither is."""
+    if as_of is not None and events is None and account_col is None:
+        return _as_of(data, as_of, "usage", what, split_every), None, None
+    if events is not None and not name_list(events):
+        _event_names(events, set())  # the empty list's error, before any pass
+    scan = _scan(data, "usage", what, split_every, end=as_of is None, names=events is not None,
+                 account_col=account_col)
+    if as_of is None:
+        if scan.end is None:
+            raise InvalidInputError(f"{what}: the usage table is empty")
+        at = scan.end
+    else:
+        at = _as_of(data, as_of, "usage", what, split_every)
+    return at, _event_names(events, scan.names), scan
+
+
+def _with_accounts(what: str, data: Any, table: str) -> tuple[Any, pd.DataFrame | None]:
+    """The dask frame of `table` (usage, or mrr) and the accounts table (gathered to the client: one row
+    per account) of a frame or a dict {table: dask frame, "accounts": pandas or dask frame}."""
+    if isinstance(data, Mapping):
+        unknown = sorted(set(data) - {table, "accounts"})
+        if unknown or table not in data:
+            raise InvalidInputError(f"custhealth.dask.{what}: expected tables '{table}' (a dask DataFrame) and "
+                                    f"optionally 'accounts', got {sorted(data)}")
+        accounts = data.get("accounts")
+        if isinstance(accounts, dd.DataFrame):
+            accounts = cast(pd.DataFrame, accounts.compute())  # type: ignore[no-untyped-call]
+        elif accounts is not None and not isinstance(accounts, pd.DataFrame):
+            raise TypeError(f"custhealth.dask.{what}: the accounts table must be a pandas or dask DataFrame, got "
+                            f"{type(accounts).__module__}.{type(accounts).__name__}")
+        return _frame(data[table], what, table), accounts
+    return data, None
+
+
+def _accounts_pieces(table: str, data: Any, accounts: pd.DataFrame, scan: _Scan,
+                     account_col: str) -> list[pd.DataFrame]:
+    """The accounts table cut by the partition that holds each account's rows of `table` (usage or
+    mrr); accounts without any go with the first partition that has some (so each is counted once)."""
+    _dataset({table: _meta(data), "accounts": accounts})  # the single-process errors for the accounts table
+    assert scan.accounts is not None
+    seen = scan.accounts
+    def text(ids: Any) -> pd.Index:  # ids meet as their text, as in one Dataset's dictionary
+        return pd.Index([str(v) for v in _id_column(pd.Series(ids))], dtype=object)
+
+    ids = accounts[account_col] if account_col in accounts.columns else pd.Series([], dtype=object)
+    where = text(seen.ids).get_indexer(text(ids))
+    owner = np.where(where >= 0, seen.partition[np.maximum(where, 0)], int(seen.partition.min()))
+    return [accounts[owner == i] for i in range(data.npartitions)]
+
+
+def _check_options(table: str, state_of: Callable[[Dataset], Any], meta: pd.DataFrame) -> None:
+    """The single-process errors for bad options (period, mode, ...), before any pass: the state is
+    run on the frame's empty meta, where the core parses the options and then refuses the empty table
+    (that last error is the one expected here)."""
+    try:
+        state_of(_usage_dataset(meta, table))
+    except InvalidInputError as err:
+        if not str(err).endswith(f"the {table} table is empty"):
+            raise
+
+
+def _cohort_step(table: str, state_of: Callable[[Dataset], Any]) -> Callable[..., Any]:
+    """A cohort step by start: the state of the partition's usage with its accounts' rows."""
+    def step(part: pd.DataFrame, accounts: pd.DataFrame) -> Any:
+        if not len(part):
+            return None
+        return state_of(_dataset({table: part, "accounts": accounts}))
+    return step
 
 
 def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: str = "first_activity",
@@ -407,21 +560,42 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
     An account's cohort is the period of its first activity, so each account's rows must be in one
     partition: an account found in two is refused (the error names it and both partitions). Cohort
     sizes and cells are sums over accounts and merge exactly — to the bit for head cohorts; revenue
-    cohorts sum MRR in another order (equal to rounding). ``cohort_by="start"`` (it reads the accounts
-    table) and ``events`` are not offered here. The default T takes one pass of its own.
+    cohorts sum MRR in another order (equal to rounding). ``events`` filters as in one process (the
+    names are checked over every partition). ``cohort_by="start"`` takes ``data`` as a dict
+    ``{"usage": dask frame, "accounts": pandas or dask frame}`` (``{"mrr": ...}`` for revenue cohorts) (the accounts table, one row per
+    account, is gathered to the client and cut by the partition holding each account's usage;
+    accounts without usage count with the first partition). The default T, an events filter and
+    ``cohort_by="start"`` take one first pass together.
     """
     what = "cohort_retention"
     value = "accounts" if value is None else value
     table = "mrr" if value == "mrr" else "usage"
-    data = _frame(data, what, table)
-    _no_events(what, events)
-    if cohort_by != "first_activity":
-        raise InvalidInputError(f"custhealth.dask.{what}: only cohort_by='first_activity' (cohort_by={cohort_by!r} "
-                                "reads the accounts table; use custhealth.cohort_retention)")
-    _usage_dataset(_meta(data), table)  # the single-process errors for wrong columns and dtypes
-    at = _as_of(data, as_of, table, what, split_every)
-    state = _account_reduce(what, data, table, account_col,
-                            lambda ds: _core.cohort_state(ds._native, period, mode, cohort_by, value, at), split_every)
+    usage, accounts = _with_accounts(what, data, table)
+    usage = _frame(usage, what, table)
+    _usage_dataset(_meta(usage), table)  # the single-process errors for wrong columns and dtypes
+    if value == "mrr" and events is not None:  # the single-process error (checked before the rows)
+        _retention.cohort_retention(_meta(usage), period, mode, cohort_by, value, events, as_of)
+    by_start = cohort_by == "start"
+    _check_options(table, lambda ds: _core.cohort_state(ds._native, period, mode, cohort_by, value, 0, None),
+                   _meta(usage))
+    if table == "mrr":
+        at, names = _as_of(usage, as_of, table, what, split_every), None
+        scan = _scan(usage, table, what, split_every, end=False, account_col=account_col) if by_start else None
+    else:
+        at, names, scan = _usage_scope(what, usage, events, as_of, split_every, account_col if by_start else None)
+
+    def state_of(ds: Dataset) -> Any:
+        return _core.cohort_state(ds._native, period, mode, cohort_by, value, at, names)
+
+    if by_start:
+        if accounts is None:  # the single-process error (the test compares the two)
+            raise InvalidInputError("cohort retention by start: no account has a start date (load an accounts table)")
+        assert scan is not None
+        pieces = _accounts_pieces(table, usage, accounts, scan, account_col)
+        state = _reduce(what, [usage], _cohort_step(table, state_of), _merge_states, split_every,
+                        per_partition=pieces)
+    else:
+        state = _account_reduce(what, usage, table, account_col, state_of, split_every)
     if state is None:
         raise InvalidInputError(f"cohort retention: the {table} table is empty")
     return _retention.CohortRetention(state.result(), period, mode, value)
@@ -432,17 +606,51 @@ def lifecycle(data: Any, period: str = "M", events: str | Sequence[str] | None =
     """:func:`custhealth.lifecycle` over a dask DataFrame of usage **partitioned by account** (new,
     retained, resurrected and dormant read each account's activity period by period; an account in two
     partitions is refused). Counts over accounts merge exactly: equal to the single-process call to the
-    bit. ``events`` is not offered here. The default T takes one pass of its own."""
+    bit. ``events`` filters as in one process (the names checked over every partition). The default T
+    and an events filter take one first pass together."""
     what = "lifecycle"
     data = _frame(data, what, "usage")
-    _no_events(what, events)
     _usage_dataset(_meta(data), "usage")  # the single-process errors for wrong columns and dtypes
-    at = _as_of(data, as_of, "usage", what, split_every)
+    _check_options("usage", lambda ds: _core.lifecycle_state(ds._native, period, 0, None), _meta(data))
+    at, names, _ = _usage_scope(what, data, events, as_of, split_every)
     state = _account_reduce(what, data, "usage", account_col,
-                            lambda ds: _core.lifecycle_state(ds._native, period, at), split_every)
+                            lambda ds: _core.lifecycle_state(ds._native, period, at, names), split_every)
     if state is None:
         raise InvalidInputError("lifecycle: the usage table is empty")
     return _retention._lifecycle_frame(state.result())
+
+
+def revenue_retention(data: Any, months: int = 12, as_of: Any = None, *, account_col: str = "account_id",
+                      split_every: int | None = None) -> pd.DataFrame:
+    """:func:`custhealth.revenue_retention` over a dask DataFrame of MRR **partitioned by account** (an
+    account's movement from month − months to month reads its own two rows; an account in two
+    partitions is refused). A first pass finds the whole table's month range, which frames every
+    partition's series. Account counts (and so logo retention) equal the single-process call to the
+    bit; the MRR sums (and GRR, NRR) are float sums merged in another order, equal to rounding."""
+    what = "revenue_retention"
+    data = _frame(data, what, "mrr")
+    months = int(months)
+    if months < 1:
+        _retention.revenue_retention(_meta(data), months, as_of)  # the single-process error
+    _usage_dataset(_meta(data), "mrr")  # the single-process errors for wrong columns and dtypes
+    at = _retention._seconds(as_of)
+
+    def month_range(part: pd.DataFrame) -> tuple[int, int] | None:
+        if not len(part):
+            return None
+        found = _core.mrr_month_range(_usage_dataset(part, "mrr")._native, at)
+        return None if found is None else (int(found[0]), int(found[1]))
+
+    def union(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+        return min(a[0], b[0]), max(a[1], b[1])
+
+    found = _reduce(what, [data], month_range, union, split_every)
+    first, last = found if found is not None else (np.iinfo(np.int64).max, np.iinfo(np.int64).min)
+    state = _account_reduce(what, data, "mrr", account_col,
+                            lambda ds: _core.revenue_state(ds._native, months, at, first, last), split_every)
+    if state is None:
+        raise InvalidInputError("revenue retention: the mrr table is empty")
+    return _retention._revenue_frame(state.result())
 
 
 # ---- survival ----
@@ -656,5 +864,6 @@ def score(card: Any, data: Mapping[str, Any], as_of: Any, *, account_col: str = 
                         split_every)
 
 
-__all__ = ["feedback_summary", "sla_summary", "payments_summary", "cohort_retention", "lifecycle", "KaplanMeier",
+__all__ = ["feedback_summary", "sla_summary", "payments_summary", "cohort_retention", "lifecycle", "revenue_retention",
+           "KaplanMeier",
            "logrank_test", "signals", "score", "CROSS_ACCOUNT_SIGNALS", "SPLIT_EVERY"]

@@ -250,7 +250,12 @@ def revenue_retention(data: Any, months: int = 12, as_of: Any = None) -> pd.Data
 
     A missing month counts as MRR 0. Indexed by month; NaN when nobody paid at the start month."""
     ds = _dataset(data, "mrr")
-    native = dict(_core.revenue_retention(ds._native, int(months), _seconds(as_of)))
+    return _revenue_frame(_core.revenue_retention(ds._native, int(months), _seconds(as_of)))
+
+
+def _revenue_frame(raw: Mapping[str, Any]) -> pd.DataFrame:
+    """The revenue retention DataFrame of the core's series."""
+    native = dict(raw)
     index = _times(native.pop("month"), "month")
     out = pd.DataFrame({k: np.asarray(v) for k, v in native.items()}, index=index)
     out["start_month"] = seconds_to_datetime(out["start_month"].to_numpy())

@@ -3,8 +3,11 @@
 // views, table by table through the schema.
 
 #include <map>
+#include <string>
+#include <memory>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "bindings.hpp"
 #include "custhealth/io/arrays.hpp"
@@ -170,6 +173,43 @@ void register_dataset(py::module_& m) {
   }, py::arg("tables"), py::arg("strict") = true, py::arg("csat_scale") = 5,
      py::arg("columns") = std::map<std::string, std::string>{}, py::arg("table_columns") = table_names{},
      py::arg("time_unit") = "s", py::arg("row_labels") = py::dict());
+
+  // custhealth.dask's light usage ingest (a partition of usage for cohort_retention / lifecycle): the
+  // usage table alone from columns the caller factorized — account and event codes into their distinct
+  // names, int64 seconds — without the array loader's per-row checks and messages, so None when a row
+  // would need one (a missing code, a repeated name, a missing or implausible time): the caller then
+  // loads the partition through the loader for its error. `value` is the schema's 1 for every row (the
+  // callers' analytics do not read it); the dataset constructor sorts and indexes the rows as always.
+  m.def("usage_shard", [](const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& account,
+                          const std::vector<std::string>& ids,
+                          const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& time,
+                          const py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>& event,
+                          const std::vector<std::string>& events) -> std::shared_ptr<dataset> {
+    const auto n = std::size_t(account.size());
+    if (std::size_t(time.size()) != n || std::size_t(event.size()) != n)
+      throw invalid_input("usage_shard: the columns have different lengths");
+    const std::int64_t* a = account.data();
+    const std::int64_t* t = time.data();
+    const std::int64_t* e = event.data();
+    py::gil_scoped_release release;
+    dataset_parts parts;
+    usage_table& u = parts.usage;
+    for (const auto& id : ids) parts.account_ids.intern(id);
+    for (const auto& name : events) u.events.intern(name);
+    if (parts.account_ids.size() != ids.size() || u.events.size() != events.size()) return nullptr;
+    std::vector<std::int32_t> accounts(n), codes(n);
+    std::vector<timestamp> times(t, t + n);
+    const auto n_ids = std::int64_t(ids.size()), n_events = std::int64_t(events.size());
+    for (std::size_t r = 0; r < n; ++r) {
+      if (a[r] < 0 || a[r] >= n_ids || e[r] < 0 || e[r] >= n_events || !is_plausible_time(t[r])) return nullptr;
+      accounts[r] = std::int32_t(a[r]), codes[r] = std::int32_t(e[r]);
+    }
+    u.account = column(std::move(accounts));
+    u.time = column(std::move(times));
+    u.event = column(std::move(codes));
+    u.value = column(std::vector<double>(n, 1.0));
+    return std::make_shared<dataset>(std::move(parts));
+  }, py::arg("account"), py::arg("ids"), py::arg("time"), py::arg("event"), py::arg("events"));
 
   m.def("read_csv", [](const std::map<std::string, std::string>& paths, bool strict, int csat_scale,
                        std::map<std::string, std::string> columns, table_names table_columns, const std::string& unit) {

@@ -3,8 +3,10 @@
 // Arguments are read under the GIL, the C++ work runs with the GIL released, results go back as
 // dicts of numpy arrays that custhealth/retention.py turns into DataFrames.
 
+#include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bindings.hpp"
@@ -66,6 +68,21 @@ struct state_io<lifecycle_table> {
   }
 };
 
+/// A revenue retention series: its lag and its grid of per-month sums.
+template <>
+struct state_io<revenue_retention_series> {
+  static void write(python::state_writer& w, const revenue_retention_series& s) {
+    w.put(std::int32_t(s.months_));
+    state_io<period_grid>::write(w, s.grid_);
+  }
+  static void read(python::state_reader& r, revenue_retention_series& s) {
+    s.months_ = r.get<std::int32_t>();
+    state_io<period_grid>::read(r, s.grid_);
+    if (s.months_ < 1) r.fail("a lag below one month");
+    if (!s.grid_.empty() && s.grid_.cols() != revenue_retention_series::n_fields) r.fail("a grid of the wrong size");
+  }
+};
+
 }  // namespace custhealth::detail
 
 namespace custhealth::python {
@@ -75,6 +92,8 @@ namespace {
 /// The mergeable partial states of cohort_retention and lifecycle over disjoint accounts (custhealth.dask).
 using cohort_state = partial_state<cohort_matrix, no_params>;
 using lifecycle_state = partial_state<lifecycle_table, no_params>;
+/// ... and of revenue_retention over disjoint accounts, every shard framed on the whole table's months.
+using revenue_state = partial_state<revenue_retention_series, no_params>;
 
 template <class F>
 auto without_gil(F&& f) {
@@ -82,17 +101,23 @@ auto without_gil(F&& f) {
   return f();
 }
 
-/// Event names to codes of the usage dictionary; None means every event counts.
-std::vector<std::int32_t> event_filter(const dataset& d, const std::optional<std::vector<std::string>>& events) {
+/// Event names to codes of the usage dictionary; None means every event counts. In a shard (a dask
+/// partition, whose names the caller checked over the whole table) a name the shard lacks selects
+/// nothing (no_code) instead of being refused.
+std::vector<std::int32_t> event_filter(const dataset& d, const std::optional<std::vector<std::string>>& events,
+                                       bool shard = false) {
   if (!events) return {};
   if (events->empty()) throw invalid_input("events: an empty list selects no activity (pass None for all events)");
-  return event_codes(d.usage(), *events);
+  if (!shard) return event_codes(d.usage(), *events);
+  std::vector<std::int32_t> codes;
+  for (const auto& name : *events) codes.push_back(d.usage().events.find(name));
+  return codes;
 }
 
 cohort_matrix run_cohorts(const dataset& d, const std::string& period_name, const std::string& mode,
                           const std::string& cohort_by, const std::string& value,
                           const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of,
-                          std::int32_t n_threads = 1) {
+                          std::int32_t n_threads = 1, bool shard = false) {
   cohort_options o;
   o.n_threads = n_threads;
   o.period = parse_period(period_name);
@@ -101,7 +126,7 @@ cohort_matrix run_cohorts(const dataset& d, const std::string& period_name, cons
   o.value = parse_cohort_value(value);
   if (events && o.value == cohort_value::mrr)
     throw invalid_input("revenue cohorts: an events filter applies to usage cohorts only");
-  o.events = event_filter(d, events);
+  o.events = event_filter(d, events, shard);
   o.as_of = as_of.value_or(no_time);
   return without_gil([&] { return cohort_retention(d, o); });
 }
@@ -151,20 +176,22 @@ void register_cohorts(py::module_& m) {
   m.def(
       "cohort_state",
       [](const dataset& d, const std::string& period_name, const std::string& mode, const std::string& cohort_by,
-         const std::string& value, timestamp as_of) {
-        return cohort_state{run_cohorts(d, period_name, mode, cohort_by, value, std::nullopt, as_of), {}};
+         const std::string& value, timestamp as_of, const std::optional<std::vector<std::string>>& events) {
+        return cohort_state{run_cohorts(d, period_name, mode, cohort_by, value, events, as_of, 1, true), {}};
       },
       py::arg("dataset"), py::arg("period"), py::arg("mode"), py::arg("cohort_by"), py::arg("value"), py::arg("as_of"),
-      "The CohortState of a dataset's accounts; as_of is required (every shard must share T)");
+      py::arg("events") = py::none(),
+      "The CohortState of a dataset's accounts; as_of is required (every shard must share T); event names the "
+      "dataset lacks select nothing (check them over the whole table)");
 }
 
 lifecycle_table run_lifecycle(const dataset& d, const std::string& period_name,
                               const std::optional<std::vector<std::string>>& events, std::optional<timestamp> as_of,
-                              std::int32_t n_threads = 1) {
+                              std::int32_t n_threads = 1, bool shard = false) {
   lifecycle_options o;
   o.n_threads = n_threads;
   o.period = parse_period(period_name);
-  o.events = event_filter(d, events);
+  o.events = event_filter(d, events, shard);
   o.as_of = as_of.value_or(no_time);
   return without_gil([&] { return lifecycle(d, o); });
 }
@@ -203,11 +230,38 @@ void register_lifecycle(py::module_& m) {
                                  "lifecycle_state", [](const lifecycle_state& s) { return lifecycle_out(s.value); });
   m.def(
       "lifecycle_state",
-      [](const dataset& d, const std::string& period_name, timestamp as_of) {
-        return lifecycle_state{run_lifecycle(d, period_name, std::nullopt, as_of), {}};
+      [](const dataset& d, const std::string& period_name, timestamp as_of,
+         const std::optional<std::vector<std::string>>& events) {
+        return lifecycle_state{run_lifecycle(d, period_name, events, as_of, 1, true), {}};
       },
-      py::arg("dataset"), py::arg("period"), py::arg("as_of"),
-      "The LifecycleState of a dataset's accounts; as_of is required (every shard must share T)");
+      py::arg("dataset"), py::arg("period"), py::arg("as_of"), py::arg("events") = py::none(),
+      "The LifecycleState of a dataset's accounts; as_of is required (every shard must share T); event names the "
+      "dataset lacks select nothing (check them over the whole table)");
+}
+
+py::dict revenue_out(const revenue_retention_series& s) {
+  std::vector<timestamp> month, start_month;
+  std::vector<std::int64_t> accounts, retained;
+  std::vector<double> start_mrr, retained_mrr, end_mrr, grr, nrr, logo;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto r = s[i];
+    month.push_back(r.month), start_month.push_back(r.start_month);
+    accounts.push_back(r.accounts), retained.push_back(r.retained_accounts);
+    start_mrr.push_back(r.start_mrr), retained_mrr.push_back(r.retained_mrr), end_mrr.push_back(r.end_mrr);
+    grr.push_back(r.grr()), nrr.push_back(r.nrr()), logo.push_back(r.logo_retention());
+  }
+  py::dict out;
+  out["month"] = to_numpy(std::move(month));
+  out["start_month"] = to_numpy(std::move(start_month));
+  out["accounts"] = to_numpy(std::move(accounts));
+  out["retained_accounts"] = to_numpy(std::move(retained));
+  out["start_mrr"] = to_numpy(std::move(start_mrr));
+  out["retained_mrr"] = to_numpy(std::move(retained_mrr));
+  out["end_mrr"] = to_numpy(std::move(end_mrr));
+  out["grr"] = to_numpy(std::move(grr));
+  out["nrr"] = to_numpy(std::move(nrr));
+  out["logo_retention"] = to_numpy(std::move(logo));
+  return out;
 }
 
 void register_revenue(py::module_& m) {
@@ -265,31 +319,32 @@ void register_revenue(py::module_& m) {
       [](const dataset& d, int months, std::optional<timestamp> as_of) {
         const revenue_retention_series s =
             without_gil([&] { return revenue_retention(d, months, as_of.value_or(no_time)); });
-        std::vector<timestamp> month, start_month;
-        std::vector<std::int64_t> accounts, retained;
-        std::vector<double> start_mrr, retained_mrr, end_mrr, grr, nrr, logo;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-          const auto r = s[i];
-          month.push_back(r.month), start_month.push_back(r.start_month);
-          accounts.push_back(r.accounts), retained.push_back(r.retained_accounts);
-          start_mrr.push_back(r.start_mrr), retained_mrr.push_back(r.retained_mrr), end_mrr.push_back(r.end_mrr);
-          grr.push_back(r.grr()), nrr.push_back(r.nrr()), logo.push_back(r.logo_retention());
-        }
-        py::dict out;
-        out["month"] = to_numpy(std::move(month));
-        out["start_month"] = to_numpy(std::move(start_month));
-        out["accounts"] = to_numpy(std::move(accounts));
-        out["retained_accounts"] = to_numpy(std::move(retained));
-        out["start_mrr"] = to_numpy(std::move(start_mrr));
-        out["retained_mrr"] = to_numpy(std::move(retained_mrr));
-        out["end_mrr"] = to_numpy(std::move(end_mrr));
-        out["grr"] = to_numpy(std::move(grr));
-        out["nrr"] = to_numpy(std::move(nrr));
-        out["logo_retention"] = to_numpy(std::move(logo));
-        return out;
+        return revenue_out(s);
       },
       py::arg("dataset"), py::arg("months") = 12, py::arg("as_of") = py::none(),
       "GRR, NRR and logo retention over a lag of `months` (see custhealth.revenue_retention)");
+  partial_class<revenue_state>(m, "RevenueState",
+                               "Mergeable partial state of revenue_retention over disjoint accounts (custhealth.dask)",
+                               "revenue_state", [](const revenue_state& s) { return revenue_out(s.value); });
+  m.def(
+      "mrr_month_range",
+      [](const dataset& d, std::optional<timestamp> as_of) -> std::optional<std::pair<std::int64_t, std::int64_t>> {
+        const auto range = detail::mrr_months(d.mrr(), as_of.value_or(std::numeric_limits<timestamp>::max()));
+        if (range.empty()) return std::nullopt;
+        return std::pair{range.first, range.last};
+      },
+      py::arg("dataset"), py::arg("as_of") = py::none(),
+      "The first and last month numbers of the MRR rows before as_of (None: no such row), for custhealth.dask");
+  m.def(
+      "revenue_state",
+      [](const dataset& d, int months, std::optional<timestamp> as_of, std::int64_t first, std::int64_t last) {
+        const revenue_retention_series s = without_gil([&] {
+          return revenue_retention_shard(d, months, as_of.value_or(no_time), detail::month_range{first, last});
+        });
+        return revenue_state{s, {}};
+      },
+      py::arg("dataset"), py::arg("months"), py::arg("as_of"), py::arg("first_month"), py::arg("last_month"),
+      "The RevenueState of a dataset's accounts, framed on the whole table's month range (mrr_month_range merged)");
 }
 
 void register_tenure(py::module_& m) {

@@ -55,6 +55,9 @@ class activity_filter {
     if (events.empty()) return;
     allowed_.assign(usage.events.size(), 0);
     for (const auto code : events) {
+      // no_code: a name absent from this shard of the usage table (custhealth.dask checks the names
+      // over the whole table), which selects nothing here.
+      if (code == no_code) continue;
       if (code < 0 || std::size_t(code) >= allowed_.size())
         throw invalid_input("event code " + std::to_string(code) + " is not in the usage table's event dictionary");
       allowed_[std::size_t(code)] = 1;

@@ -211,8 +211,9 @@ class revenue_retention_series {
   friend bool operator==(const revenue_retention_series&, const revenue_retention_series&) = default;
 
  private:
-  friend revenue_retention_series revenue_retention(const dataset&, int, timestamp);
+  friend revenue_retention_series revenue_retention_shard(const dataset&, int, timestamp, detail::month_range);
   friend revenue_retention_result revenue_retention(const dataset&, timestamp, timestamp);
+  friend struct detail::state_io<revenue_retention_series>;
   /// Accumulates, for every m1 in [lo, hi], the accounts paying at m1 − months: one forward walk of
   /// each account's rows with a second pointer that finds its month m0 + months.
   void accumulate(const mrr_table& t, std::int32_t a, timestamp as_of) {
@@ -239,19 +240,30 @@ class revenue_retention_series {
   detail::period_grid grid_;  // rows: m1; columns: the fields
 };
 
-/// The trailing series: GRR, NRR and logo retention from m1 − months to m1 for every month m1 of the
-/// MRR table (rows before as_of) with m1 − months ≥ its first month; empty when the table spans fewer
-/// than months + 1 months. Throws invalid_input for months < 1 and as mrr_movements.
-inline revenue_retention_series revenue_retention(const dataset& data, int months = 12, timestamp as_of = no_time) {
+/// The trailing series of one shard of the accounts (custhealth.dask: a partition's accounts), framed
+/// on `months_of_table` — the month range of the whole MRR table's rows before as_of, which a shard
+/// alone does not know — so that the shards' series merge with `+=` into the whole table's. `as_of`
+/// is the whole table's too (no_time: this shard's end, which includes all of its rows alike).
+inline revenue_retention_series revenue_retention_shard(const dataset& data, int months, timestamp as_of,
+                                                        detail::month_range months_of_table) {
   if (months < 1) throw invalid_input("revenue retention: months must be ≥ 1, got " + std::to_string(months));
   const timestamp limit = detail::prepare_mrr(data, as_of, "revenue retention");
-  const auto range = detail::mrr_months(data.mrr(), limit);
   revenue_retention_series out(months);
+  const auto& range = months_of_table;
   if (range.empty() || range.last - range.first < months) return out;
   out.grid_ = detail::period_grid(range.first + months, range.last - range.first - months + 1,
                                   revenue_retention_series::n_fields);
   for (std::int32_t a = 0; a < std::int32_t(data.n_accounts()); ++a) out.accumulate(data.mrr(), a, limit);
   return out;
+}
+
+/// The trailing series: GRR, NRR and logo retention from m1 − months to m1 for every month m1 of the
+/// MRR table (rows before as_of) with m1 − months ≥ its first month; empty when the table spans fewer
+/// than months + 1 months. Throws invalid_input for months < 1 and as mrr_movements.
+inline revenue_retention_series revenue_retention(const dataset& data, int months = 12, timestamp as_of = no_time) {
+  // The whole table is its own only shard (an empty table: the shard refuses it, after the months check).
+  const timestamp limit = data.mrr().size() ? detail::prepare_mrr(data, as_of, "revenue retention") : as_of;
+  return revenue_retention_shard(data, months, as_of, detail::mrr_months(data.mrr(), limit));
 }
 
 /// GRR, NRR and logo retention between two months (any times inside them): m0 must precede m1 and m1
