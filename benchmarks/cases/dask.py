@@ -91,7 +91,7 @@ def cases(args):
 
     from compare import Case, Peer  # noqa: PLC0415
 
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")  # None means :8787
     client = distributed.Client(cluster)
     parts = 16
     answers = 10_000_000 if args.quick else 100_000_000  # the size: 1.7 GB of columns in the workers

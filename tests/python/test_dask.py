@@ -28,7 +28,9 @@ pytestmark = pytest.mark.filterwarnings("ignore:make_current is deprecated:Depre
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    # ":0": a free port. (dashboard_address=None falls back to :8787, and a cluster already on that port
+    # — another test run, a notebook — makes this one fail to start.)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     with distributed.Client(cluster) as c:
         yield c
     cluster.close()
