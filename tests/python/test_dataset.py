@@ -384,6 +384,9 @@ def test_ids_keep_their_type_so_results_join_the_input():
     assert ch.signals(text, T, names=["usage.events_30d"]).index.astype(object).tolist()[0].__class__ is str
     mixed = ch.Dataset(accounts=accounts, usage=usage.assign(account_id=usage["account_id"].astype(str)))
     assert not pd.api.types.is_integer_dtype(ch.signals(mixed, T, names=["usage.events_30d"]).index.dtype)
+    # uint64 ids beyond int64 stay text, exactly (never wrapped to negative numbers).
+    huge = ch.Dataset(usage=usage.assign(account_id=np.array([2**63 + 5, 3, 3, 4], dtype=np.uint64)))
+    assert sorted(huge.table("usage")["account_id"].astype(str)) == sorted(["9223372036854775813", "3", "3", "4"])
 
 
 def test_csv_ids_that_are_canonical_integers_read_as_integers(tmp_path):

@@ -119,8 +119,9 @@ class Dataset:
                 raise _core.InvalidInputError(f"{name}: missing required column '{name_of(name, 'account_id')}'")
         # One account dictionary across tables, sorted, as the core keeps it.
         ids = [_id_column(df[name_of(name, "account_id")]) for name, df in frames.items()]
-        # Integer ids come back as integers (so accounts.join(result) works), when every frame has them.
-        self._int_ids = bool(ids) and all(pd.api.types.is_integer_dtype(i.dtype) for i in ids)
+        # Integer ids come back as integers (so accounts.join(result) works), when every frame has them
+        # (and they fit int64: uint64 ids beyond it stay text).
+        int_frames = bool(ids) and all(pd.api.types.is_integer_dtype(i.dtype) for i in ids)
         if len({str(i.dtype) for i in ids}) > 1:
             # Concatenating an int64 and a float64 column would make every id a float (and ids
             # beyond 2^53 collide): mixed kinds meet as their text, the dictionary's form anyway.
@@ -157,6 +158,7 @@ class Dataset:
         labels = {name: df.index for name, df in frames.items()
                   if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1)}
         self._native = _core.from_arrays(tables, strict, csat_scale, mapping, per_table, unit, labels)
+        self._int_ids = int_frames and _canonical_integers(self._native.account_ids)
 
     @classmethod
     def _wrap(cls, native: Any) -> "Dataset":
