@@ -171,6 +171,9 @@ class account_sweep {
       };
       months_.push_back({bounds(month), bounds(month - 3)});
     }
+    // Each payment's currency id (payment_counts' rule: amounts of different currencies never add).
+    if (payments_ && !d_.payments().currency.empty())
+      currencies_.set_currency(d_.payments().currency, d_.payments().currencies.values());
   }
 
   void run(std::int32_t a) {
@@ -411,22 +414,18 @@ class account_sweep {
       hi = gallop(t, std::max(hi, lo30), e, T);
       w90.move_to(lo90, hi,
                   [&](std::int64_t i, int sign) { last90.count[std::size_t(p.type[std::size_t(i)])] += sign; });
-      // Both 30-day windows are floating-point sums, added up afresh in row order; the currency
-      // check runs over each window's payments.
+      // Both 30-day windows are floating-point sums, added up afresh in row order, each payment with
+      // its currency: a window's volume in several currencies is NaN (payment_counts' one rule).
       payment_counts last30, before30;
-      std::int32_t currency30 = no_code, currency60 = no_code;
-      bool several30 = false, several60 = false;
       for (std::int64_t i = lo60; i < hi; ++i) {
         const auto r = std::size_t(i);
-        (i < lo30 ? before30 : last30).add(p.type[r], p.amount[r]);
-        if (p.type[r] != payment_type::payment || p.currency.empty()) continue;
-        const std::int32_t c = p.currency[r];
-        several60 = several60 || (currency60 != no_code && c != currency60), currency60 = c;
-        if (i >= lo30) several30 = several30 || (currency30 != no_code && c != currency30), currency30 = c;
+        (i < lo30 ? before30 : last30).add(p.type[r], p.amount[r], currencies_.currency_of(r));
       }
       const double volume = last30.amount(payment_type::payment), previous = before30.amount(payment_type::payment);
-      put(column_of("payments.volume_30d"), k, a, several30 ? nan : volume);
-      put(column_of("payments.volume_change_30d"), k, a, several60 || !(previous > 0) ? nan : (volume - previous) / previous);
+      const double both = (last30 + before30).amount(payment_type::payment);  // NaN: the two windows' currencies differ
+      put(column_of("payments.volume_30d"), k, a, volume);
+      put(column_of("payments.volume_change_30d"), k, a,
+          std::isnan(both) || !(previous > 0) ? nan : (volume - previous) / previous);
       put(column_of("payments.refund_rate_90d"), k, a, last90.refund_rate());
       put(column_of("payments.chargeback_ratio_90d"), k, a, last90.chargeback_ratio());
       put(column_of("payments.chargebacks_90d"), k, a, double(last90.chargebacks()));
@@ -518,6 +517,7 @@ class account_sweep {
     month_bounds current, earlier;
   };
   std::vector<mrr_months> months_;  // per T
+  payment_rows currencies_;         // only its currency_of(): the payments' currency ids
 };
 
 /// For each T, the number of events anyone used before T (the default feature catalogue of

@@ -109,6 +109,16 @@ def test_payments_summary_equals_one_process_to_the_bit(client, frames):
     want = ch.payments_summary(whole, by=["segment", "currency"], period="M")
     assert len(got) > 0
     pd.testing.assert_frame_equal(got, want, check_exact=True)  # volumes: compensated sums, any order
+    # By segment alone the groups mix currencies: NaN volumes, merged across partitions by currency
+    # name (each partition's dictionary is its own); a renamed currency column is read when named.
+    mixed = chd.payments_summary(ddf, by="segment", period="M")
+    pd.testing.assert_frame_equal(mixed, ch.payments_summary(whole, by="segment", period="M"), check_exact=True)
+    assert mixed["payment_volume"].isna().any() and mixed["payments"].sum() == (whole["type"] == "payment").sum()
+    renamed = ddf.rename(columns={"currency": "ccy"})
+    pd.testing.assert_frame_equal(chd.payments_summary(renamed, by="segment", period="M", currency_col="ccy"), mixed,
+                                  check_exact=True)
+    with pytest.raises(ch.InvalidInputError, match="no currency column 'nope'"):
+        chd.payments_summary(ddf, currency_col="nope")
 
 
 def test_sla_summary_equals_one_process_to_the_bit(client, frames):
@@ -507,15 +517,15 @@ def test_corrupt_states_are_refused_never_half_loaded(frames):
                            state=True)[0]
     blob = nps.__getstate__()
     assert restore(nps, blob) == nps
-    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/1: truncated"):
+    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/2: truncated"):
         restore(nps, blob[:-3])
-    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/1: trailing bytes"):
+    with pytest.raises(ch.InvalidInputError, match="unpickling nps_state/2: trailing bytes"):
         restore(nps, blob + b"\0")
     km = ch._core.km_state(np.array([3.0, 5.0, 8.0]), np.array([1, 0, 1], dtype=np.uint8))
-    with pytest.raises(ch.InvalidInputError, match="format 'km_state/1'"):
+    with pytest.raises(ch.InvalidInputError, match="format 'km_state/2'"):
         restore(nps, km.__getstate__())
     good = km.__getstate__()
-    header = 8 + len("km_state/1") + 1 + 8  # format tag, (no) parameters, the times' length
+    header = 8 + len("km_state/2") + 1 + 8  # format tag, (no) parameters, the times' length
     bad = good[:header] + struct.pack("<d", -1.0) + good[header + 8:]
     with pytest.raises(ch.InvalidInputError, match="times not finite, non-negative and increasing"):
         restore(km, bad)

@@ -47,11 +47,19 @@ def pandas_payments(df: pd.DataFrame, by: list[str], warning: float = 0.0065, br
     out["cancellation_rate"] = out.cancellations / paid
     r = out.chargeback_ratio
     out["flag"] = np.select([r.isna(), r >= breach, r >= warning], ["none", "breach", "warning"], "ok")
-    if "currency" in d.columns:  # amounts in several currencies have no sum: NaN volumes
-        currencies = d.groupby(by + ["period"])["currency"].nunique(dropna=True).reindex(out.index)
-        mixed = (currencies > 1).to_numpy()
-        for c in [f"{t}_volume" for t in TYPES] + ["refund_amount_rate"]:
-            out.loc[mixed, c] = np.nan
+    if "currency" in d.columns:
+        # Amounts in several currencies have no sum: per type, a group whose rows of that type are in
+        # more than one currency (a missing one is a currency of its own) has a NaN volume; the refund
+        # amount rate is NaN too when payments and refunds are in different currencies.
+        cur = d["currency"].astype(object).where(d["currency"].notna(), "<none>")
+        g = d.assign(cur=cur, type=d["type"].astype(object)).groupby(by + ["period", "type"])["cur"]
+        n_cur = g.nunique().unstack("type").reindex(index=out.index, columns=TYPES)
+        one = g.first().unstack("type").reindex(index=out.index, columns=TYPES).where(n_cur == 1)
+        for t in TYPES:
+            out.loc[(n_cur[t] > 1).to_numpy(), f"{t}_volume"] = np.nan
+        differ = one["payment"].notna() & one["refund"].notna() & (one["payment"] != one["refund"])
+        unknown = differ | out["payment_volume"].isna() | out["refund_volume"].isna()
+        out.loc[unknown.to_numpy(), "refund_amount_rate"] = np.nan
     return out.reset_index()
 
 
@@ -94,10 +102,35 @@ def test_amounts_in_several_currencies_are_never_added():
         by_currency = ch.payments_summary(data, by="currency").set_index("currency")
         assert by_currency.loc["EUR", "payment_volume"] == 17 and by_currency.loc["CAD", "payment_volume"] == 5
         assert by_currency.loc["EUR", "refund_amount_rate"] == pytest.approx(2 / 17)
+    # A currency column by another name, when named; a named one that is missing is an error.
+    renamed = ch.payments_summary(df.rename(columns={"currency": "ccy"}), currency_col="ccy").iloc[0]
+    assert np.isnan(renamed.payment_volume)
+    with pytest.raises(ch.InvalidInputError, match="no currency column 'nope'"):
+        ch.payments_summary(df, currency_col="nope")
     # One currency, or none named: the volumes add as before.
     single = df[df.currency == "EUR"]
     assert ch.payments_summary(single).payment_volume.iloc[0] == 17
     assert ch.payments_summary(df.drop(columns="currency")).payment_volume.iloc[0] == 22
+
+
+def test_the_signals_and_the_summary_keep_currencies_apart_the_same_way():
+    # Review finding: the signal had its own currency check, in which a payment without a currency
+    # after a named one made the volume NaN, and before it did not. One rule now, in any order: a row
+    # without a currency is a currency of its own; a refund in another currency leaves the payment
+    # volume alone.
+    T = pd.Timestamp("2024-02-01")
+    base = pd.DataFrame({"account_id": ["a", "a", "b", "b", "c"],
+                         "timestamp": pd.to_datetime(["2024-01-10", "2024-01-12", "2024-01-10", "2024-01-11", "2024-01-15"]),
+                         "type": ["payment", "payment", "payment", "refund", "payment"],
+                         "amount": [10.0, 20.0, 5.0, 1.0, 7.0], "currency": ["EUR", None, "EUR", "CAD", "GBP"]})
+    for rows in (base, base.iloc[[1, 0, 3, 2, 4]].reset_index(drop=True)):
+        ds = ch.Dataset(payments=rows)
+        sig = ch.signals(ds, T, names=["payments.volume_30d"])["payments.volume_30d"]
+        summary = ch.payments_summary(ds, by="account_id", period=None).set_index("account_id")
+        assert np.isnan(sig["a"]) and np.isnan(summary.loc["a", "payment_volume"])  # EUR and no currency
+        assert sig["b"] == 5 and summary.loc["b", "payment_volume"] == 5  # the CAD refund is not a payment
+        assert np.isnan(summary.loc["b", "refund_amount_rate"])  # CAD over EUR
+        assert sig["c"] == 7 and summary.loc["c", "payment_volume"] == 7
 
 
 def test_flags_follow_the_thresholds():

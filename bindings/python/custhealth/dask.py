@@ -285,7 +285,7 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
                      chargeback_warning: float = _payments.DEFAULT_THRESHOLDS["chargeback_warning"],
                      chargeback_breach: float = _payments.DEFAULT_THRESHOLDS["chargeback_breach"],
                      time_col: str = "timestamp", type_col: str = "type", amount_col: str = "amount",
-                     split_every: int | None = None) -> pd.DataFrame:
+                     currency_col: str | None = None, split_every: int | None = None) -> pd.DataFrame:
     """:func:`custhealth.payments_summary` over a dask DataFrame of payments (any partitioning).
 
     The same arguments and result; ``window_days`` needs ``as_of``. Counts merge exactly, and volumes
@@ -298,9 +298,12 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
     per, at, window = scope(period, as_of, window_days)
     warning, breach = float(chargeback_warning), float(chargeback_breach)
 
+    if currency_col is not None and currency_col not in data.columns:
+        raise InvalidInputError(f"payments: no currency column {currency_col!r} (columns: {list(data.columns)})")
+
     def step(part: pd.DataFrame) -> Any:
         return _payments._frame_raw(part, by, per, at, window, warning, breach, time_col, type_col, amount_col,
-                                    state=True)[0]
+                                    state=True, currency_col=currency_col)[0]
 
     state = _run("payments_summary", data, step, split_every)
     return _grouped_frame(state.result(), by, _meta(data), _payments.COLUMNS, extra={"flag": _payments._flag})
@@ -589,7 +592,8 @@ def cohort_retention(data: Any, period: str = "M", mode: str = "on", cohort_by: 
 
     if by_start:
         if accounts is None:  # the single-process error (the test compares the two)
-            raise InvalidInputError("cohort retention by start: no account has a start date (load an accounts table)")
+            what_by = "revenue cohorts" if table == "mrr" else "cohort retention"  # the core's wording
+            raise InvalidInputError(f"{what_by} by start: no account has a start date (load an accounts table)")
         assert scan is not None
         pieces = _accounts_pieces(table, usage, accounts, scan, account_col)
         state = _reduce(what, [usage], _cohort_step(table, state_of), _merge_states, split_every,

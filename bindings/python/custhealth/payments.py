@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._grouping import Key, as_by, column, enum_codes, frame_keys, numbers, scope, source, ticks, to_frame
+from ._grouping import Key, as_by, invalid, column, enum_codes, frame_keys, numbers, scope, source, ticks, to_frame
 from .dataset import Dataset
 from .parallel import resolve_threads
 
@@ -34,9 +34,13 @@ def _flag(native: Any) -> "pd.Categorical[str]":
 
 def _frame_raw(data: pd.DataFrame, by: list[str], per: str | None, at: int | None, window: int, warning: float,
                breach: float, time_col: str, type_col: str, amount_col: str,
-               state: bool = False, threads: int = 1, currency_col: str = "currency") -> tuple[Any, list[Key]]:
+               state: bool = False, threads: int = 1, currency_col: str | None = None) -> tuple[Any, list[Key]]:
     """The core's summary of a payments DataFrame (with `state`: its mergeable partial state) and its keys.
-    The `currency_col` column, when the frame has one, keeps amounts of different currencies apart."""
+    The currency column keeps amounts of different currencies apart: `currency_col` (which must
+    exist), else ``currency`` when the frame has one."""
+    if currency_col is not None and currency_col not in data.columns:
+        raise invalid(f"payments: no currency column {currency_col!r} (columns: {list(data.columns)})")
+    currency_col = "currency" if currency_col is None else currency_col
     keys = frame_keys(data, by, "payments")
     time, unit = ticks(column(data, time_col, "payments"), time_col)
     types = enum_codes(column(data, type_col, "payments"), type_col, TYPES, "payment type", "payments")
@@ -54,7 +58,7 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
                      chargeback_warning: float = DEFAULT_THRESHOLDS["chargeback_warning"],
                      chargeback_breach: float = DEFAULT_THRESHOLDS["chargeback_breach"],
                      time_col: str = "timestamp", type_col: str = "type", amount_col: str = "amount",
-                     currency_col: str = "currency", n_threads: int | None = None) -> pd.DataFrame:
+                     currency_col: str | None = None, n_threads: int | None = None) -> pd.DataFrame:
     """Payments quality per group of ``by`` × period of each row's time.
 
     ``data`` is a Dataset (keys: ``account_id``, ``segment``, ``plan``, ``owner``, ``currency``)
@@ -67,7 +71,7 @@ def payments_summary(data: Any, by: str | Sequence[str] | None = None, period: s
     rows (default ``ch.get_num_threads()``; counts and the double-double volumes merge to the same bits).
 
     Amounts in different currencies are never added: a group whose rows are in several currencies
-    (the Dataset's ``currency``, or a DataFrame's ``currency_col`` column) has NaN volumes and
+    (the Dataset's ``currency``; a DataFrame's ``currency_col``, default ``currency`` when present) has NaN volumes and
     ``refund_amount_rate``, while its counts and count ratios stand; add ``"currency"`` to ``by`` for
     volumes per currency. Rows without a currency join any group's.
     """

@@ -15,6 +15,7 @@
 #include "bindings.hpp"
 #include "custhealth/detail/state_io.hpp"
 #include "custhealth/feedback/survey.hpp"
+#include "custhealth/payments/quality.hpp"
 #include "custhealth/support/sla.hpp"
 #include "custhealth/grouping.hpp"
 
@@ -131,6 +132,18 @@ inline void get_value(state_reader& r, csat_summary& v) {
   (void)csat_summary(v.scale(), v.top_boxes());  // throws invalid_input for a corrupt scale
 }
 
+/// Payment counts field by field (the struct has padding, whose bytes are not to travel), each
+/// type's `several` flag checked to be 0 or 1.
+inline void put_value(state_writer& w, const payment_counts& v) {
+  w.put(v.count), w.put(v.volume), w.put(v.currency), w.put(v.several);
+}
+inline void get_value(state_reader& r, payment_counts& v) {
+  v.count = r.get<decltype(v.count)>(), v.volume = r.get<decltype(v.volume)>();
+  v.currency = r.get<decltype(v.currency)>(), v.several = r.get<decltype(v.several)>();
+  for (const auto f : v.several)
+    if (f > 1) r.fail("a payments state with a corrupt currency flag");
+}
+
 /// An SLA group's counts and its two sorted duration lists (checked sorted on the way back).
 inline void put_value(state_writer& w, const sla_partial& v) {
   w.put(v.counts), w.put(v.first_response), w.put(v.resolution);
@@ -192,7 +205,8 @@ struct no_params {
 template <class State, class Finish>
 py::class_<State> partial_class(py::module_& m, const char* name, const char* doc, const char* tag, Finish finish) {
   static_assert(std::is_trivially_copyable_v<decltype(State::params)>);
-  static const std::string format = std::string(tag) + "/1";
+  // "/2": cohort states carry their first period with data, payment states their currencies.
+  static const std::string format = std::string(tag) + "/2";
   py::class_<State> c(m, name, doc);
   c.def(
        "merge",

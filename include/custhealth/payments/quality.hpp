@@ -54,21 +54,32 @@ class compensated_sum {
 }  // namespace detail
 
 /// Mergeable payment counts and volumes of one group (an account × month), per payment_type.
-/// Amounts in different currencies do not add: the group remembers its rows' currency (by the
-/// name's FNV-1a 64, so shards with dictionaries of their own agree) and whether they mix several —
-/// then its amounts are NaN, not a sum of CAD and EUR; its counts and count ratios stand.
+/// Amounts in different currencies do not add: per type the group remembers its rows' currency (by
+/// the name's FNV-1a 64, so shards with dictionaries of their own agree) and whether they mix several
+/// — then that type's amount is NaN, not a sum of CAD and EUR; counts and count ratios stand.
 struct payment_counts {
-  std::array<std::int64_t, enum_size<payment_type>> count{};            // by payment_type
-  std::array<detail::compensated_sum, enum_size<payment_type>> volume;  // Σ amount by payment_type
-  std::uint64_t currency = 0;   // the rows' currency id (currency_id); 0: none named
-  std::uint8_t several = 0;     // 1: the rows are in more than one currency
+  static constexpr std::size_t types = enum_size<payment_type>;
+  std::array<std::int64_t, types> count{};            // by payment_type
+  std::array<detail::compensated_sum, types> volume;  // Σ amount by payment_type
+  std::array<std::uint64_t, types> currency{};        // by payment_type: its rows' currency_id; 0: none known
+  std::array<std::uint8_t, types> several{};          // by payment_type: 1 when its rows are in several
 
   std::int64_t n(payment_type t) const noexcept { return count[static_cast<std::size_t>(t)]; }
-  /// Σ amount of type t; NaN when the group's rows are in several currencies.
+  /// Σ amount of type t; NaN when the rows of that type are in several currencies.
   double amount(payment_type t) const noexcept {
-    return several ? detail::nan : volume[static_cast<std::size_t>(t)].value();
+    const auto i = static_cast<std::size_t>(t);
+    return several[i] ? detail::nan : volume[i].value();
   }
-  bool mixed_currencies() const noexcept { return several != 0; }
+  /// Whether any amounts of the group are in different currencies (within a type or across types).
+  bool mixed_currencies() const noexcept {
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < types; ++i) {
+      if (several[i]) return true;
+      if (currency[i] != 0 && seen != 0 && currency[i] != seen) return true;
+      if (currency[i] != 0) seen = currency[i];
+    }
+    return false;
+  }
   std::int64_t payments() const noexcept { return n(payment_type::payment); }
   std::int64_t refunds() const noexcept { return n(payment_type::refund); }
   std::int64_t chargebacks() const noexcept { return n(payment_type::chargeback); }
@@ -77,8 +88,10 @@ struct payment_counts {
 
   /// refunds / payments (by count); NaN without payments.
   double refund_rate() const noexcept { return ratio(refunds(), payments()); }
-  /// refunded amount / paid amount; NaN without payment volume.
+  /// refunded amount / paid amount; NaN without payment volume, or when they are in different currencies.
   double refund_amount_rate() const noexcept {
+    const std::uint64_t p = currency[std::size_t(payment_type::payment)], r = currency[std::size_t(payment_type::refund)];
+    if (p != 0 && r != 0 && p != r) return detail::nan;
     const double paid = amount(payment_type::payment);
     return paid > 0 ? amount(payment_type::refund) / paid : detail::nan;
   }
@@ -90,16 +103,19 @@ struct payment_counts {
   /// cancellations / payments; NaN without payments.
   double cancellation_rate() const noexcept { return ratio(cancellations(), payments()); }
 
-  /// One row of type t and amount x, in the currency `in` (a currency_id; 0: unnamed).
+  /// One row of type t and amount x, in the currency `in` (a currency_id; 0: none known, joins any).
   void add(payment_type t, double x, std::uint64_t in = 0) noexcept {
-    ++count[static_cast<std::size_t>(t)];
-    volume[static_cast<std::size_t>(t)].add(x);
-    note_currency(in);
+    const auto i = static_cast<std::size_t>(t);
+    ++count[i];
+    volume[i].add(x);
+    note_currency(i, in);
   }
   payment_counts& operator+=(const payment_counts& o) noexcept {
-    for (std::size_t i = 0; i < count.size(); ++i) count[i] += o.count[i], volume[i] += o.volume[i];
-    several |= o.several;
-    note_currency(o.currency);
+    for (std::size_t i = 0; i < types; ++i) {
+      count[i] += o.count[i], volume[i] += o.volume[i];
+      several[i] |= o.several[i];
+      note_currency(i, o.currency[i]);
+    }
     return *this;
   }
   friend payment_counts operator+(payment_counts a, const payment_counts& b) noexcept { return a += b; }
@@ -109,14 +125,16 @@ struct payment_counts {
   static double ratio(std::int64_t a, std::int64_t b) noexcept {
     return b == 0 ? detail::nan : static_cast<double>(a) / static_cast<double>(b);
   }
-  void note_currency(std::uint64_t in) noexcept {
+  void note_currency(std::size_t i, std::uint64_t in) noexcept {
     if (in == 0) return;
-    if (currency == 0) currency = in;
-    else if (in != currency) several = 1;
+    if (currency[i] == 0) currency[i] = in;
+    else if (in != currency[i]) several[i] = 1;
   }
 };
 
-/// A currency's identity in payment_counts: FNV-1a 64 of its name (never 0, which means "none").
+/// A currency's identity in payment_counts: FNV-1a 64 of its name (never 0, which means "none
+/// known"). A row without a currency in a table that has the column is in currency_id(""): a
+/// currency of its own, so it is not added to a named one.
 inline std::uint64_t currency_id(std::string_view name) noexcept {
   const std::uint64_t h = fnv1a64(name);
   return h == 0 ? 1 : h;
@@ -150,8 +168,8 @@ struct payment_rows {
   code_span type;                  // payment_type codes 0..4 (payment, refund, chargeback, decline, cancellation)
   std::span<const double> amount;  // finite, ≥ 0
   std::vector<key_column> keys;
-  /// Each row's currency: a code into `currency_ids` (currency_id of each name; −1: none), or empty
-  /// when the rows name no currency (then one is assumed).
+  /// Each row's currency: a code into `currency_ids` (currency_id of each name; −1: a row without
+  /// one, currency_id("")), or empty when the rows have no currency column (then one is assumed).
   code_span currency;
   std::vector<std::uint64_t> currency_ids;
 
@@ -160,6 +178,14 @@ struct payment_rows {
     currency = codes;
     currency_ids.clear();
     for (const auto& name : names) currency_ids.push_back(currency_id(name));
+  }
+  /// The currency_id of row r (0 without a currency column).
+  std::uint64_t currency_of(std::size_t r) const {
+    if (currency.empty()) return 0;
+    const std::int64_t k = currency[r];
+    if (k >= std::int64_t(currency_ids.size()))
+      throw invalid_input("payments[" + std::to_string(r) + "]: currency code " + std::to_string(k) + " has no name");
+    return k < 0 ? currency_id("") : currency_ids[std::size_t(k)];
   }
 };
 
@@ -189,10 +215,7 @@ inline grouped<payment_counts> payments_by(const payment_rows& rows, const time_
     throw invalid_input("payments: the currency column has " + std::to_string(rows.currency.size()) + " rows, the table " +
                         std::to_string(n));
   auto add = [&](payment_counts& c, std::size_t r) {
-    const std::int64_t k = rows.currency.empty() ? -1 : rows.currency[r];
-    if (k >= std::int64_t(rows.currency_ids.size()))
-      throw invalid_input("payments[" + std::to_string(r) + "]: currency code " + std::to_string(k) + " has no name");
-    c.add(static_cast<payment_type>(rows.type[r]), rows.amount[r], k < 0 ? 0 : rows.currency_ids[std::size_t(k)]);
+    c.add(static_cast<payment_type>(rows.type[r]), rows.amount[r], rows.currency_of(r));
   };
   return detail::group_rows(rows.keys, rows.time, scope, payment_counts{}, {"payments", "timestamp"}, keep, add,
                             n_threads);
