@@ -187,7 +187,7 @@ TEST(CohortRetention, StartCohortsBeforeTheUsageLogBeginsAreUnknownNotZero) {
   // a started in November, b in December; the usage log begins in January. November and December
   // had no data: those cells are unobserved (NaN), not 0 % — by hand:
   //   Nov cohort (a): Nov ?, Dec ?, Jan 1, Feb 1      Dec cohort (b): Dec ?, Jan 0, Feb 1, Mar (after L) ?
-  const auto d = usage_dataset({{"a", "2024-01-10"}, {"a", "2024-02-10"}, {"b", "2024-02-01"}},
+  const auto d = usage_dataset({{"a", "2024-01-01"}, {"a", "2024-02-10"}, {"b", "2024-02-01"}},
                                {{"a", "2023-11-05"}, {"b", "2023-12-20"}});
   cohort_options o;
   o.cohort_by = cohort_origin::start;
@@ -201,6 +201,14 @@ TEST(CohortRetention, StartCohortsBeforeTheUsageLogBeginsAreUnknownNotZero) {
   EXPECT_TRUE(m.observed(0, 2));
   // The average: offset 1 only the December cohort's January (0 of 1); offset 2 both (2 of 2).
   EXPECT_THAT(m.average(), DoublesNanEq(std::vector<double>{nan, 0, 1, 1}));
+  // A log that begins on 10 January has seen only part of January: January is unobserved too, as
+  // the partial month holding as_of is (F is the first period wholly inside the data).
+  const auto late = usage_dataset({{"a", "2024-01-10"}, {"a", "2024-02-10"}, {"b", "2024-02-01"}},
+                                  {{"a", "2023-11-05"}, {"b", "2023-12-20"}});
+  const auto p = cohort_retention(late, o);
+  EXPECT_EQ(p.first_data_period(), period_index(from_civil(2024, 2, 1), period::month));
+  EXPECT_THAT(rates(p, 0), DoublesNanEq(std::vector<double>{nan, nan, nan, 1}));
+  EXPECT_THAT(rates(p, 1), DoublesNanEq(std::vector<double>{nan, nan, 1, nan}));
 }
 
 TEST(CohortRetention, RevenueCohortsWeighByMrr) {

@@ -108,11 +108,16 @@ inline std::pair<std::int64_t, std::int64_t> active_bounds(const usage_table& us
 /// sort_time: a usage event, an MRR month), or no_period — a lower bound of every account's first
 /// active period, read from the first row of each account.
 template <class Table>
-std::int64_t earliest_period(const Table& t, period unit, timestamp limit) {
+timestamp earliest_time(const Table& t) {
   const auto& time = t.*Table::sort_time;
   timestamp first = std::numeric_limits<timestamp>::max();
   for (std::int32_t a = 0; a < std::int32_t(t.index.accounts()); ++a)
     if (t.index.count(a) > 0) first = std::min(first, time[std::size_t(t.index.begin(a))]);
+  return first;
+}
+template <class Table>
+std::int64_t earliest_period(const Table& t, period unit, timestamp limit) {
+  const timestamp first = earliest_time(t);
   return first < limit ? period_index(first, unit) : no_period;
 }
 
@@ -230,8 +235,12 @@ class cohort_matrix {
   std::int64_t cohort_period(std::size_t i) const noexcept { return sizes_.first() + std::int64_t(i); }
   timestamp cohort_start(std::size_t i) const noexcept { return period_start(cohort_period(i), period_); }
 
-  /// The cohort's size: its accounts, or for revenue cohorts its MRR in the cohort period.
-  double size(std::size_t i) const noexcept { return sizes_.at(cohort_period(i), 0); }
+  /// The cohort's size: its accounts, or for revenue cohorts its MRR in the cohort period (NaN when
+  /// that period is before F: its MRR is not in the data, which is not an MRR of 0).
+  double size(std::size_t i) const noexcept {
+    if (value_ == cohort_value::mrr && cohort_period(i) < first_data_) return detail::nan;
+    return sizes_.at(cohort_period(i), 0);
+  }
   /// Accounts in the cohort (equals size() for head cohorts).
   std::int64_t accounts(std::size_t i) const noexcept { return std::int64_t(sizes_.at(cohort_period(i), 1)); }
   /// Accounts that have no cohort: no qualifying activity before as_of (first_activity), or no
@@ -353,15 +362,20 @@ struct cohort_builder {
   /// earliest_period) to the period holding the last second before as_of.
   template <class Table>
   void frame_by_first_activity(const Table& t) {
-    const std::int64_t lo = observe_from(t);
+    const std::int64_t lo = observe_from(t, false);
     frame(lo, lo == no_period ? no_period : period_index(m.as_of() - 1, m.period()));
   }
-  /// Records F, the period of the activity table `t`'s first row before as_of (every row, whatever
-  /// the events filter: the table's data begins there); returns it (no_period: none).
+  /// Records F from the activity table `t`'s first row before as_of (every row, whatever the events
+  /// filter: the table's data begins there) and returns the period holding that row (no_period:
+  /// none). Cohorts by first activity begin there, so F is that period. Cohorts by start can begin
+  /// earlier, so F is the first period wholly inside the data — the one holding the first row only if
+  /// the row is at its very start — as L is the last one wholly before as_of.
   template <class Table>
-  std::int64_t observe_from(const Table& t) {
+  std::int64_t observe_from(const Table& t, bool whole_periods) {
     const std::int64_t f = earliest_period(t, m.period(), m.as_of());
-    m.first_data_ = f == no_period ? std::numeric_limits<std::int64_t>::max() : f;
+    std::int64_t first = f;
+    if (f != no_period && whole_periods && period_start(f, m.period()) < earliest_time(t)) ++first;
+    m.first_data_ = f == no_period ? std::numeric_limits<std::int64_t>::max() : first;
     return f;
   }
   void add_to_cohort(std::int64_t cohort, double size) {
@@ -413,7 +427,7 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
   cohort_builder b(o, as_of, data);
   if (by_start) {
     b.frame_by_start("cohort retention");
-    b.observe_from(usage);
+    b.observe_from(usage, true);
   } else {
     b.frame_by_first_activity(usage);
   }
@@ -480,7 +494,7 @@ inline cohort_matrix revenue_cohorts(const dataset& data, const cohort_options& 
   cohort_builder b(o, as_of, data);
   if (by_start) {
     b.frame_by_start("revenue cohorts");
-    b.observe_from(t);
+    b.observe_from(t, true);
   } else {
     b.frame_by_first_activity(t);
   }
