@@ -173,12 +173,13 @@ void write_report(writer& w, const tracker_report& r) {
   }
 }
 
-tracker_report read_report(reader& r) {
+tracker_report read_report(reader& r, std::uint32_t format) {
   tracker_report out = empty_report();
   for (std::size_t t = 0; t < out.tables.tables.size(); ++t) {
     table_report& x = out.tables.tables[t];
     x.read = r.pod<std::int64_t>(), x.accepted = r.pod<std::int64_t>(), x.rejected = r.pod<std::int64_t>();
-    x.duplicates = r.pod<std::int64_t>(), out.late[t] = r.pod<std::int64_t>(), out.updated[t] = r.pod<std::int64_t>();
+    x.duplicates = r.pod<std::int64_t>(), out.late[t] = r.pod<std::int64_t>();
+    out.updated[t] = format >= 2 ? r.pod<std::int64_t>() : 0;
     for (auto n = r.pod<std::uint32_t>(); n > 0; --n) {
       std::string reason = r.str();
       x.reasons[reason] = r.pod<std::int64_t>();
@@ -534,9 +535,12 @@ health_tracker health_tracker::restore(const std::filesystem::path& path, scorec
   if (bytes.size() < sizeof magic + 4 || std::memcmp(bytes.data(), magic, sizeof magic) != 0)
     throw invalid_input(path.string() + ": not a custhealth tracker snapshot (no \"CHTRACK\" magic)");
   r.pos = sizeof magic;
-  if (const auto v = r.pod<std::uint32_t>(); v != format_version)
-    throw invalid_input(path.string() + ": snapshot format version " + std::to_string(v) + "; this library reads version " +
-                        std::to_string(format_version));
+  // Version 1 differs only by the report's update counts (none then): read too, so an upgraded
+  // service keeps its state.
+  const auto format = r.pod<std::uint32_t>();
+  if (format != format_version && format != 1)
+    throw invalid_input(path.string() + ": snapshot format version " + std::to_string(format) +
+                        "; this library reads versions 1 and " + std::to_string(format_version));
   const std::string name = r.str();
   const auto version = r.pod<std::int64_t>();
   const auto hash = r.pod<std::uint64_t>();
@@ -566,7 +570,7 @@ health_tracker health_tracker::restore(const std::filesystem::path& path, scorec
   s->position = r.pod<std::uint64_t>(), s->batches = r.pod<std::uint64_t>(), s->last_alert = r.pod<timestamp>();
   s->accounts = r.dict();
   s->each_table([&](auto& rows) { s->read(r, rows); });
-  s->report = read_report(r);
+  s->report = read_report(r, format);
   if (r.pos != r.in.size()) r.fail("bytes after the report");
   if (s->options.lateness_seconds < 0 || s->options.csat_scale < 2) r.fail("invalid options");
   return health_tracker(std::move(s));

@@ -27,10 +27,11 @@ inline void check_threads(std::int32_t n_threads, std::string_view what) {
 }
 
 /// The smallest block worth a thread of its own, by unit of work: below these a thread costs more than
-/// it saves. (Signals and scores split accounts with no minimum: an account's sweep is long enough.)
+/// it saves. (Signals split accounts with no minimum: an account's sweep is long enough; scores use
+/// `accounts`.)
 namespace block_grain {
 inline constexpr std::size_t rows = 1u << 16;    // rows of a grouped aggregate
-inline constexpr std::size_t accounts = 4096;    // accounts of a cohort matrix or a lifecycle
+inline constexpr std::size_t accounts = 4096;    // accounts of a cohort matrix, a lifecycle or a scoring
 inline constexpr std::size_t customers = 16384;  // customers of a BTYD prediction
 }  // namespace block_grain
 

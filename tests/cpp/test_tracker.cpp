@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -311,6 +312,39 @@ TEST(HealthTracker, SnapshotRestoresTheSameStateAndGoesOn) {
   EXPECT_EQ(u.accepted, std::int64_t(d.usage().size()));
 }
 
+TEST(HealthTracker, AVersion1SnapshotIsRestored) {
+  // Format 1 is format 2 without the report's per-table update counts. A version-1 file is made from
+  // a version-2 one of a tracker without rejected rows — whose report ends the payload with, per
+  // table, six int64 counts and two empty lists (u32 0, u32 0) — by dropping each sixth count.
+  const temp_dir dir;
+  const dataset& d = portfolio().data;
+  health_tracker tracker(health_card());
+  tracker.update(d);
+  tracker.snapshot(dir.path / "v2.snap");
+  const std::string v2 = read_bytes(dir.path / "v2.snap");
+  constexpr std::size_t per_table = 6 * 8 + 2 * 4, tables = enum_size<table_id>;
+  const std::size_t report_at = v2.size() - 8 - tables * per_table;
+  std::string v1 = v2.substr(0, report_at);
+  for (std::size_t t = 0; t < tables; ++t) {
+    const std::string table = v2.substr(report_at + t * per_table, per_table);
+    ASSERT_EQ(table.substr(6 * 8), std::string(8, '\0')) << "a report with reasons or examples";
+    v1 += table.substr(0, 5 * 8) + table.substr(6 * 8);
+  }
+  v1[8] = 1;
+  const std::size_t size_at = 8 + 4 + 4 + tracker.card().name.size() + 8 + 8;
+  std::uint64_t size = 0;
+  std::memcpy(&size, v1.data() + size_at, 8);
+  size -= tables * 8;
+  std::memcpy(v1.data() + size_at, &size, 8);
+  const std::uint64_t sum = fnv1a64(v1);
+  v1.append(reinterpret_cast<const char*>(&sum), 8);
+  write_bytes(dir.path / "v1.snap", v1);
+  const health_tracker back = health_tracker::restore(dir.path / "v1.snap", health_card());
+  expect_same_bits(back.signals(moments), tracker.signals(moments));
+  EXPECT_EQ(back.report().tables.tables[0].accepted, tracker.report().tables.tables[0].accepted);
+  EXPECT_EQ(back.report().updated_rows(table_id::accounts), 0);
+}
+
 TEST(HealthTracker, DamagedSnapshotsAreRefusedWithAClearError) {
   const temp_dir dir;
   const dataset& d = portfolio().data;
@@ -346,8 +380,8 @@ TEST(HealthTracker, DamagedSnapshotsAreRefusedWithAClearError) {
   for (const std::size_t cut : {std::size_t(0), std::size_t(5), std::size_t(20), bytes.size() / 3, bytes.size() - 1})
     refused(bytes.substr(0, cut), cut < 12 ? "not a custhealth tracker snapshot" : "truncated", health_card());
   std::string version = bytes;
-  version[8] = 1;  // the first format, whose report had no update counts
-  refused(version, "format version 1; this library reads version 2", health_card());
+  version[8] = 7;
+  refused(version, "format version 7; this library reads versions 1 and 2", health_card());
   refused("garbage that is long enough to have a header", "not a custhealth tracker snapshot", health_card());
   scorecard other = health_card();
   other.name = "another_card";

@@ -467,6 +467,10 @@ def test_a_model_records_the_period_it_was_fitted_in_and_the_signals_use_it(root
     assert plain.fit(daily["frequency"].to_numpy(), daily["recency"].to_numpy(), daily["T"].to_numpy(), freq="D").freq_ == "D"
     with pytest.raises(ch.InvalidInputError, match="not a pandas period frequency"):
         plain.fit(daily["frequency"], daily["recency"], daily["T"], freq="fortnight")
+    # An explicit freq may only agree with the summary's own.
+    with pytest.raises(ch.InvalidInputError, match="freq='W', but the columns come from a summary in"):
+        plain.fit(daily["frequency"], daily["recency"], daily["T"], freq="W")
+    assert plain.fit(daily["frequency"], daily["recency"], daily["T"], freq="D").freq_ == "D"
     # Columns of summaries in different periods, or in scaled units the signals cannot count, are refused.
     weekly = ch.rfm_summary(log, "id", "t", observation_end=T, freq="W")
     with pytest.raises(ch.InvalidInputError, match="different periods"):

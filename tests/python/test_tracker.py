@@ -124,6 +124,14 @@ def test_an_account_sent_again_replaces_its_row_and_churns(portfolio):
     assert np.isnan(after.loc[ended["account_id"], "score"])
     others = after.index != ended["account_id"]
     pd.testing.assert_series_equal(after["score"][others], before["score"][others], check_exact=True)
+    # A known account re-sent without some of the table's columns would lose them (the row is
+    # replaced whole): refused, naming them, with nothing applied; a new account may omit them.
+    partial = accounts[accounts["account_id"] == ended["account_id"]][["account_id", "start", "end"]]
+    with pytest.raises(ch.InvalidInputError, match="lacks segment, plan, owner, seats, renewal_date"):
+        tr.update(accounts=partial)
+    assert tr.report["accounts"]["read"] == len(accounts) + 1
+    fresh = pd.DataFrame({"account_id": ["brand_new"], "start": [pd.Timestamp("2024-06-01")]})
+    assert tr.update(accounts=fresh)["accounts"]["accepted"] == 1
 
 
 def test_late_rows_are_rejected_counted_and_reported():
@@ -217,7 +225,7 @@ def damaged_snapshots(good: bytes) -> dict[str, tuple[bytes, str]]:
         "flipped byte": (bytes(flipped), "checksum does not match"),
         "truncated": (good[: len(good) * 2 // 3], "truncated"),
         "header only": (good[:10], "not a custhealth tracker snapshot"),
-        "another version": (bytes(version), "format version 7; this library reads version 2"),
+        "another version": (bytes(version), "format version 7; this library reads versions 1 and 2"),
         "not a snapshot": (b"account_id,timestamp,event\n" * 4, "not a custhealth tracker snapshot"),
     }
 

@@ -102,14 +102,16 @@ class _Fitter:
     def _record_period(self, freq: str | None, *columns: Any) -> None:
         """freq_ / freq_multiplier_ of a fit: an explicit ``freq`` (multiplier 1), else what the columns'
         summary frame recorded (rfm_summary's attrs); refused when the columns disagree."""
-        if freq is not None:
-            _check_freq(freq, self._name)
-            self.freq_, self.freq_multiplier_ = str(freq), 1.0
-            return
         seen = {(a["freq"], float(a.get("freq_multiplier", 1.0)))
                 for a in (getattr(c, "attrs", {}) for c in columns) if a.get("freq") is not None}
         if len(seen) > 1:
             raise InvalidInputError(f"{self._name}: the columns come from summaries of different periods: {sorted(seen)}")
+        if freq is not None:
+            _check_freq(freq, self._name)
+            if seen and seen != {(str(freq), 1.0)}:
+                raise InvalidInputError(f"{self._name}: freq={freq!r}, but the columns come from a summary in "
+                                        f"{sorted(seen)[0]} periods (freq, multiplier); leave freq out")
+            seen = {(str(freq), 1.0)}
         self.freq_, self.freq_multiplier_ = seen.pop() if seen else (None, 1.0)
 
     def _threads(self) -> int:

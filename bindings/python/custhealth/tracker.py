@@ -22,7 +22,7 @@ import pandas as pd
 from . import _core
 from ._convert import moment, to_seconds
 from ._grouping import invalid
-from .dataset import Dataset
+from .dataset import _SCHEMA, Dataset, column_mapping, table_column_mapping
 from .scorecard import Scorecard
 from .signals import signals as _signals
 
@@ -103,10 +103,32 @@ class HealthTracker:
         table ``read``, ``accepted``, ``rejected``, ``late``, ``updated``, ``reasons`` and ``examples``."""
         if all(f is None for f in (usage, accounts, surveys, tickets, mrr, payments)):
             raise invalid("update: no table given (usage=, accounts=, surveys=, tickets=, mrr= or payments=)")
+        if accounts is not None:
+            self._check_account_updates(accounts)
         batch = Dataset(usage, accounts, surveys, tickets, mrr, payments, csat_scale=self.csat_scale, **self._load)
         report: dict[str, dict[str, Any]] = self._native.update(batch._native)
         self._dataset = None
         return report
+
+    def _check_account_updates(self, accounts: pd.DataFrame) -> None:
+        """An accounts row of a known account replaces its stored row whole: refused when the frame
+        lacks one of the table's columns, which the replacement would otherwise blank silently."""
+        if not isinstance(accounts, pd.DataFrame):
+            return  # Dataset() says what it expects
+        load = dict(self._load)
+        per_table = table_column_mapping(load.pop("columns", None)).get("accounts", {})
+        mapping = column_mapping({k: v for k, v in load.items() if k.endswith("_col")})
+        name = {c: per_table.get(c, mapping.get(c, c)) for c in _SCHEMA["accounts"]}
+        lacking = [c for c, n in name.items() if n not in accounts.columns]
+        if not lacking or name["account_id"] not in accounts.columns or self._native.report["accounts"]["accepted"] == 0:
+            return
+        known = set(self.dataset.table("accounts").dropna(subset=["start"])["account_id"].astype(str))
+        again = sorted({str(i) for i in accounts[name["account_id"]]} & known)
+        if again:
+            raise invalid(f"update: accounts rows of known accounts ({', '.join(again[:3])}"
+                          f"{', …' if len(again) > 3 else ''}) replace their stored rows whole, and this frame lacks "
+                          f"{', '.join(lacking)}: send every column of the accounts table (the stored values, where "
+                          "they have not changed)")
 
     # ---- numbers out -----------------------------------------------------------------------------
 

@@ -61,9 +61,9 @@ class health_tracker {
   /// Appends the rows of `batch` (a dataset read by read_arrays or read_csv from the batch's rows,
   /// so each row passed the loaders' checks) except late rows. A keyed row whose key an earlier batch
   /// holds — an accounts row of a known account, an MRR row of a known account-month — replaces that
-  /// row where it stands (the latest sent wins: an account's end or renewal, a corrected month), as
-  /// if the earlier one had never come; counted in tracker_report::updated. (Within one batch the
-  /// loader rejects a repeated key, as it does in a file.)
+  /// row where it stands, whole (the latest sent wins: an account's end or renewal, a corrected
+  /// month), as if the earlier one had never come; counted in tracker_report::updated. (Within one
+  /// batch the loader rejects a repeated key, as it does in a file.)
   /// The batch's own report (rows the loader rejected in lenient mode) is added to report().
   /// `relabel` rewrites the location in the batch report's example messages (the CLI names stdin
   /// lines). Throws invalid_input for a batch validated with another CSAT scale; nothing is applied then.
@@ -100,7 +100,7 @@ class health_tracker {
   /// Throws std::runtime_error naming the path and the system's reason when it cannot write.
   void snapshot(const std::filesystem::path& path) const;
   /// The tracker a snapshot holds. Refused with invalid_input naming the file and the reason — not
-  /// a snapshot, another format version, truncated, a checksum mismatch (a corrupt byte), another
+  /// a snapshot, a format version other than 1 (read: no update counts) or 2, truncated, a checksum mismatch (a corrupt byte), another
   /// card (name, version or content) — before anything is loaded: never half-loaded.
   static health_tracker restore(const std::filesystem::path& path, scorecard card);
 
