@@ -97,4 +97,29 @@ void for_each_block(std::size_t n, std::int32_t n_threads, F&& f, std::size_t gr
     if (e) std::rethrow_exception(e);
 }
 
+/// The memory the extra per-block states of for_each_block_reduce may take together: a state copy per
+/// thread is worth it while it is small next to the input, and a matrix of days over years is not.
+inline constexpr std::size_t block_state_budget = std::size_t{64} << 20;
+
+/// Work that keeps one state per block (a count matrix, a histogram): each block's state starts as a
+/// copy of `init` (block 0's is `init` itself, no copy), f(state, first, last) fills it, and the
+/// states are merged into block 0's **in block order** — merge(into, from) with block 1, then 2, … —
+/// which is returned; a merge that is exact (counts) or follows the rows' order therefore gives the
+/// bits of one thread. `state_bytes`, the memory of one state, caps the blocks so the copies stay
+/// within block_state_budget (0: no cap). Exceptions as for_each_block: the first block's, after all.
+template <class State, class F, class Merge>
+State for_each_block_reduce(std::size_t n, std::int32_t n_threads, State init, F&& f, Merge&& merge,
+                            std::size_t grain = 1, std::size_t state_bytes = 0) {
+  check_threads(n_threads, "for_each_block_reduce");
+  if (state_bytes > 0)
+    n_threads = std::int32_t(std::min<std::size_t>(std::size_t(n_threads), 1 + block_state_budget / state_bytes));
+  const std::size_t blocks = block_count(n, n_threads, grain);
+  std::vector<State> parts(blocks - 1, init);  // copied here, before any block writes into init
+  for_each_block(
+      n, n_threads, [&](std::size_t b, std::size_t first, std::size_t last) { f(b == 0 ? init : parts[b - 1], first, last); },
+      grain);
+  for (auto& part : parts) merge(init, part);
+  return init;
+}
+
 }  // namespace custhealth
