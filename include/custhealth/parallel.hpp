@@ -32,6 +32,7 @@ namespace block_grain {
 inline constexpr std::size_t rows = 1u << 16;    // rows of a grouped aggregate
 inline constexpr std::size_t accounts = 4096;    // accounts of a cohort matrix or a lifecycle
 inline constexpr std::size_t customers = 16384;  // customers of a BTYD prediction
+inline constexpr std::size_t subjects = 1u << 16;  // subjects of a survival sort (Kaplan–Meier, log-rank)
 }  // namespace block_grain
 
 /// The thread count when none is given: the environment variable CUSTHEALTH_NUM_THREADS (a whole
@@ -101,6 +102,13 @@ void for_each_block(std::size_t n, std::int32_t n_threads, F&& f, std::size_t gr
 /// thread is worth it while it is small next to the input, and a matrix of days over years is not.
 inline constexpr std::size_t block_state_budget = std::size_t{64} << 20;
 
+/// At most n_threads, and few enough that the states of all blocks but the first, `state_bytes` each
+/// (0: free), stay within block_state_budget; at least 1.
+inline std::int32_t threads_within_budget(std::int32_t n_threads, std::size_t state_bytes) noexcept {
+  if (state_bytes == 0) return n_threads;
+  return std::int32_t(std::min<std::size_t>(std::size_t(std::max(n_threads, 1)), 1 + block_state_budget / state_bytes));
+}
+
 /// Work that keeps one state per block (a count matrix, a histogram): each block's state starts as a
 /// copy of `init` (block 0's is `init` itself, no copy), f(state, first, last) fills it, and the
 /// states are merged into block 0's **in block order** — merge(into, from) with block 1, then 2, … —
@@ -111,8 +119,7 @@ template <class State, class F, class Merge>
 State for_each_block_reduce(std::size_t n, std::int32_t n_threads, State init, F&& f, Merge&& merge,
                             std::size_t grain = 1, std::size_t state_bytes = 0) {
   check_threads(n_threads, "for_each_block_reduce");
-  if (state_bytes > 0)
-    n_threads = std::int32_t(std::min<std::size_t>(std::size_t(n_threads), 1 + block_state_budget / state_bytes));
+  n_threads = threads_within_budget(n_threads, state_bytes);
   const std::size_t blocks = block_count(n, n_threads, grain);
   std::vector<State> parts(blocks - 1, init);  // copied here, before any block writes into init
   for_each_block(

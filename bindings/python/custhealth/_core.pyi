@@ -818,7 +818,7 @@ def from_arrays(tables: dict, strict: bool = True, csat_scale: typing.SupportsIn
     ...
 def generate(n_accounts: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex, payments: bool) -> tuple[Dataset, dict]:
     ...
-def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], entry: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> KaplanMeierResult:
+def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], entry: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> KaplanMeierResult:
     """
     Kaplan–Meier fit of float64 durations and uint8 event flags (0/1); entry and weights optional.
     
@@ -850,7 +850,7 @@ def logrank_states(states: collections.abc.Sequence[KmState], weighting: str = '
     """
     Log-rank test of groups given as KmStates (group codes 0, 1, ...: their positions)
     """
-def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weighting: str = 'logrank', p: typing.SupportsFloat | typing.SupportsIndex = 0.0, q: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> dict:
+def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weighting: str = 'logrank', p: typing.SupportsFloat | typing.SupportsIndex = 0.0, q: typing.SupportsFloat | typing.SupportsIndex = 0.0, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Log-rank test across integer group codes (k >= 2), optionally weighted (lifelines' weightings).
     """
