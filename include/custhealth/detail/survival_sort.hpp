@@ -191,28 +191,30 @@ void counting_sort_by_key(const Record* from, Record* to, std::size_t n, std::si
 }
 
 /// Merges the sorted blocks of records[0, n) — for_each_block's split into `blocks` — left to right,
-/// through scratch[0, n). std::merge takes the earlier block's record on a tie, so the result is the
-/// order of one stable sort of the whole.
+/// through scratch[0, n), and returns where the merged whole is: `records` for one block, else
+/// `scratch` (the last merge is not copied back). std::merge takes the earlier block's record on a
+/// tie, so the result is the order of one stable sort of the whole.
 template <class Record>
-void merge_sorted_blocks(Record* records, Record* scratch, std::size_t n, std::size_t blocks) {
+Record* merge_sorted_blocks(Record* records, Record* scratch, std::size_t n, std::size_t blocks) {
   for (std::size_t b = 1; b < blocks; ++b) {
     const std::size_t mid = n * b / blocks, end = n * (b + 1) / blocks;
     std::merge(records, records + mid, records + mid, records + end, scratch,
                [](const Record& x, const Record& y) { return key_of(x) < key_of(y); });
-    std::copy(scratch, scratch + end, records);
+    if (b + 1 < blocks) std::copy(scratch, scratch + end, records);
   }
+  return blocks > 1 ? scratch : records;
 }
 
-/// sort_records_in_place on up to n_threads threads: blocks sorted each on its own, then merged
-/// (merge_sorted_blocks) — the same records in the same places as one thread's stable sort.
+/// sort_records_in_place on up to n_threads threads: blocks sorted each on their own, then merged
+/// (merge_sorted_blocks) — the same records in the same places as one thread's stable sort. Returns
+/// where the sorted records are: `records` or `scratch`.
 template <class Record>
-void sort_records_in_place(Record* records, Record* scratch, std::size_t n, std::int32_t n_threads) {
-  const std::size_t blocks = block_count(n, n_threads, block_grain::subjects);
+Record* sort_records_blocks(Record* records, Record* scratch, std::size_t n, std::int32_t n_threads) {
   for_each_block(
       n, n_threads,
       [&](std::size_t first, std::size_t last) { sort_records_in_place(records + first, scratch + first, last - first); },
       block_grain::subjects);
-  merge_sorted_blocks(records, scratch, n, blocks);
+  return merge_sorted_blocks(records, scratch, n, block_count(n, n_threads, block_grain::subjects));
 }
 
 /// 1 + the largest time when every duration and entry is an integer no larger than 2n + 4096 (so the

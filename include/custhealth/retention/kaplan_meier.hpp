@@ -358,7 +358,9 @@ void sort_records(std::size_t n, Make make, Use use, survival_workspace* workspa
           sort_records_in_place(records.data() + first, scratch.data() + first, last - first);
         },
         block_grain::subjects);
-    merge_sorted_blocks(records.data(), scratch.data(), n, block_count(n, n_threads, block_grain::subjects));
+    const Record* sorted =
+        merge_sorted_blocks(records.data(), scratch.data(), n, block_count(n, n_threads, block_grain::subjects));
+    if (sorted != records.data()) std::copy_n(sorted, n, records.data());  // scratch goes back now
   }
   use(std::span<const Record>(records.data(), n));
 }
@@ -650,8 +652,9 @@ inline kaplan_meier_result fit_sample(std::string_view where, std::span<const do
                                scratch.data() + first, last - first);
         },
         block_grain::subjects);
-    merge_sorted_blocks(keys.data(), scratch.data(), n, block_count(n, n_threads, block_grain::subjects));
-    return fit_sorted_keys(std::span<const std::uint64_t>(keys.data(), n), confidence, workspace);
+    const std::uint64_t* sorted =
+        merge_sorted_blocks(keys.data(), scratch.data(), n, block_count(n, n_threads, block_grain::subjects));
+    return fit_sorted_keys(std::span<const std::uint64_t>(sorted, n), confidence, workspace);
   }
   kaplan_meier_result r;
   sort_records(

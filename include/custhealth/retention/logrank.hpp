@@ -115,8 +115,7 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
   if (const std::size_t span = detail::km::dense_time_span(durations, {}, n); span != 0) {
     detail::km::counting_sort_by_key(unsorted.data(), sorted.data(), n, span, options.n_threads);
   } else {
-    detail::km::sort_records_in_place(unsorted.data(), sorted.data(), n, options.n_threads);
-    records = unsorted.data();
+    records = detail::km::sort_records_blocks(unsorted.data(), sorted.data(), n, options.n_threads);
   }
 
   result.observed.assign(k, 0.0);
