@@ -90,6 +90,7 @@ def cases(args):
         versus_one("NPS by segment x month, n_threads=2", f"{rows:,} answers",
                    lambda n: ch.feedback_summary(answers, "nps", by="segment", period="M", n_threads=n), same_frames,
                    notes=["the answers of cases/feedback.py (seed 1), in random time order"]),
+        versus_one("tenure, n_threads=2", size, lambda n: ch.tenure(ds, n_threads=n), same_frames),
         versus_one("SLA summary by priority x month, n_threads=2", f"{n_tickets:,} tickets",
                    lambda n: ch.sla_summary(ticket_frame, by="priority", period="M", n_threads=n), same_frames,
                    notes=["tickets(seed 2) of this file, in random time order"]),

@@ -922,7 +922,7 @@ def sla_state_arrays(opened: typing.Any, first_response: typing.Any, resolved: t
     """
     The mergeable SlaState of tickets as arrays; as_of is required (every shard must share T)
     """
-def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Tenures in days with event flags (see custhealth.tenure)
     """
