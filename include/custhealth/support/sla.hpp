@@ -171,19 +171,23 @@ inline duration_stats stats_of_sorted(std::span<const std::int64_t> v) noexcept 
 }
 
 /// (group, seconds) pairs collected in one flat list, grouped by a counting sort (one allocation)
-/// and each group's values sorted: group g's are values[offsets[g], offsets[g + 1]).
+/// and each group's values sorted — the groups on up to n_threads threads, each sort on its own
+/// values, so the same for any count: group g's are values[offsets[g], offsets[g + 1]).
 struct grouped_durations {
   std::vector<std::size_t> offsets;
   std::vector<std::int64_t> values;
 
-  grouped_durations(std::size_t groups, std::span<const std::int32_t> group, std::span<const std::int64_t> seconds)
+  grouped_durations(std::size_t groups, std::span<const std::int32_t> group, std::span<const std::int64_t> seconds,
+                    std::int32_t n_threads = 1)
       : offsets(groups + 1, 0), values(seconds.size()) {
     for (auto g : group) ++offsets[std::size_t(g) + 1];
     for (std::size_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
     std::vector<std::size_t> next(offsets.begin(), offsets.end() - 1);
     for (std::size_t i = 0; i < group.size(); ++i) values[next[std::size_t(group[i])]++] = seconds[i];
-    for (std::size_t g = 0; g < groups; ++g) std::sort(values.begin() + std::ptrdiff_t(offsets[g]),
-                                                       values.begin() + std::ptrdiff_t(offsets[g + 1]));
+    for_each_block(groups, n_threads, [&](std::size_t first, std::size_t last) {
+      for (std::size_t g = first; g < last; ++g)
+        std::sort(values.begin() + std::ptrdiff_t(offsets[g]), values.begin() + std::ptrdiff_t(offsets[g + 1]));
+    });
   }
   std::span<const std::int64_t> of(std::size_t g) const noexcept {
     return {values.data() + offsets[g], offsets[g + 1] - offsets[g]};
@@ -192,8 +196,9 @@ struct grouped_durations {
 
 /// Per-group duration stats from (group, seconds) pairs collected in one flat list.
 inline std::vector<duration_stats> durations_by_group(std::size_t groups, std::span<const std::int32_t> group,
-                                                      std::span<const std::int64_t> seconds) {
-  const grouped_durations d(groups, group, seconds);
+                                                      std::span<const std::int64_t> seconds,
+                                                      std::int32_t n_threads = 1) {
+  const grouped_durations d(groups, group, seconds, n_threads);
   std::vector<duration_stats> out(groups);
   for (std::size_t g = 0; g < groups; ++g) out[g] = stats_of_sorted(d.of(g));
   return out;
@@ -380,9 +385,9 @@ inline const std::vector<std::string>& priority_labels() {
 inline grouped<sla_stats> sla_summary(const ticket_rows& rows, const time_grouping& scope = {},
                                       const sla_targets& targets = {}, std::int32_t n_threads = 1) {
   check_threads(n_threads, "SLA summary");
-  return detail::sla_pass(rows, scope, targets, true, n_threads, [](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
-    const auto frt = detail::durations_by_group(counts.size(), d.frt_group, d.frt_seconds);
-    const auto res = detail::durations_by_group(counts.size(), d.res_group, d.res_seconds);
+  return detail::sla_pass(rows, scope, targets, true, n_threads, [&](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
+    const auto frt = detail::durations_by_group(counts.size(), d.frt_group, d.frt_seconds, n_threads);
+    const auto res = detail::durations_by_group(counts.size(), d.res_group, d.res_seconds, n_threads);
     std::vector<sla_stats> out(counts.size());
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = {counts[i], frt[i], res[i]};
     return out;
