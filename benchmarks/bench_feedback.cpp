@@ -100,10 +100,17 @@ void BM_SlaByPriorityMonth(benchmark::State& state) {
   }
   ticket_rows rows{opened, first, resolved, std::span<const priority>(prio), {}};
   rows.keys.push_back({"priority", std::span<const priority>(prio), {}, detail::priority_labels()});
-  for (auto _ : state) benchmark::DoNotOptimize(sla_summary(rows, {period::month, from_civil(2025, 1, 1)}));
+  const auto threads = std::int32_t(state.range(1));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(sla_summary(rows, {period::month, from_civil(2025, 1, 1)}, {}, threads));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_SlaByPriorityMonth)->ArgNames({"tickets"})->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SlaByPriorityMonth)
+    ->ArgNames({"tickets", "threads"})
+    ->Args({1'000'000, 1})
+    ->Args({5'000'000, 1})
+    ->Args({5'000'000, 2})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_PaymentsByAccountMonth(benchmark::State& state) {
   const auto n = std::size_t(state.range(0));

@@ -83,8 +83,8 @@ void report_sla(const report_context& ctx) {
   const report_months range(ctx);
   const time_grouping scope{std::nullopt, ctx.as_of, range.window_days(ctx.as_of)};
   const sla_targets targets;
-  const auto by_priority = sla_summary(ctx.data, {"priority"}, scope, targets);
-  const auto all = sla_summary(ctx.data, {}, scope, targets);
+  const auto by_priority = sla_summary(ctx.data, {"priority"}, scope, targets, ctx.options.n_threads);
+  const auto all = sla_summary(ctx.data, {}, scope, targets, ctx.options.n_threads);
   text_table t{{"priority", "target (h)", "tickets", "met", "breached", "pending", "met rate (95% CI)",
                 "first response median / p90 (h)", "resolution median (h)", "completion"},
                {}};

@@ -33,6 +33,7 @@ namespace block_grain {
 inline constexpr std::size_t rows = 1u << 16;    // rows of a grouped aggregate
 inline constexpr std::size_t accounts = 4096;    // accounts of a cohort matrix, a lifecycle or a scoring
 inline constexpr std::size_t customers = 16384;  // customers of a BTYD prediction
+inline constexpr std::size_t subjects = 1u << 16;  // subjects of a survival sort (Kaplan–Meier, log-rank)
 }  // namespace block_grain
 
 /// The thread count when none is given: the environment variable CUSTHEALTH_NUM_THREADS (a whole
@@ -96,6 +97,37 @@ void for_each_block(std::size_t n, std::int32_t n_threads, F&& f, std::size_t gr
   for (auto& t : pool) t.join();
   for (const auto& e : failure)
     if (e) std::rethrow_exception(e);
+}
+
+/// The memory the extra per-block states of for_each_block_reduce may take together: a state copy per
+/// thread is worth it while it is small next to the input, and a matrix of days over years is not.
+inline constexpr std::size_t block_state_budget = std::size_t{64} << 20;
+
+/// At most n_threads, and few enough that the states of all blocks but the first, `state_bytes` each
+/// (0: free), stay within block_state_budget; at least 1.
+inline std::int32_t threads_within_budget(std::int32_t n_threads, std::size_t state_bytes) noexcept {
+  if (state_bytes == 0) return n_threads;
+  return std::int32_t(std::min<std::size_t>(std::size_t(std::max(n_threads, 1)), 1 + block_state_budget / state_bytes));
+}
+
+/// Work that keeps one state per block (a count matrix, a histogram): each block's state starts as a
+/// copy of `init` (block 0's is `init` itself, no copy), f(state, first, last) fills it, and the
+/// states are merged into block 0's **in block order** — merge(into, from) with block 1, then 2, … —
+/// which is returned; a merge that is exact (counts) or follows the rows' order therefore gives the
+/// bits of one thread. `state_bytes`, the memory of one state, caps the blocks so the copies stay
+/// within block_state_budget (0: no cap). Exceptions as for_each_block: the first block's, after all.
+template <class State, class F, class Merge>
+State for_each_block_reduce(std::size_t n, std::int32_t n_threads, State init, F&& f, Merge&& merge,
+                            std::size_t grain = 1, std::size_t state_bytes = 0) {
+  check_threads(n_threads, "for_each_block_reduce");
+  n_threads = threads_within_budget(n_threads, state_bytes);
+  const std::size_t blocks = block_count(n, n_threads, grain);
+  std::vector<State> parts(blocks - 1, init);  // copied here, before any block writes into init
+  for_each_block(
+      n, n_threads, [&](std::size_t b, std::size_t first, std::size_t last) { f(b == 0 ? init : parts[b - 1], first, last); },
+      grain);
+  for (auto& part : parts) merge(init, part);
+  return init;
 }
 
 }  // namespace custhealth

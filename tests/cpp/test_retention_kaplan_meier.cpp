@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -19,8 +21,11 @@
 #include <random>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "custhealth/parallel.hpp"
+#include "expect.hpp"
 #include "reference.hpp"
 
 namespace {
@@ -32,6 +37,7 @@ using custhealth::km_event_table;
 using custhealth::logrank_test;
 using custhealth::logrank_weighting;
 using ::testing::HasSubstr;
+using custhealth::test::invalid_input_message;
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr double qnan = std::numeric_limits<double>::quiet_NaN();
@@ -422,6 +428,17 @@ TEST(KaplanMeier, DeathsAtTimeZero) {
 
 // ---- merge ----
 
+/// Every column of two curves, bit for bit.
+void expect_same_curve(const kaplan_meier_result& got, const kaplan_meier_result& want) {
+  EXPECT_EQ(got.timeline, want.timeline);
+  EXPECT_EQ(got.survival, want.survival);
+  EXPECT_EQ(got.greenwood_sum, want.greenwood_sum);
+  EXPECT_EQ(got.at_risk, want.at_risk);
+  EXPECT_EQ(got.observed, want.observed);
+  EXPECT_EQ(got.censored, want.censored);
+  EXPECT_EQ(got.entrance, want.entrance);
+}
+
 struct sample {
   std::vector<double> durations, entry, weights;
   std::vector<std::uint8_t> observed;
@@ -581,13 +598,7 @@ TEST(KaplanMeier, OnePassFitEqualsTheTableAndItsFit) {
     const auto table = km_event_table::from_spans(durations, observed);
     const auto fitted = kaplan_meier(table, 0.9);
     ASSERT_GT(one_pass.timeline.size(), 0U);
-    EXPECT_EQ(one_pass.timeline, fitted.timeline);
-    EXPECT_EQ(one_pass.survival, fitted.survival);
-    EXPECT_EQ(one_pass.greenwood_sum, fitted.greenwood_sum);
-    EXPECT_EQ(one_pass.at_risk, fitted.at_risk);
-    EXPECT_EQ(one_pass.observed, fitted.observed);
-    EXPECT_EQ(one_pass.censored, fitted.censored);
-    EXPECT_EQ(one_pass.entrance, fitted.entrance);
+    expect_same_curve(one_pass, fitted);
     EXPECT_EQ(one_pass.confidence, 0.9);
   }
 }
@@ -1012,4 +1023,131 @@ TEST(LogRank, WeightedTestsByHand) {
   const double peto_var = w1 * w1 * 0.25 + w2 * w2 * 2.0 / 9 + w3 * w3 * 0.25;
   EXPECT_NEAR(logrank_test(t, e, g, {}, {logrank_weighting::peto}).statistic, peto_diff * peto_diff / peto_var, 1e-14);
   EXPECT_THROW(logrank_test(t, e, g, {}, {logrank_weighting::fleming_harrington, -1, 0}), invalid_input);
+}
+
+namespace {
+
+/// 200,000 subjects — three blocks of block_grain::subjects, so 2 and 3 threads really split — with
+/// continuous exits (some tied), late entry for a third, weights in (0, 2) that are not dyadic (float
+/// sums depend on their order) and three groups.
+struct big_sample {
+  std::vector<double> durations, days, entry, weights;
+  std::vector<std::uint8_t> observed;
+  std::vector<int> groups;
+};
+
+big_sample big_random_sample(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::exponential_distribution<double> life(1.0 / 700.0);
+  std::uniform_real_distribution<double> follow(0.0, 1500.0), unit(0.0, 1.0);
+  const std::size_t n = 200'000;
+  big_sample s;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int g = static_cast<int>(i % 3);
+    const double l = life(rng) * (1.0 + 0.2 * g), f = follow(rng), t = std::min(l, f);
+    s.durations.push_back(i % 7 == 0 ? std::round(t) : t);
+    s.days.push_back(std::floor(t));  // whole days: the counting sort
+    s.entry.push_back(i % 3 == 0 && t >= 1 ? 0.5 * std::floor(t) * unit(rng) : 0.0);  // < every exit
+    s.weights.push_back(0.1 + 1.8 * unit(rng));
+    s.observed.push_back(l <= f ? 1 : 0);
+    s.groups.push_back(g);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST(KaplanMeier, ThreadsGiveOneThreadsBitsOnEveryPath) {
+  const big_sample s = big_random_sample(5);
+  ASSERT_EQ(custhealth::block_count(s.durations.size(), 3, custhealth::block_grain::subjects), 3u);
+  const std::span<const double> none;
+  // (durations, entry, weights): the one-pass sorted keys, weights, late entry, both; whole days
+  // unweighted (counting by blocks) and weighted (counting on one thread).
+  const std::vector<std::tuple<std::span<const double>, std::span<const double>, std::span<const double>>> paths{
+      {s.durations, none, none}, {s.durations, none, s.weights}, {s.durations, s.entry, none},
+      {s.durations, s.entry, s.weights}, {s.days, none, none}, {s.days, none, s.weights}};
+  for (std::size_t p = 0; p < paths.size(); ++p) {
+    const auto [t, in, w] = paths[p];
+    const auto one = kaplan_meier(t, s.observed, in, w, 0.95, nullptr, 1);
+    for (const std::int32_t threads : {2, 3}) {
+      SCOPED_TRACE(testing::Message() << "path " << p << ", " << threads << " threads");
+      expect_same_curve(kaplan_meier(t, s.observed, in, w, 0.95, nullptr, threads), one);
+    }
+  }
+  // Independently, the weighted continuous curve by brute force: per distinct time, the weighted
+  // deaths and the weight still at risk (exit ≥ t), and the product limit over them.
+  const auto fit = kaplan_meier(s.durations, s.observed, none, s.weights, 0.95, nullptr, 3);
+  std::map<double, std::pair<double, double>> by_time;  // time → (deaths, removed)
+  for (std::size_t i = 0; i < s.durations.size(); ++i) {
+    auto& [d, r] = by_time[s.durations[i]];
+    d += s.observed[i] ? s.weights[i] : 0.0;
+    r += s.weights[i];
+  }
+  double at_risk = 0.0, survival = 1.0;
+  for (double w : s.weights) at_risk += w;
+  std::size_t row = 1;  // row 0: time 0, everyone entering
+  ASSERT_EQ(fit.timeline.size(), by_time.size() + (by_time.begin()->first == 0.0 ? 0 : 1));
+  if (by_time.begin()->first == 0.0) row = 0;
+  for (const auto& [time, dr] : by_time) {
+    survival *= 1.0 - dr.first / at_risk;
+    ASSERT_EQ(fit.timeline[row], time);
+    ASSERT_NEAR(fit.survival[row], survival, 1e-9) << row;
+    at_risk -= dr.second;
+    ++row;
+  }
+  for (const std::int32_t bad : {0, -1, custhealth::max_threads + 1})
+    EXPECT_THAT(invalid_input_message([&] { kaplan_meier(s.durations, s.observed, {}, {}, 0.95, nullptr, bad); }),
+                HasSubstr("kaplan_meier: n_threads must be from 1 to 4096"));
+}
+
+TEST(LogRank, ThreadsGiveOneThreadsBitsAndTheTwoGroupFormula) {
+  const big_sample s = big_random_sample(6);
+  const std::span<const double> none;
+  for (const auto& t : {std::span<const double>(s.durations), std::span<const double>(s.days)})
+    for (const auto& w : {none, std::span<const double>(s.weights)})
+      for (const auto kind : {logrank_weighting::logrank, logrank_weighting::fleming_harrington}) {
+        custhealth::logrank_options o{kind, 1.0, 0.5};
+        const auto one = logrank_test(t, s.observed, s.groups, w, o);
+        for (const std::int32_t threads : {2, 3}) {
+          o.n_threads = threads;
+          const auto many = logrank_test(t, s.observed, s.groups, w, o);
+          EXPECT_EQ(std::bit_cast<std::uint64_t>(many.statistic), std::bit_cast<std::uint64_t>(one.statistic));
+          EXPECT_EQ(many.observed, one.observed);
+          EXPECT_EQ(many.expected, one.expected);
+          EXPECT_EQ(many.p_value, one.p_value);
+        }
+      }
+  // Independently, groups 0 and 1 alone, unweighted: (O₀ − E₀)² / V by the textbook sums over the
+  // distinct event times (Mantel 1966), n_g at risk = exits ≥ t.
+  std::vector<double> t2;
+  std::vector<std::uint8_t> e2;
+  std::vector<int> g2;
+  for (std::size_t i = 0; i < s.durations.size(); ++i)
+    if (s.groups[i] < 2) t2.push_back(s.durations[i]), e2.push_back(s.observed[i]), g2.push_back(s.groups[i]);
+  custhealth::logrank_options o;
+  o.n_threads = 3;
+  const auto got = logrank_test(t2, e2, g2, {}, o);
+  std::map<double, std::array<double, 4>> by_time;  // time → deaths in 0, deaths in 1, exits in 0, exits in 1
+  for (std::size_t i = 0; i < t2.size(); ++i) {
+    auto& c = by_time[t2[i]];
+    if (e2[i]) c[std::size_t(g2[i])] += 1;
+    c[2 + std::size_t(g2[i])] += 1;
+  }
+  double n0 = 0, n1 = 0;
+  for (int g : g2) (g == 0 ? n0 : n1) += 1;
+  double o0 = 0, e0 = 0, v = 0;
+  for (const auto& [time, c] : by_time) {
+    const double d = c[0] + c[1], n = n0 + n1;
+    if (d > 0) {
+      o0 += c[0], e0 += n0 * d / n;
+      if (n > 1) v += n0 * n1 * d * (n - d) / (n * n * (n - 1));
+    }
+    n0 -= c[2], n1 -= c[3];
+  }
+  EXPECT_EQ(got.observed[0], o0);
+  EXPECT_NEAR(got.expected[0], e0, 1e-9 * e0);
+  EXPECT_NEAR(got.statistic, (o0 - e0) * (o0 - e0) / v, 1e-8 * got.statistic);
+  o.n_threads = 0;
+  EXPECT_THAT(invalid_input_message([&] { logrank_test(t2, e2, g2, {}, o); }),
+              HasSubstr("logrank_test: n_threads must be from 1 to 4096"));
 }

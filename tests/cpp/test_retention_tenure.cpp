@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,56 @@ TEST(Tenure, BadInput) {
   EXPECT_THAT([] { (void)tenure(dataset{}); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("no account has a start date")));
   const auto d = accounts_dataset({{"a", from_civil(2024, 2, 1), from_civil(2024, 1, 1)}});
   EXPECT_THAT([&] { (void)tenure(d, from_civil(2024, 3, 1)); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("is before start")));
+}
+
+TEST(Tenure, ThreadsGiveOneThreadsListsAndTheHandFormula) {
+  // 13,000 accounts: three blocks of 4,096, so 2 and 3 threads really split. Account i starts on day
+  // i % 300 of 2023; every third ends 10 + i % 50 days later; every 97th has no start, every 101st
+  // starts after as_of.
+  const timestamp as_of = from_civil(2024, 1, 1), day0 = from_civil(2023, 1, 1);
+  std::vector<account_row> rows;
+  for (int i = 0; i < 13'000; ++i) {
+    const timestamp start = i % 97 == 0 ? no_time : i % 101 == 0 ? as_of + seconds_per_day : day0 + (i % 300) * seconds_per_day;
+    const timestamp end = i % 3 == 0 && start != no_time ? start + (10 + i % 50) * seconds_per_day : no_time;
+    char id[16];
+    std::snprintf(id, sizeof id, "a%05d", i);  // sorted ids: code i
+    rows.push_back({id, start, end});
+  }
+  const auto d = accounts_dataset(rows);
+  const auto one = tenure(d, as_of, 1);
+  for (const std::int32_t threads : {2, 3}) {
+    const auto many = tenure(d, as_of, threads);
+    EXPECT_EQ(many.account, one.account);
+    EXPECT_EQ(many.duration, one.duration);
+    EXPECT_EQ(many.observed, one.observed);
+    EXPECT_EQ(many.without_start, one.without_start);
+    EXPECT_EQ(many.not_started, one.not_started);
+  }
+  std::size_t k = 0;
+  std::int64_t without = 0, later = 0;
+  for (int i = 0; i < 13'000; ++i) {
+    if (i % 97 == 0) {
+      ++without;
+    } else if (i % 101 == 0) {
+      ++later;
+    } else {
+      ASSERT_EQ(one.account[k], i);
+      EXPECT_EQ(one.duration[k], i % 3 == 0 ? 10 + i % 50 : 365 - i % 300);
+      EXPECT_EQ(one.observed[k], i % 3 == 0 ? 1 : 0);
+      ++k;
+    }
+  }
+  EXPECT_EQ(k, one.size());
+  EXPECT_EQ(one.without_start, without);
+  EXPECT_EQ(one.not_started, later);
+  // The first bad account in code order is reported, whichever thread meets one first.
+  rows[6'000].end = rows[6'000].start - seconds_per_day;
+  rows[12'000].end = rows[12'000].start - seconds_per_day;
+  const auto bad = accounts_dataset(rows);
+  EXPECT_THAT([&] { (void)tenure(bad, as_of, 3); }, ::testing::ThrowsMessage<invalid_input>(HasSubstr("\"a06000\"")));
+  for (const std::int32_t n : {0, -1, max_threads + 1})
+    EXPECT_THAT([&] { (void)tenure(d, as_of, n); },
+                ::testing::ThrowsMessage<invalid_input>(HasSubstr("tenure: n_threads must be from 1 to 4096")));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -200,9 +201,11 @@ ticket_data random_tickets(std::size_t n, unsigned seed) {
 
 }  // namespace
 
-TEST(SlaSummary, MatchesABruteForceReference) {
-  const auto d = random_tickets(4'000, 3);
-  const timestamp as_of = from_civil(2024, 5, 20);
+namespace {
+
+/// sla_summary by priority × month checked against a brute-force reference: the counts, and the p90
+/// of first response as numpy.quantile(x, 0.9) with its default "linear" method.
+void expect_brute_force_sla(const ticket_data& d, timestamp as_of, const grouped<sla_stats>& got) {
   const sla_targets targets;
   struct ref {
     sla_counts c;
@@ -231,7 +234,6 @@ TEST(SlaSummary, MatchesABruteForceReference) {
     if (d.resolved[i] != no_time && d.resolved[i] < as_of)
       ++want[{p, period_index(d.resolved[i], period::month)}].c.resolved_in_period;
   }
-  const auto got = sla_summary(d.rows(), {period::month, as_of});
   ASSERT_EQ(got.size(), want.size());
   std::size_t g = 0;
   for (auto& [key, r] : want) {
@@ -239,7 +241,7 @@ TEST(SlaSummary, MatchesABruteForceReference) {
     EXPECT_EQ(period_index(got.keys.start[g], period::month), key.second);
     EXPECT_EQ(got.values[g].counts, r.c);
     std::sort(r.frt.begin(), r.frt.end());
-    if (!r.frt.empty()) {  // numpy.quantile(x, 0.9) with the default "linear" method
+    if (!r.frt.empty()) {
       const double h = 0.9 * double(r.frt.size() - 1);
       const auto lo = std::size_t(h);
       const double hi = double(r.frt[std::min(lo + 1, r.frt.size() - 1)]);
@@ -248,6 +250,58 @@ TEST(SlaSummary, MatchesABruteForceReference) {
     }
     ++g;
   }
+}
+
+/// Bit for bit: the same groups, counts, and duration means and quantiles (NaN where both are).
+void expect_same_sla_bits(const grouped<sla_stats>& got, const grouped<sla_stats>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  EXPECT_EQ(got.keys.start, want.keys.start);
+  EXPECT_EQ(got.keys.codes, want.keys.codes);
+  for (std::size_t g = 0; g < want.size(); ++g) {
+    EXPECT_EQ(got.values[g].counts, want.values[g].counts);
+    for (auto [x, y] : {std::pair{got.values[g].first_response, want.values[g].first_response},
+                        std::pair{got.values[g].resolution, want.values[g].resolution}}) {
+      EXPECT_EQ(x.n, y.n);
+      for (auto [a, b] : {std::pair{x.mean, y.mean}, std::pair{x.median, y.median}, std::pair{x.p90, y.p90}})
+        EXPECT_TRUE(std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b)) << a << " vs " << b;
+    }
+  }
+}
+
+}  // namespace
+
+TEST(SlaSummary, MatchesABruteForceReference) {
+  const auto d = random_tickets(4'000, 3);
+  const timestamp as_of = from_civil(2024, 5, 20);
+  expect_brute_force_sla(d, as_of, sla_summary(d.rows(), {period::month, as_of}));
+}
+
+TEST(SlaSummary, ThreadsGiveOneThreadsBitsAndTheReference) {
+  // 200,000 tickets: three blocks of the rows grain (65,536) each, so 2 and 3 threads really split.
+  const auto d = random_tickets(200'000, 12);
+  const timestamp as_of = from_civil(2024, 5, 20);
+  ASSERT_EQ(block_count(d.opened.size(), 3, block_grain::rows), 3u);
+  const auto one = sla_summary(d.rows(), {period::month, as_of}, {}, 1);
+  expect_brute_force_sla(d, as_of, one);
+  for (const std::int32_t threads : {2, 3}) {
+    SCOPED_TRACE(threads);
+    expect_same_sla_bits(sla_summary(d.rows(), {period::month, as_of}, {}, threads), one);
+    // Weekly, with a window and without keys: other group layouts through the same merge.
+    expect_same_sla_bits(sla_summary(d.rows(false), {period::week, as_of}, {}, threads),
+                         sla_summary(d.rows(false), {period::week, as_of}));
+    expect_same_sla_bits(sla_summary(d.rows(), {std::nullopt, as_of, 30}, {}, threads),
+                         sla_summary(d.rows(), {std::nullopt, as_of, 30}));
+  }
+  // The first bad ticket in row order is reported, whichever block's thread meets one first.
+  auto bad = d;
+  bad.resolved[199'000] = bad.opened[199'000] - hour;
+  bad.first_response[150'000] = bad.opened[150'000] - hour;
+  for (const std::int32_t threads : {1, 3})
+    EXPECT_THAT(invalid_input_message([&] { sla_summary(bad.rows(), {period::month, as_of}, {}, threads); }),
+                HasSubstr("tickets[150000]: 'first_response_at'"));
+  for (const std::int32_t threads : {0, -1, max_threads + 1})
+    EXPECT_THAT(invalid_input_message([&] { sla_summary(d.rows(), {period::month, as_of}, {}, threads); }),
+                HasSubstr("SLA summary: n_threads must be from 1 to 4096"));
 }
 
 TEST(SlaCounts, MergeOfAnySplitAndAnyRowOrderGiveTheSameCounts) {

@@ -221,6 +221,26 @@ def test_cohort_matrices_and_lifecycles_are_the_same_bits_on_any_thread_count():
         ch.lifecycle(ds, n_threads=-1)
 
 
+def test_tenure_is_the_same_frame_on_any_thread_count():
+    ds = ch.generate(n_accounts=9000, days=400, seed=4)  # above 4,096 accounts: several blocks
+    one = ch.tenure(ds, n_threads=1)
+    for threads in (2, 3):
+        pd.testing.assert_frame_equal(ch.tenure(ds, n_threads=threads), one, check_exact=True)
+        assert ch.tenure(ds, n_threads=threads).attrs == one.attrs
+    # Independently, from the accounts table in pandas: (end or as_of) − start in days.
+    accounts = ds.table("accounts").set_index("account_id")
+    as_of = one.attrs["as_of"]
+    kept = accounts[accounts["start"].notna() & (accounts["start"] < as_of)]
+    ended = kept["end"].notna() & (kept["end"] < as_of)
+    want = ((kept["end"].where(ended, as_of) - kept["start"]).dt.total_seconds() / 86400).loc[one.index]
+    np.testing.assert_array_equal(one["duration"].to_numpy(), want.to_numpy())
+    np.testing.assert_array_equal(one["observed"].to_numpy(), ended.loc[one.index].to_numpy())
+    with pytest.raises(ch.InvalidInputError, match="tenure: n_threads must be a whole number from 1 to 4096, got 0"):
+        ch.tenure(ds, n_threads=0)
+    with pytest.raises(ch.InvalidInputError, match="tenure: n_threads must be a whole number from 1 to 4096, got 4097"):
+        ch.tenure(ds, n_threads=4097)
+
+
 def test_the_logistic_fit_is_the_same_bits_on_any_thread_count():
     rng = np.random.default_rng(8)
     X = pd.DataFrame(rng.normal(size=(150_000, 4)), columns=list("abcd"))  # several chunks of rows

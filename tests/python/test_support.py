@@ -103,6 +103,25 @@ def test_sla_equals_pandas(by, period):
         assert ours[ours.owner == "solo"].opened.sum() == 1  # a group of one (its resolution: another period)
 
 
+def test_sla_on_threads_is_one_threads_bits_and_pandas():
+    # 200,000 tickets: three blocks of the rows grain (65,536), so 2 and 3 threads really split.
+    df = random_tickets(seed=7, n=200_000)
+    by = ["priority", "owner"]
+    one = ch.sla_summary(df, by=by, period="M", as_of=T, n_threads=1)
+    for threads in (2, 3):
+        pd.testing.assert_frame_equal(ch.sla_summary(df, by=by, period="M", as_of=T, n_threads=threads), one,
+                                      check_exact=True)
+    compare(one, pandas_sla(df, by, "M", T), by + ["period"], support.SLA_COLUMNS)
+    ds = ch.generate(n_accounts=200, days=200, seed=3)
+    pd.testing.assert_frame_equal(ch.sla_summary(ds, by="priority", n_threads=2),
+                                  ch.sla_summary(ds, by="priority", n_threads=1), check_exact=True)
+    for bad in (0, -1, 4097):
+        with pytest.raises(ch.InvalidInputError, match="sla_summary: n_threads must be a whole number from 1 to 4096"):
+            ch.sla_summary(df, n_threads=bad)
+        with pytest.raises(ch.InvalidInputError, match="sla_summary: n_threads must be a whole number from 1 to 4096"):
+            ch.sla_summary(ds, n_threads=bad)
+
+
 def test_sla_default_as_of_is_the_midnight_after_the_latest_time():
     # DESIGN §2: whole days, the latest of opened_at, first_response_at and resolved_at.
     df = random_tickets(seed=2, n=500)

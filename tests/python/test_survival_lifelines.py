@@ -229,3 +229,43 @@ def test_weighted_log_rank_bad_input():
         ch.logrank_test(t, t, e, e, t_0=-5)
     with pytest.raises(ch.InvalidInputError, match="two groups"):
         ch.pairwise_logrank_test(t, np.zeros(50), e)
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_threads_give_one_threads_bits_and_lifelines(integer):
+    # 200,000 subjects: three blocks of 65,536, so 2 and 3 threads really split the sort (or the
+    # counting of whole-number times).
+    t, e = sample(200_000, 9, integer=integer)
+    rng = np.random.default_rng(4)
+    w = rng.uniform(0.1, 1.9, len(t))
+    for kwargs in ({}, {"weights": w}):
+        one = ch.KaplanMeier(n_threads=1).fit(t, e, **kwargs)
+        for threads in (2, 3):
+            many = ch.KaplanMeier(n_threads=threads).fit(t, e, **kwargs)
+            pd.testing.assert_frame_equal(many.survival_function_, one.survival_function_, check_exact=True)
+            pd.testing.assert_frame_equal(many.event_table_, one.event_table_, check_exact=True)
+            pd.testing.assert_frame_equal(many.confidence_interval_, one.confidence_interval_, check_exact=True)
+    theirs = lifelines.KaplanMeierFitter().fit(t, e)
+    np.testing.assert_array_equal(one.survival_function_.index.to_numpy(), theirs.survival_function_.index.to_numpy())
+    ours = ch.KaplanMeier(n_threads=2).fit(t, e)
+    # A product over ~10^5 event times against lifelines' sum of logs: rounding, not a difference.
+    np.testing.assert_allclose(ours.survival_function_.to_numpy(), theirs.survival_function_.to_numpy(), rtol=0,
+                               atol=1e-10)
+    g = rng.integers(0, 3, len(t))
+    ours_k = ch.multivariate_logrank_test(t, g, e, n_threads=1)
+    for threads in (2, 3):
+        many = ch.multivariate_logrank_test(t, g, e, n_threads=threads)
+        assert many.test_statistic == ours_k.test_statistic and many.p_value == ours_k.p_value
+    two = ch.logrank_test(t[g == 0], t[g == 1], e[g == 0], e[g == 1], n_threads=3)
+    assert two.test_statistic == ch.logrank_test(t[g == 0], t[g == 1], e[g == 0], e[g == 1], n_threads=1).test_statistic
+    expected = multivariate_logrank_test(t, g, e).test_statistic
+    assert ours_k.test_statistic == pytest.approx(expected, rel=1e-9)
+    assert two.test_statistic == pytest.approx(logrank_test(t[g == 0], t[g == 1], e[g == 0], e[g == 1]).test_statistic,
+                                               rel=1e-9)
+    for bad in (0, -1, 4097):
+        with pytest.raises(ch.InvalidInputError, match="KaplanMeier.fit: n_threads must be a whole number from 1 to"):
+            ch.KaplanMeier(n_threads=bad).fit(t, e)
+        with pytest.raises(ch.InvalidInputError, match="logrank_test: n_threads must be a whole number from 1 to"):
+            ch.logrank_test(t, t, e, e, n_threads=bad)
+        with pytest.raises(ch.InvalidInputError, match="multivariate_logrank_test: n_threads must be a whole"):
+            ch.multivariate_logrank_test(t, g, e, n_threads=bad)

@@ -837,7 +837,7 @@ def from_arrays(tables: dict, strict: bool = True, csat_scale: typing.SupportsIn
     ...
 def generate(n_accounts: typing.SupportsInt | typing.SupportsIndex, days: typing.SupportsInt | typing.SupportsIndex, seed: typing.SupportsInt | typing.SupportsIndex, end: typing.SupportsInt | typing.SupportsIndex, payments: bool) -> tuple[Dataset, dict]:
     ...
-def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], entry: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95) -> KaplanMeierResult:
+def kaplan_meier(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], entry: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, confidence: typing.SupportsFloat | typing.SupportsIndex = 0.95, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> KaplanMeierResult:
     """
     Kaplan–Meier fit of float64 durations and uint8 event flags (0/1); entry and weights optional.
     
@@ -869,7 +869,7 @@ def logrank_states(states: collections.abc.Sequence[KmState], weighting: str = '
     """
     Log-rank test of groups given as KmStates (group codes 0, 1, ...: their positions)
     """
-def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weighting: str = 'logrank', p: typing.SupportsFloat | typing.SupportsIndex = 0.0, q: typing.SupportsFloat | typing.SupportsIndex = 0.0) -> dict:
+def logrank_test(durations: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], observed: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8], groups: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64] | None = None, weighting: str = 'logrank', p: typing.SupportsFloat | typing.SupportsIndex = 0.0, q: typing.SupportsFloat | typing.SupportsIndex = 0.0, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Log-rank test across integer group codes (k >= 2), optionally weighted (lifelines' weightings).
     """
@@ -941,15 +941,15 @@ def signals(dataset: Dataset, as_of: collections.abc.Sequence[typing.SupportsInt
     """
     Signals of every account at each as-of time (see custhealth.signals)
     """
-def sla_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+def sla_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
-def sla_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> dict:
+def sla_dataset(dataset: Dataset, by: collections.abc.Sequence[str], period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex | None, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     ...
 def sla_state_arrays(opened: typing.Any, first_response: typing.Any, resolved: typing.Any, ticks_per_second: typing.SupportsInt | typing.SupportsIndex, priority: typing.Any, keys: list, period: str | None, as_of: typing.SupportsInt | typing.SupportsIndex, window_days: typing.SupportsInt | typing.SupportsIndex, targets: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], confidence: typing.SupportsFloat | typing.SupportsIndex) -> SlaState:
     """
     The mergeable SlaState of tickets as arrays; as_of is required (every shard must share T)
     """
-def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None) -> dict:
+def tenure(dataset: Dataset, as_of: typing.SupportsInt | typing.SupportsIndex | None = None, n_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> dict:
     """
     Tenures in days with event flags (see custhealth.tenure)
     """

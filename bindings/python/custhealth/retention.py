@@ -262,14 +262,17 @@ def _revenue_frame(raw: Mapping[str, Any]) -> pd.DataFrame:
     return out
 
 
-def tenure(data: Any, as_of: Any = None) -> pd.DataFrame:
+def tenure(data: Any, as_of: Any = None, *, n_threads: int | None = None) -> pd.DataFrame:
     """Account tenures for survival analysis, indexed by account id: ``duration`` in days from
     ``start`` to ``end``, or to ``as_of`` (default: the end of the data) while the account is
     active or ends later (``observed`` False: right-censored). Accounts without a start, or starting
     at or after ``as_of``, are left out and counted in ``attrs["without_start"]`` and
-    ``attrs["not_started"]``. Feed ``duration`` and ``observed`` to a Kaplan–Meier fitter."""
+    ``attrs["not_started"]``. Feed ``duration`` and ``observed`` to a Kaplan–Meier fitter.
+    ``n_threads``: threads over blocks of accounts (default ``ch.get_num_threads()``), their lists
+    joined in order: the same frame for any count."""
+    threads = resolve_threads(n_threads, "tenure")
     ds = _dataset(data, "accounts")
-    native = _core.tenure(ds._native, _seconds(as_of))
+    native = _core.tenure(ds._native, _seconds(as_of), threads)
     accounts = np.asarray(native["account"], dtype=np.int64)
     out = pd.DataFrame({"duration": np.asarray(native["duration"]),
                         "observed": np.asarray(native["observed"]).astype(bool)},

@@ -13,6 +13,7 @@ from . import _core
 from ._core import InvalidInputError
 from ._convert import moment, one_dimensional
 from ._plotting import pyplot
+from .parallel import resolve_threads
 from .retention import _dataset, _seconds
 
 __all__ = ["KaplanMeier", "LogRankResult", "PairwiseLogRankResult", "add_at_risk_counts", "logrank_test",
@@ -78,6 +79,10 @@ class KaplanMeier:
         The band and the median's interval have confidence ``1 − alpha``.
     label : str, optional
         Column name of the fitted curves; default ``"KM_estimate"`` (lifelines').
+    n_threads : int, optional
+        Threads of :meth:`fit`'s sort by time (default ``ch.get_num_threads()``): blocks sorted, then
+        merged into one thread's order, and unweighted whole-number times counted per block; the sums
+        stay on one thread, so the curve is the same bits for any count.
 
     Attributes
     ----------
@@ -109,9 +114,10 @@ class KaplanMeier:
     n_without_start_: int
     n_not_started_: int
 
-    def __init__(self, alpha: float = 0.05, label: str | None = None) -> None:
+    def __init__(self, alpha: float = 0.05, label: str | None = None, *, n_threads: int | None = None) -> None:
         self.alpha = alpha
         self.label = label
+        self.n_threads = n_threads
 
     def _set_label_alpha(self, label: str | None, alpha: float | None) -> None:
         """fit()'s label and alpha, when given, checked (shared with custhealth.dask's fit)."""
@@ -142,7 +148,6 @@ class KaplanMeier:
             ``cumulative_density_`` and ``variance_`` (the step function's values there).
         label, alpha : optional
             Override the constructor's values.
-
         Returns
         -------
         KaplanMeier
@@ -152,14 +157,16 @@ class KaplanMeier:
         ------
         InvalidInputError
             Negative or non-finite durations, a flag other than 0/1, entry ≥ duration, negative
-            weights, mismatched lengths; the message names the first offending element.
+            weights, mismatched lengths (the message names the first offending element); the
+            constructor's ``n_threads`` not a whole number from 1 to 4096.
         """
+        threads = resolve_threads(getattr(self, "n_threads", None), "KaplanMeier.fit")  # older pickles lack it
         self._set_label_alpha(label, alpha)
         t = _float_array(durations, "durations")
         e = _event_array(event_observed, len(t), "event_observed")
         entry_ = _optional_floats(entry, "entry")
         weights_ = _optional_floats(weights, "weights")
-        result = _core.kaplan_meier(t, e, entry_, weights_, 1.0 - self.alpha)
+        result = _core.kaplan_meier(t, e, entry_, weights_, 1.0 - self.alpha, threads)
         self.durations, self.event_observed, self.entry, self.weights = t, e, entry_, weights_
         self._set_result(result, timeline, integer_counts=weights_ is None)
         return self
@@ -657,7 +664,7 @@ class LogRankResult:
 
 def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = None, event_observed_B: Any = None,
                  t_0: float = -1, weightings: str | None = None, *, weights_A: Any = None, weights_B: Any = None,
-                 p: float | None = None, q: float | None = None) -> LogRankResult:
+                 p: float | None = None, q: float | None = None, n_threads: int | None = None) -> LogRankResult:
     """Log-rank test of equal hazards in two samples, with lifelines' ``logrank_test`` argument order
     and names (``logrank_test(T_A, T_B, event_observed_A=E_A, event_observed_B=E_B)``).
 
@@ -674,6 +681,9 @@ def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = Non
         ``"fleming-harrington"`` (with ``p`` and ``q`` ≥ 0); default the log-rank (all weights 1).
     weights_A, weights_B : array-like, optional
         Case weights (both or neither).
+    n_threads : int, optional
+        Threads of the sort by time (default ``ch.get_num_threads()``), merged into one thread's order:
+        the same bits for any count.
 
     Returns
     -------
@@ -683,8 +693,10 @@ def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = Non
     Raises
     ------
     InvalidInputError
-        Bad values (as :meth:`KaplanMeier.fit`), mismatched lengths, or an empty sample.
+        Bad values (as :meth:`KaplanMeier.fit`), mismatched lengths, or an empty sample; ``n_threads``
+        not a whole number from 1 to 4096.
     """
+    threads = resolve_threads(n_threads, "logrank_test")
     ta, tb = _float_array(durations_A, "durations_A"), _float_array(durations_B, "durations_B")
     for name, t in (("durations_A", ta), ("durations_B", tb)):
         if len(t) == 0:
@@ -705,7 +717,7 @@ def logrank_test(durations_A: Any, durations_B: Any, event_observed_A: Any = Non
         weights = np.concatenate([wa, wb])
     groups = np.concatenate([np.zeros(len(ta), np.intc), np.ones(len(tb), np.intc)])
     return _weighted_logrank("logrank_test", np.concatenate([ta, tb]), np.concatenate([ea, eb]), groups, weights,
-                             ["A", "B"], t_0, weightings, p, q)
+                             ["A", "B"], t_0, weightings, p, q, threads)
 
 
 def _grouped_sample(name: str, durations: Any, groups: Any,
@@ -724,12 +736,13 @@ def _grouped_sample(name: str, durations: Any, groups: Any,
 
 def _weighted_logrank(name: str, t: np.ndarray, e: np.ndarray, codes: np.ndarray, weights: np.ndarray | None,
                       labels: list[Any], t_0: float, weightings: str | None, p: float | None,
-                      q: float | None) -> LogRankResult:
+                      q: float | None, n_threads: int = 1) -> LogRankResult:
     """The core test with lifelines' t_0 (censor after it) and weightings; the result named as lifelines names
     it ("Wilcoxon_test", ...)."""
     kind = _weighting(name, weightings, p, q)
     t, e = _censored_at(name, t, e, t_0)
-    raw = _core.logrank_test(t, e, codes, weights, weighting=kind, p=float(p or 0.0), q=float(q or 0.0))
+    raw = _core.logrank_test(t, e, codes, weights, weighting=kind, p=float(p or 0.0), q=float(q or 0.0),
+                             n_threads=n_threads)
     return _named(LogRankResult(raw, labels), name, kind)
 
 
@@ -761,7 +774,7 @@ def _named(result: LogRankResult, name: str, kind: str) -> LogRankResult:
 
 def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any = None, weights: Any = None,
                               t_0: float = -1, weightings: str | None = None, *, p: float | None = None,
-                              q: float | None = None) -> LogRankResult:
+                              q: float | None = None, n_threads: int | None = None) -> LogRankResult:
     """Log-rank test across k ≥ 2 groups (lifelines' ``multivariate_logrank_test``; statsmodels' ``survdiff``).
 
     Parameters
@@ -771,7 +784,7 @@ def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any =
         The group of each subject; missing labels are an error.
     event_observed : array-like of bool or 0/1, optional
     weights : array-like, optional
-    t_0, weightings, p, q
+    t_0, weightings, p, q, n_threads
         As :func:`logrank_test`.
 
     Returns
@@ -779,9 +792,10 @@ def multivariate_logrank_test(durations: Any, groups: Any, event_observed: Any =
     LogRankResult
         ``degrees_of_freedom = k − 1``; ``groups`` indexed by the sorted labels.
     """
+    threads = resolve_threads(n_threads, "multivariate_logrank_test")
     t, e, codes, uniques = _grouped_sample("multivariate_logrank_test", durations, groups, event_observed)
     return _weighted_logrank("multivariate_logrank_test", t, e, codes.astype(np.intc),
-                             _optional_floats(weights, "weights"), list(uniques), t_0, weightings, p, q)
+                             _optional_floats(weights, "weights"), list(uniques), t_0, weightings, p, q, threads)
 
 
 class PairwiseLogRankResult:

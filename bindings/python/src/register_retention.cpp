@@ -350,8 +350,8 @@ void register_revenue(py::module_& m) {
 void register_tenure(py::module_& m) {
   m.def(
       "tenure",
-      [](const dataset& d, std::optional<timestamp> as_of) {
-        tenure_data t = without_gil([&] { return tenure(d, as_of.value_or(no_time)); });
+      [](const dataset& d, std::optional<timestamp> as_of, std::int32_t n_threads) {
+        tenure_data t = without_gil([&] { return tenure(d, as_of.value_or(no_time), n_threads); });
         py::dict out;
         out["as_of"] = t.as_of;
         out["without_start"] = t.without_start;
@@ -361,7 +361,7 @@ void register_tenure(py::module_& m) {
         out["observed"] = to_numpy(std::move(t.observed));
         return out;
       },
-      py::arg("dataset"), py::arg("as_of") = py::none(), "Tenures in days with event flags (see custhealth.tenure)");
+      py::arg("dataset"), py::arg("as_of") = py::none(), py::arg("n_threads") = 1, "Tenures in days with event flags (see custhealth.tenure)");
 }
 
 }  // namespace

@@ -141,7 +141,7 @@ void register_support(py::module_& m) {
       [](const py::object& opened, const py::object& first_response, const py::object& resolved,
          std::int64_t ticks_per_second, const py::object& prio, const py::list& keys,
          const std::optional<std::string>& per, std::optional<timestamp> as_of, std::int64_t window_days,
-         const std::vector<std::int64_t>& targets, double confidence) {
+         const std::vector<std::int64_t>& targets, double confidence, std::int32_t n_threads) {
         checked_confidence(confidence);
         const python_tickets t(opened, first_response, resolved, ticks_per_second, prio, keys);
         auto scope = scope_of(per, as_of, window_days);
@@ -150,7 +150,7 @@ void register_support(py::module_& m) {
         {
           py::gil_scoped_release release;
           scope.as_of = detail::ticket_as_of(t.rows, scope.as_of);
-          g = sla_summary(t.rows, scope, goals);
+          g = sla_summary(t.rows, scope, goals, n_threads);
         }
         py::dict out = sla_out(std::move(g), confidence, scope.as_of);
         py::dict inputs;
@@ -161,13 +161,13 @@ void register_support(py::module_& m) {
       },
       py::arg("opened"), py::arg("first_response"), py::arg("resolved"), py::arg("ticks_per_second"),
       py::arg("priority"), py::arg("keys"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
-      py::arg("targets"), py::arg("confidence"));
+      py::arg("targets"), py::arg("confidence"), py::arg("n_threads") = 1);
 
   m.def(
       "sla_dataset",
       [](const dataset& data, const std::vector<std::string>& by, const std::optional<std::string>& per,
          std::optional<timestamp> as_of, std::int64_t window_days, const std::vector<std::int64_t>& targets,
-         double confidence) {
+         double confidence, std::int32_t n_threads) {
         checked_confidence(confidence);
         auto scope = scope_of(per, as_of, window_days);
         const auto goals = targets_of(targets);
@@ -175,12 +175,12 @@ void register_support(py::module_& m) {
         {
           py::gil_scoped_release release;
           scope.as_of = sla_as_of(data, scope.as_of);  // the C++ default, resolved here to report it
-          g = sla_summary(data, by, scope, goals);
+          g = sla_summary(data, by, scope, goals, n_threads);
         }
         return sla_out(std::move(g), confidence, scope.as_of);
       },
       py::arg("dataset"), py::arg("by"), py::arg("period"), py::arg("as_of"), py::arg("window_days"),
-      py::arg("targets"), py::arg("confidence"));
+      py::arg("targets"), py::arg("confidence"), py::arg("n_threads") = 1);
 
   m.def(
       "backlog_arrays",

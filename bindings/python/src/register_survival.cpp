@@ -89,7 +89,8 @@ std::span<const double> optional_span(const std::optional<array_of<double>>& a) 
 
 km_result_ptr fit_kaplan_meier(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
                                const std::optional<array_of<double>>& entry,
-                               const std::optional<array_of<double>>& weights, double confidence) {
+                               const std::optional<array_of<double>>& weights, double confidence,
+                               std::int32_t n_threads) {
   // Spans are taken with the GIL held; the arrays stay referenced by the caller's arguments for the
   // whole call, and nothing below touches a Python object.
   const auto t = as_span(durations);
@@ -97,7 +98,7 @@ km_result_ptr fit_kaplan_meier(const array_of<double>& durations, const array_of
   const auto in = optional_span(entry);
   const auto w = optional_span(weights);
   py::gil_scoped_release release;
-  return owned_by_python(kaplan_meier(t, e, in, w, confidence, &python_workspace()));
+  return owned_by_python(kaplan_meier(t, e, in, w, confidence, &python_workspace(), n_threads));
 }
 
 logrank_options logrank_options_of(const std::string& weighting, double p, double q) {
@@ -121,8 +122,9 @@ py::dict logrank_out(logrank_result&& r) {
 
 py::dict run_logrank(const array_of<double>& durations, const array_of<std::uint8_t>& observed,
                      const array_of<int>& groups, const std::optional<array_of<double>>& weights,
-                     const std::string& weighting, double p, double q) {
-  const auto options = logrank_options_of(weighting, p, q);
+                     const std::string& weighting, double p, double q, std::int32_t n_threads) {
+  auto options = logrank_options_of(weighting, p, q);
+  options.n_threads = n_threads;
   const auto t = as_span(durations);
   const auto e = as_span(observed);
   const auto g = as_span(groups);
@@ -241,13 +243,13 @@ void register_survival(py::module_& m) {
   m.def("logrank_states", &logrank_of_tables, py::arg("states"), py::arg("weighting") = "logrank", py::arg("p") = 0.0,
         py::arg("q") = 0.0, "Log-rank test of groups given as KmStates (group codes 0, 1, ...: their positions)");
   m.def("kaplan_meier", &fit_kaplan_meier, py::arg("durations"), py::arg("observed"), py::arg("entry") = py::none(),
-        py::arg("weights") = py::none(), py::arg("confidence") = 0.95,
+        py::arg("weights") = py::none(), py::arg("confidence") = 0.95, py::arg("n_threads") = 1,
         R"pbdoc(Kaplan–Meier fit of float64 durations and uint8 event flags (0/1); entry and weights optional.
 
 Arrays of these dtypes, C-contiguous, are read without a copy; the GIL is released while fitting.)pbdoc");
   m.def("logrank_test", &run_logrank, py::arg("durations"), py::arg("observed"), py::arg("groups"),
         py::arg("weights") = py::none(), py::arg("weighting") = "logrank", py::arg("p") = 0.0, py::arg("q") = 0.0,
-        "Log-rank test across integer group codes (k >= 2), optionally weighted (lifelines' weightings).");
+        py::arg("n_threads") = 1, "Log-rank test across integer group codes (k >= 2), optionally weighted (lifelines' weightings).");
   m.def(
       "release_survival_buffers", [] { python_workspace().release(); },
       "Frees the spare buffers that Kaplan–Meier fits and log-rank tests from Python keep for reuse.");

@@ -375,6 +375,10 @@ class grouper {
   }
 
   std::size_t size() const noexcept { return full_keys_.size(); }
+  /// The mixed-radix combination of group `id` (group(combination, 0) gives it back).
+  std::uint64_t combination_of(std::int32_t id) const noexcept { return full_keys_[std::size_t(id)]; }
+  /// The memory of the id table once groups are looked up (what a copy per thread costs), groups aside.
+  std::size_t table_bytes() const noexcept { return use_direct_ ? std::size_t(total_) * sizeof(std::int32_t) : 0; }
   std::size_t key_count() const noexcept { return keys_.size(); }
   std::uint64_t cardinality(std::size_t k) const noexcept { return std::uint64_t(cardinality_[k]); }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "custhealth/detail/simd_sort.hpp"
+#include "custhealth/parallel.hpp"
 
 namespace custhealth::detail::km {
 
@@ -154,18 +155,66 @@ void sort_records_in_place(Record* records, Record* scratch, std::size_t n) {
   sort_by_key(records, scratch, n);
 }
 
-/// Stable counting sort of from[0, n) into to[0, n) on (time, flag), for times that are integers in
-/// [0, span): one bucket per (time, flag) — the same order sort_by_key gives, in two passes.
+/// The counting-sort bucket of a record whose time is an integer: one per (time, flag).
 template <class Record>
-void counting_sort_by_key(const Record* from, Record* to, std::size_t n, std::size_t span) {
-  auto bucket = [](const Record& r) {
-    return 2 * static_cast<std::size_t>(time_of_key(key_of(r))) + static_cast<std::size_t>(key_of(r) & 1);
-  };
-  std::vector<std::size_t> next(2 * span, 0);
-  for (std::size_t i = 0; i < n; ++i) ++next[bucket(from[i])];
+std::size_t time_bucket(const Record& r) noexcept {
+  return 2 * static_cast<std::size_t>(time_of_key(key_of(r))) + static_cast<std::size_t>(key_of(r) & 1);
+}
+
+/// Stable counting sort of from[0, n) into to[0, n) on (time, flag), for times that are integers in
+/// [0, span): one bucket per (time, flag) — the same order sort_by_key gives, in two passes. On up to
+/// n_threads threads: each block of the input counts its buckets, a bucket's records then go block
+/// after block (the offsets taken bucket by bucket, block by block), and each block scatters its own —
+/// still input order within a bucket, so the output is one thread's, record for record.
+template <class Record>
+void counting_sort_by_key(const Record* from, Record* to, std::size_t n, std::size_t span, std::int32_t n_threads = 1) {
+  const std::size_t buckets = 2 * span;
+  const std::int32_t threads = threads_within_budget(n_threads, buckets * sizeof(std::size_t));
+  const std::size_t blocks = block_count(n, threads, block_grain::subjects);
+  std::vector<std::vector<std::size_t>> next(blocks);
+  for_each_block(
+      n, threads,
+      [&](std::size_t b, std::size_t first, std::size_t last) {
+        next[b].assign(buckets, 0);
+        for (std::size_t i = first; i < last; ++i) ++next[b][time_bucket(from[i])];
+      },
+      block_grain::subjects);
   std::size_t offset = 0;
-  for (auto& count : next) offset += std::exchange(count, offset);
-  for (std::size_t i = 0; i < n; ++i) to[next[bucket(from[i])]++] = from[i];
+  for (std::size_t c = 0; c < buckets; ++c)
+    for (auto& counts : next) offset += std::exchange(counts[c], offset);
+  for_each_block(
+      n, threads,
+      [&](std::size_t b, std::size_t first, std::size_t last) {
+        for (std::size_t i = first; i < last; ++i) to[next[b][time_bucket(from[i])]++] = from[i];
+      },
+      block_grain::subjects);
+}
+
+/// Merges the sorted blocks of records[0, n) — for_each_block's split into `blocks` — left to right,
+/// through scratch[0, n), and returns where the merged whole is: `records` for one block, else
+/// `scratch` (the last merge is not copied back). std::merge takes the earlier block's record on a
+/// tie, so the result is the order of one stable sort of the whole.
+template <class Record>
+Record* merge_sorted_blocks(Record* records, Record* scratch, std::size_t n, std::size_t blocks) {
+  for (std::size_t b = 1; b < blocks; ++b) {
+    const std::size_t mid = n * b / blocks, end = n * (b + 1) / blocks;
+    std::merge(records, records + mid, records + mid, records + end, scratch,
+               [](const Record& x, const Record& y) { return key_of(x) < key_of(y); });
+    if (b + 1 < blocks) std::copy(scratch, scratch + end, records);
+  }
+  return blocks > 1 ? scratch : records;
+}
+
+/// sort_records_in_place on up to n_threads threads: blocks sorted each on their own, then merged
+/// (merge_sorted_blocks) — the same records in the same places as one thread's stable sort. Returns
+/// where the sorted records are: `records` or `scratch`.
+template <class Record>
+Record* sort_records_blocks(Record* records, Record* scratch, std::size_t n, std::int32_t n_threads) {
+  for_each_block(
+      n, n_threads,
+      [&](std::size_t first, std::size_t last) { sort_records_in_place(records + first, scratch + first, last - first); },
+      block_grain::subjects);
+  return merge_sorted_blocks(records, scratch, n, block_count(n, n_threads, block_grain::subjects));
 }
 
 /// 1 + the largest time when every duration and entry is an integer no larger than 2n + 4096 (so the

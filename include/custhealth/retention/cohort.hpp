@@ -153,6 +153,8 @@ class period_grid {
   std::int64_t rows() const noexcept { return rows_; }
   std::size_t cols() const noexcept { return cols_; }
   bool empty() const noexcept { return rows_ == 0; }
+  /// The cells' memory (what a copy per thread costs).
+  std::size_t bytes() const noexcept { return sizeof(double) * cells_.size(); }
   bool contains(std::int64_t r) const noexcept { return r >= first_ && r < first_ + rows_; }
 
   double* row(std::int64_t r) noexcept { return cells_.data() + std::size_t(r - first_) * cols_; }
@@ -387,7 +389,7 @@ struct cohort_builder {
   std::int64_t excluded = 0;  // accounts without a cohort
   /// The matrix's memory (what a copy per thread costs).
   std::size_t bytes() const noexcept {
-    return sizeof(double) * (std::size_t(m.sizes_.rows()) * m.sizes_.cols() + std::size_t(m.counts_.rows()) * m.counts_.cols());
+    return m.sizes_.bytes() + m.counts_.bytes();
   }
   /// Adds the cells of a builder framed the same over other accounts (before finish()).
   void add(const cohort_builder& other) {
@@ -461,19 +463,14 @@ inline cohort_matrix usage_cohorts(const dataset& data, const cohort_options& o)
       into.add_to_cohort(cohort, 1.0);
     }
   };
-  // Each further block copies the matrix: as many as fit in 64 MiB (a daily matrix over years does not).
-  const auto threads = std::int32_t(
-      std::min<std::size_t>(std::size_t(o.n_threads), 1 + (64u << 20) / std::max<std::size_t>(1, b.bytes())));
-  const std::size_t blocks = block_count(std::size_t(n), threads, block_grain::accounts);
-  std::vector<cohort_builder> parts(blocks - 1, b);
-  for_each_block(
-      std::size_t(n), threads,
-      [&](std::size_t k, std::size_t first, std::size_t last) {
-        pass(k == 0 ? b : parts[k - 1], std::int32_t(first), std::int32_t(last));
-      },
-      block_grain::accounts);
-  for (const auto& part : parts) b.add(part);
-  return b.finish();
+  // Each further block copies the matrix: for_each_block_reduce keeps the copies within its budget
+  // (a daily matrix over years does not fit many).
+  const std::size_t bytes = b.bytes();
+  cohort_builder merged = for_each_block_reduce(
+      std::size_t(n), o.n_threads, std::move(b),
+      [&](cohort_builder& into, std::size_t first, std::size_t last) { pass(into, std::int32_t(first), std::int32_t(last)); },
+      [](cohort_builder& into, const cohort_builder& from) { into.add(from); }, block_grain::accounts, bytes);
+  return merged.finish();
 }
 
 /// Revenue cohorts from the MRR table: cell (c,k) = Σ MRR in period c+k of cohort c's accounts,

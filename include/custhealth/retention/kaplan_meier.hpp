@@ -17,6 +17,7 @@
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/detail/survival_input.hpp"
 #include "custhealth/detail/survival_sort.hpp"
+#include "custhealth/parallel.hpp"
 #include "custhealth/retention/survival_workspace.hpp"
 
 namespace custhealth {
@@ -85,9 +86,11 @@ inline kaplan_meier_result kaplan_meier(km_event_table table, double confidence 
 
 namespace detail::km {
 /// Builds the event table of a validated, non-empty sample; `dense_span` is dense_time_span's answer.
+/// On up to n_threads threads where that keeps one thread's bits (see event_table_of's definition).
 inline km_event_table event_table_of(std::span<const double> durations, std::span<const std::uint8_t> observed,
                                      std::span<const double> entry, std::span<const double> weights,
-                                     std::size_t dense_span, survival_workspace* workspace);
+                                     std::size_t dense_span, survival_workspace* workspace,
+                                     std::int32_t n_threads = 1);
 /// Validates (naming `where` in messages) and builds an event table; see km_event_table::from_spans.
 inline km_event_table build_event_table(std::string_view where, std::span<const double> durations,
                                         std::span<const std::uint8_t> observed, std::span<const double> entry,
@@ -219,7 +222,7 @@ class km_event_table {
  private:
   friend km_event_table detail::km::event_table_of(std::span<const double>, std::span<const std::uint8_t>,
                                                    std::span<const double>, std::span<const double>, std::size_t,
-                                                   survival_workspace*);
+                                                   survival_workspace*, std::int32_t);
   friend kaplan_meier_result kaplan_meier(km_event_table, double, survival_workspace*);
   friend struct detail::state_io<km_event_table>;
 
@@ -258,33 +261,48 @@ class km_event_table {
 
   /// Counting sort for integer-valued times in [0, span): one pass drops every subject into the bucket
   /// of its exit (and entry) time, one pass over the buckets emits the rows. Sums accumulate in input
-  /// order, as in the bucket-sort path and in repeated add().
+  /// order, as in the bucket-sort path and in repeated add(). Unweighted, on up to n_threads threads:
+  /// blocks of subjects into buckets of their own, added up — whole-number counts, so exact.
   void assemble_dense(std::span<const double> durations, std::span<const std::uint8_t> observed,
                       std::span<const double> entry, std::span<const double> weights, std::size_t span,
-                      survival_workspace* workspace) {
-    std::vector<double> deaths(span, 0.0), censorings(span, 0.0), entering(span, 0.0);
-    std::vector<std::uint8_t> present(span, 0);  // a row exists even if its weights are all 0
+                      survival_workspace* workspace, std::int32_t n_threads = 1) {
+    struct buckets {
+      std::vector<double> deaths, censorings, entering;
+      std::vector<std::uint8_t> present;  // a row exists even if its weights are all 0
+    };
     const std::size_t n = durations.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto t = static_cast<std::size_t>(durations[i]);
-      (observed[i] != 0 ? deaths : censorings)[t] += weights.empty() ? 1.0 : weights[i];
-      present[t] = 1;
-    }
-    if (entry.empty()) {
-      entering[0] = detail::km::sum_of_weights(weights, n);
-      present[0] = 1;
-    } else {
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto t = static_cast<std::size_t>(entry[i]);
-        entering[t] += weights.empty() ? 1.0 : weights[i];
-        present[t] = 1;
+    auto drop = [&](buckets& b, std::size_t first, std::size_t last) {
+      for (std::size_t i = first; i < last; ++i) {
+        const auto t = static_cast<std::size_t>(durations[i]);
+        (observed[i] != 0 ? b.deaths : b.censorings)[t] += weights.empty() ? 1.0 : weights[i];
+        b.present[t] = 1;
       }
+      for (std::size_t i = first; i < std::min(last, entry.size()); ++i) {
+        const auto t = static_cast<std::size_t>(entry[i]);
+        b.entering[t] += weights.empty() ? 1.0 : weights[i];
+        b.present[t] = 1;
+      }
+    };
+    auto add = [span](buckets& into, const buckets& from) {
+      for (std::size_t t = 0; t < span; ++t) {
+        into.deaths[t] += from.deaths[t], into.censorings[t] += from.censorings[t];
+        into.entering[t] += from.entering[t], into.present[t] |= from.present[t];
+      }
+    };
+    buckets b = for_each_block_reduce(
+        n, weights.empty() ? n_threads : 1,  // weighted sums must keep the input order
+        buckets{std::vector<double>(span, 0.0), std::vector<double>(span, 0.0), std::vector<double>(span, 0.0),
+                std::vector<std::uint8_t>(span, 0)},
+        drop, add, block_grain::subjects, span * (3 * sizeof(double) + 1));
+    if (entry.empty()) {
+      b.entering[0] = detail::km::sum_of_weights(weights, n);
+      b.present[0] = 1;
     }
     std::size_t rows = 0;
-    for (std::uint8_t p : present) rows += p;
+    for (std::uint8_t p : b.present) rows += p;
     reserve(rows, workspace);
     for (std::size_t t = 0; t < span; ++t)
-      if (present[t]) push_row(static_cast<double>(t), deaths[t], censorings[t], entering[t]);
+      if (b.present[t]) push_row(static_cast<double>(t), b.deaths[t], b.censorings[t], b.entering[t]);
   }
 
   /// Builds the rows from removal records sorted on (time, event flag) and entrance records sorted on
@@ -326,27 +344,38 @@ namespace detail::km {
 
 /// Fills n records with make(i), sorts them on their keys and hands them to use(span). Sort buffers are
 /// uninitialised (no zero-fill pass) and come from `workspace`'s spares when given one (no page faults).
+/// On up to n_threads threads: the stable sort in blocks, merged (the order of one thread's).
 template <class Make, class Use>
-void sort_records(std::size_t n, Make make, Use use, survival_workspace* workspace) {
+void sort_records(std::size_t n, Make make, Use use, survival_workspace* workspace, std::int32_t n_threads = 1) {
   using Record = decltype(make(std::size_t{0}));
   scratch_buffer<Record> records(n, workspace);
-  for (std::size_t i = 0; i < n; ++i) records.data()[i] = make(i);
   {
     scratch_buffer<Record> scratch(n, workspace);
-    sort_records_in_place(records.data(), scratch.data(), n);
+    for_each_block(
+        n, n_threads,
+        [&](std::size_t first, std::size_t last) {
+          for (std::size_t i = first; i < last; ++i) records.data()[i] = make(i);
+          sort_records_in_place(records.data() + first, scratch.data() + first, last - first);
+        },
+        block_grain::subjects);
+    const Record* sorted =
+        merge_sorted_blocks(records.data(), scratch.data(), n, block_count(n, n_threads, block_grain::subjects));
+    if (sorted != records.data()) std::copy_n(sorted, n, records.data());  // scratch goes back now
   }
   use(std::span<const Record>(records.data(), n));
 }
 
+/// Threads: the sorts in blocks (stable, merged: the records in one thread's order, so every later
+/// sum is one thread's) and, unweighted, the counting sort's buckets (exact counts).
 inline km_event_table event_table_of(std::span<const double> durations, std::span<const std::uint8_t> observed,
                                      std::span<const double> entry, std::span<const double> weights,
-                                     std::size_t dense_span, survival_workspace* workspace) {
+                                     std::size_t dense_span, survival_workspace* workspace, std::int32_t n_threads) {
   const std::size_t n = durations.size();
   km_event_table table;
   // Integer-valued times (days, weeks, months: the common case) within a range comparable to n need no
   // sort at all — a counting sort into per-time buckets.
   if (dense_span != 0) {
-    table.assemble_dense(durations, observed, entry, weights, dense_span, workspace);
+    table.assemble_dense(durations, observed, entry, weights, dense_span, workspace, n_threads);
     return table;
   }
 
@@ -358,19 +387,19 @@ inline km_event_table event_table_of(std::span<const double> durations, std::spa
       const weighted_key everyone[1] = {{time_key(0.0), sum_of_weights(weights, n)}};
       assemble(std::span<const weighted_key>(everyone));
     } else if (weights.empty()) {
-      sort_records(n, [&](std::size_t i) { return time_key(entry[i]); }, assemble, workspace);
+      sort_records(n, [&](std::size_t i) { return time_key(entry[i]); }, assemble, workspace, n_threads);
     } else {
       sort_records(n, [&](std::size_t i) { return weighted_key{time_key(entry[i]), weights[i]}; }, assemble,
-                   workspace);
+                   workspace, n_threads);
     }
   };
   // Without weights the sort moves bare 8-byte keys.
   if (weights.empty())
     sort_records(n, [&](std::size_t i) { return time_key(durations[i], observed[i] != 0); }, assemble_with_entrances,
-                 workspace);
+                 workspace, n_threads);
   else
     sort_records(n, [&](std::size_t i) { return weighted_key{time_key(durations[i], observed[i] != 0), weights[i]}; },
-                 assemble_with_entrances, workspace);
+                 assemble_with_entrances, workspace, n_threads);
   return table;
 }
 
@@ -599,28 +628,39 @@ inline kaplan_meier_result fit_sorted_keys(std::span<const std::uint64_t> keys, 
 }
 
 /// kaplan_meier(durations, observed, entry, weights): validated, then as an event table and its fit, or
-/// — unweighted, without late entry, and not a counting sort — in one pass from the sorted keys.
+/// — unweighted, without late entry, and not a counting sort — in one pass from the sorted keys. The
+/// sorts (and unweighted counting) on up to n_threads threads; the sums over the sorted rows on one.
 inline kaplan_meier_result fit_sample(std::string_view where, std::span<const double> durations,
                                       std::span<const std::uint8_t> observed, std::span<const double> entry,
                                       std::span<const double> weights, double confidence,
-                                      survival_workspace* workspace) {
+                                      survival_workspace* workspace, std::int32_t n_threads = 1) {
+  check_threads(n_threads, where);
   check_confidence(where, confidence);
   check_survival_spans(where, durations, observed, entry, weights);
   const std::size_t n = durations.size();
   if (n == 0) return kaplan_meier(km_event_table(), confidence, workspace);
   const std::size_t dense_span = dense_time_span(durations, entry, n);
   if (!entry.empty() || !weights.empty() || dense_span != 0)
-    return kaplan_meier(event_table_of(durations, observed, entry, weights, dense_span, workspace), confidence,
-                        workspace);
-  if (simd::has_sort_u64()) {  // the keys made inside the sort's first pass (simd_sort.hpp)
+    return kaplan_meier(event_table_of(durations, observed, entry, weights, dense_span, workspace, n_threads),
+                        confidence, workspace);
+  if (simd::has_sort_u64()) {  // the keys made inside the sort's first pass (simd_sort.hpp), by blocks
     scratch_buffer<std::uint64_t> keys(n, workspace), scratch(n, workspace);
-    simd::sort_time_keys(durations.data(), observed.data(), keys.data(), scratch.data(), n);
-    return fit_sorted_keys(std::span<const std::uint64_t>(keys.data(), n), confidence, workspace);
+    for_each_block(
+        n, n_threads,
+        [&](std::size_t first, std::size_t last) {
+          simd::sort_time_keys(durations.data() + first, observed.data() + first, keys.data() + first,
+                               scratch.data() + first, last - first);
+        },
+        block_grain::subjects);
+    const std::uint64_t* sorted =
+        merge_sorted_blocks(keys.data(), scratch.data(), n, block_count(n, n_threads, block_grain::subjects));
+    return fit_sorted_keys(std::span<const std::uint64_t>(sorted, n), confidence, workspace);
   }
   kaplan_meier_result r;
   sort_records(
       n, [&](std::size_t i) { return time_key(durations[i], observed[i] != 0); },
-      [&](std::span<const std::uint64_t> keys) { r = fit_sorted_keys(keys, confidence, workspace); }, workspace);
+      [&](std::span<const std::uint64_t> keys) { r = fit_sorted_keys(keys, confidence, workspace); }, workspace,
+      n_threads);
   return r;
 }
 
@@ -631,11 +671,16 @@ inline kaplan_meier_result fit_sample(std::string_view where, std::span<const do
 /// that cannot carry 0.5. `entry` (late entry, 0 ≤ entry < duration) and `weights` (case weights ≥ 0)
 /// may be empty. Throws invalid_input naming the offending element; an empty sample gives an empty curve.
 /// A `workspace` lends its spare buffers and gets the sort buffers back (see survival_workspace); the
-/// result is the same to the bit with or without one.
+/// result is the same to the bit with or without one. On up to `n_threads` threads (1..max_threads, else
+/// invalid_input): the sort by time in blocks merged into one thread's order, and unweighted integer
+/// times counted per block (exact counts); the weighted counting sort and the sums over the sorted
+/// rows stay on one thread, so the bits are one thread's for any count.
 inline kaplan_meier_result kaplan_meier(std::span<const double> durations, std::span<const std::uint8_t> observed,
                                         std::span<const double> entry = {}, std::span<const double> weights = {},
-                                        double confidence = 0.95, survival_workspace* workspace = nullptr) {
-  return detail::km::fit_sample("kaplan_meier", durations, observed, entry, weights, confidence, workspace);
+                                        double confidence = 0.95, survival_workspace* workspace = nullptr,
+                                        std::int32_t n_threads = 1) {
+  return detail::km::fit_sample("kaplan_meier", durations, observed, entry, weights, confidence, workspace,
+                                n_threads);
 }
 
 }  // namespace custhealth

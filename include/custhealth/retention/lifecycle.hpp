@@ -86,20 +86,22 @@ inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& o
   grid = detail::period_grid(first, last - first + 1, lifecycle_table::n_states);
 
   // Accounts in blocks, each into a grid of its own, merged in block order: whole-number counts, so
-  // the bits are those of one thread.
-  const std::size_t n = data.n_accounts(), blocks = block_count(n, options.n_threads, block_grain::accounts);
-  std::vector<detail::period_grid> grids(blocks - 1, grid);  // block 0 counts into `grid` itself
-  std::vector<std::int64_t> first_active(blocks, detail::no_period);
-  for_each_block(
-      n, options.n_threads,
-      [&](std::size_t b, std::size_t first_account, std::size_t last_account) {
-        detail::period_grid& g = b == 0 ? grid : grids[b - 1];
+  // the bits are those of one thread. With each grid, the earliest period any of its accounts is new.
+  struct counts {
+    detail::period_grid grid;
+    std::int64_t first_active = detail::no_period;
+  };
+  const std::size_t bytes = grid.bytes();
+  counts merged = for_each_block_reduce(
+      data.n_accounts(), options.n_threads, counts{std::move(grid)},
+      [&](counts& into, std::size_t first_account, std::size_t last_account) {
+        detail::period_grid& g = into.grid;
         for (auto a = std::int32_t(first_account); a < std::int32_t(last_account); ++a) {
           std::int64_t previous = detail::no_period;
           detail::for_each_active_period(usage, a, filter, options.period, limit, [&](std::int64_t p) {
             if (previous == detail::no_period) {
               g.row(p)[lifecycle_table::new_accounts] += 1;
-              if (first_active[b] == detail::no_period || p < first_active[b]) first_active[b] = p;
+              if (into.first_active == detail::no_period || p < into.first_active) into.first_active = p;
             } else if (p == previous + 1) {
               g.row(p)[lifecycle_table::retained] += 1;
             } else {
@@ -111,11 +113,15 @@ inline lifecycle_table lifecycle(const dataset& data, const lifecycle_options& o
           if (previous != detail::no_period && previous < last) g.row(previous + 1)[lifecycle_table::dormant] += 1;
         }
       },
-      block_grain::accounts);
-  for (const auto& part : grids) grid += part;
-  const std::int64_t earliest = *std::min_element(first_active.begin(), first_active.end(), [](auto x, auto y) {
-    return x != detail::no_period && (y == detail::no_period || x < y);  // no_period: none, after any period
-  });
+      [](counts& into, const counts& from) {
+        into.grid += from.grid;
+        if (from.first_active != detail::no_period &&
+            (into.first_active == detail::no_period || from.first_active < into.first_active))
+          into.first_active = from.first_active;  // no_period: none, after any period
+      },
+      block_grain::accounts, bytes);
+  grid = std::move(merged.grid);
+  const std::int64_t earliest = merged.first_active;
   // Rows before the first activity (an events filter can start it later than the first event) go.
   if (earliest == detail::no_period)
     grid = {};

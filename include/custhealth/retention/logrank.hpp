@@ -18,6 +18,7 @@
 #include "custhealth/detail/survival_sort.hpp"
 #include "custhealth/enums.hpp"  // logrank_weighting
 #include "custhealth/error.hpp"
+#include "custhealth/parallel.hpp"
 #include "custhealth/retention/survival_workspace.hpp"
 
 namespace custhealth {
@@ -36,6 +37,9 @@ struct logrank_result {
 struct logrank_options {
   logrank_weighting weighting = logrank_weighting::logrank;
   double p = 0.0, q = 0.0;
+  /// Threads of the sort by time (blocks sorted, then merged into one thread's stable order, so the
+  /// sums over the sorted records are one thread's bits); 1..max_threads.
+  std::int32_t n_threads = 1;
 };
 
 /// Log-rank test (Mantel 1966; Peto & Peto 1972) for k ≥ 2 groups, as lifelines'
@@ -56,6 +60,7 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
                                    std::span<const int> groups, std::span<const double> weights = {},
                                    const logrank_options& options = {}, survival_workspace* workspace = nullptr) {
   constexpr std::string_view where = "logrank_test";
+  check_threads(options.n_threads, where);
   if (options.weighting == logrank_weighting::fleming_harrington &&
       !(options.p >= 0 && options.q >= 0 && std::isfinite(options.p) && std::isfinite(options.q)))
     throw invalid_input(std::string(where) + ": Fleming-Harrington needs finite p, q >= 0, got p = " +
@@ -108,10 +113,9 @@ inline logrank_result logrank_test(std::span<const double> durations, std::span<
   // by the bucket sort.
   const detail::km::grouped_key* records = sorted.data();
   if (const std::size_t span = detail::km::dense_time_span(durations, {}, n); span != 0) {
-    detail::km::counting_sort_by_key(unsorted.data(), sorted.data(), n, span);
+    detail::km::counting_sort_by_key(unsorted.data(), sorted.data(), n, span, options.n_threads);
   } else {
-    detail::km::sort_by_key(unsorted.data(), sorted.data(), n);
-    records = unsorted.data();
+    records = detail::km::sort_records_blocks(unsorted.data(), sorted.data(), n, options.n_threads);
   }
 
   result.observed.assign(k, 0.0);

@@ -17,6 +17,7 @@
 #include "custhealth/detail/grouping.hpp"
 #include "custhealth/detail/stats.hpp"
 #include "custhealth/grouping.hpp"
+#include "custhealth/parallel.hpp"
 
 namespace custhealth {
 
@@ -170,19 +171,23 @@ inline duration_stats stats_of_sorted(std::span<const std::int64_t> v) noexcept 
 }
 
 /// (group, seconds) pairs collected in one flat list, grouped by a counting sort (one allocation)
-/// and each group's values sorted: group g's are values[offsets[g], offsets[g + 1]).
+/// and each group's values sorted — the groups on up to n_threads threads, each sort on its own
+/// values, so the same for any count: group g's are values[offsets[g], offsets[g + 1]).
 struct grouped_durations {
   std::vector<std::size_t> offsets;
   std::vector<std::int64_t> values;
 
-  grouped_durations(std::size_t groups, std::span<const std::int32_t> group, std::span<const std::int64_t> seconds)
+  grouped_durations(std::size_t groups, std::span<const std::int32_t> group, std::span<const std::int64_t> seconds,
+                    std::int32_t n_threads = 1)
       : offsets(groups + 1, 0), values(seconds.size()) {
     for (auto g : group) ++offsets[std::size_t(g) + 1];
     for (std::size_t g = 0; g < groups; ++g) offsets[g + 1] += offsets[g];
     std::vector<std::size_t> next(offsets.begin(), offsets.end() - 1);
     for (std::size_t i = 0; i < group.size(); ++i) values[next[std::size_t(group[i])]++] = seconds[i];
-    for (std::size_t g = 0; g < groups; ++g) std::sort(values.begin() + std::ptrdiff_t(offsets[g]),
-                                                       values.begin() + std::ptrdiff_t(offsets[g + 1]));
+    for_each_block(groups, n_threads, [&](std::size_t first, std::size_t last) {
+      for (std::size_t g = first; g < last; ++g)
+        std::sort(values.begin() + std::ptrdiff_t(offsets[g]), values.begin() + std::ptrdiff_t(offsets[g + 1]));
+    });
   }
   std::span<const std::int64_t> of(std::size_t g) const noexcept {
     return {values.data() + offsets[g], offsets[g + 1] - offsets[g]};
@@ -191,8 +196,9 @@ struct grouped_durations {
 
 /// Per-group duration stats from (group, seconds) pairs collected in one flat list.
 inline std::vector<duration_stats> durations_by_group(std::size_t groups, std::span<const std::int32_t> group,
-                                                      std::span<const std::int64_t> seconds) {
-  const grouped_durations d(groups, group, seconds);
+                                                      std::span<const std::int64_t> seconds,
+                                                      std::int32_t n_threads = 1) {
+  const grouped_durations d(groups, group, seconds, n_threads);
   std::vector<duration_stats> out(groups);
   for (std::size_t g = 0; g < groups; ++g) out[g] = stats_of_sorted(d.of(g));
   return out;
@@ -270,11 +276,41 @@ struct sla_durations {
   std::vector<std::int64_t> frt_seconds, res_seconds;
 };
 
+/// One block's share of sla_pass: a grouper of its own (ids in the block's first-seen order), the
+/// counts per id and, for the quantiles, the durations.
+struct sla_block {
+  grouper g;
+  std::vector<sla_counts> values;
+  sla_durations d;
+
+  sla_counts& value(std::int32_t id) {
+    if (std::size_t(id) == values.size()) values.emplace_back();
+    return values[std::size_t(id)];
+  }
+  /// Takes in the groups of a block framed the same (the same keys and time axis) over other tickets.
+  void add(const sla_block& from) {
+    std::vector<std::int32_t> id(from.values.size());
+    for (std::size_t i = 0; i < id.size(); ++i) {
+      id[i] = g.group(from.g.combination_of(std::int32_t(i)), 0);
+      value(id[i]) += from.values[i];
+    }
+    auto append = [&](std::vector<std::int32_t>& group, std::vector<std::int64_t>& seconds,
+                      const std::vector<std::int32_t>& from_group, const std::vector<std::int64_t>& from_seconds) {
+      for (const auto i : from_group) group.push_back(id[std::size_t(i)]);
+      seconds.insert(seconds.end(), from_seconds.begin(), from_seconds.end());
+    };
+    append(d.frt_group, d.frt_seconds, from.d.frt_group, from.d.frt_seconds);
+    append(d.res_group, d.res_seconds, from.d.res_group, from.d.res_seconds);
+  }
+};
+
 /// The one pass over the tickets behind sla_summary, sla_counts_by and sla_partials: the counts of
 /// each group and, when `quantiles`, every duration; `complete(counts, durations)` makes the values.
+/// On up to n_threads threads (blocks of tickets, their groups merged in block order): the counts
+/// are integers and each group's durations are sorted before any use, so the bits are one thread's.
 template <class Complete>
 auto sla_pass(const ticket_rows& rows, time_grouping scope, const sla_targets& targets, bool quantiles,
-              Complete&& complete) {
+              std::int32_t n_threads, Complete&& complete) {
   validate(scope);
   check_ticket_columns(rows);
   // One scan per time column gives both the default as-of time and the time axis, which must hold
@@ -287,47 +323,48 @@ auto sla_pass(const ticket_rows& rows, time_grouping scope, const sla_targets& t
   if (opened && resolved)
     range = std::pair{std::min(opened->first, resolved->first), std::max(opened->second, resolved->second)};
   const period_map<1> map(scope, range);
-  grouper g(rows.keys, map.slots(), n);
-  std::vector<sla_counts> values;
-  sla_durations d;
-  auto& [frt_group, res_group, frt_seconds, res_seconds] = d;
-  if (quantiles) {  // at most one duration of each kind per ticket: no regrowth
-    frt_group.reserve(n), res_group.reserve(n), frt_seconds.reserve(n), res_seconds.reserve(n);
-  }
-  auto value = [&](std::int32_t id) -> sla_counts& {
-    if (std::size_t(id) == values.size()) values.emplace_back();
-    return values[std::size_t(id)];
-  };
-  for (std::size_t r = 0; r < n; ++r) {
-    const ticket t = ticket_at(rows, r);
-    const std::int64_t opened_slot = map.slot(t.opened);
-    const std::int64_t resolved_slot = t.resolved == no_time ? -1 : map.slot(t.resolved);
-    if (opened_slot < 0 && resolved_slot < 0) continue;
-    const std::uint64_t key = g.key_of(r);
-    if (opened_slot >= 0) {
-      const std::int32_t id = g.group(key, opened_slot);
-      sla_counts& c = value(id);
-      ++c.opened;
-      const sla_state state = classify_sla(t.opened, t.first_response, targets[t.prio], as_of);
-      ++(state == sla_state::met ? c.met : state == sla_state::breached ? c.breached : c.pending);
-      if (t.first_response != no_time && t.first_response < as_of) {
-        const std::int64_t frt = t.first_response - t.opened;
-        ++c.answered;
-        c.first_response_seconds += frt;
-        if (quantiles) frt_group.push_back(id), frt_seconds.push_back(frt);
-      }
-      if (t.resolved != no_time && t.resolved < as_of) {
-        const std::int64_t res = t.resolved - t.opened;
-        ++c.resolved;
-        c.resolution_seconds += res;
-        if (quantiles) res_group.push_back(id), res_seconds.push_back(res);
-      } else {
-        ++c.open;
-      }
+  auto pass = [&](sla_block& b, std::size_t first, std::size_t last) {
+    auto& [frt_group, res_group, frt_seconds, res_seconds] = b.d;
+    if (quantiles) {  // at most one duration of each kind per ticket: no regrowth
+      const std::size_t m = last - first;
+      frt_group.reserve(m), res_group.reserve(m), frt_seconds.reserve(m), res_seconds.reserve(m);
     }
-    if (resolved_slot >= 0) ++value(g.group(key, resolved_slot)).resolved_in_period;
-  }
-  return finish(g, map, scope, complete(std::move(values), std::move(d)));
+    for (std::size_t r = first; r < last; ++r) {
+      const ticket t = ticket_at(rows, r);
+      const std::int64_t opened_slot = map.slot(t.opened);
+      const std::int64_t resolved_slot = t.resolved == no_time ? -1 : map.slot(t.resolved);
+      if (opened_slot < 0 && resolved_slot < 0) continue;
+      const std::uint64_t key = b.g.key_of(r);
+      if (opened_slot >= 0) {
+        const std::int32_t id = b.g.group(key, opened_slot);
+        sla_counts& c = b.value(id);
+        ++c.opened;
+        const sla_state state = classify_sla(t.opened, t.first_response, targets[t.prio], as_of);
+        ++(state == sla_state::met ? c.met : state == sla_state::breached ? c.breached : c.pending);
+        if (t.first_response != no_time && t.first_response < as_of) {
+          const std::int64_t frt = t.first_response - t.opened;
+          ++c.answered;
+          c.first_response_seconds += frt;
+          if (quantiles) frt_group.push_back(id), frt_seconds.push_back(frt);
+        }
+        if (t.resolved != no_time && t.resolved < as_of) {
+          const std::int64_t res = t.resolved - t.opened;
+          ++c.resolved;
+          c.resolution_seconds += res;
+          if (quantiles) res_group.push_back(id), res_seconds.push_back(res);
+        } else {
+          ++c.open;
+        }
+      }
+      if (resolved_slot >= 0) ++b.value(b.g.group(key, resolved_slot)).resolved_in_period;
+    }
+  };
+  grouper g(rows.keys, map.slots(), n);
+  const std::size_t bytes = g.table_bytes();
+  sla_block all = for_each_block_reduce(
+      n, n_threads, sla_block{std::move(g), {}, {}}, pass,
+      [](sla_block& into, const sla_block& from) { into.add(from); }, block_grain::rows, bytes);
+  return finish(all.g, map, scope, complete(std::move(all.values), std::move(all.d)));
 }
 
 /// The priority key of the tickets table and its labels.
@@ -342,12 +379,15 @@ inline const std::vector<std::string>& priority_labels() {
 /// (mean, median, p90 by linear interpolation), task completion. Tickets are grouped by the period
 /// of `opened_at` (resolutions by the period of `resolved_at` for completion); `scope.as_of`
 /// defaults to one second after the latest time in the table. Throws invalid_input for a ticket
-/// answered or resolved before it was opened, an empty `opened_at`, or an unknown priority code.
+/// answered or resolved before it was opened, an empty `opened_at`, an unknown priority code, or
+/// n_threads outside 1..max_threads. On up to n_threads threads over blocks of tickets, the same bits
+/// for any count (the medians and p90s are those of each group's merged, sorted durations).
 inline grouped<sla_stats> sla_summary(const ticket_rows& rows, const time_grouping& scope = {},
-                                      const sla_targets& targets = {}) {
-  return detail::sla_pass(rows, scope, targets, true, [](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
-    const auto frt = detail::durations_by_group(counts.size(), d.frt_group, d.frt_seconds);
-    const auto res = detail::durations_by_group(counts.size(), d.res_group, d.res_seconds);
+                                      const sla_targets& targets = {}, std::int32_t n_threads = 1) {
+  check_threads(n_threads, "SLA summary");
+  return detail::sla_pass(rows, scope, targets, true, n_threads, [&](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
+    const auto frt = detail::durations_by_group(counts.size(), d.frt_group, d.frt_seconds, n_threads);
+    const auto res = detail::durations_by_group(counts.size(), d.res_group, d.res_seconds, n_threads);
     std::vector<sla_stats> out(counts.size());
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = {counts[i], frt[i], res[i]};
     return out;
@@ -357,7 +397,7 @@ inline grouped<sla_stats> sla_summary(const ticket_rows& rows, const time_groupi
 /// The mergeable part of sla_summary without quantiles: combine shards with `+=`.
 inline grouped<sla_counts> sla_counts_by(const ticket_rows& rows, const time_grouping& scope = {},
                                          const sla_targets& targets = {}) {
-  return detail::sla_pass(rows, scope, targets, false,
+  return detail::sla_pass(rows, scope, targets, false, 1,
                           [](std::vector<sla_counts>&& counts, detail::sla_durations&&) { return std::move(counts); });
 }
 
@@ -390,7 +430,7 @@ struct sla_partial {
 /// the same numbers as sla_summary over all the shards' tickets when they share scope.as_of.
 inline grouped<sla_partial> sla_partials(const ticket_rows& rows, const time_grouping& scope = {},
                                          const sla_targets& targets = {}) {
-  return detail::sla_pass(rows, scope, targets, true, [](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
+  return detail::sla_pass(rows, scope, targets, true, 1, [](std::vector<sla_counts>&& counts, detail::sla_durations&& d) {
     const detail::grouped_durations frt(counts.size(), d.frt_group, d.frt_seconds);
     const detail::grouped_durations res(counts.size(), d.res_group, d.res_seconds);
     std::vector<sla_partial> out(counts.size());
@@ -434,9 +474,11 @@ inline timestamp sla_as_of(const dataset& data, timestamp as_of = no_time) noexc
 }
 
 inline grouped<sla_stats> sla_summary(const dataset& data, const std::vector<std::string>& by,
-                                      time_grouping scope = {}, const sla_targets& targets = {}) {
+                                      time_grouping scope = {}, const sla_targets& targets = {},
+                                      std::int32_t n_threads = 1) {
+  check_threads(n_threads, "SLA summary");
   scope.as_of = sla_as_of(data, scope.as_of);
-  return sla_summary(ticket_rows_of(data, by), scope, targets);
+  return sla_summary(ticket_rows_of(data, by), scope, targets, n_threads);
 }
 inline grouped<backlog_counts> ticket_backlog(const dataset& data, const std::vector<std::string>& by,
                                               timestamp as_of = no_time) {
