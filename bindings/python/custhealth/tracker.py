@@ -7,7 +7,8 @@ of its table accepted in an earlier batch, minus ``lateness``, is *late* — rej
 ``report[table]["late"]`` (and among ``rejected``, with example messages), never kept silently.
 Keyed rows are updates: an accounts row of an account an earlier batch sent, or an MRR row of a month
 it sent, replaces that row (the latest sent wins — an account that ends or renews is sent again;
-``report[table]["updated"]`` counts them). The state survives restarts through :meth:`HealthTracker.snapshot` / :meth:`HealthTracker.restore`.
+``report[table]["updated"]`` counts them). The state survives restarts through
+:meth:`HealthTracker.snapshot` / :meth:`HealthTracker.restore`.
 """
 
 from __future__ import annotations

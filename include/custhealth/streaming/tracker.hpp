@@ -42,8 +42,9 @@ struct tracker_report {
 };
 
 /// A health tracker. It retains every accepted row of every table (columnar, with the account and
-/// text dictionaries; keyed rows replaced in place, every other row appended): the signals read whole histories (the last use, the first key
-/// feature, whether an account ever paid, tickets still open), so nothing older can be summarised
+/// text dictionaries; keyed rows replaced in place, every other row appended): the signals read
+/// whole histories (the last use, the first key feature, whether an account ever paid, tickets
+/// still open), so nothing older can be summarised
 /// away without a second implementation of those signals. signals(), scores() and alerts() build
 /// one dataset from the retained rows — the batch layer's own type, sorting and checks — whenever
 /// rows were added since the last build, and run the batch functions on it: one place per formula,
@@ -100,8 +101,9 @@ class health_tracker {
   /// Throws std::runtime_error naming the path and the system's reason when it cannot write.
   void snapshot(const std::filesystem::path& path) const;
   /// The tracker a snapshot holds. Refused with invalid_input naming the file and the reason — not
-  /// a snapshot, a format version other than 1 (read: no update counts) or 2, truncated, a checksum mismatch (a corrupt byte), another
-  /// card (name, version or content) — before anything is loaded: never half-loaded.
+  /// a snapshot, a format version other than 1 (read: no update counts) or 2, truncated, a checksum
+  /// mismatch (a corrupt byte), another card (name, version or content) — before anything is
+  /// loaded: never half-loaded.
   static health_tracker restore(const std::filesystem::path& path, scorecard card);
 
   static constexpr std::uint32_t format_version = 2;  // 2: the report counts updates
