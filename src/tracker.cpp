@@ -108,7 +108,7 @@ struct writer {
   template <class T>
   void vec(const std::vector<T>& v) {
     pod(std::uint64_t(v.size()));
-    out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    if (!v.empty()) out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
   }
   void dict(const dictionary& d) {
     pod(std::uint64_t(d.size()));
@@ -148,7 +148,7 @@ struct reader {
     const auto n = pod<std::uint64_t>();
     if (n > (in.size() - pos) / sizeof(T)) fail("truncated");
     std::vector<T> v(n);
-    std::memcpy(v.data(), in.data() + pos, n * sizeof(T));
+    if (n > 0) std::memcpy(v.data(), in.data() + pos, n * sizeof(T));  // an empty vector's data() may be null
     pos += n * sizeof(T);
     return v;
   }

@@ -83,7 +83,7 @@ inline std::uint64_t hash_bytes(std::string_view s) noexcept {
     h ^= h >> 31;
   }
   std::uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
+  if (i < s.size()) std::memcpy(&tail, s.data() + i, s.size() - i);  // an empty view's data() may be null
   h = (h ^ tail) * 0x94D049BB133111EBull;
   return h ^ (h >> 32);
 }

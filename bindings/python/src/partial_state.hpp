@@ -65,7 +65,8 @@ class state_reader {
     if constexpr (std::is_trivially_copyable_v<T>) {
       if (n > in_.size() / sizeof(T)) fail("truncated");
       v.resize(n);
-      std::memcpy(v.data(), take(n * sizeof(T)), n * sizeof(T));
+      const void* from = take(n * sizeof(T));
+      if (n > 0) std::memcpy(v.data(), from, n * sizeof(T));  // an empty vector's data() may be null
     } else {
       if (n > in_.size()) fail("truncated");
       v.resize(n);
